@@ -1,0 +1,17 @@
+/** Where a node is in its rollout; the string values are what PostgreSQL and the API carry. */
+export enum NodeState {
+  PENDING = 'PENDING',
+  PROVISIONING = 'PROVISIONING',
+  CONFIGURING = 'CONFIGURING',
+  RUNNING = 'RUNNING',
+  FAILED = 'FAILED',
+}
+
+/** Lifecycle order, so counts and dashboards list states the way a rollout moves. */
+export const NODE_STATES: readonly NodeState[] = Object.freeze([
+  NodeState.PENDING,
+  NodeState.PROVISIONING,
+  NodeState.CONFIGURING,
+  NodeState.RUNNING,
+  NodeState.FAILED,
+]);

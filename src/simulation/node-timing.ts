@@ -1,0 +1,69 @@
+import { NodeState } from '../nodes/node-state';
+import { unitInterval } from './deterministic-random';
+
+/**
+ * The simulated hardware of one node's rollout. Every draw is keyed by (node id, attempt) so a
+ * node takes the same time on every worker and rerun, and a retry is a fresh draw rather than
+ * a replay of the attempt that failed.
+ */
+
+export const PROVISIONING_MS = Object.freeze({ min: 3000, max: 8000 });
+export const CONFIGURING_MS = Object.freeze({ min: 5000, max: 12000 });
+
+// Distinct salts keep the durations and the failure verdict independent of each other.
+const PROVISIONING_SALT = 0x50524f56;
+const CONFIGURING_SALT = 0x434f4e46;
+const FAILURE_SALT = 0x4641494c;
+
+/** How long a node stays in `state` before its next scheduled step, in whole ms. */
+export function stepDurationMs(
+  state: NodeState,
+  nodeId: number,
+  attempt: number,
+  timeScale: number,
+): number {
+  assertKey(nodeId, attempt);
+  if (!Number.isFinite(timeScale) || timeScale < 0) {
+    throw new RangeError(`timeScale must be a finite number >= 0, got ${timeScale}`);
+  }
+  switch (state) {
+    case NodeState.PENDING:
+      return 0;
+    case NodeState.PROVISIONING:
+      return Math.round(draw(PROVISIONING_MS, PROVISIONING_SALT, nodeId, attempt) * timeScale);
+    case NodeState.CONFIGURING:
+      return Math.round(draw(CONFIGURING_MS, CONFIGURING_SALT, nodeId, attempt) * timeScale);
+    default:
+      throw new RangeError(
+        `${state} has no scheduled step: only PENDING, PROVISIONING and CONFIGURING are timed`,
+      );
+  }
+}
+
+/** Whether this attempt of the node fails configuration; true for a `failureRate` share of nodes. */
+export function failsConfiguration(nodeId: number, attempt: number, failureRate: number): boolean {
+  assertKey(nodeId, attempt);
+  if (!(failureRate >= 0 && failureRate <= 1)) {
+    throw new RangeError(`failureRate must be between 0 and 1, got ${failureRate}`);
+  }
+  // unitInterval is < 1, so a rate of 1 fails every node and a rate of 0 none.
+  return unitInterval(FAILURE_SALT, nodeId, attempt) < failureRate;
+}
+
+function draw(
+  range: { min: number; max: number },
+  salt: number,
+  nodeId: number,
+  attempt: number,
+): number {
+  return range.min + Math.floor(unitInterval(salt, nodeId, attempt) * (range.max - range.min + 1));
+}
+
+function assertKey(nodeId: number, attempt: number): void {
+  if (!Number.isSafeInteger(nodeId) || nodeId < 1) {
+    throw new RangeError(`nodeId must be a positive integer, got ${nodeId}`);
+  }
+  if (!Number.isSafeInteger(attempt) || attempt < 0) {
+    throw new RangeError(`attempt must be an integer >= 0, got ${attempt}`);
+  }
+}
