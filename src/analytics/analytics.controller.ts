@@ -1,0 +1,33 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiStandardErrors } from '../common/api-responses';
+import { DeploymentIdParam } from '../common/id-param.dto';
+import { DeploymentsService } from '../deployments/deployments.service';
+import { AnalyticsService } from './analytics.service';
+import { BottlenecksQuery } from './dto/bottlenecks.query';
+import { BottlenecksResponse } from './dto/bottlenecks.response';
+
+@ApiTags('analytics')
+@Controller('deployments/:id/bottlenecks')
+export class AnalyticsController {
+  constructor(
+    private readonly deployments: DeploymentsService,
+    private readonly analytics: AnalyticsService,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Find the nodes that hold the fabric back',
+    description:
+      'z-score of each node mean against the baseline of all samples in the window (latency up, throughput down, error rate up); a node is a bottleneck when any z >= threshold. Worst first.',
+  })
+  @ApiResponse({ status: 200, type: BottlenecksResponse })
+  @ApiStandardErrors('404')
+  async bottlenecks(
+    @Param() { id }: DeploymentIdParam,
+    @Query() query: BottlenecksQuery,
+  ): Promise<BottlenecksResponse> {
+    await this.deployments.findOrFail(id);
+    return this.analytics.bottlenecks(id, query);
+  }
+}

@@ -1,0 +1,112 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class MetricVerdictResponse {
+  @ApiProperty({ example: 71.3, description: "The node's mean over the window" })
+  value: number;
+
+  @ApiProperty({ example: 18.2, description: 'The baseline centre (mean for zscore)' })
+  baseline: number;
+
+  @ApiProperty({
+    example: 3.4,
+    description: 'z in the bad direction; 0 where the baseline spread is zero',
+  })
+  z: number;
+
+  @ApiProperty({ example: true, description: 'z >= threshold' })
+  triggered: boolean;
+}
+
+export class MetricVerdictsResponse {
+  @ApiProperty({ type: MetricVerdictResponse }) latency_ms: MetricVerdictResponse;
+  @ApiProperty({ type: MetricVerdictResponse }) throughput_gbps: MetricVerdictResponse;
+  @ApiProperty({ type: MetricVerdictResponse }) error_rate: MetricVerdictResponse;
+}
+
+export class BottleneckResponse {
+  @ApiProperty({ example: 17, description: "The node's integer id" })
+  node_id: number;
+
+  @ApiProperty({ example: 'node-008' })
+  node_identifier: string;
+
+  @ApiProperty({ example: 1 })
+  deployment_id: number;
+
+  @ApiProperty({ example: 71.3, description: 'Mean over the window' })
+  latency_ms: number;
+
+  @ApiProperty({ example: 3.1, description: 'Mean over the window' })
+  throughput_gbps: number;
+
+  @ApiProperty({ example: 2.4, description: 'Mean over the window' })
+  error_rate: number;
+
+  @ApiProperty({
+    example: 2.87,
+    description: '0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err)',
+  })
+  deviation_score: number;
+
+  @ApiProperty({
+    example: '2026-11-27T10:09:55.000Z',
+    description: "The node's latest sample in the window",
+  })
+  timestamp: string;
+
+  @ApiProperty({
+    type: MetricVerdictsResponse,
+    description: 'Per metric: value, baseline, z and whether it triggered',
+  })
+  metrics: MetricVerdictsResponse;
+}
+
+export class BaselineMetricResponse {
+  @ApiProperty({ example: 18.2 }) centre: number;
+  @ApiProperty({
+    example: 20.1,
+    nullable: true,
+    type: Number,
+    description: 'Sample standard deviation (zscore)',
+  })
+  spread: number | null;
+}
+
+export class BaselineResponse {
+  @ApiProperty({ type: BaselineMetricResponse }) latency_ms: BaselineMetricResponse;
+  @ApiProperty({ type: BaselineMetricResponse }) throughput_gbps: BaselineMetricResponse;
+  @ApiProperty({ type: BaselineMetricResponse }) error_rate: BaselineMetricResponse;
+}
+
+export class BottlenecksResponse {
+  @ApiProperty({ example: 1 })
+  deployment_id: number;
+
+  @ApiProperty({ example: '2026-11-27T10:10:00.000Z' })
+  detected_at: string;
+
+  @ApiProperty({ type: [BottleneckResponse], description: 'Worst first' })
+  bottlenecks: BottleneckResponse[];
+
+  @ApiProperty({ example: 1 })
+  total_bottlenecks: number;
+
+  @ApiProperty({ example: 10 })
+  analysis_window_minutes: number;
+
+  @ApiProperty({ example: 2 })
+  threshold: number;
+
+  @ApiProperty({ example: 'zscore' })
+  method: string;
+
+  @ApiProperty({ example: 20, description: 'Nodes with samples in the window' })
+  nodes_analyzed: number;
+
+  @ApiProperty({
+    type: BaselineResponse,
+    nullable: true,
+    description: 'Null when the window holds no samples',
+  })
+  baseline: BaselineResponse | null;
+}

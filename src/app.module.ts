@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AnalyticsModule } from './analytics/analytics.module';
+import { ApiKeyGuard } from './common/api-key.guard';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { DeploymentsModule } from './deployments/deployments.module';
+import { HealthModule } from './health/health.module';
+import { NodesModule } from './nodes/nodes.module';
+import { QueueModule } from './queue/queue.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
+
+/** The HTTP role: controllers and services; enqueues jobs, never processes them. */
+@Module({
+  imports: [
+    ConfigModule,
+    DatabaseModule,
+    QueueModule,
+    DeploymentsModule,
+    NodesModule,
+    TelemetryModule,
+    AnalyticsModule,
+    HealthModule,
+  ],
+  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+})
+export class AppModule {}

@@ -1,0 +1,103 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiErrorDto } from './api-error';
+
+const CONNECTION_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection|Connection is closed|Redis did not answer/i;
+
+/** PostgreSQL SQLSTATE classes that mean "the server is not there right now". */
+function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; driverError?: { code?: string } };
+  const code = e.driverError?.code ?? e.code ?? '';
+  return (
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    CONNECTION_ERROR.test(e.message ?? '')
+  );
+}
+
+function detailOf(response: unknown, fallback: string): string {
+  if (typeof response === 'string') return response;
+  const body = response as { detail?: unknown; message?: unknown };
+  if (typeof body.detail === 'string') return body.detail;
+  if (Array.isArray(body.message)) return body.message.join('; ');
+  if (typeof body.message === 'string') return body.message;
+  return fallback;
+}
+
+/** Fastify's own errors (body parsing, size, media type) carry a statusCode and a code. */
+function fastifyError(error: unknown): { status: number; detail: string } | null {
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (typeof e.code !== 'string' || !e.code.startsWith('FST_') || !e.statusCode) return null;
+  const detail: Record<string, string> = {
+    FST_ERR_CTP_INVALID_JSON: 'The request body is not valid JSON',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty; send a JSON object',
+    FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than the limit of this endpoint',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the body as application/json',
+  };
+  return { status: e.statusCode, detail: detail[e.code] ?? e.message ?? 'Bad request' };
+}
+
+export function errorBody(status: number, detail: string): ApiErrorDto {
+  return { status_code: status, error: STATUS_CODES[status] ?? 'Error', detail };
+}
+
+/** Turns every error into `{status_code, error, detail}`; nothing reaches the client as a stack. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const { status, detail } = this.classify(exception, request);
+    void reply
+      .status(status)
+      .header('content-type', 'application/json')
+      .send(errorBody(status, detail));
+  }
+
+  private classify(
+    exception: unknown,
+    request: FastifyRequest,
+  ): { status: number; detail: string } {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (
+        status === HttpStatus.NOT_FOUND &&
+        /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(exception.message)
+      ) {
+        return { status, detail: `No route ${request.method} ${request.url.split('?')[0]}` };
+      }
+      return { status, detail: detailOf(exception.getResponse(), exception.message) };
+    }
+    const fst = fastifyError(exception);
+    if (fst) return fst;
+    if (isUnavailable(exception)) {
+      this.logger.warn(
+        `Dependency unavailable on ${request.method} ${request.url}: ${(exception as Error).message}`,
+      );
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        detail:
+          'A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health',
+      };
+    }
+    this.logger.error(
+      `Unhandled error on ${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`,
+    );
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'Internal server error' };
+  }
+}

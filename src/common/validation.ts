@@ -1,0 +1,35 @@
+import { UnprocessableEntityException, ValidationError, ValidationPipe } from '@nestjs/common';
+
+function flatten(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = /^\d+$/.test(error.property)
+      ? `${parent}[${error.property}]`
+      : parent
+        ? `${parent}.${error.property}`
+        : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      // class-validator starts messages with the bare property; show the full path instead.
+      message.startsWith(error.property)
+        ? `${path}${message.slice(error.property.length)}`
+        : `${path}: ${message}`,
+    );
+    return [...own, ...flatten(error.children ?? [], path)];
+  });
+}
+
+export function validationDetail(errors: ValidationError[]): string {
+  return flatten(errors).join('; ');
+}
+
+/** Unknown fields, wrong types and out-of-range values are 422 naming each field. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) =>
+      new UnprocessableEntityException({ detail: validationDetail(errors) }),
+  });
+}

@@ -1,0 +1,91 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { iso } from '../../common/iso-date';
+import { NodeState } from '../../nodes/node-state';
+import { DeploymentEntity } from '../deployment.entity';
+import { DeploymentStatus } from '../deployment-status';
+
+export class DeploymentResponse {
+  @ApiProperty({ example: 1 })
+  id: number;
+
+  @ApiProperty({ example: 'dc1-leaf-spine' })
+  name: string;
+
+  @ApiProperty({ example: 'Leaf-spine fabric for hall A', nullable: true, type: String })
+  description: string | null;
+
+  @ApiProperty({ example: 50 })
+  target_node_count: number;
+
+  @ApiPropertyOptional({
+    example: 10,
+    nullable: true,
+    type: Number,
+    description: 'Rollout parallelism limit, null = none',
+  })
+  max_parallel: number | null;
+
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
+  created_at: string;
+
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
+  updated_at: string;
+
+  static from(entity: DeploymentEntity): DeploymentResponse {
+    return {
+      id: entity.id,
+      name: entity.name,
+      description: entity.description,
+      target_node_count: entity.targetNodeCount,
+      max_parallel: entity.maxParallel,
+      created_at: iso(entity.createdAt)!,
+      updated_at: iso(entity.updatedAt)!,
+    };
+  }
+}
+
+export class StateCounts implements Record<NodeState, number> {
+  @ApiProperty({ example: 0 }) PENDING: number;
+  @ApiProperty({ example: 0 }) PROVISIONING: number;
+  @ApiProperty({ example: 0 }) CONFIGURING: number;
+  @ApiProperty({ example: 48 }) RUNNING: number;
+  @ApiProperty({ example: 2 }) FAILED: number;
+}
+
+export class DeploymentDetailResponse extends DeploymentResponse {
+  @ApiProperty({ example: 50, description: 'Nodes that exist now' })
+  current_node_count: number;
+
+  @ApiProperty({ type: StateCounts, description: 'Nodes per state, every state listed' })
+  state_counts: StateCounts;
+
+  @ApiProperty({
+    enum: DeploymentStatus,
+    example: DeploymentStatus.DEGRADED,
+    description:
+      'pending: no node started; in_progress: nodes still rolling out; running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED; empty: no nodes',
+  })
+  status: DeploymentStatus;
+
+  @ApiProperty({
+    example: 100,
+    description: 'Share of nodes in a terminal state (RUNNING or FAILED), 0..100',
+  })
+  progress_percent: number;
+
+  @ApiProperty({
+    example: '2026-11-27T10:00:01.000Z',
+    nullable: true,
+    type: String,
+    description: 'When the first node left PENDING',
+  })
+  started_at: string | null;
+
+  @ApiProperty({
+    example: '2026-11-27T10:00:20.000Z',
+    nullable: true,
+    type: String,
+    description: 'When the last node reached RUNNING or FAILED; null while rolling out',
+  })
+  finished_at: string | null;
+}

@@ -1,0 +1,88 @@
+import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiOperation,
+  ApiProperty,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { Public } from '../common/public.decorator';
+import { HealthReport, HealthService, QueueDepths } from './health.service';
+
+class QueueDepthsResponse implements QueueDepths {
+  @ApiProperty({ example: 0 }) waiting: number;
+  @ApiProperty({ example: 1 }) active: number;
+  @ApiProperty({ example: 12 }) delayed: number;
+  @ApiProperty({ example: 0 }) failed: number;
+}
+
+class HealthResponse implements HealthReport {
+  @ApiProperty({ enum: ['healthy', 'degraded'], example: 'healthy' }) status:
+    'healthy' | 'degraded';
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) timestamp: string;
+  @ApiProperty({ enum: ['healthy', 'unhealthy'], example: 'healthy' }) database:
+    'healthy' | 'unhealthy';
+  @ApiProperty({ enum: ['healthy', 'unhealthy'], example: 'healthy' }) redis:
+    'healthy' | 'unhealthy';
+  @ApiProperty({
+    example: 2,
+    description: 'Deployments with at least one node that has not FAILED',
+  })
+  active_deployments: number;
+  @ApiProperty({
+    example: true,
+    description: 'At least one worker process is attached to the queues',
+  })
+  active_workers: boolean;
+  @ApiProperty({ example: 3, description: 'Worker processes attached' }) workers: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(QueueDepthsResponse) },
+    example: { lifecycle: { waiting: 0, active: 1, delayed: 12, failed: 0 } },
+  })
+  queues: Record<string, QueueDepthsResponse>;
+}
+
+@ApiTags('health')
+@ApiExtraModels(QueueDepthsResponse)
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Service health: database, Redis, workers and queue depths (always 200)',
+  })
+  @ApiResponse({ status: 200, type: HealthResponse })
+  async get(): Promise<HealthReport> {
+    return this.health.report();
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiResponse({ status: 200, schema: { example: { status: 'ok' } } })
+  live(): { status: string } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 200 when PostgreSQL and Redis answer, else 503' })
+  @ApiResponse({ status: 200, type: HealthResponse })
+  @ApiResponse({ status: 503, description: 'PostgreSQL or Redis is unavailable' })
+  async ready(): Promise<HealthReport> {
+    const report = await this.health.report();
+    if (report.status !== 'healthy') {
+      const down = [
+        report.database !== 'healthy' && 'PostgreSQL',
+        report.redis !== 'healthy' && 'Redis',
+      ].filter(Boolean);
+      throw new HttpException(
+        `Not ready: ${down.join(' and ')} unavailable`,
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
+    }
+    return report;
+  }
+}

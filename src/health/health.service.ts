@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { JobEnqueueService } from '../queue/job-enqueue.service';
+
+const PROBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${PROBE_TIMEOUT_MS} ms`)),
+      PROBE_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export type Up = 'healthy' | 'unhealthy';
+
+export interface QueueDepths {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+export interface HealthReport {
+  status: 'healthy' | 'degraded';
+  timestamp: string;
+  database: Up;
+  redis: Up;
+  active_deployments: number;
+  active_workers: boolean;
+  workers: number;
+  queues: Record<string, QueueDepths>;
+}
+
+@Injectable()
+export class HealthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
+  ) {}
+
+  async database(): Promise<{ up: Up; activeDeployments: number }> {
+    try {
+      const [row] = await withTimeout<{ n: number }[]>(
+        this.dataSource.query(
+          `SELECT count(*)::int AS n FROM deployments d
+           WHERE EXISTS (SELECT 1 FROM nodes WHERE deployment_id = d.id AND state <> 'FAILED')`,
+        ),
+        'PostgreSQL',
+      );
+      return { up: 'healthy', activeDeployments: row.n };
+    } catch {
+      return { up: 'unhealthy', activeDeployments: 0 };
+    }
+  }
+
+  async redis(): Promise<{ up: Up; workers: number; queues: Record<string, QueueDepths> }> {
+    try {
+      const queues = this.jobs.allQueues();
+      const [counts, workers] = await withTimeout(
+        Promise.all([
+          Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'failed'))),
+          Promise.all(queues.map((q) => q.getWorkersCount())),
+        ]),
+        'Redis',
+      );
+      return {
+        up: 'healthy',
+        // Every worker process attaches to every queue; the lifecycle queue counts them.
+        workers: Math.max(0, ...workers),
+        queues: Object.fromEntries(
+          queues.map((q, i) => [q.name, counts[i] as unknown as QueueDepths]),
+        ),
+      };
+    } catch {
+      return { up: 'unhealthy', workers: 0, queues: {} };
+    }
+  }
+
+  async report(): Promise<HealthReport> {
+    const [db, redis] = await Promise.all([this.database(), this.redis()]);
+    return {
+      status: db.up === 'healthy' && redis.up === 'healthy' ? 'healthy' : 'degraded',
+      timestamp: new Date().toISOString(),
+      database: db.up,
+      redis: redis.up,
+      active_deployments: db.activeDeployments,
+      active_workers: redis.workers > 0,
+      workers: redis.workers,
+      queues: redis.queues,
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { Logger } from '@nestjs/common';
+import { createHttpApp, createLogger, createWorkerContext } from './app.factory';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { prepareDatabase } from './database/prepare-database';
+import { waitForRedis } from './queue/redis-connection';
+
+function readConfig(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** One entry point; APP_ROLE picks HTTP (api), processors (worker) or both (all). */
+async function bootstrap(): Promise<void> {
+  const config = readConfig();
+  Logger.overrideLogger(createLogger(config));
+  const logger = new Logger('Bootstrap');
+  await prepareDatabase(config.databaseUrl);
+  await waitForRedis(config.redisUrl);
+  if (config.role !== 'worker') {
+    if (config.apiKeys.length === 0) {
+      logger.warn(
+        'API_KEYS is empty: the API is OPEN to anyone who can reach it. Set API_KEYS=key:rw[,key:ro] to protect it.',
+      );
+    }
+    const app = await createHttpApp(config);
+    await app.listen(config.port, config.host);
+    logger.log(`API listening on http://${config.host}:${config.port} (Swagger UI at /docs)`);
+  }
+  if (config.role !== 'api') {
+    await createWorkerContext(config);
+    logger.log(`Worker started (queue prefix ${config.queuePrefix})`);
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`netorch failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEnum, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { MAX_INT32 } from '../../common/id-param.dto';
+import { NodeState } from '../node-state';
+
+export class ListNodesQuery {
+  @ApiPropertyOptional({ enum: NodeState, description: 'Only nodes in this state' })
+  @IsOptional()
+  @IsEnum(NodeState)
+  state?: NodeState;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0, example: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_INT32)
+  skip = 0;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 10000,
+    description: 'Without it every node is returned (the seed behaviour)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  limit?: number;
+}

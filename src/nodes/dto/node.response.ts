@@ -1,0 +1,63 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { iso } from '../../common/iso-date';
+import { NodeEntity } from '../node.entity';
+import { NodeState } from '../node-state';
+
+export class NodeResponse {
+  @ApiProperty({ example: 17, description: 'Integer id, unique across deployments' })
+  id: number;
+
+  @ApiProperty({ example: 1 })
+  deployment_id: number;
+
+  @ApiProperty({ example: 'node-001', description: 'Name within the deployment' })
+  node_id: string;
+
+  @ApiProperty({ enum: NodeState, example: NodeState.RUNNING })
+  state: NodeState;
+
+  @ApiProperty({ example: 'switch-1-001' })
+  hostname: string;
+
+  @ApiProperty({
+    example: '10.0.0.17',
+    nullable: true,
+    type: String,
+    description: 'Management address, assigned at provisioning',
+  })
+  ip_address: string | null;
+
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
+  created_at: string;
+
+  @ApiProperty({ example: '2026-11-27T10:00:15.000Z' })
+  updated_at: string;
+
+  @ApiProperty({ example: '2026-11-27T10:00:15.000Z' })
+  state_changed_at: string;
+
+  static from(node: NodeEntity): NodeResponse {
+    return {
+      id: node.id,
+      deployment_id: node.deploymentId,
+      node_id: node.nodeId,
+      state: node.state,
+      hostname: node.hostname,
+      ip_address: node.ipAddress,
+      created_at: iso(node.createdAt)!,
+      updated_at: iso(node.updatedAt)!,
+      state_changed_at: iso(node.stateChangedAt)!,
+    };
+  }
+}
+
+export class NodeListResponse {
+  @ApiProperty({ type: [NodeResponse] })
+  nodes: NodeResponse[];
+
+  @ApiProperty({
+    example: 50,
+    description: 'How many nodes match the filter, whatever skip and limit',
+  })
+  total: number;
+}

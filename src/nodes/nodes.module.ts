@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { DeploymentsModule } from '../deployments/deployments.module';
+import { NodesController } from './nodes.controller';
+import { NodesService } from './nodes.service';
+
+@Module({
+  imports: [DeploymentsModule],
+  controllers: [NodesController],
+  providers: [NodesService],
+  exports: [NodesService],
+})
+export class NodesModule {}

@@ -1,0 +1,48 @@
+import { Logger } from '@nestjs/common';
+import type { RedisOptions } from 'bullmq';
+import Redis from 'ioredis';
+import { retryUntilReady } from '../common/retry';
+import { redactUrl } from '../database/data-source';
+
+/** ioredis options from a redis:// or rediss:// URL; BullMQ needs maxRetriesPerRequest null. */
+export function redisOptions(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port ? Number(parsed.port) : 6379,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+    // Reconnect for ever: Redis may restart under a running service.
+    retryStrategy: (times: number) => Math.min(times * 200, 5000),
+  };
+}
+
+/** Waits until Redis answers PING, saying where and how to get one meanwhile. */
+export async function waitForRedis(url: string, logger = new Logger('Redis')): Promise<void> {
+  await retryUntilReady(
+    async () => {
+      const client = new Redis({
+        ...redisOptions(url),
+        lazyConnect: true,
+        retryStrategy: () => null,
+        connectTimeout: 3000,
+      });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        await client.ping();
+      } finally {
+        client.disconnect();
+      }
+    },
+    (error, wait) =>
+      logger.error(
+        `Redis is not reachable at ${redactUrl(url)} (${(error as Error).message}). ` +
+          `Start one with \`docker compose up -d postgres redis\` or set REDIS_URL; retrying in ${wait} ms`,
+      ),
+  );
+}

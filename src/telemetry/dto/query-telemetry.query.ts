@@ -1,0 +1,42 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { MAX_INT32 } from '../../common/id-param.dto';
+import { IsIsoDateTime } from '../../common/is-iso-date-time.decorator';
+
+export class QueryTelemetryQuery {
+  @ApiPropertyOptional({
+    description: "Only this node's samples (the node's integer id)",
+    example: 17,
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT32)
+  node_id?: number;
+
+  @ApiPropertyOptional({
+    description: 'ISO 8601, inclusive; any offset is honoured',
+    example: '2026-11-27T10:00:00Z',
+  })
+  @IsOptional()
+  @IsIsoDateTime()
+  start_time?: string;
+
+  @ApiPropertyOptional({
+    description: 'ISO 8601, inclusive; any offset is honoured',
+    example: '2026-11-27T11:00:00+01:00',
+  })
+  @IsOptional()
+  @IsIsoDateTime()
+  end_time?: string;
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000, example: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit = 100;
+}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { QueueModule } from './queue/queue.module';
+
+/** The worker role: the same feature modules plus the BullMQ processors; no HTTP. */
+@Module({
+  imports: [ConfigModule, DatabaseModule, QueueModule],
+})
+export class WorkerModule {}

@@ -1,0 +1,105 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import request from 'supertest';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+
+// A test that fails before its afterAll must not leave a service running behind it.
+const running = new Set<ChildProcess>();
+process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
+export interface Service {
+  url: string;
+  http: ReturnType<typeof request>;
+  child: ChildProcess;
+  /** Everything the process printed so far (JSON log lines). */
+  logs: () => string;
+  /** SIGTERM and wait for exit (graceful). */
+  stop: () => Promise<number | null>;
+  /** SIGKILL and wait for exit (a crash). */
+  kill: () => Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+async function waitFor(
+  check: () => Promise<boolean>,
+  what: string,
+  child: ChildProcess,
+  logs: () => string,
+) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`service exited with ${child.exitCode} before ${what}:\n${logs()}`);
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`service did not reach ${what} within 60 s:\n${logs()}`);
+}
+
+/**
+ * Starts the built service (`node dist/main.js`, as `npm start` does) against this run's
+ * database and queue prefix; `env` adds or overrides variables (APP_ROLE, SIM_TIME_SCALE ...).
+ */
+export async function startService(env: Record<string, string> = {}): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    // info level: readiness is read from the start-up lines.
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const logs = () => output;
+  const url = `http://127.0.0.1:${port}`;
+  const role = env.APP_ROLE ?? process.env.APP_ROLE ?? 'all';
+  try {
+    if (role === 'worker') {
+      await waitFor(async () => output.includes('Worker started'), 'worker start', child, logs);
+    } else {
+      await waitFor(
+        async () =>
+          (await fetch(`${url}/health/live`)).ok &&
+          (role === 'api' || output.includes('Worker started')),
+        'HTTP readiness',
+        child,
+        logs,
+      );
+    }
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const signal = (sig: NodeJS.Signals) => async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    return exited(child);
+  };
+  return { url, http: request(url), child, logs, stop: signal('SIGTERM'), kill: signal('SIGKILL') };
+}
