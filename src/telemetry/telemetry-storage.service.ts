@@ -92,4 +92,24 @@ export class TelemetryStorageService implements OnApplicationBootstrap {
     );
     return result[0].n;
   }
+
+  /**
+   * Removes stored telemetry of a whole deployment or one node, inside the caller's
+   * transaction (deletes of nodes and deployments), from every table that holds it.
+   */
+  async deleteSamples(
+    m: EntityManager,
+    filter: { deploymentId: number; nodeId?: number },
+  ): Promise<void> {
+    if (filter.nodeId === undefined) {
+      await m.query(`DELETE FROM telemetry_samples WHERE deployment_id = $1`, [
+        filter.deploymentId,
+      ]);
+    } else {
+      await m.query(`DELETE FROM telemetry_samples WHERE deployment_id = $1 AND node_id = $2`, [
+        filter.deploymentId,
+        filter.nodeId,
+      ]);
+    }
+  }
 }

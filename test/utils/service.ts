@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+// NETORCH_DIST lets several builds be tested side by side; CI uses the default dist/.
+const MAIN = join(process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist'), 'main.js');
 
 // A test that fails before its afterAll must not leave a service running behind it.
 const running = new Set<ChildProcess>();
