@@ -65,6 +65,8 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
     // info level: readiness is read from the start-up lines.
     env: {
       ...process.env,
+      // A build outside the repo (NETORCH_DIST) still finds the repo's packages.
+      NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
       HOST: '127.0.0.1',
       PORT: String(port),
       NODE_ENV: 'test',
