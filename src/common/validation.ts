@@ -7,12 +7,15 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
       : parent
         ? `${parent}.${error.property}`
         : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      // class-validator starts messages with the bare property; show the full path instead.
-      message.startsWith(error.property)
-        ? `${path}${message.slice(error.property.length)}`
-        : `${path}: ${message}`,
-    );
+    // Constraints arrive in reverse declaration order; the first declared (the type check) says most.
+    const own = Object.values(error.constraints ?? {})
+      .slice(-1)
+      .map((message) =>
+        // class-validator starts messages with the bare property; show the full path instead.
+        message.startsWith(error.property)
+          ? `${path}${message.slice(error.property.length)}`
+          : `${path}: ${message}`,
+      );
     return [...own, ...flatten(error.children ?? [], path)];
   });
 }
@@ -27,7 +30,6 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: true,
     validationError: { target: false, value: false },
     exceptionFactory: (errors) =>
       new UnprocessableEntityException({ detail: validationDetail(errors) }),
