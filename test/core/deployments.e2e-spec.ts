@@ -52,9 +52,10 @@ describe('POST /deployments', () => {
       ip_address: null,
     });
     expect(nodes[11].node_id).toBe('node-012');
-    const { rows } = await db.query(`SELECT type, request_id FROM events WHERE deployment_id = $1`, [
-      res.body.id,
-    ]);
+    const { rows } = await db.query(
+      `SELECT type, request_id FROM events WHERE deployment_id = $1`,
+      [res.body.id],
+    );
     expect(rows).toEqual([{ type: 'DEPLOYMENT_CREATED', request_id: res.headers['x-request-id'] }]);
   });
 
@@ -69,10 +70,14 @@ describe('POST /deployments', () => {
       [deployment.id],
     );
     expect(rows[0]).toEqual({ n: 10000, names: 10000, first: 'node-001', last_seq: 10000 });
-    const last = await db.query(`SELECT node_id, hostname FROM nodes WHERE deployment_id = $1 AND seq = 10000`, [
-      deployment.id,
-    ]);
-    expect(last.rows[0]).toEqual({ node_id: 'node-10000', hostname: `switch-${deployment.id}-10000` });
+    const last = await db.query(
+      `SELECT node_id, hostname FROM nodes WHERE deployment_id = $1 AND seq = 10000`,
+      [deployment.id],
+    );
+    expect(last.rows[0]).toEqual({
+      node_id: 'node-10000',
+      hostname: `switch-${deployment.id}-10000`,
+    });
     // Reported, not asserted: timings on a shared 2-core machine are noise.
     console.log(`10,000-node create took ${elapsed} ms`);
   });
@@ -99,10 +104,16 @@ describe('POST /deployments', () => {
   });
 
   it('answers malformed JSON with 400 and an empty body with 400', async () => {
-    const bad = await api.http.post('/deployments').set('content-type', 'application/json').send('{"name":');
+    const bad = await api.http
+      .post('/deployments')
+      .set('content-type', 'application/json')
+      .send('{"name":');
     expect(bad.status).toBe(400);
     expectError(bad.body, 400, /JSON/);
-    const empty = await api.http.post('/deployments').set('content-type', 'application/json').send('');
+    const empty = await api.http
+      .post('/deployments')
+      .set('content-type', 'application/json')
+      .send('');
     expect(empty.status).toBe(400);
     expectError(empty.body, 400);
   });
@@ -117,7 +128,13 @@ describe('POST /deployments', () => {
     const res = await api.http
       .post('/deployments')
       .set('content-type', 'application/json')
-      .send(JSON.stringify({ name: 'a', target_node_count: 1, description: 'x'.repeat(9 * 1024 * 1024) }));
+      .send(
+        JSON.stringify({
+          name: 'a',
+          target_node_count: 1,
+          description: 'x'.repeat(9 * 1024 * 1024),
+        }),
+      );
     expect(res.status).toBe(413);
     expectError(res.body, 413);
   });
@@ -130,7 +147,15 @@ describe('GET /deployments', () => {
     const res = await api.http.get('/deployments?limit=2').expect(200);
     expect(res.body.map((d: { id: number }) => d.id)).toEqual([b.id, a.id]);
     expect(Object.keys(res.body[0]).sort()).toEqual(
-      ['created_at', 'description', 'id', 'max_parallel', 'name', 'target_node_count', 'updated_at'].sort(),
+      [
+        'created_at',
+        'description',
+        'id',
+        'max_parallel',
+        'name',
+        'target_node_count',
+        'updated_at',
+      ].sort(),
     );
     const skipped = await api.http.get('/deployments?skip=1&limit=1').expect(200);
     expect(skipped.body.map((d: { id: number }) => d.id)).toEqual([a.id]);
@@ -164,7 +189,11 @@ describe('GET /deployments/{id}', () => {
   it('is 404 for an unknown deployment and 422 for a bad id', async () => {
     const missing = await api.http.get('/deployments/999999');
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ status_code: 404, error: 'Not Found', detail: 'Deployment not found' });
+    expect(missing.body).toEqual({
+      status_code: 404,
+      error: 'Not Found',
+      detail: 'Deployment not found',
+    });
     for (const id of ['abc', '0', '-1', '1.5', '99999999999']) {
       const res = await api.http.get(`/deployments/${id}`);
       expect(res.status).toBe(422);
