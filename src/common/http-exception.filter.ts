@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorDto } from './api-error';
 
 const CONNECTION_ERROR =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection|Connection is closed|Redis did not answer/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection|Connection is closed|Redis did not answer|is not currently accepting connections/i;
 
 /** PostgreSQL SQLSTATE classes that mean "the server is not there right now". */
 function isUnavailable(error: unknown): boolean {

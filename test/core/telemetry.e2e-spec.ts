@@ -46,7 +46,7 @@ describe('telemetry', () => {
     const samples = [];
     for (let i = 0; i < 30; i++) {
       samples.push(
-        sample(nodes[i % 3], new Date(now - (30 - i) * 1000), 0.1 + i / 3, 9.123456789012345, 0.1),
+        sample(nodes[i % 3], new Date(now - (30 - i) * 1000), 0.1 + i / 3, 0.1 + 0.2, 0.1),
       );
     }
     const push = await api.http
@@ -63,7 +63,7 @@ describe('telemetry', () => {
       deployment_id: d.id,
       timestamp: samples[29].timestamp,
       latency_ms: samples[29].latency_ms,
-      throughput_gbps: 9.123456789012345,
+      throughput_gbps: 0.1 + 0.2,
       error_rate: 0.1,
     });
     const times = all.body.samples.map((s: { timestamp: string }) => s.timestamp);
