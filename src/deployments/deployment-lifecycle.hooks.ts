@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { LifecycleSchedulerService } from '../lifecycle/lifecycle-scheduler.service';
 
 /**
  * What the rollout needs to hear from the API when nodes change. The lifecycle arms or drops
@@ -7,12 +8,22 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class DeploymentLifecycleHooks {
+  constructor(
+    @Inject(LifecycleSchedulerService) private readonly scheduler: LifecycleSchedulerService,
+  ) {}
+
   /** New PENDING nodes exist (create, grow): wake their shards. */
-  async afterNodesCreated(_deploymentId: number, _requestId?: string): Promise<void> {}
+  async afterNodesCreated(deploymentId: number, requestId?: string): Promise<void> {
+    await this.scheduler.armWaitingNodes(deploymentId, requestId);
+  }
 
   /** FAILED nodes were marked for retry (attempt + 1, next_step_at = now): wake their shards. */
-  async afterNodesRetried(_deploymentId: number, _requestId?: string): Promise<void> {}
+  async afterNodesRetried(deploymentId: number, requestId?: string): Promise<void> {
+    await this.scheduler.armWaitingNodes(deploymentId, requestId);
+  }
 
   /** The deployment is gone: drop its pending wake-ups. */
-  async afterDeploymentDeleted(_deploymentId: number): Promise<void> {}
+  async afterDeploymentDeleted(deploymentId: number): Promise<void> {
+    await this.scheduler.dropDeployment(deploymentId);
+  }
 }

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
+import { WakeUp, wakeUpJobId } from '../lifecycle/lifecycle-shards';
 import { JOB_QUEUE, JobName, JobPayload, QueueName } from './jobs';
 
 /** Retry policy for infrastructure errors: exponential backoff, failed jobs kept for a look. */
@@ -87,5 +88,74 @@ export class JobEnqueueService {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  // ---- Lifecycle wake-ups (advance-shard jobs) ----
+
+  /**
+   * One delayed advance job per shard and due time (deterministic id, so re-arming is a no-op).
+   * Completed wake-ups are removed at once: their id must be free for the next arming.
+   */
+  async addWakeUps(wakeUps: WakeUp[], requestId?: string): Promise<void> {
+    const now = Date.now();
+    await this.addBulk(
+      JobName.ADVANCE_SHARD,
+      wakeUps.map((w) => ({
+        payload: {
+          deploymentId: w.deploymentId,
+          shard: w.shard,
+          ...(requestId ? { requestId } : {}),
+        },
+        options: {
+          jobId: wakeUpJobId(w),
+          delay: Math.max(0, Math.ceil(w.dueAtMs - now)),
+          removeOnComplete: true,
+        },
+      })),
+    );
+  }
+
+  /**
+   * Like addWakeUps, but first clears a wake-up with the same id that already failed for good
+   * (its id would otherwise swallow the new one); for the reconciler's overdue shards.
+   */
+  async rearmWakeUps(wakeUps: WakeUp[]): Promise<void> {
+    const queue = this.queues[QueueName.LIFECYCLE];
+    for (const w of wakeUps) {
+      const job = await queue.getJob(wakeUpJobId(w));
+      if (job && (await job.isFailed())) await job.remove();
+    }
+    await this.addWakeUps(wakeUps);
+  }
+
+  /** Drops the deployment's wake-ups that have not started; a running one finds nothing. */
+  async removeWakeUps(deploymentId: number): Promise<number> {
+    const queue = this.queues[QueueName.LIFECYCLE];
+    const page = 500;
+    const doomed = [];
+    // Pending wake-ups number about one per shard, so this list stays short.
+    for (let start = 0; ; start += page) {
+      const jobs = await queue.getJobs(
+        ['delayed', 'waiting', 'prioritized'],
+        start,
+        start + page - 1,
+      );
+      for (const job of jobs) {
+        const data = job?.data as Partial<JobPayload<JobName.ADVANCE_SHARD>> | undefined;
+        if (job?.name === JobName.ADVANCE_SHARD && data?.deploymentId === deploymentId) {
+          doomed.push(job);
+        }
+      }
+      if (jobs.length < page) break;
+    }
+    let removed = 0;
+    for (const job of doomed) {
+      // A job that started meanwhile cannot be removed; it will find the rows gone.
+      await job.remove().then(
+        () => removed++,
+        () => undefined,
+      );
+    }
+    return removed;
   }
 }

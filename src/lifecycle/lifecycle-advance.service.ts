@@ -1,0 +1,310 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { EventType } from '../events/event-type';
+import { NodeState } from '../nodes/node-state';
+import {
+  ADMISSION_LOCK_CLASS,
+  ADVANCE_BATCH_SIZE,
+  ADVANCE_JOB_BUDGET_MS,
+  MIN_WAKEUP_GAP_MS,
+} from './lifecycle.constants';
+import { earliestPerShard, shardOfSeq, shardSeqRange, WakeUp } from './lifecycle-shards';
+import { ClaimedNode, planTransitions, PlannedTransition } from './transition-plan';
+
+export interface AdvanceResult {
+  /** Transitions committed by this run. */
+  moved: number;
+  /** Wake-ups to arm: this shard's next one, and shards whose nodes this run admitted. */
+  wakeUps: WakeUp[];
+}
+
+interface DeploymentRow {
+  max_parallel: number | null;
+  unstarted: boolean;
+  finished: boolean;
+}
+
+interface ClaimRow {
+  id: number;
+  seq: number;
+  state: NodeState;
+  attempt: number;
+  due_ms: number;
+}
+
+const CLAIM_COLUMNS = `id, seq, state, attempt, (extract(epoch FROM next_step_at) * 1000)::float8 AS due_ms`;
+
+/**
+ * Moves due nodes in batches: claim (FOR UPDATE SKIP LOCKED), plan with the pure model, apply
+ * with one UPDATE guarded by the claimed state and attempt, and write the STATE_CHANGE events in
+ * the same statement. A replayed batch finds the rows moved on and changes nothing.
+ */
+@Injectable()
+export class LifecycleAdvanceService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Advances one shard until nothing in it is due, the budget is spent or `stopping()` says so,
+   * and says when the shard must be woken next. A deployment that is gone yields nothing.
+   */
+  async advanceShard(
+    deploymentId: number,
+    shard: number,
+    requestId: string | undefined,
+    stopping: () => boolean = () => false,
+  ): Promise<AdvanceResult> {
+    const deadline = Date.now() + ADVANCE_JOB_BUDGET_MS;
+    const [fromSeq, toSeq] = shardSeqRange(shard);
+    const admittedElsewhere: WakeUp[] = [];
+    let moved = 0;
+    for (;;) {
+      const timed = await this.inTransaction((q) =>
+        this.advanceTimed(q, deploymentId, fromSeq, toSeq),
+      );
+      if (timed === null) return { moved, wakeUps: [] };
+      const admitted = await this.inTransaction((q) =>
+        this.admit(q, deploymentId, fromSeq, toSeq, requestId),
+      );
+      if (admitted === null) return { moved, wakeUps: [] };
+      moved += timed + admitted.moved;
+      admittedElsewhere.push(...admitted.wakeUps.filter((w) => w.shard !== shard));
+      const next = await this.earliestDue(deploymentId, fromSeq, toSeq, admitted.limited);
+      const progressed = timed + admitted.moved > 0;
+      if (next.dueMs !== null && next.dueMs <= next.nowMs && progressed) {
+        if (Date.now() < deadline && !stopping()) continue;
+      }
+      const own: WakeUp[] =
+        next.dueMs === null
+          ? []
+          : [
+              {
+                deploymentId,
+                shard,
+                dueAtMs: Math.max(next.dueMs, next.nowMs + MIN_WAKEUP_GAP_MS),
+              },
+            ];
+      return { moved, wakeUps: earliestPerShard([...own, ...admittedElsewhere]) };
+    }
+  }
+
+  /** PROVISIONING and CONFIGURING nodes whose step ended; null when the deployment is gone. */
+  private async advanceTimed(
+    q: QueryRunner,
+    deploymentId: number,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<number | null> {
+    if ((await this.lockDeployment(q, deploymentId)) === null) return null;
+    const claimed: ClaimRow[] = await q.query(
+      `SELECT ${CLAIM_COLUMNS} FROM nodes
+       WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at <= now()
+         AND state IN ('PROVISIONING', 'CONFIGURING')
+       ORDER BY next_step_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
+      [deploymentId, fromSeq, toSeq, ADVANCE_BATCH_SIZE],
+    );
+    if (claimed.length === 0) return 0;
+    const plan = this.plan(claimed);
+    const moved = await this.apply(q, deploymentId, plan, undefined);
+    if (plan.some((t) => t.durationMs === null)) await this.markFinishedIfDone(q, deploymentId);
+    return moved;
+  }
+
+  /**
+   * Due PENDING nodes, and FAILED nodes marked for retry, enter PROVISIONING. Under max_parallel
+   * the admission is deployment-wide (lowest node numbers first) and serialised by an advisory
+   * lock, so concurrent workers never admit past the limit; otherwise each shard admits its own.
+   */
+  private async admit(
+    q: QueryRunner,
+    deploymentId: number,
+    fromSeq: number,
+    toSeq: number,
+    requestId: string | undefined,
+  ): Promise<{ moved: number; wakeUps: WakeUp[]; limited: boolean } | null> {
+    const deployment = await this.lockDeployment(q, deploymentId);
+    if (deployment === null) return null;
+    const limited = deployment.max_parallel !== null;
+    let claimed: ClaimRow[];
+    if (limited) {
+      await q.query(`SELECT pg_advisory_xact_lock($1, $2)`, [ADMISSION_LOCK_CLASS, deploymentId]);
+      const [{ n }]: { n: number }[] = await q.query(
+        `SELECT count(*)::int AS n FROM nodes
+         WHERE deployment_id = $1 AND state IN ('PROVISIONING', 'CONFIGURING')`,
+        [deploymentId],
+      );
+      const slots = Math.min(ADVANCE_BATCH_SIZE, deployment.max_parallel! - n);
+      if (slots <= 0) return { moved: 0, wakeUps: [], limited };
+      claimed = await q.query(
+        `SELECT ${CLAIM_COLUMNS} FROM nodes
+         WHERE deployment_id = $1 AND next_step_at <= now() AND state IN ('PENDING', 'FAILED')
+         ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [deploymentId, slots],
+      );
+    } else {
+      claimed = await q.query(
+        `SELECT ${CLAIM_COLUMNS} FROM nodes
+         WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at <= now()
+           AND state IN ('PENDING', 'FAILED')
+         ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED`,
+        [deploymentId, fromSeq, toSeq, ADVANCE_BATCH_SIZE],
+      );
+    }
+    if (claimed.length === 0) return { moved: 0, wakeUps: [], limited };
+    const plan = this.plan(claimed);
+    const moved = await this.apply(q, deploymentId, plan, requestId);
+    if (moved > 0 && (deployment.unstarted || deployment.finished)) {
+      await q.query(
+        `UPDATE deployments SET started_at = COALESCE(started_at, now()), finished_at = NULL
+         WHERE id = $1`,
+        [deploymentId],
+      );
+    }
+    const [{ now_ms }]: { now_ms: number }[] = await q.query(
+      `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now_ms`,
+    );
+    const wakeUps = plan.map((t) => ({
+      deploymentId,
+      shard: shardOfSeq(t.seq),
+      dueAtMs: now_ms + (t.durationMs ?? 0),
+    }));
+    return { moved, wakeUps: earliestPerShard(wakeUps), limited };
+  }
+
+  private plan(claimed: ClaimRow[]): PlannedTransition[] {
+    const nodes: ClaimedNode[] = claimed.map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      state: r.state,
+      attempt: r.attempt,
+      dueAtMs: r.due_ms,
+    }));
+    return planTransitions(nodes, {
+      timeScale: this.config.simTimeScale,
+      failureRate: this.config.simFailureRate,
+    });
+  }
+
+  /** One statement: the guarded UPDATE of every planned node and one event per node it moved. */
+  private async apply(
+    q: QueryRunner,
+    deploymentId: number,
+    plan: PlannedTransition[],
+    requestId: string | undefined,
+  ): Promise<number> {
+    const result = await q.query(
+      `WITH input AS (
+         SELECT * FROM unnest($2::int[], $3::varchar[], $4::varchar[], $5::int[], $6::int[],
+                              $7::varchar[], $8::text[], $9::float8[])
+           AS t(id, from_state, to_state, attempt, duration_ms, ip_address, reason, due_ms)
+       ), moved AS (
+         UPDATE nodes n
+         SET state = i.to_state,
+             next_step_at = now() + i.duration_ms * interval '1 millisecond',
+             ip_address = COALESCE(i.ip_address, n.ip_address),
+             state_changed_at = now(),
+             updated_at = now()
+         FROM input i
+         WHERE n.id = i.id AND n.deployment_id = $1 AND n.state = i.from_state
+           AND n.attempt = i.attempt AND n.next_step_at <= now()
+         RETURNING n.id, n.node_id, n.seq, n.next_step_at, i.from_state, i.to_state, i.reason,
+                   i.attempt, i.due_ms
+       )
+       INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, to_state,
+                           reason, metadata, request_id)
+       SELECT $1, m.id, m.node_id, $10, m.from_state, m.to_state, m.reason,
+              jsonb_build_object('attempt', m.attempt,
+                                 'scheduled_at', to_timestamp(m.due_ms / 1000.0),
+                                 'next_step_at', m.next_step_at),
+              $11
+       FROM moved m ORDER BY m.seq`,
+      [
+        deploymentId,
+        plan.map((t) => t.id),
+        plan.map((t) => t.from),
+        plan.map((t) => t.to),
+        plan.map((t) => t.attempt),
+        plan.map((t) => t.durationMs),
+        plan.map((t) => t.ipAddress),
+        plan.map((t) => t.reason),
+        plan.map((t) => t.dueAtMs),
+        EventType.STATE_CHANGE,
+        requestId ?? null,
+      ],
+      true,
+    );
+    return (result as { affected?: number }).affected ?? 0;
+  }
+
+  /**
+   * Key-share lock on the deployment before any node lock: a concurrent DELETE then waits for
+   * this batch (same lock order, no deadlock), and a deleted deployment is seen at once.
+   */
+  private async lockDeployment(
+    q: QueryRunner,
+    deploymentId: number,
+  ): Promise<DeploymentRow | null> {
+    const rows: DeploymentRow[] = await q.query(
+      `SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished
+       FROM deployments WHERE id = $1 FOR KEY SHARE`,
+      [deploymentId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Sets finished_at when no node is left to move. The row lock serialises this check between
+   * concurrent batches, and the check runs after it, so it sees what they committed.
+   */
+  private async markFinishedIfDone(q: QueryRunner, deploymentId: number): Promise<void> {
+    await q.query(`SELECT 1 FROM deployments WHERE id = $1 FOR NO KEY UPDATE`, [deploymentId]);
+    await q.query(
+      `UPDATE deployments SET finished_at = now()
+       WHERE id = $1 AND finished_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND next_step_at IS NOT NULL)`,
+      [deploymentId],
+    );
+  }
+
+  /**
+   * The shard's earliest step end. Waiting nodes of a max_parallel deployment do not count: they
+   * are admitted when a slot frees, by the run that freed it (or by the reconciler).
+   */
+  private async earliestDue(
+    deploymentId: number,
+    fromSeq: number,
+    toSeq: number,
+    limited: boolean,
+  ): Promise<{ dueMs: number | null; nowMs: number }> {
+    const [row]: { due_ms: number | null; now_ms: number }[] = await this.dataSource.query(
+      `SELECT (extract(epoch FROM min(next_step_at)) * 1000)::float8 AS due_ms,
+              (extract(epoch FROM now()) * 1000)::float8 AS now_ms
+       FROM nodes
+       WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at IS NOT NULL
+         AND (state IN ('PROVISIONING', 'CONFIGURING') OR NOT $4::boolean)`,
+      [deploymentId, fromSeq, toSeq, limited],
+    );
+    return { dueMs: row.due_ms, nowMs: row.now_ms };
+  }
+
+  private async inTransaction<T>(work: (q: QueryRunner) => Promise<T>): Promise<T> {
+    const q = this.dataSource.createQueryRunner();
+    await q.connect();
+    try {
+      await q.startTransaction();
+      const result = await work(q);
+      await q.commitTransaction();
+      return result;
+    } catch (error) {
+      if (q.isTransactionActive) await q.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await q.release();
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/** Nodes per shard: a shard is one deployment's node numbers (seq) [shard*size+1, (shard+1)*size]. */
+export const LIFECYCLE_SHARD_SIZE = 1000;
+
+/** Most nodes one transaction moves; bounds lock time and statement size. */
+export const ADVANCE_BATCH_SIZE = 1000;
+
+/**
+ * Earliest a shard is woken again after a run. Coalesces a shard's many step ends (they fall a
+ * few ms apart) into one wake-up, so BullMQ carries a few jobs per shard per second, not one per node.
+ */
+export const MIN_WAKEUP_GAP_MS = 200;
+
+/** How long one advance job keeps looping over a shard before handing over to a fresh wake-up. */
+export const ADVANCE_JOB_BUDGET_MS = 2000;
+
+/** Shards advanced at once by one worker process. */
+export const LIFECYCLE_CONCURRENCY = 4;
+
+/** Reconciler period, and how often each worker checks that the reconciler is still scheduled. */
+export const RECONCILE_EVERY_MS = 5000;
+
+/** A shard whose earliest due node is this late without a run is re-armed by the reconciler. */
+export const RECONCILE_GRACE_MS = 2000;
+
+/** First key of the per-deployment advisory lock that serialises max_parallel admissions. */
+export const ADMISSION_LOCK_CLASS = 0x4e4f4144;

@@ -1,0 +1,77 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { JobEnqueueService } from '../queue/job-enqueue.service';
+import { JobName, JobPayload, QueueName } from '../queue/jobs';
+import { LifecycleAdvanceService } from './lifecycle-advance.service';
+import { LIFECYCLE_CONCURRENCY } from './lifecycle.constants';
+import { LifecycleReconcilerService } from './lifecycle-reconciler.service';
+
+const isId = (value: unknown, min: number) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+
+/**
+ * The lifecycle queue's one processor: advance-shard wake-ups and the reconciler. A short lock
+ * lets a SIGKILLed worker's job be taken again within seconds; a job that runs twice is harmless.
+ */
+@Processor(QueueName.LIFECYCLE, {
+  concurrency: LIFECYCLE_CONCURRENCY,
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 20,
+})
+export class LifecycleProcessor extends WorkerHost implements OnModuleDestroy {
+  private readonly logger = new Logger(LifecycleProcessor.name);
+  private closing = false;
+
+  constructor(
+    @Inject(LifecycleAdvanceService) private readonly advance: LifecycleAdvanceService,
+    @Inject(LifecycleReconcilerService) private readonly reconciler: LifecycleReconcilerService,
+    @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
+  ) {
+    super();
+  }
+
+  async process(job: Job): Promise<unknown> {
+    switch (job.name as JobName) {
+      case JobName.ADVANCE_SHARD:
+        return this.advanceShard(job.data as JobPayload<JobName.ADVANCE_SHARD>);
+      case JobName.RECONCILE_LIFECYCLE:
+        return { rearmed: await this.reconciler.reconcile() };
+      default:
+        throw new UnrecoverableError(`The lifecycle queue has no handler for job ${job.name}`);
+    }
+  }
+
+  private async advanceShard(data: JobPayload<JobName.ADVANCE_SHARD>) {
+    if (!isId(data?.deploymentId, 1) || !isId(data?.shard, 0)) {
+      throw new UnrecoverableError(`Malformed advance-shard payload ${JSON.stringify(data)}`);
+    }
+    const result = await this.advance.advanceShard(
+      data.deploymentId,
+      data.shard,
+      data.requestId,
+      () => this.closing,
+    );
+    if (result.wakeUps.length > 0) await this.jobs.addWakeUps(result.wakeUps);
+    return { moved: result.moved, next: result.wakeUps.map((w) => w.dueAtMs) };
+  }
+
+  /** Stop taking jobs and let the batches in hand commit before the pool closes. */
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    await this.worker.close();
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    this.logger.warn(
+      `Job ${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`,
+    );
+  }
+
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.error(`Lifecycle worker error: ${error.message}`);
+  }
+}
