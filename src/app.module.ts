@@ -3,9 +3,11 @@ import { APP_GUARD } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { ApiKeyGuard } from './common/api-key.guard';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { QueueModule } from './queue/queue.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
@@ -21,6 +23,8 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     TelemetryModule,
     AnalyticsModule,
     HealthModule,
+    MetricsModule,
+    DashboardModule,
   ],
   providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
 })

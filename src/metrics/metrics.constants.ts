@@ -1,0 +1,21 @@
+/** Every metric netorch exports is prefixed so it cannot collide with another exporter's. */
+export const METRIC_PREFIX = 'netorch_';
+
+/** A scrape must answer even when PostgreSQL or Redis hangs; Prometheus times out at 10 s. */
+export const SCRAPE_PROBE_TIMEOUT_MS = 2000;
+
+/** Request latency buckets in seconds: from a cached read to a 10,000-node create. */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Route label for requests that matched no route, so scanners cannot explode cardinality. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** BullMQ job states exported per queue. */
+export const QUEUE_JOB_STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'failed',
+  'completed',
+] as const;
