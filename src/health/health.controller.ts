@@ -8,6 +8,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { Public } from '../common/public.decorator';
+import { TelemetryStats } from '../telemetry/telemetry-stats';
 import { HealthReport, HealthService, QueueDepths } from './health.service';
 
 class QueueDepthsResponse implements QueueDepths {
@@ -15,6 +16,30 @@ class QueueDepthsResponse implements QueueDepths {
   @ApiProperty({ example: 1 }) active: number;
   @ApiProperty({ example: 12 }) delayed: number;
   @ApiProperty({ example: 0 }) failed: number;
+}
+
+class TelemetryStatsResponse implements TelemetryStats {
+  @ApiProperty({ example: 720, description: 'Collection ticks that fanned out into shard jobs' })
+  ticks: number;
+  @ApiProperty({
+    example: 0,
+    description: "Ticks skipped because the previous tick's shards were still unfinished",
+  })
+  skipped_ticks: number;
+  @ApiProperty({ example: '2026-11-27T10:00:05.000Z', nullable: true, type: String })
+  last_tick_at: string | null;
+  @ApiProperty({ example: 2 }) last_tick_shards: number;
+  @ApiProperty({ example: 50, description: 'RUNNING nodes the last tick collected from' })
+  last_tick_nodes: number;
+  @ApiProperty({
+    example: 38,
+    nullable: true,
+    type: Number,
+    description: "From the last completed tick's scheduled time to its last shard stored",
+  })
+  last_tick_duration_ms: number | null;
+  @ApiProperty({ example: 36000, description: 'Samples stored by scheduled collection' })
+  samples_collected: number;
 }
 
 class HealthResponse implements HealthReport {
@@ -42,6 +67,12 @@ class HealthResponse implements HealthReport {
     example: { lifecycle: { waiting: 0, active: 1, delayed: 12, failed: 0 } },
   })
   queues: Record<string, QueueDepthsResponse>;
+  @ApiProperty({
+    type: TelemetryStatsResponse,
+    nullable: true,
+    description: 'Scheduled telemetry collection; null while Redis is unavailable',
+  })
+  telemetry: TelemetryStatsResponse | null;
 }
 
 @ApiTags('health')

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
+import { QueueName } from '../queue/jobs';
+import { readTelemetryStats, TelemetryStats } from '../telemetry/telemetry-stats';
 
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -34,6 +36,8 @@ export interface HealthReport {
   active_workers: boolean;
   workers: number;
   queues: Record<string, QueueDepths>;
+  /** Scheduled collection bookkeeping; null while Redis is unavailable. */
+  telemetry: TelemetryStats | null;
 }
 
 @Injectable()
@@ -58,13 +62,19 @@ export class HealthService {
     }
   }
 
-  async redis(): Promise<{ up: Up; workers: number; queues: Record<string, QueueDepths> }> {
+  async redis(): Promise<{
+    up: Up;
+    workers: number;
+    queues: Record<string, QueueDepths>;
+    telemetry: TelemetryStats | null;
+  }> {
     try {
       const queues = this.jobs.allQueues();
-      const [counts, workers] = await withTimeout(
+      const [counts, workers, telemetry] = await withTimeout(
         Promise.all([
           Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'failed'))),
           Promise.all(queues.map((q) => q.getWorkersCount())),
+          readTelemetryStats(this.jobs.queue(QueueName.TELEMETRY)),
         ]),
         'Redis',
       );
@@ -75,9 +85,10 @@ export class HealthService {
         queues: Object.fromEntries(
           queues.map((q, i) => [q.name, counts[i] as unknown as QueueDepths]),
         ),
+        telemetry,
       };
     } catch {
-      return { up: 'unhealthy', workers: 0, queues: {} };
+      return { up: 'unhealthy', workers: 0, queues: {}, telemetry: null };
     }
   }
 
@@ -92,6 +103,7 @@ export class HealthService {
       active_workers: redis.workers > 0,
       workers: redis.workers,
       queues: redis.queues,
+      telemetry: redis.telemetry,
     };
   }
 }

@@ -6,6 +6,9 @@ import { DeploymentsService } from '../deployments/deployments.service';
 import { PushTelemetryDto, PushTelemetryResponse } from './dto/push-telemetry.dto';
 import { QueryTelemetryQuery } from './dto/query-telemetry.query';
 import { TelemetryListResponse } from './dto/telemetry-sample.response';
+import { TelemetrySeriesQuery } from './dto/telemetry-series.query';
+import { TelemetrySeriesResponse } from './dto/telemetry-series.response';
+import { MAX_SERIES_BUCKETS } from './telemetry-series';
 import { TelemetryService } from './telemetry.service';
 
 @ApiTags('telemetry')
@@ -31,6 +34,36 @@ export class TelemetryController {
     await this.deployments.findOrFail(id);
     const samples = await this.telemetry.query(id, query);
     return { samples, total: samples.length };
+  }
+
+  @Get('series')
+  @ApiOperation({
+    summary: 'One metric in time buckets (avg, p95, max, count), for charts',
+    description: `metric: latency_ms (default), throughput_gbps or error_rate; bucket: 10s, 1m (default), 5m, 15m, 1h or 1d, aligned to the epoch; start_time inclusive (default: one hour before end_time), end_time exclusive (default: now); node_id narrows to one node. At most ${MAX_SERIES_BUCKETS} buckets per request (422 otherwise); buckets without samples are left out.`,
+  })
+  @ApiResponse({
+    status: 200,
+    type: TelemetrySeriesResponse,
+    example: {
+      deployment_id: 1,
+      node_id: null,
+      metric: 'latency_ms',
+      bucket: '1m',
+      start_time: '2026-11-27T09:58:00.000Z',
+      end_time: '2026-11-27T10:00:00.000Z',
+      buckets: [
+        { timestamp: '2026-11-27T09:58:00.000Z', avg: 21.7, p95: 74.1, max: 88.2, count: 600 },
+        { timestamp: '2026-11-27T09:59:00.000Z', avg: 21.9, p95: 75.3, max: 89.0, count: 600 },
+      ],
+    },
+  })
+  @ApiStandardErrors('404')
+  async series(
+    @Param() { id }: DeploymentIdParam,
+    @Query() query: TelemetrySeriesQuery,
+  ): Promise<TelemetrySeriesResponse> {
+    await this.deployments.findOrFail(id);
+    return this.telemetry.series(id, query);
   }
 
   @Post()

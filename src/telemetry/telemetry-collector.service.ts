@@ -1,0 +1,125 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { JobEnqueueService } from '../queue/job-enqueue.service';
+import { JobName, QueueName } from '../queue/jobs';
+import { fillSamples } from '../simulation/telemetry-generator';
+import {
+  COLLECT_SHARD_JOB_OPTIONS,
+  collectShardJobId,
+  TELEMETRY_SHARD_SIZE,
+} from './telemetry.constants';
+import { previousTick, recordFanOut, recordShardDone, recordSkip } from './telemetry-stats';
+import { TelemetryStorageService } from './telemetry-storage.service';
+
+/** Job states in which a shard of the previous tick may still write. */
+const UNFINISHED = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+export type TickOutcome =
+  { skipped: true; pendingTick: number } | { skipped: false; shards: number; nodes: number };
+
+/** Scheduled collection: the tick fans out into shard jobs, each shard writes one bulk batch. */
+@Injectable()
+export class TelemetryCollectorService {
+  private readonly logger = new Logger(TelemetryCollectorService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: TelemetryStorageService,
+    private readonly jobs: JobEnqueueService,
+  ) {}
+
+  private get queue() {
+    return this.jobs.queue(QueueName.TELEMETRY);
+  }
+
+  /**
+   * The instant a scheduler job stands for, not when it ran: job schedulers name each
+   * iteration `repeat:<scheduler>:<scheduled millis>`.
+   */
+  static tickTime(job: Job): number {
+    const scheduled = /:(\d+)$/.exec(job.id ?? '');
+    return scheduled ? Number(scheduled[1]) : job.timestamp + (job.delay ?? 0);
+  }
+
+  /**
+   * Fans one tick out into a shard job per (deployment, seq range) holding RUNNING nodes, unless
+   * a shard of the previous tick is still waiting or running: then the tick is skipped and
+   * counted, so a slow period never piles up work.
+   */
+  async tick(tickAt: number): Promise<TickOutcome> {
+    const previous = await previousTick(this.queue);
+    if (previous && previous.tickAt >= tickAt) {
+      // A tick job that ran late after a newer one; that newer one covers the period.
+      return { skipped: true, pendingTick: previous.tickAt };
+    }
+    if (previous && previous.remaining > 0) {
+      const states = await Promise.all(previous.jobIds.map((id) => this.queue.getJobState(id)));
+      if (states.some((s) => UNFINISHED.has(s))) {
+        await recordSkip(this.queue);
+        this.logger.warn(
+          `Telemetry tick ${new Date(tickAt).toISOString()} skipped: shards of ${new Date(previous.tickAt).toISOString()} are still running`,
+        );
+        return { skipped: true, pendingTick: previous.tickAt };
+      }
+    }
+    const shards: { deployment_id: number; shard: number; nodes: number }[] =
+      await this.dataSource.query(
+        `SELECT deployment_id, (seq - 1) / $1 AS shard, count(*)::int AS nodes
+         FROM nodes WHERE state = 'RUNNING'
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+        [TELEMETRY_SHARD_SIZE],
+      );
+    const jobIds = shards.map((s) => collectShardJobId(s.deployment_id, s.shard, tickAt));
+    const nodes = shards.reduce((sum, s) => sum + s.nodes, 0);
+    await recordFanOut(this.queue, tickAt, jobIds, nodes);
+    await this.jobs.addBulk(
+      JobName.COLLECT_TELEMETRY_SHARD,
+      shards.map((s, i) => ({
+        payload: { deploymentId: s.deployment_id, shard: s.shard, tickAt },
+        options: { ...COLLECT_SHARD_JOB_OPTIONS, jobId: jobIds[i] },
+      })),
+    );
+    return { skipped: false, shards: shards.length, nodes };
+  }
+
+  /**
+   * Generates one sample per node of the shard that is RUNNING now and stores them with one
+   * statement, stamped with the tick time. A second run of the same (shard, tick) writes nothing.
+   */
+  async collectShard(deploymentId: number, shard: number, tickAt: number): Promise<number> {
+    const at = new Date(tickAt);
+    const stored = await this.storage.transaction(async (m) => {
+      if (!(await this.storage.lockDeployment(m, deploymentId))) return 0;
+      const rows: { id: number; seq: number }[] = await m.query(
+        `SELECT id, seq FROM nodes
+         WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND state = 'RUNNING'`,
+        [deploymentId, shard * TELEMETRY_SHARD_SIZE + 1, (shard + 1) * TELEMETRY_SHARD_SIZE],
+      );
+      if (rows.length === 0) return 0;
+      if (!(await this.storage.claimShardTick(m, deploymentId, shard, at, rows.length))) return 0;
+      const n = rows.length;
+      const ids = new Int32Array(n);
+      const seqs = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        ids[i] = rows[i].id;
+        seqs[i] = rows[i].seq;
+      }
+      const metrics = {
+        latency: new Float64Array(n),
+        throughput: new Float64Array(n),
+        errorRate: new Float64Array(n),
+      };
+      fillSamples(ids, seqs, tickAt, metrics);
+      return this.storage.write(
+        m,
+        deploymentId,
+        { nodeIds: ids, timestamps: at, ...metrics },
+        false,
+      );
+    });
+    await recordShardDone(this.queue, tickAt, stored);
+    return stored;
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { PartitionMaintenanceProcessor } from './partition-maintenance.processor';
+import { TelemetryCollectorService } from './telemetry-collector.service';
+import { TelemetryProcessor } from './telemetry.processor';
+import { TelemetrySchedulerService } from './telemetry-scheduler.service';
+import { TelemetryStorageService } from './telemetry-storage.service';
+
+/** The worker side of telemetry: scheduled collection and partition upkeep. */
+@Module({
+  providers: [
+    TelemetryStorageService,
+    TelemetryCollectorService,
+    TelemetrySchedulerService,
+    TelemetryProcessor,
+    PartitionMaintenanceProcessor,
+  ],
+})
+export class TelemetryWorkerModule {}

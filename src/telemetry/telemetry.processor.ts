@@ -1,0 +1,27 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
+import { JobName, JobPayload, QueueName } from '../queue/jobs';
+import { TELEMETRY_WORKER_CONCURRENCY } from './telemetry.constants';
+import { TelemetryCollectorService, TickOutcome } from './telemetry-collector.service';
+
+/** The telemetry queue: collection ticks and the shard jobs they fan out into. */
+@Processor(QueueName.TELEMETRY, { concurrency: TELEMETRY_WORKER_CONCURRENCY })
+export class TelemetryProcessor extends WorkerHost {
+  constructor(private readonly collector: TelemetryCollectorService) {
+    super();
+  }
+
+  async process(job: Job): Promise<TickOutcome | { stored: number }> {
+    switch (job.name as JobName) {
+      case JobName.TELEMETRY_TICK:
+        return this.collector.tick(TelemetryCollectorService.tickTime(job));
+      case JobName.COLLECT_TELEMETRY_SHARD: {
+        const { deploymentId, shard, tickAt } =
+          job.data as JobPayload<JobName.COLLECT_TELEMETRY_SHARD>;
+        return { stored: await this.collector.collectShard(deploymentId, shard, tickAt) };
+      }
+      default:
+        throw new UnrecoverableError(`No telemetry handler for job ${job.name}`);
+    }
+  }
+}
