@@ -214,7 +214,7 @@ function renderChart(samples, nodeLabel) {
   const chart = $('latency-chart');
   const W = 720;
   const H = 220;
-  const M = { left: 52, right: 12, top: 12, bottom: 28 };
+  const M = { left: 52, right: 12, top: 24, bottom: 28 };
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const parts = [];
@@ -263,7 +263,7 @@ function renderChart(samples, nodeLabel) {
       svg('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v)),
     );
   }
-  parts.push(svg('text', { x: 4, y: M.top + 10, class: 'tick' }, 'ms'));
+  parts.push(svg('text', { x: M.left, y: 12, class: 'tick' }, 'latency, ms'));
   parts.push(
     svg('text', { x: M.left, y: H - 8, class: 'tick' }, fmtTime(new Date(t0).toISOString())),
   );
