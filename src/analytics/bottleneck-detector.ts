@@ -1,8 +1,12 @@
 /**
- * Bottleneck maths, pure: no I/O. The SQL layer supplies per-node means and the baseline.
+ * Bottleneck maths, pure: no I/O. The SQL layer supplies per-node means and, for zscore, the
+ * moments of every sample in the window; everything else is decided here.
  */
 export const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
 export type Metric = (typeof METRICS)[number];
+
+export const DETECTION_METHODS = ['zscore', 'mad'] as const;
+export type DetectionMethod = (typeof DETECTION_METHODS)[number];
 
 /** Which way is bad: latency and error rate up, throughput down. */
 export const BAD_DIRECTION: Record<Metric, 1 | -1> = {
@@ -16,16 +20,34 @@ export const WEIGHTS: Record<Metric, number> = {
   error_rate: 0.2,
 };
 
-export interface Spread {
+/** Robust z = MAD_Z_FACTOR·(x − median)/MAD: makes MAD comparable to a normal SD. */
+export const MAD_Z_FACTOR = 0.6745;
+/** Where MAD is zero: z = (x − median)/(MEAN_AD_FACTOR · mean absolute deviation). */
+export const MEAN_AD_FACTOR = 1.253314;
+
+export type SpreadKind = 'stddev' | 'mad' | 'mean_absolute_deviation';
+
+/** How one metric's z is formed: z = direction·(value − centre)/scale, 0 when scale is null. */
+export interface MetricBaseline {
   centre: number;
+  /** The spread measure named by `kind`; null when there is none (fewer than two values). */
   spread: number | null;
+  kind: SpreadKind;
+  /** The divisor of z; null when the spread counts as zero, which makes every z 0. */
+  scale: number | null;
 }
 
-export type Baseline = Record<Metric, Spread>;
+export type Baseline = Record<Metric, MetricBaseline>;
+
+/** Count, mean and sum of squared deviations (M2) of a set of values. */
+export interface Moments {
+  n: number;
+  mean: number;
+  m2: number;
+}
 
 export interface NodeAggregate {
   nodeId: number;
-  nodeIdentifier: string;
   samples: number;
   means: Record<Metric, number>;
   lastTimestamp: Date;
@@ -51,20 +73,88 @@ export function isZeroSpread(spread: number | null, centre: number): boolean {
   );
 }
 
+/** Chan et al.: the moments of the union of two disjoint sets, without sums of squares. */
+export function mergeMoments(a: Moments, b: Moments): Moments {
+  if (a.n === 0) return { ...b };
+  if (b.n === 0) return { ...a };
+  const n = a.n + b.n;
+  const delta = b.mean - a.mean;
+  return {
+    n,
+    mean: a.mean + (delta * b.n) / n,
+    m2: a.m2 + b.m2 + (delta * delta * a.n * b.n) / n,
+  };
+}
+
+/** Moments of raw values, two-pass. */
+export function momentsOf(values: readonly number[]): Moments {
+  if (values.length === 0) return { n: 0, mean: 0, m2: 0 };
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  return { n: values.length, mean, m2: values.reduce((s, v) => s + (v - mean) ** 2, 0) };
+}
+
+/** The seed's baseline: mean and sample standard deviation of every sample in the window. */
+export function zscoreBaseline(moments: Record<Metric, Moments>): Baseline {
+  const out = {} as Baseline;
+  for (const metric of METRICS) {
+    const { n, mean, m2 } = moments[metric];
+    const spread = n > 1 ? Math.sqrt(Math.max(0, m2) / (n - 1)) : null;
+    out[metric] = {
+      centre: mean,
+      spread,
+      kind: 'stddev',
+      scale: isZeroSpread(spread, mean) ? null : spread,
+    };
+  }
+  return out;
+}
+
+/** Median of a list (mean of the two middle values for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Robust baseline over node means: median and MAD; where MAD counts as zero, the scaled mean
+ * absolute deviation from the median; where that is zero too, no z at all.
+ */
+export function madBaseline(nodes: readonly NodeAggregate[]): Baseline {
+  const out = {} as Baseline;
+  for (const metric of METRICS) {
+    const values = nodes.map((n) => n.means[metric]);
+    const centre = median(values);
+    const deviations = values.map((v) => Math.abs(v - centre));
+    const mad = median(deviations);
+    if (!isZeroSpread(mad, centre)) {
+      out[metric] = { centre, spread: mad, kind: 'mad', scale: mad / MAD_Z_FACTOR };
+      continue;
+    }
+    const meanAd = deviations.reduce((s, d) => s + d, 0) / deviations.length;
+    out[metric] = {
+      centre,
+      spread: meanAd,
+      kind: 'mean_absolute_deviation',
+      scale: isZeroSpread(meanAd, centre) ? null : MEAN_AD_FACTOR * meanAd,
+    };
+  }
+  return out;
+}
+
 /** z in the bad direction; 0 where the spread counts as zero, so noise never flags a node. */
-export function badDirectionZ(metric: Metric, value: number, base: Spread): number {
-  if (isZeroSpread(base.spread, base.centre)) return 0;
-  const z = (BAD_DIRECTION[metric] * (value - base.centre)) / (base.spread as number);
+export function badDirectionZ(metric: Metric, value: number, base: MetricBaseline): number {
+  if (base.scale === null) return 0;
+  const z = (BAD_DIRECTION[metric] * (value - base.centre)) / base.scale;
   return Number.isFinite(z) ? z : 0;
 }
 
 /** Scores every node against the baseline; returns the bottlenecks, worst first. */
 export function detectBottlenecks(
-  nodes: NodeAggregate[],
+  nodes: readonly NodeAggregate[],
   baseline: Baseline,
   threshold: number,
-  zOf: (metric: Metric, node: NodeAggregate) => number = (metric, node) =>
-    badDirectionZ(metric, node.means[metric], baseline[metric]),
 ): Verdict[] {
   const verdicts: Verdict[] = [];
   for (const node of nodes) {
@@ -72,7 +162,7 @@ export function detectBottlenecks(
     let flagged = false;
     const metrics = {} as Record<Metric, MetricVerdict>;
     for (const metric of METRICS) {
-      const z = zOf(metric, node);
+      const z = badDirectionZ(metric, node.means[metric], baseline[metric]);
       const triggered = z >= threshold;
       flagged ||= triggered;
       score += WEIGHTS[metric] * Math.max(0, z);
@@ -83,9 +173,32 @@ export function detectBottlenecks(
         triggered,
       };
     }
-    if (flagged) verdicts.push({ node, metrics, deviationScore: score });
+    if (flagged)
+      verdicts.push({ node, metrics, deviationScore: Number.isFinite(score) ? score : 0 });
   }
   return verdicts.sort(
     (a, b) => b.deviationScore - a.deviationScore || a.node.nodeId - b.node.nodeId,
   );
+}
+
+/**
+ * The analysis window split at whole minutes: [wholeFrom, wholeTo) comes from rollups; the
+ * partial minutes [from, wholeFrom) and [wholeTo, to] from raw samples.
+ */
+export function splitWindow(
+  to: Date,
+  minutes: number,
+): {
+  from: Date;
+  to: Date;
+  wholeFrom: Date;
+  wholeTo: Date;
+} {
+  const from = new Date(to.getTime() - minutes * 60_000);
+  return {
+    from,
+    to,
+    wholeFrom: new Date(Math.ceil(from.getTime() / 60_000) * 60_000),
+    wholeTo: new Date(Math.floor(to.getTime() / 60_000) * 60_000),
+  };
 }

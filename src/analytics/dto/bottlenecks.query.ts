@@ -1,9 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
-
-export const DETECTION_METHODS = ['zscore'] as const;
-export type DetectionMethod = (typeof DETECTION_METHODS)[number];
+import { DETECTION_METHODS, DetectionMethod } from '../bottleneck-detector';
 
 export class BottlenecksQuery {
   @ApiPropertyOptional({
@@ -37,9 +35,25 @@ export class BottlenecksQuery {
   @ApiPropertyOptional({
     enum: DETECTION_METHODS,
     default: 'zscore',
-    description: 'zscore: the seed algorithm over all samples of the window',
+    description:
+      'zscore: the seed algorithm, node means against the mean and sample standard deviation of every sample in the window. mad: node means against the median and MAD of node means (robust z = 0.6745·(x − median)/MAD; where MAD is 0, (x − median)/(1.253314·mean absolute deviation)), so several slow nodes cannot hide each other',
   })
   @IsOptional()
   @IsIn(DETECTION_METHODS)
   method: DetectionMethod = 'zscore';
+
+  @ApiPropertyOptional({
+    default: 1,
+    minimum: 1,
+    maximum: 1000000,
+    example: 1,
+    description:
+      'Nodes with fewer samples in the window are left out of the analysis (their samples too) and counted in nodes_below_min_samples',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  min_samples = 1;
 }

@@ -4,12 +4,17 @@ export class MetricVerdictResponse {
   @ApiProperty({ example: 71.3, description: "The node's mean over the window" })
   value: number;
 
-  @ApiProperty({ example: 18.2, description: 'The baseline centre (mean for zscore)' })
+  @ApiProperty({
+    example: 18.2,
+    description:
+      'The baseline centre: the mean of all samples (zscore) or the median of node means (mad)',
+  })
   baseline: number;
 
   @ApiProperty({
     example: 3.4,
-    description: 'z in the bad direction; 0 where the baseline spread is zero',
+    description:
+      'z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero',
   })
   z: number;
 
@@ -54,6 +59,9 @@ export class BottleneckResponse {
   })
   timestamp: string;
 
+  @ApiProperty({ example: 120, description: "The node's samples in the window" })
+  samples: number;
+
   @ApiProperty({
     type: MetricVerdictsResponse,
     description: 'Per metric: value, baseline, z and whether it triggered',
@@ -62,14 +70,37 @@ export class BottleneckResponse {
 }
 
 export class BaselineMetricResponse {
-  @ApiProperty({ example: 18.2 }) centre: number;
+  @ApiProperty({
+    example: 18.2,
+    description: 'Mean of all samples (zscore) or median of node means (mad)',
+  })
+  centre: number;
+
   @ApiProperty({
     example: 20.1,
     nullable: true,
     type: Number,
-    description: 'Sample standard deviation (zscore)',
+    description:
+      'The spread named by spread_kind; null when there is none (fewer than two samples)',
   })
   spread: number | null;
+
+  @ApiProperty({
+    enum: ['stddev', 'mad', 'mean_absolute_deviation'],
+    example: 'stddev',
+    description:
+      'stddev: sample standard deviation of all samples (zscore); mad: median absolute deviation of node means; mean_absolute_deviation: used by mad where MAD is 0',
+  })
+  spread_kind: 'stddev' | 'mad' | 'mean_absolute_deviation';
+
+  @ApiProperty({
+    example: 20.1,
+    nullable: true,
+    type: Number,
+    description:
+      'z = (value − centre)/scale in the bad direction: the stddev, MAD/0.6745 or 1.253314·mean absolute deviation. Null when the spread is at or below 1e-9·max(1, |centre|): then every z is 0',
+  })
+  scale: number | null;
 }
 
 export class BaselineResponse {
@@ -97,11 +128,35 @@ export class BottlenecksResponse {
   @ApiProperty({ example: 2 })
   threshold: number;
 
-  @ApiProperty({ example: 'zscore' })
+  @ApiProperty({ enum: ['zscore', 'mad'], example: 'zscore' })
   method: string;
 
-  @ApiProperty({ example: 20, description: 'Nodes with samples in the window' })
+  @ApiProperty({ example: 1 })
+  min_samples: number;
+
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z', description: 'Samples at or after this' })
+  window_start: string;
+
+  @ApiProperty({
+    example: '2026-11-27T10:10:00.000Z',
+    description: 'Samples at or before this (detected_at)',
+  })
+  window_end: string;
+
+  @ApiProperty({
+    example: 20,
+    description: 'Nodes with at least min_samples samples in the window',
+  })
   nodes_analyzed: number;
+
+  @ApiProperty({
+    example: 0,
+    description: 'Nodes with samples in the window left out by min_samples',
+  })
+  nodes_below_min_samples: number;
+
+  @ApiProperty({ example: 2400, description: 'Samples of the analysed nodes in the window' })
+  samples_analyzed: number;
 
   @ApiProperty({
     type: BaselineResponse,

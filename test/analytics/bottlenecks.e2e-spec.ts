@@ -1,0 +1,375 @@
+import { Pool } from 'pg';
+import { testPool } from '../utils/database';
+import { createDeployment, expectError, listNodes } from '../utils/http';
+import { Service, startService } from '../utils/service';
+
+const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
+type Metric = (typeof METRICS)[number];
+const SIGN: Record<Metric, number> = { latency_ms: 1, throughput_gbps: -1, error_rate: 1 };
+const WEIGHT: Record<Metric, number> = { latency_ms: 0.4, throughput_gbps: 0.4, error_rate: 0.2 };
+
+let api: Service;
+let db: Pool;
+
+beforeAll(async () => {
+  api = await startService({ APP_ROLE: 'api' });
+  db = testPool();
+});
+
+afterAll(async () => {
+  await db?.end();
+  await api?.stop();
+});
+
+interface Sample {
+  node_id: number;
+  timestamp: string;
+  latency_ms: number;
+  throughput_gbps: number;
+  error_rate: number;
+}
+
+interface Result {
+  window_start: string;
+  window_end: string;
+  nodes_analyzed: number;
+  nodes_below_min_samples: number;
+  samples_analyzed: number;
+  baseline: Record<Metric, { centre: number; spread: number | null }> | null;
+  bottlenecks: {
+    node_id: number;
+    deviation_score: number;
+    samples: number;
+    metrics: Record<Metric, { value: number; z: number; triggered: boolean }>;
+  }[];
+}
+
+const zeroSpread = (s: number | null, c: number) =>
+  s === null || s <= 1e-9 * Math.max(1, Math.abs(c));
+const med = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+
+/** Both methods written out plainly over the raw samples of the window, as the reference. */
+async function reference(
+  deploymentId: number,
+  r: Result,
+  method: 'zscore' | 'mad',
+  threshold: number,
+  minSamples: number,
+) {
+  const { rows } = await db.query(
+    `SELECT node_id, latency_ms, throughput_gbps, error_rate FROM telemetry_samples
+     WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" <= $3`,
+    [deploymentId, r.window_start, r.window_end],
+  );
+  const byNode = new Map<number, Sample[]>();
+  for (const s of rows) byNode.set(s.node_id, [...(byNode.get(s.node_id) ?? []), s]);
+  const kept = [...byNode].filter(([, v]) => v.length >= minSamples);
+  const all = kept.flatMap(([, v]) => v);
+  const means = kept.map(([id, v]) => ({
+    id,
+    n: v.length,
+    m: Object.fromEntries(METRICS.map((k) => [k, v.reduce((a, s) => a + s[k], 0) / v.length])),
+  })) as { id: number; n: number; m: Record<Metric, number> }[];
+  const scale = {} as Record<Metric, { centre: number; scale: number | null }>;
+  for (const k of METRICS) {
+    if (method === 'zscore') {
+      const mu = all.reduce((a, s) => a + s[k], 0) / all.length;
+      const sd =
+        all.length > 1
+          ? Math.sqrt(all.reduce((a, s) => a + (s[k] - mu) ** 2, 0) / (all.length - 1))
+          : null;
+      scale[k] = { centre: mu, scale: zeroSpread(sd, mu) ? null : sd };
+    } else {
+      const c = med(means.map((x) => x.m[k]));
+      const dev = means.map((x) => Math.abs(x.m[k] - c));
+      const mad = med(dev);
+      const meanAd = dev.reduce((a, b) => a + b, 0) / dev.length;
+      scale[k] = {
+        centre: c,
+        scale: !zeroSpread(mad, c)
+          ? mad / 0.6745
+          : zeroSpread(meanAd, c)
+            ? null
+            : 1.253314 * meanAd,
+      };
+    }
+  }
+  const flagged = [];
+  for (const x of means) {
+    const z = Object.fromEntries(
+      METRICS.map((k) => {
+        const { centre, scale: sc } = scale[k];
+        return [k, sc === null ? 0 : (SIGN[k] * (x.m[k] - centre)) / sc];
+      }),
+    ) as Record<Metric, number>;
+    if (METRICS.some((k) => z[k] >= threshold)) {
+      flagged.push({
+        id: x.id,
+        z,
+        score: METRICS.reduce((a, k) => a + WEIGHT[k] * Math.max(0, z[k]), 0),
+      });
+    }
+  }
+  flagged.sort((a, b) => b.score - a.score || a.id - b.id);
+  return {
+    flagged,
+    analysed: means.length,
+    excluded: byNode.size - means.length,
+    samples: all.length,
+    scale,
+  };
+}
+
+const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+async function expectMatchesReference(
+  deploymentId: number,
+  method: 'zscore' | 'mad',
+  threshold: number,
+  window = 10,
+  minSamples = 1,
+) {
+  const res = await api.http
+    .get(`/deployments/${deploymentId}/bottlenecks`)
+    .query({ method, threshold, analysis_window_minutes: window, min_samples: minSamples })
+    .expect(200);
+  const r = res.body as Result;
+  const ref = await reference(deploymentId, r, method, threshold, minSamples);
+  const label = `${method} threshold ${threshold} window ${window} min_samples ${minSamples}`;
+  expect({ label, analysed: r.nodes_analyzed, excluded: r.nodes_below_min_samples }).toEqual({
+    label,
+    analysed: ref.analysed,
+    excluded: ref.excluded,
+  });
+  expect(r.samples_analyzed).toBe(ref.samples);
+  // Nodes within 1e-9 of the threshold may legitimately fall either side; none are generated.
+  expect({ label, ids: r.bottlenecks.map((b) => b.node_id) }).toEqual({
+    label,
+    ids: ref.flagged.map((f) => f.id),
+  });
+  r.bottlenecks.forEach((b, i) => {
+    expect(close(b.deviation_score, ref.flagged[i].score)).toBe(true);
+    for (const k of METRICS) expect(close(b.metrics[k].z, ref.flagged[i].z[k])).toBe(true);
+  });
+  if (ref.analysed > 0) {
+    for (const k of METRICS) expect(close(r.baseline![k].centre, ref.scale[k].centre)).toBe(true);
+  }
+  expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity|null,"spread_kind":"mad"/);
+  return r;
+}
+
+/** Every rollup row equals the aggregate of the raw samples of its node and minute. */
+async function expectRollupsMatchSamples(deploymentId: number) {
+  const { rows } = await db.query(
+    `WITH raw AS (
+       SELECT node_id, date_bin('1 minute', "timestamp", timestamptz '1970-01-01Z') AS minute,
+              count(*)::int AS n, avg(latency_ms) AS lat, var_pop(latency_ms) * count(*) AS lat_m2,
+              avg(error_rate) AS err, min("timestamp") AS first_ts, max("timestamp") AS last_ts
+       FROM telemetry_samples WHERE deployment_id = $1 GROUP BY 1, 2)
+     SELECT r.n AS rn, x.n AS xn, r.latency_ms_mean AS rl, x.lat AS xl, r.latency_ms_m2 AS rm,
+            x.lat_m2 AS xm, r.error_rate_mean AS re, x.err AS xe,
+            r.first_ts = x.first_ts AND r.last_ts = x.last_ts AS same_span
+     FROM (SELECT * FROM telemetry_rollups WHERE deployment_id = $1) r
+     FULL JOIN raw x ON x.node_id = r.node_id AND x.minute = r.minute`,
+    [deploymentId],
+  );
+  for (const row of rows) {
+    expect(row.rn).toBe(row.xn);
+    expect(close(row.rl, row.xl) && close(row.re, row.xe)).toBe(true);
+    expect(Math.abs(row.rm - row.xm)).toBeLessThanOrEqual(1e-9 * Math.max(1, row.xm));
+    expect(row.same_span).toBe(true);
+  }
+  return rows.length;
+}
+
+/** A tiny deterministic generator so a failing fabric can be replayed. */
+function rng(seed: number) {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
+
+async function push(deploymentId: number, samples: Sample[]) {
+  for (let i = 0; i < samples.length; i += 2000) {
+    await api.http
+      .post(`/deployments/${deploymentId}/telemetry`)
+      .send({ samples: samples.slice(i, i + 2000) })
+      .expect(202);
+  }
+}
+
+describe('bottleneck detection on rollups', () => {
+  it('gives the hand-computed answers for both methods', async () => {
+    const d = await createDeployment(api, { target_node_count: 5 });
+    const nodes = await listNodes(api, d.id);
+    const at = new Date(Date.now() - 90_000).toISOString();
+    // Latencies 10, 11, 12, 80, 80 (one sample each); other metrics constant.
+    const lat = [10, 11, 12, 80, 80];
+    await push(
+      d.id,
+      nodes.map((n, i) => ({
+        node_id: n.id,
+        timestamp: at,
+        latency_ms: lat[i],
+        throughput_gbps: 9.5,
+        error_rate: 0.1,
+      })),
+    );
+    const z = await api.http.get(`/deployments/${d.id}/bottlenecks`).expect(200);
+    // Mean 38.6, sample SD sqrt(5715.2/4): the two slow nodes mask each other at z = 1.095.
+    expect(z.body.total_bottlenecks).toBe(0);
+    expect(close(z.body.baseline.latency_ms.centre, 38.6)).toBe(true);
+    expect(close(z.body.baseline.latency_ms.spread, Math.sqrt(5715.2 / 4))).toBe(true);
+    expect(z.body.baseline.throughput_gbps.scale).toBeNull();
+    const low = await api.http.get(`/deployments/${d.id}/bottlenecks?threshold=1`).expect(200);
+    expect(low.body.bottlenecks.map((b: { node_id: number }) => b.node_id)).toEqual([
+      nodes[3].id,
+      nodes[4].id,
+    ]);
+    expect(close(low.body.bottlenecks[0].metrics.latency_ms.z, 41.4 / Math.sqrt(5715.2 / 4))).toBe(
+      true,
+    );
+    const mad = await api.http.get(`/deployments/${d.id}/bottlenecks?method=mad`).expect(200);
+    // Median 12, MAD 2: z = 0.6745 * 68 / 2 = 22.933.
+    expect(mad.body.bottlenecks.map((b: { node_id: number }) => b.node_id)).toEqual([
+      nodes[3].id,
+      nodes[4].id,
+    ]);
+    expect(close(mad.body.bottlenecks[0].metrics.latency_ms.z, (0.6745 * 68) / 2)).toBe(true);
+    expect(mad.body.bottlenecks[0].metrics.latency_ms).toMatchObject({
+      value: 80,
+      baseline: 12,
+      triggered: true,
+    });
+    expect(mad.body.baseline.latency_ms).toMatchObject({
+      centre: 12,
+      spread: 2,
+      spread_kind: 'mad',
+    });
+    const strict = await api.http.get(`/deployments/${d.id}/bottlenecks?method=mad&threshold=10`);
+    expect(strict.body.total_bottlenecks).toBe(2);
+    const none = await api.http.get(`/deployments/${d.id}/bottlenecks?method=mad&min_samples=2`);
+    expect(none.body).toMatchObject({
+      nodes_analyzed: 0,
+      nodes_below_min_samples: 5,
+      baseline: null,
+    });
+  });
+
+  it('cuts the window inside a minute: samples just inside count, just outside do not', async () => {
+    const d = await createDeployment(api, { target_node_count: 3 });
+    const [a, b, c] = await listNodes(api, d.id);
+    const now = Date.now();
+    const edge = now - 10 * 60_000;
+    const s = (node: number, t: number, latency: number): Sample => ({
+      node_id: node,
+      timestamp: new Date(t).toISOString(),
+      latency_ms: latency,
+      throughput_gbps: 5,
+      error_rate: 0.5,
+    });
+    await push(d.id, [
+      s(a.id, edge + 30_000, 10),
+      s(a.id, edge - 1_000, 500),
+      s(b.id, edge - 2_000, 20),
+      s(c.id, now - 1_000, 30),
+      s(c.id, now + 50_000, 900),
+    ]);
+    const r = await expectMatchesReference(d.id, 'zscore', 0.5);
+    expect(r.nodes_analyzed).toBe(2);
+    expect(r.samples_analyzed).toBe(2);
+    expect(r.baseline!.latency_ms.centre).toBe(20);
+    await expectRollupsMatchSamples(d.id);
+  });
+
+  it('equals the reference on randomized fabrics, windows, thresholds and min_samples', async () => {
+    const random = rng(20261127);
+    for (let f = 0; f < 3; f++) {
+      const d = await createDeployment(api, { target_node_count: 12 + f * 9 });
+      const nodes = await listNodes(api, d.id);
+      const now = Date.now();
+      const samples: Sample[] = [];
+      nodes.forEach((n, i) => {
+        const slow = i % 7 === 3 || (f === 2 && i % 5 === 0);
+        const count = 1 + Math.floor(random() * 25);
+        for (let k = 0; k < count; k++) {
+          samples.push({
+            node_id: n.id,
+            // Up to 14 minutes back, a few stamped ahead of now.
+            timestamp: new Date(
+              now - random() * 14 * 60_000 + (k === 0 ? 30_000 : 0),
+            ).toISOString(),
+            latency_ms: (slow ? 60 : 10) + random() * 8,
+            throughput_gbps: (slow ? 3 : 9) + random(),
+            error_rate: f === 1 ? 0.1 : random() * (slow ? 5 : 1),
+          });
+        }
+      });
+      // Several batches, shuffled, so rollup rows are merged many times.
+      samples.sort(() => random() - 0.5);
+      for (let i = 0; i < samples.length; i += 37) await push(d.id, samples.slice(i, i + 37));
+      expect(await expectRollupsMatchSamples(d.id)).toBeGreaterThan(0);
+      for (const method of ['zscore', 'mad'] as const) {
+        for (const threshold of [0.5, 1.5, 2, 3]) {
+          await expectMatchesReference(d.id, method, threshold);
+        }
+        await expectMatchesReference(d.id, method, 1, 1);
+        await expectMatchesReference(d.id, method, 1, 5, 4);
+        await expectMatchesReference(d.id, method, 2, 60, 10);
+      }
+    }
+  });
+
+  it('keeps rollups equal to raw samples after a node delete and a retention drop', async () => {
+    const d = await createDeployment(api, { target_node_count: 4 });
+    const nodes = await listNodes(api, d.id);
+    const now = Date.now();
+    const old = now - 2 * 86_400_000;
+    const samples: Sample[] = [];
+    for (const n of nodes) {
+      for (const t of [old, old + 61_000, now - 60_000, now - 5_000]) {
+        samples.push({
+          node_id: n.id,
+          timestamp: new Date(t).toISOString(),
+          latency_ms: n.id,
+          throughput_gbps: 1,
+          error_rate: 0,
+        });
+      }
+    }
+    await push(d.id, samples);
+    expect(await expectRollupsMatchSamples(d.id)).toBe(16);
+    // The statements deleteSamples runs for a node, on every telemetry table.
+    for (const table of ['telemetry_samples', 'telemetry_rollups']) {
+      await db.query(`DELETE FROM ${table} WHERE deployment_id = $1 AND node_id = $2`, [
+        d.id,
+        nodes[0].id,
+      ]);
+    }
+    expect(await expectRollupsMatchSamples(d.id)).toBe(12);
+    // Retention drops the same day of every telemetry table.
+    const day = new Date(old).toISOString().slice(0, 10).replace(/-/g, '');
+    for (const table of ['telemetry_samples', 'telemetry_rollups']) {
+      await db.query(`DROP TABLE ${table}_p${day}`);
+    }
+    expect(await expectRollupsMatchSamples(d.id)).toBe(6);
+    await expectMatchesReference(d.id, 'zscore', 0.5);
+  });
+
+  it('rejects bad parameters with 422 naming the field', async () => {
+    const d = await createDeployment(api, { target_node_count: 1 });
+    for (const [q, field] of [
+      ['method=median', 'method'],
+      ['min_samples=0', 'min_samples'],
+      ['threshold=0.1', 'threshold'],
+      ['analysis_window_minutes=61', 'analysis_window_minutes'],
+    ]) {
+      const res = await api.http.get(`/deployments/${d.id}/bottlenecks?${q}`).expect(422);
+      expectError(res.body, 422, new RegExp(field));
+    }
+    await api.http.get('/deployments/999999/bottlenecks?method=mad').expect(404);
+  });
+});
