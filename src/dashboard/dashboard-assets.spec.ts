@@ -1,0 +1,50 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dashboardAssetDirs, loadDashboardAssets } from './dashboard-assets';
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'netorch-dashboard-'));
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
+  return dir;
+}
+
+describe('dashboard assets', () => {
+  it('serves the first folder that holds an index.html, with types and ETags', () => {
+    const empty = folder({ 'app.js': 'stale' });
+    const real = folder({
+      'index.html': '<!doctype html>',
+      'app.js': 'init();',
+      'style.css': 'body{}',
+      'notes.txt': 'not served',
+    });
+    mkdirSync(join(real, 'nested'));
+    const assets = loadDashboardAssets([empty, real]);
+    expect([...assets.keys()].sort()).toEqual(['app.js', 'index.html', 'style.css']);
+    expect(assets.get('app.js')!.body.toString()).toBe('init();');
+    expect(assets.get('app.js')!.contentType).toBe('text/javascript; charset=utf-8');
+    expect(assets.get('index.html')!.contentType).toBe('text/html; charset=utf-8');
+    expect(assets.get('style.css')!.etag).toMatch(/^"[\w-]{27}"$/);
+    expect(assets.get('style.css')!.etag).not.toBe(assets.get('app.js')!.etag);
+    expect(loadDashboardAssets([real]).get('app.js')!.etag).toBe(assets.get('app.js')!.etag);
+  });
+
+  it('names every folder it looked in when none has the page', () => {
+    const a = folder({});
+    const b = join(a, 'missing');
+    expect(() => loadDashboardAssets([a, b])).toThrow(`${a}, ${b}`);
+  });
+
+  it('looks next to the compiled module first, then in the sources', () => {
+    expect(dashboardAssetDirs('/app/dist/dashboard', '/repo')).toEqual([
+      '/app/dist/dashboard/public',
+      '/repo/src/dashboard/public',
+    ]);
+  });
+
+  it('finds the real page from the sources', () => {
+    const assets = loadDashboardAssets(dashboardAssetDirs('/nowhere', join(__dirname, '..', '..')));
+    expect(assets.get('index.html')!.body.toString()).toContain('/dashboard/app.js');
+    expect(assets.has('app.js') && assets.has('style.css')).toBe(true);
+  });
+});
