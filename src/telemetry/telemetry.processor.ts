@@ -1,11 +1,18 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
+import { hostname } from 'node:os';
 import { JobName, JobPayload, QueueName } from '../queue/jobs';
 import { TELEMETRY_WORKER_CONCURRENCY } from './telemetry.constants';
 import { TelemetryCollectorService, TickOutcome } from './telemetry-collector.service';
 
-/** The telemetry queue: collection ticks and the shard jobs they fan out into. */
-@Processor(QueueName.TELEMETRY, { concurrency: TELEMETRY_WORKER_CONCURRENCY })
+/**
+ * The telemetry queue: collection ticks and the shard jobs they fan out into. Jobs record the
+ * worker that ran them (host:pid), so an operator can see how the ticks spread.
+ */
+@Processor(QueueName.TELEMETRY, {
+  concurrency: TELEMETRY_WORKER_CONCURRENCY,
+  name: `${hostname()}:${process.pid}`,
+})
 export class TelemetryProcessor extends WorkerHost {
   constructor(private readonly collector: TelemetryCollectorService) {
     super();
