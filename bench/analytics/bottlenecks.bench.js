@@ -1,0 +1,156 @@
+/* global URL, fetch, setTimeout, performance */
+// Bottleneck detection at 1,000 and 10,000 nodes x 120 samples in a 10-minute window:
+// p50/p99 of GET /deployments/{id}/bottlenecks (rollups) next to the seed's plain SQL aggregate
+// over the raw samples, measured in the same run on the same data.
+//   node bench/analytics/bottlenecks.bench.js [--nodes 1000,10000] [--requests 40]
+// Uses the built service (NETORCH_DIST or dist/) and its own database, dropped at the end.
+const { spawn } = require('node:child_process');
+const { join } = require('node:path');
+const { Client } = require('pg');
+
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []),
+);
+const SIZES = (args.nodes ?? '1000,10000').split(',').map(Number);
+const REQUESTS = Number(args.requests ?? 40);
+const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
+const BASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const NAME = `netorch_bench_analytics_${process.pid}`;
+const dbUrl = (() => {
+  const u = new URL(BASE);
+  u.pathname = `/${NAME}`;
+  return u.toString();
+})();
+const PORT = 18000 + (process.pid % 1000);
+
+const pct = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const stats = (ms) => {
+  const s = [...ms].sort((a, b) => a - b);
+  return { p50: pct(s, 50), p99: pct(s, 99) };
+};
+
+const RAW_SQL = `
+  SELECT s.node_id, min(n.node_id) AS node_identifier, count(*)::int AS n,
+         avg(s.latency_ms), avg(s.throughput_gbps), avg(s.error_rate),
+         stddev_samp(s.latency_ms), stddev_samp(s.throughput_gbps), stddev_samp(s.error_rate),
+         max(s."timestamp")
+  FROM telemetry_samples s JOIN nodes n ON n.id = s.node_id
+  WHERE s.deployment_id = $1 AND s."timestamp" >= $2 AND s."timestamp" <= $3
+  GROUP BY GROUPING SETS ((s.node_id), ())`;
+
+async function main() {
+  const admin = new Client({ connectionString: BASE });
+  await admin.connect();
+  const service = spawn(process.execPath, [join(DIST, 'main.js')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      APP_ROLE: 'api',
+      PORT: String(PORT),
+      LOG_LEVEL: 'warn',
+      QUEUE_PREFIX: NAME,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${PORT}`;
+  const db = new Client({ connectionString: dbUrl });
+  try {
+    for (let i = 0; ; i++) {
+      if (
+        await fetch(`${url}/health/live`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      if (i > 600) throw new Error('service did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await db.connect();
+    const out = [];
+    for (const size of SIZES) {
+      const {
+        rows: [dep],
+      } = await db.query(
+        `INSERT INTO deployments (name, target_node_count) VALUES ('bench', $1) RETURNING id`,
+        [size],
+      );
+      await db.query(
+        `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state)
+         SELECT $1::int, g, 'node-' || lpad(g::text, 5, '0'), 'bench-' || $1::int || '-' || g, 'RUNNING'
+         FROM generate_series(1, $2) g`,
+        [dep.id, size],
+      );
+      // 120 samples per node over the last 10 minutes, written tick by tick (time order), as
+      // collection writes them; 20% slow nodes as in the seed. The rollup trigger runs as usual.
+      const t0 = performance.now();
+      await db.query(
+        `INSERT INTO telemetry_samples (deployment_id, node_id, "timestamp", latency_ms, throughput_gbps, error_rate)
+         SELECT $1, n.id, now() - interval '10 minutes' + (k * 5 + n.seq % 5) * interval '1 second',
+                CASE WHEN n.seq % 10 >= 8 THEN 50 + random() * 40 ELSE 5 + random() * 10 END,
+                CASE WHEN n.seq % 10 >= 8 THEN 2 + random() * 3 ELSE 8 + random() * 2 END,
+                CASE WHEN n.seq % 10 >= 8 THEN 1 + random() ELSE random() * 0.5 END
+         FROM generate_series(0, 119) k CROSS JOIN nodes n WHERE n.deployment_id = $1
+         ORDER BY k, n.id`,
+        [dep.id],
+      );
+      const loadMs = performance.now() - t0;
+      await db.query('ANALYZE telemetry_samples; ANALYZE telemetry_rollups');
+      const api = [];
+      const raw = [];
+      const rawNoJit = [];
+      for (let i = 0; i < REQUESTS + 3; i++) {
+        let t = performance.now();
+        const res = await fetch(
+          `${url}/deployments/${dep.id}/bottlenecks?analysis_window_minutes=10`,
+        );
+        const body = await res.json();
+        if (res.status !== 200) throw new Error(JSON.stringify(body));
+        if (i >= 3) api.push(performance.now() - t);
+        const to = new Date();
+        const from = new Date(to.getTime() - 600_000);
+        t = performance.now();
+        await db.query(RAW_SQL, [dep.id, from, to]);
+        if (i >= 3) raw.push(performance.now() - t);
+        await db.query('SET jit = off');
+        t = performance.now();
+        await db.query(RAW_SQL, [dep.id, from, to]);
+        if (i >= 3) rawNoJit.push(performance.now() - t);
+        await db.query('RESET jit');
+        if (i === REQUESTS + 2)
+          console.error(
+            `  ${size} nodes: ${body.nodes_analyzed} analysed, ${body.samples_analyzed} samples, ${body.total_bottlenecks} bottlenecks`,
+          );
+      }
+      const a = stats(api);
+      const r = stats(raw);
+      const rn = stats(rawNoJit);
+      out.push({
+        nodes: size,
+        samples: size * 120,
+        load_ms: Math.round(loadMs),
+        api_p50_ms: +a.p50.toFixed(1),
+        api_p99_ms: +a.p99.toFixed(1),
+        raw_sql_p50_ms: +r.p50.toFixed(1),
+        raw_sql_p99_ms: +r.p99.toFixed(1),
+        raw_sql_nojit_p50_ms: +rn.p50.toFixed(1),
+        speedup_vs_best_raw_p50: +(Math.min(r.p50, rn.p50) / a.p50).toFixed(2),
+      });
+    }
+    console.log(JSON.stringify(out));
+  } finally {
+    await db.end().catch(() => undefined);
+    service.kill('SIGTERM');
+    await new Promise((r) => service.once('exit', r));
+    await admin.query(`DROP DATABASE IF EXISTS "${NAME}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
