@@ -2,10 +2,13 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { ApiKeyGuard } from './common/api-key.guard';
+import { IdempotencyModule } from './common/idempotency.module';
 import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
+import { DeploymentDeletionModule } from './deployments/deployment-deletion.module';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
@@ -19,10 +22,13 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     DatabaseModule,
     QueueModule,
     DeploymentsModule,
+    DeploymentDeletionModule,
     NodesModule,
     TelemetryModule,
     AnalyticsModule,
     HealthModule,
+    EventsModule,
+    IdempotencyModule,
     MetricsModule,
     DashboardModule,
   ],

@@ -1,6 +1,19 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ApiStandardErrors } from '../common/api-responses';
+import { ApiIdempotencyKey } from '../common/idempotency.decorator';
 import { DeploymentIdParam } from '../common/id-param.dto';
 import { RequestId } from '../common/request-id.decorator';
 import { DeploymentLifecycleHooks } from './deployment-lifecycle.hooks';
@@ -8,6 +21,9 @@ import { DeploymentsService } from './deployments.service';
 import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
 import { ListDeploymentsQuery } from './dto/list-deployments.query';
+import { RetryDeploymentResponse } from './dto/retry-deployment.response';
+import { UpdateDeploymentDto } from './dto/update-deployment.dto';
+import { etagOf } from './etag';
 
 @ApiTags('deployments')
 @Controller('deployments')
@@ -24,6 +40,7 @@ export class DeploymentsController {
     description:
       'Creates the deployment and all its nodes (node-001 ..., state PENDING) in one transaction; the workers then roll every node out.',
   })
+  @ApiIdempotencyKey()
   @ApiResponse({ status: 201, type: DeploymentResponse })
   @ApiStandardErrors('400', '413')
   async create(
@@ -45,10 +62,66 @@ export class DeploymentsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a deployment with its node counts and rollout progress' })
-  @ApiResponse({ status: 200, type: DeploymentDetailResponse })
+  @ApiOperation({
+    summary: 'Get a deployment with its node counts and rollout progress',
+    description: 'The ETag header is what PATCH and DELETE accept in If-Match.',
+  })
+  @ApiResponse({
+    status: 200,
+    type: DeploymentDetailResponse,
+    headers: { ETag: { description: 'Version of the deployment', example: '"3"' } },
+  })
   @ApiStandardErrors('404')
-  async get(@Param() { id }: DeploymentIdParam): Promise<DeploymentDetailResponse> {
-    return this.deployments.detail(id);
+  async get(
+    @Param() { id }: DeploymentIdParam,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DeploymentDetailResponse> {
+    const { detail, version } = await this.deployments.detailAndVersion(id);
+    void reply.header('etag', etagOf(version));
+    return detail;
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Rename or re-describe a deployment',
+    description:
+      'Send `name` and/or `description` (null clears it). With If-Match the change applies only if the deployment is still at that ETag, else 412.',
+  })
+  @ApiHeader({ name: 'If-Match', required: false, example: '"3"' })
+  @ApiResponse({
+    status: 200,
+    type: DeploymentResponse,
+    headers: { ETag: { description: 'The new version', example: '"4"' } },
+  })
+  @ApiStandardErrors('400', '404', '412')
+  async update(
+    @Param() { id }: DeploymentIdParam,
+    @Body() dto: UpdateDeploymentDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @RequestId() requestId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DeploymentResponse> {
+    const deployment = await this.deployments.update(id, dto, ifMatch, requestId);
+    void reply.header('etag', etagOf(deployment.version));
+    return DeploymentResponse.from(deployment);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Retry every FAILED node',
+    description:
+      'Marks every FAILED node for retry; the workers move each back to PROVISIONING through the normal schedule. 409 when there is no FAILED node left to retry.',
+  })
+  @ApiIdempotencyKey()
+  @ApiResponse({ status: 202, type: RetryDeploymentResponse })
+  @ApiStandardErrors('404', '409')
+  async retry(
+    @Param() { id }: DeploymentIdParam,
+    @RequestId() requestId: string,
+  ): Promise<RetryDeploymentResponse> {
+    const result = await this.deployments.retryFailed(id, requestId);
+    await this.hooks.afterNodesRetried(id, requestId);
+    return result;
   }
 }

@@ -1,7 +1,9 @@
 import {
+  ConflictException,
   Inject,
   Injectable,
   NotFoundException,
+  PreconditionFailedException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -9,11 +11,19 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventType } from '../events/event-type';
+import { writeEvent } from '../events/event-writer';
 import { NODE_STATES, NodeState } from '../nodes/node-state';
 import { DeploymentEntity } from './deployment.entity';
+import { lockDeploymentChanges } from './deployment-lock';
 import { deploymentStatus, progressPercent } from './deployment-status';
 import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
+import { RetryDeploymentResponse } from './dto/retry-deployment.response';
+import { UpdateDeploymentDto } from './dto/update-deployment.dto';
+import { ifMatchSatisfied } from './etag';
+
+const PRECONDITION_FAILED =
+  'If-Match does not match the current ETag; GET the deployment and try again';
 
 /** SQL for a node's name from its number: node-001 ... node-999, node-1000 ... */
 export const NODE_NAME_SQL = (seq: string) =>
@@ -99,7 +109,19 @@ export class DeploymentsService {
   }
 
   async detail(id: number): Promise<DeploymentDetailResponse> {
+    return (await this.detailAndVersion(id)).detail;
+  }
+
+  /** The detail body and the version its ETag is made of. */
+  async detailAndVersion(
+    id: number,
+  ): Promise<{ detail: DeploymentDetailResponse; version: number }> {
     const deployment = await this.findOrFail(id);
+    return { detail: await this.detailOf(deployment), version: deployment.version };
+  }
+
+  private async detailOf(deployment: DeploymentEntity): Promise<DeploymentDetailResponse> {
+    const id = deployment.id;
     const counts = await this.stateCounts(id);
     return {
       ...DeploymentResponse.from(deployment),
@@ -110,5 +132,98 @@ export class DeploymentsService {
       started_at: deployment.startedAt?.toISOString() ?? null,
       finished_at: deployment.finishedAt?.toISOString() ?? null,
     };
+  }
+
+  /**
+   * Renames or re-describes the deployment. With If-Match the change applies only to the
+   * version the client saw (412 otherwise), so two operators never overwrite each other.
+   */
+  async update(
+    id: number,
+    dto: UpdateDeploymentDto,
+    ifMatch: string | undefined,
+    requestId?: string,
+  ): Promise<DeploymentEntity> {
+    if (dto.name === undefined && dto.description === undefined) {
+      throw new UnprocessableEntityException('Send at least one of name, description');
+    }
+    return this.dataSource.transaction(async (m) => {
+      await lockDeploymentChanges(m, id);
+      const rows: { name: string; description: string | null; version: number }[] = await m.query(
+        `SELECT name, description, version FROM deployments WHERE id = $1 FOR NO KEY UPDATE`,
+        [id],
+      );
+      if (rows.length === 0) throw new NotFoundException('Deployment not found');
+      const before = rows[0];
+      if (!ifMatchSatisfied(ifMatch, before.version)) {
+        throw new PreconditionFailedException(PRECONDITION_FAILED);
+      }
+      const after = {
+        name: dto.name ?? before.name,
+        description: dto.description === undefined ? before.description : dto.description,
+      };
+      await m.query(
+        `UPDATE deployments SET name = $2, description = $3, version = version + 1, updated_at = now()
+         WHERE id = $1`,
+        [id, after.name, after.description],
+      );
+      await writeEvent(m, {
+        deploymentId: id,
+        type: EventType.DEPLOYMENT_UPDATED,
+        metadata: {
+          before: { name: before.name, description: before.description },
+          after,
+          version: before.version + 1,
+        },
+        requestId,
+      });
+      return (await m.getRepository(DeploymentEntity).findOneBy({ id }))!;
+    });
+  }
+
+  /**
+   * Marks every FAILED node that is not already marked for retry (attempt + 1, due now); the
+   * lifecycle moves each back to PROVISIONING. One statement, one event per node plus one for
+   * the deployment.
+   */
+  async retryFailed(id: number, requestId?: string): Promise<RetryDeploymentResponse> {
+    return this.dataSource.transaction(async (m) => {
+      await lockDeploymentChanges(m, id);
+      await this.findOrFailIn(m, id);
+      const retried: { id: number }[] = await m.query(
+        `WITH marked AS (
+           UPDATE nodes SET attempt = attempt + 1, next_step_at = now(), updated_at = now()
+           WHERE deployment_id = $1 AND state = 'FAILED' AND next_step_at IS NULL
+           RETURNING id, node_id, attempt
+         ), logged AS (
+           INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, metadata, request_id)
+           SELECT $1, id, node_id, $2, 'FAILED', jsonb_build_object('attempt', attempt, 'bulk', true), $3
+           FROM marked
+         )
+         SELECT id FROM marked ORDER BY id`,
+        [id, EventType.NODE_RETRIED, requestId ?? null],
+      );
+      if (retried.length === 0) {
+        throw new ConflictException(
+          'No FAILED node to retry in this deployment (FAILED nodes already marked for retry are not counted)',
+        );
+      }
+      await m.query(`UPDATE deployments SET finished_at = NULL WHERE id = $1`, [id]);
+      const nodeIds = retried.map((r) => r.id);
+      await writeEvent(m, {
+        deploymentId: id,
+        type: EventType.DEPLOYMENT_RETRIED,
+        metadata: { retried: nodeIds.length, node_ids: nodeIds },
+        requestId,
+      });
+      return { deployment_id: id, retried: nodeIds.length, node_ids: nodeIds };
+    });
+  }
+
+  /** The deployment inside a transaction, or 404. */
+  async findOrFailIn(m: EntityManager, id: number): Promise<DeploymentEntity> {
+    const deployment = await m.getRepository(DeploymentEntity).findOneBy({ id });
+    if (!deployment) throw new NotFoundException('Deployment not found');
+    return deployment;
   }
 }

@@ -1,10 +1,21 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-responses';
+import { ApiIdempotencyKey } from '../common/idempotency.decorator';
 import { DeploymentIdParam } from '../common/id-param.dto';
+import { RequestId } from '../common/request-id.decorator';
+import { DeploymentLifecycleHooks } from '../deployments/deployment-lifecycle.hooks';
 import { DeploymentsService } from '../deployments/deployments.service';
+import { AddNodesDto } from './dto/add-nodes.dto';
 import { ListNodesQuery } from './dto/list-nodes.query';
-import { NodeListResponse, NodeResponse } from './dto/node.response';
+import { NodeParams } from './dto/node-params.dto';
+import {
+  AddedNodesResponse,
+  NodeDetailResponse,
+  NodeListResponse,
+  NodeResponse,
+} from './dto/node.response';
+import { UpdateNodeDto } from './dto/update-node.dto';
 import { NodesService } from './nodes.service';
 
 @ApiTags('nodes')
@@ -13,6 +24,7 @@ export class NodesController {
   constructor(
     private readonly deployments: DeploymentsService,
     private readonly nodes: NodesService,
+    private readonly hooks: DeploymentLifecycleHooks,
   ) {}
 
   @Get()
@@ -29,5 +41,87 @@ export class NodesController {
     await this.deployments.findOrFail(id);
     const { nodes, total } = await this.nodes.list(id, query);
     return { nodes: nodes.map((n) => NodeResponse.from(n)), total };
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Add nodes (grow the fabric)',
+    description:
+      'New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. 422 beyond MAX_NODES_PER_DEPLOYMENT.',
+  })
+  @ApiIdempotencyKey()
+  @ApiResponse({ status: 201, type: AddedNodesResponse })
+  @ApiStandardErrors('400', '404')
+  async add(
+    @Param() { id }: DeploymentIdParam,
+    @Body() dto: AddNodesDto,
+    @RequestId() requestId: string,
+  ): Promise<AddedNodesResponse> {
+    const { nodes, targetNodeCount } = await this.nodes.grow(id, dto.count, requestId);
+    await this.hooks.afterNodesCreated(id, requestId);
+    return {
+      nodes: nodes.map((n) => NodeResponse.from(n)),
+      total: nodes.length,
+      target_node_count: targetNodeCount,
+    };
+  }
+
+  @Get(':node_id')
+  @ApiOperation({ summary: 'Get one node by integer id or name (node-017)' })
+  @ApiResponse({ status: 200, type: NodeDetailResponse })
+  @ApiStandardErrors('404')
+  async get(@Param() params: NodeParams): Promise<NodeDetailResponse> {
+    return NodeDetailResponse.detail(await this.nodes.find(params.id, params.node_id));
+  }
+
+  @Patch(':node_id')
+  @ApiOperation({ summary: "Change a node's hostname" })
+  @ApiResponse({ status: 200, type: NodeDetailResponse })
+  @ApiStandardErrors('400', '404')
+  async update(
+    @Param() params: NodeParams,
+    @Body() dto: UpdateNodeDto,
+    @RequestId() requestId: string,
+  ): Promise<NodeDetailResponse> {
+    const node = await this.nodes.updateHostname(
+      params.id,
+      params.node_id,
+      dto.hostname,
+      requestId,
+    );
+    return NodeDetailResponse.detail(node);
+  }
+
+  @Delete(':node_id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Decommission a node',
+    description:
+      'The node leaves the lifecycle and telemetry at once, its samples are removed and target_node_count follows; a NODE_DELETED event keeps the record.',
+  })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiStandardErrors('404')
+  async remove(@Param() params: NodeParams, @RequestId() requestId: string): Promise<void> {
+    await this.nodes.remove(params.id, params.node_id, requestId);
+  }
+
+  @Post(':node_id/retry')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Retry a FAILED node',
+    description:
+      'Marks the node for retry (attempt + 1); the workers move it to PROVISIONING through the normal schedule, and it ends RUNNING or FAILED again. 409 for a node in any other state or already marked.',
+  })
+  @ApiIdempotencyKey()
+  @ApiResponse({ status: 202, type: NodeDetailResponse })
+  @ApiStandardErrors('404', '409')
+  async retry(
+    @Param() params: NodeParams,
+    @RequestId() requestId: string,
+  ): Promise<NodeDetailResponse> {
+    const node = await this.nodes.retry(params.id, params.node_id, requestId);
+    await this.hooks.afterNodesRetried(params.id, requestId);
+    return NodeDetailResponse.detail(node);
   }
 }

@@ -61,3 +61,24 @@ export class NodeListResponse {
   })
   total: number;
 }
+
+/** One node on its own: the list shape plus how many times it was retried. */
+export class NodeDetailResponse extends NodeResponse {
+  @ApiProperty({ example: 0, description: 'Retries so far (0 for the first rollout)' })
+  attempt: number;
+
+  static detail(node: NodeEntity): NodeDetailResponse {
+    return { ...NodeResponse.from(node), attempt: node.attempt };
+  }
+}
+
+export class AddedNodesResponse {
+  @ApiProperty({ type: [NodeResponse] })
+  nodes: NodeResponse[];
+
+  @ApiProperty({ example: 5, description: 'How many nodes were added' })
+  total: number;
+
+  @ApiProperty({ example: 55, description: "The deployment's target_node_count now" })
+  target_node_count: number;
+}
