@@ -297,6 +297,9 @@ export class LifecycleAdvanceService {
     await q.connect();
     try {
       await q.startTransaction();
+      // Safe to lose on a PostgreSQL crash: a lost batch is as if it never ran (state and events
+      // go together) and the reconciler re-arms its shard; meanwhile commits do not wait on fsync.
+      await q.query(`SET LOCAL synchronous_commit = off`);
       const result = await work(q);
       await q.commitTransaction();
       return result;
