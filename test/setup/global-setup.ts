@@ -1,6 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { baseDatabaseUrl, TEST_STATE_FILE, uniqueSuffix } from './test-env';
+import { baseDatabaseUrl, RUN_DATABASE_URL, RUN_QUEUE_PREFIX, uniqueSuffix } from './test-env';
 
 /**
  * Every e2e run gets its own database and queue prefix, so runs never see each other's rows or
@@ -14,12 +12,7 @@ export default function globalSetup(): void {
   process.env.QUEUE_PREFIX = `netorch_test_${suffix}`;
   process.env.REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
-  mkdirSync(dirname(TEST_STATE_FILE), { recursive: true });
-  writeFileSync(
-    TEST_STATE_FILE,
-    JSON.stringify({
-      databaseUrl: process.env.DATABASE_URL,
-      queuePrefix: process.env.QUEUE_PREFIX,
-    }),
-  );
+  // Teardown runs in this process and must clean up exactly this run, whatever runs beside it.
+  process.env[RUN_DATABASE_URL] = process.env.DATABASE_URL;
+  process.env[RUN_QUEUE_PREFIX] = process.env.QUEUE_PREFIX;
 }

@@ -1,16 +1,12 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { baseDatabaseUrl, TEST_STATE_FILE } from './test-env';
+import { baseDatabaseUrl, RUN_DATABASE_URL, RUN_QUEUE_PREFIX } from './test-env';
 
 /** Drops the run's database and deletes every Redis key under its queue prefix. */
 export default async function globalTeardown(): Promise<void> {
-  if (!existsSync(TEST_STATE_FILE)) return;
-  const { databaseUrl, queuePrefix } = JSON.parse(readFileSync(TEST_STATE_FILE, 'utf8')) as {
-    databaseUrl: string;
-    queuePrefix: string;
-  };
-  rmSync(TEST_STATE_FILE, { force: true });
+  const databaseUrl = process.env[RUN_DATABASE_URL];
+  const queuePrefix = process.env[RUN_QUEUE_PREFIX];
+  if (!databaseUrl || !queuePrefix) return;
   const name = new URL(databaseUrl).pathname.slice(1);
   const admin = new Client({ connectionString: baseDatabaseUrl() });
   await admin.connect();

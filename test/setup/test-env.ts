@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** Where the e2e run keeps its database and queue prefix; shared by setup, teardown and specs. */
-export const TEST_STATE_FILE = `${__dirname}/../../node_modules/.cache/netorch-test-env.json`;
-
+/** Where the run's databases are created and dropped from. */
 export function baseDatabaseUrl(): string {
   return process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
@@ -10,3 +8,7 @@ export function baseDatabaseUrl(): string {
 export function uniqueSuffix(): string {
   return `${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
+
+/** Set by global-setup in the jest parent process; global-teardown runs in that same process. */
+export const RUN_DATABASE_URL = 'NETORCH_TEST_RUN_DATABASE_URL';
+export const RUN_QUEUE_PREFIX = 'NETORCH_TEST_RUN_QUEUE_PREFIX';
