@@ -32,10 +32,17 @@ class TelemetryStatsResponse implements TelemetryStats {
   @ApiProperty({ example: 50, description: 'RUNNING nodes the last tick collected from' })
   last_tick_nodes: number;
   @ApiProperty({
+    example: '2026-11-27T10:00:05.000Z',
+    nullable: true,
+    type: String,
+    description: 'The last tick whose every shard is stored',
+  })
+  last_completed_tick_at: string | null;
+  @ApiProperty({
     example: 38,
     nullable: true,
     type: Number,
-    description: "From the last completed tick's scheduled time to its last shard stored",
+    description: "From that tick's scheduled time to its last shard stored",
   })
   last_tick_duration_ms: number | null;
   @ApiProperty({ example: 36000, description: 'Samples stored by scheduled collection' })

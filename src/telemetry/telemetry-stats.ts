@@ -15,7 +15,9 @@ export interface TelemetryStats {
   last_tick_shards: number;
   /** RUNNING nodes the last tick collected from. */
   last_tick_nodes: number;
-  /** From the last completed tick's scheduled time to its last shard stored; null before one. */
+  /** The last tick whose every shard is stored (ISO 8601), null before the first. */
+  last_completed_tick_at: string | null;
+  /** From that tick's scheduled time to its last shard stored; null before one. */
   last_tick_duration_ms: number | null;
   /** Samples stored by collection since the counters began. */
   samples_collected: number;
@@ -47,6 +49,9 @@ export async function readTelemetryStats(queue: Queue): Promise<TelemetryStats> 
     last_tick_at: raw.last_tick_at ? new Date(Number(raw.last_tick_at)).toISOString() : null,
     last_tick_shards: num('last_tick_shards'),
     last_tick_nodes: num('last_tick_nodes'),
+    last_completed_tick_at: raw.last_completed_tick_at
+      ? new Date(Number(raw.last_completed_tick_at)).toISOString()
+      : null,
     last_tick_duration_ms:
       raw.last_tick_duration_ms !== undefined ? Number(raw.last_tick_duration_ms) : null,
     samples_collected: num('samples_collected'),
@@ -91,7 +96,9 @@ export async function recordFanOut(
       last_tick_nodes: nodes,
     })
     .hincrby(statsKey(queue), 'ticks', 1);
-  if (jobIds.length === 0) multi.hset(statsKey(queue), 'last_tick_duration_ms', 0);
+  if (jobIds.length === 0) {
+    multi.hset(statsKey(queue), { last_tick_duration_ms: 0, last_completed_tick_at: tickAt });
+  }
   await multi.exec();
 }
 
@@ -111,6 +118,9 @@ export async function recordShardDone(
     .exec();
   const remaining = Number(result?.[0]?.[1]);
   if (remaining === 0) {
-    await client.hset(statsKey(queue), 'last_tick_duration_ms', Date.now() - tickAt);
+    await client.hset(statsKey(queue), {
+      last_tick_duration_ms: Date.now() - tickAt,
+      last_completed_tick_at: tickAt,
+    });
   }
 }
