@@ -93,7 +93,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   async complete(key: string, statusCode: number, body: unknown): Promise<void> {
     await this.dataSource.query(
-      `UPDATE idempotency_keys SET status_code = $2, response_body = $3::jsonb, completed_at = now()
+      `UPDATE idempotency_keys SET status_code = $2, response_body = $3::json, completed_at = now()
        WHERE key = $1`,
       [key, statusCode, JSON.stringify(body ?? null)],
     );

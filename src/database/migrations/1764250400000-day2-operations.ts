@@ -15,7 +15,8 @@ export class Day2Operations1764250400000 implements MigrationInterface {
         method varchar(8) NOT NULL,
         path text NOT NULL,
         status_code integer,
-        response_body jsonb,
+        -- json, not jsonb: a replay returns the first body byte for byte, key order included.
+        response_body json,
         created_at timestamptz NOT NULL DEFAULT now(),
         completed_at timestamptz
       )`);
