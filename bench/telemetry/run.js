@@ -146,8 +146,12 @@ async function setFleet(db, total) {
   await db.query(`VACUUM ANALYZE nodes`);
 }
 
+/** Empties the telemetry tables; locking the samples first holds off the writers' trigger. */
 async function truncate(db) {
+  await db.query('BEGIN');
+  await db.query('LOCK TABLE telemetry_samples IN ACCESS EXCLUSIVE MODE');
   await db.query(`TRUNCATE ${PARTITIONED_TABLES.join(', ')}, telemetry_shard_ticks`);
+  await db.query('COMMIT');
 }
 
 /** (a) COPY of generated rows, 10,000 per statement, timed from generation to commit. */

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
 import { testPool } from '../utils/database';
 import { createDeployment } from '../utils/http';
@@ -408,5 +409,42 @@ describe('device push through the bulk writer', () => {
       samples.reduce((sum, s) => sum + s.latency_ms, 0),
       6,
     );
+  });
+});
+
+describe('Redis loss', () => {
+  it('resumes collection after every queue key of the run is deleted', async () => {
+    const { rows: running } = await db.query(
+      `SELECT count(*)::int AS n FROM nodes WHERE state = 'RUNNING'`,
+    );
+    expect(running[0].n).toBeGreaterThan(0);
+    const client = (await telemetryQueue.backend.client) as unknown as Redis;
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(
+        cursor,
+        'MATCH',
+        `${process.env.QUEUE_PREFIX}:*`,
+        'COUNT',
+        1000,
+      );
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    const wiped = await dbNow();
+    await until(
+      'collection to resume',
+      async () => {
+        const { rows } = await db.query(
+          `SELECT count(DISTINCT "timestamp")::int AS ticks FROM telemetry_samples
+           WHERE "timestamp" > $1`,
+          [wiped],
+        );
+        return rows[0].ticks >= 2 ? true : undefined;
+      },
+      45_000,
+    );
+    const health = (await api.http.get('/health').expect(200)).body.telemetry;
+    expect(health.ticks).toBeGreaterThanOrEqual(2);
   });
 });
