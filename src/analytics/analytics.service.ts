@@ -96,6 +96,9 @@ export class AnalyticsService {
       // than the whole query (measured: 2x slower with workers on two busy cores).
       await m.query('SET LOCAL jit = off');
       await m.query('SET LOCAL max_parallel_workers_per_gather = 0');
+      // 10,000 nodes x 11 parts hash-aggregate in memory instead of spilling to temp files
+      // (measured: about 1.6x faster at that size).
+      await m.query(`SET LOCAL work_mem = '64MB'`);
       return m.query(WINDOW_SQL, [
         deploymentId,
         w.from,
