@@ -330,7 +330,8 @@ describe('bottleneck detection on rollups', () => {
     const old = now - 2 * 86_400_000;
     const samples: Sample[] = [];
     for (const n of nodes) {
-      for (const t of [old, old + 61_000, now - 60_000, now - 5_000]) {
+      // 85 s apart, so the two recent samples never share a minute whatever the clock says.
+      for (const t of [old, old + 61_000, now - 90_000, now - 5_000]) {
         samples.push({
           node_id: n.id,
           timestamp: new Date(t).toISOString(),
