@@ -327,7 +327,8 @@ describe('bottleneck detection on rollups', () => {
     const d = await createDeployment(api, { target_node_count: 4 });
     const nodes = await listNodes(api, d.id);
     const now = Date.now();
-    const old = now - 2 * 86_400_000;
+    // An hour into the day two days back, so old and old + 61 s share one daily partition.
+    const old = Math.floor(now / 86_400_000) * 86_400_000 - 2 * 86_400_000 + 3_600_000;
     const samples: Sample[] = [];
     for (const n of nodes) {
       // 85 s apart, so the two recent samples never share a minute whatever the clock says.
