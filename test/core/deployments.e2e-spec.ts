@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Pool } from 'pg';
 import { testPool } from '../utils/database';
 import { createDeployment, expectError, listNodes } from '../utils/http';
@@ -125,18 +126,27 @@ describe('POST /deployments', () => {
   });
 
   it('answers a body over the limit with 413', async () => {
-    const res = await api.http
-      .post('/deployments')
-      .set('content-type', 'application/json')
-      .send(
-        JSON.stringify({
-          name: 'a',
-          target_node_count: 1,
-          description: 'x'.repeat(9 * 1024 * 1024),
-        }),
+    // A raw request that announces 9 MiB: the server must refuse it from the headers alone,
+    // without reading (or the client finishing) the body.
+    const { port } = new URL(api.url);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(data));
+      socket.write(
+        'POST /deployments HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+          `Content-Length: ${9 * 1024 * 1024}\r\nConnection: close\r\n\r\n{"name": "`,
       );
-    expect(res.status).toBe(413);
-    expectError(res.body, 413);
+      setTimeout(() => socket.end(), 2000);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 413/);
+    expectError(
+      JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)),
+      413,
+      /larger than the limit/,
+    );
   });
 });
 
