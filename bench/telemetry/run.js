@@ -4,8 +4,9 @@
  * Telemetry write paths against the raw limit, in one run on one fresh database:
  *  (a) raw: COPY of generated rows into telemetry_samples from this plain script (one stream),
  *  (b) collection through the real worker: the most RUNNING nodes one worker process keeps at
- *      a 5 s interval with no skipped tick (every tick stores one sample per node), found by
- *      stepping the fleet up or down from --start; plus its write rate while a tick is stored,
+ *      a 5 s interval with no skipped tick (every tick stores one sample per node) over --ticks
+ *      ticks after one warm-up tick, found by stepping the fleet up or down from --start; plus
+ *      its write rate while a tick is stored (nodes / median time from tick to last shard),
  *  (c) device push through HTTP (the API process) in 10,000-sample batches.
  * Every path writes through the same table and its triggers (the rollup trigger included).
  * Uses the built service (NETORCH_DIST or dist/), its own database and queue prefix, and drops
@@ -245,9 +246,14 @@ async function trial(db, redis, statsKey, nodes) {
   await setFleet(db, nodes);
   await truncate(db);
   const readStats = async () => redis.hgetall(statsKey);
-  // Start at a tick boundary so the fleet change is seen whole.
-  const start = (await readStats()).last_tick_at;
-  while ((await readStats()).last_tick_at === start) await sleep(100);
+  // Steady state: measure from the second tick that saw the whole new fleet, so the first one
+  // (cold caches after the fleet change) and any tick still stamped before it do not count.
+  const nextTick = async () => {
+    const start = (await readStats()).last_tick_at;
+    while ((await readStats()).last_tick_at === start) await sleep(100);
+  };
+  await nextTick();
+  await nextTick();
   const from = Number((await readStats()).last_tick_at);
   const skippedBefore = Number((await readStats()).skipped_ticks ?? 0);
   const durations = new Map();
