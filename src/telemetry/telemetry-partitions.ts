@@ -6,7 +6,11 @@ const DAY_MS = 86_400_000;
  * drops) and sample deletes iterate over this list, so a table appended here is created,
  * retained and purged exactly like the samples.
  */
-export const PARTITIONED_TABLES: string[] = ['telemetry_samples', 'telemetry_rollups'];
+export const PARTITIONED_TABLES: string[] = [
+  'telemetry_samples',
+  'telemetry_rollups',
+  'telemetry_rollup_groups',
+];
 
 export interface DailyPartition {
   /** `<table>_pYYYYMMDD`. */

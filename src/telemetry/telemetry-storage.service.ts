@@ -250,6 +250,12 @@ export class TelemetryStorageService implements OnApplicationBootstrap {
     for (const table of PARTITIONED_TABLES) {
       if (filter.nodeId === undefined) {
         await m.query(`DELETE FROM ${table} WHERE deployment_id = $1`, [filter.deploymentId]);
+      } else if (table === 'telemetry_rollup_groups') {
+        // Group rollups hold no node rows: rebuild the node's group from the minute rollups left.
+        await m.query(`SELECT telemetry_rollup_groups_rebuild($1, $2)`, [
+          filter.deploymentId,
+          filter.nodeId,
+        ]);
       } else {
         await m.query(`DELETE FROM ${table} WHERE deployment_id = $1 AND node_id = $2`, [
           filter.deploymentId,

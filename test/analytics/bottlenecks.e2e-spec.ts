@@ -183,7 +183,35 @@ async function expectRollupsMatchSamples(deploymentId: number) {
     expect(Math.abs(row.rm - row.xm)).toBeLessThanOrEqual(1e-9 * Math.max(1, row.xm));
     expect(row.same_span).toBe(true);
   }
+  await expectGroupRollupsMatchSamples(deploymentId);
   return rows.length;
+}
+
+/** Every group rollup row (64 nodes, one minute) equals the aggregate of its raw samples. */
+async function expectGroupRollupsMatchSamples(deploymentId: number) {
+  const { rows } = await db.query(
+    `WITH raw AS (
+       SELECT node_id >> 6 AS node_group,
+              date_bin('1 minute', "timestamp", timestamptz '1970-01-01Z') AS minute,
+              count(*)::int AS n, avg(latency_ms) AS lat, var_pop(latency_ms) * count(*) AS lat_m2,
+              avg(throughput_gbps) AS thr, var_pop(throughput_gbps) * count(*) AS thr_m2,
+              min("timestamp") AS first_ts, max("timestamp") AS last_ts
+       FROM telemetry_samples WHERE deployment_id = $1 GROUP BY 1, 2)
+     SELECT r.n AS rn, x.n AS xn, r.latency_ms_mean AS rl, x.lat AS xl, r.latency_ms_m2 AS rm,
+            x.lat_m2 AS xm, r.throughput_gbps_mean AS rt, x.thr AS xt,
+            r.throughput_gbps_m2 AS rtm, x.thr_m2 AS xtm,
+            r.first_ts = x.first_ts AND r.last_ts = x.last_ts AS same_span
+     FROM (SELECT * FROM telemetry_rollup_groups WHERE deployment_id = $1) r
+     FULL JOIN raw x ON x.node_group = r.node_group AND x.minute = r.minute`,
+    [deploymentId],
+  );
+  for (const row of rows) {
+    expect(row.rn).toBe(row.xn);
+    expect(close(row.rl, row.xl) && close(row.rt, row.xt)).toBe(true);
+    expect(Math.abs(row.rm - row.xm)).toBeLessThanOrEqual(1e-9 * Math.max(1, row.xm));
+    expect(Math.abs(row.rtm - row.xtm)).toBeLessThanOrEqual(1e-9 * Math.max(1, row.xtm));
+    expect(row.same_span).toBe(true);
+  }
 }
 
 /** A tiny deterministic generator so a failing fabric can be replayed. */
@@ -323,7 +351,7 @@ describe('bottleneck detection on rollups', () => {
     }
   });
 
-  it('keeps rollups equal to raw samples after a node delete and a retention drop', async () => {
+  it('keeps node and group rollups equal to raw samples after a node delete, a retention drop and a deployment delete', async () => {
     const d = await createDeployment(api, { target_node_count: 4 });
     const nodes = await listNodes(api, d.id);
     const now = Date.now();
@@ -344,21 +372,23 @@ describe('bottleneck detection on rollups', () => {
     }
     await push(d.id, samples);
     expect(await expectRollupsMatchSamples(d.id)).toBe(16);
-    // The statements deleteSamples runs for a node, on every telemetry table.
-    for (const table of ['telemetry_samples', 'telemetry_rollups']) {
-      await db.query(`DELETE FROM ${table} WHERE deployment_id = $1 AND node_id = $2`, [
-        d.id,
-        nodes[0].id,
-      ]);
-    }
+    await api.http.delete(`/deployments/${d.id}/nodes/${nodes[0].id}`).expect(204);
     expect(await expectRollupsMatchSamples(d.id)).toBe(12);
     // Retention drops the same day of every telemetry table.
     const day = new Date(old).toISOString().slice(0, 10).replace(/-/g, '');
-    for (const table of ['telemetry_samples', 'telemetry_rollups']) {
+    for (const table of ['telemetry_samples', 'telemetry_rollups', 'telemetry_rollup_groups']) {
       await db.query(`DROP TABLE ${table}_p${day}`);
     }
     expect(await expectRollupsMatchSamples(d.id)).toBe(6);
     await expectMatchesReference(d.id, 'zscore', 0.5);
+    await api.http.delete(`/deployments/${d.id}`).expect(204);
+    for (const table of ['telemetry_samples', 'telemetry_rollups', 'telemetry_rollup_groups']) {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM ${table} WHERE deployment_id = $1`,
+        [d.id],
+      );
+      expect({ table, n: rows[0].n }).toEqual({ table, n: 0 });
+    }
   });
 
   it('rejects bad parameters with 422 naming the field', async () => {
