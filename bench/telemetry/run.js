@@ -147,10 +147,13 @@ async function setFleet(db, total) {
   await db.query(`VACUUM ANALYZE nodes`);
 }
 
-/** Empties the telemetry tables; locking the samples first holds off the writers' trigger. */
+/**
+ * Empties the telemetry tables, taking the locks in the order a shard writer does (marker, then
+ * samples, whose trigger writes the rollups), so it waits for writers instead of deadlocking.
+ */
 async function truncate(db) {
   await db.query('BEGIN');
-  await db.query('LOCK TABLE telemetry_samples IN ACCESS EXCLUSIVE MODE');
+  await db.query('LOCK TABLE telemetry_shard_ticks, telemetry_samples IN ACCESS EXCLUSIVE MODE');
   await db.query(`TRUNCATE ${PARTITIONED_TABLES.join(', ')}, telemetry_shard_ticks`);
   await db.query('COMMIT');
 }
