@@ -25,6 +25,10 @@ const arg = (name, fallback) => {
 const NODES = arg('nodes', 100000);
 const RUNS = arg('runs', 3);
 const RAW_ROWS = arg('raw-rows', 50000);
+// --only lateness|throughput: one half of the benchmark (while investigating); default both.
+const ONLY = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : null;
 const MAIN = join(process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist'), 'main.js');
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -45,6 +49,8 @@ function start(env, scratch) {
       LOG_LEVEL: 'info',
       MAX_NODES_PER_DEPLOYMENT: String(Math.max(NODES, RAW_ROWS)),
       TELEMETRY_INTERVAL_MS: '3600000',
+      // A build outside the repo (NETORCH_DIST) still loads the repo's packages.
+      NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -212,11 +218,14 @@ async function main() {
   const one = [];
   const two = [];
   for (let run = 1; run <= RUNS; run++) {
-    const a = await scenario({ scale: 1, workers: 1 });
-    console.log(
-      `run ${run} scale=1 1 worker: lateness p50 ${a.p50.toFixed(0)} ms, p99 ${a.p99.toFixed(0)} ms, max ${a.max.toFixed(0)} ms (p99 admission ${a.p99Admit.toFixed(0)} ms, p99 timed steps ${a.p99Timed.toFixed(0)} ms; min ${a.first.toFixed(0)} ms)`,
-    );
-    late.push(a);
+    if (ONLY !== 'throughput') {
+      const a = await scenario({ scale: 1, workers: 1 });
+      console.log(
+        `run ${run} scale=1 1 worker: lateness p50 ${a.p50.toFixed(0)} ms, p99 ${a.p99.toFixed(0)} ms, max ${a.max.toFixed(0)} ms (p99 admission ${a.p99Admit.toFixed(0)} ms, p99 timed steps ${a.p99Timed.toFixed(0)} ms; min ${a.first.toFixed(0)} ms)`,
+      );
+      late.push(a);
+    }
+    if (ONLY === 'lateness') continue;
     const b = await scenario({ scale: 0, workers: 1 });
     console.log(
       `run ${run} scale=0 1 worker: ${b.perSecond.toFixed(0)} transitions/s; raw single-row UPDATEs ${b.raw.toFixed(0)}/s`,
@@ -226,25 +235,35 @@ async function main() {
     console.log(`run ${run} scale=0 2 workers: ${c.perSecond.toFixed(0)} transitions/s`);
     two.push(c);
   }
-  const raw = one.map((b) => b.raw);
   console.log('\nsummary (median, min–max)');
-  console.log(`lateness p50 ms        ${fmt(late.map((a) => a.p50))}`);
-  console.log(`lateness p99 ms        ${fmt(late.map((a) => a.p99))}`);
-  console.log(`lateness max ms        ${fmt(late.map((a) => a.max))}`);
-  console.log(`  p99 admission ms     ${fmt(late.map((a) => a.p99Admit))}`);
-  console.log(`  p99 timed steps ms   ${fmt(late.map((a) => a.p99Timed))}`);
-  console.log(`  min lateness ms      ${fmt(late.map((a) => a.first))}`);
-  console.log(`transitions/s 1 worker ${fmt(one.map((b) => b.perSecond))}`);
-  console.log(`transitions/s 2 workers ${fmt(two.map((c) => c.perSecond))}`);
-  console.log(`raw single-row UPDATE/s ${fmt(raw)}`);
+  if (late.length > 0) {
+    console.log(`lateness p50 ms        ${fmt(late.map((a) => a.p50))}`);
+    console.log(`lateness p99 ms        ${fmt(late.map((a) => a.p99))}`);
+    console.log(`lateness max ms        ${fmt(late.map((a) => a.max))}`);
+    console.log(`  p99 admission ms     ${fmt(late.map((a) => a.p99Admit))}`);
+    console.log(`  p99 timed steps ms   ${fmt(late.map((a) => a.p99Timed))}`);
+    console.log(`  min lateness ms      ${fmt(late.map((a) => a.first))}`);
+  }
+  if (one.length > 0) {
+    const raw = one.map((b) => b.raw);
+    console.log(`transitions/s 1 worker ${fmt(one.map((b) => b.perSecond))}`);
+    console.log(`transitions/s 2 workers ${fmt(two.map((c) => c.perSecond))}`);
+    console.log(`raw single-row UPDATE/s ${fmt(raw)}`);
+    console.log(
+      `ratio to raw: 1 worker ${fmt(
+        one.map((b) => b.perSecond / b.raw),
+        2,
+      )}, 2 workers ${fmt(
+        two.map((c, i) => c.perSecond / raw[i]),
+        2,
+      )}`,
+    );
+  }
   console.log(
-    `ratio to raw: 1 worker ${fmt(
-      one.map((b) => b.perSecond / b.raw),
-      2,
-    )}, 2 workers ${fmt(
-      two.map((c, i) => c.perSecond / raw[i]),
-      2,
-    )}`,
+    `load average ${require('node:os')
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
   );
 }
 

@@ -35,6 +35,17 @@ interface ClaimRow {
   due_ms: number;
 }
 
+/**
+ * Only index probes for the guarded UPDATE; `deployment_id + 0` keeps the deployment from being
+ * an index key there, so the probe is the primary key (the claim already chose the deployment).
+ */
+const PIN_KEY_LOOKUPS = `SELECT set_config('enable_hashjoin', 'off', true),
+  set_config('enable_mergejoin', 'off', true), set_config('enable_seqscan', 'off', true),
+  set_config('enable_bitmapscan', 'off', true)`;
+const UNPIN_KEY_LOOKUPS = `SELECT set_config('enable_hashjoin', 'on', true),
+  set_config('enable_mergejoin', 'on', true), set_config('enable_seqscan', 'on', true),
+  set_config('enable_bitmapscan', 'on', true)`;
+
 const CLAIM_COLUMNS = `id, seq, state, attempt, (extract(epoch FROM next_step_at) * 1000)::float8 AS due_ms`;
 
 /**
@@ -197,6 +208,11 @@ export class LifecycleAdvanceService {
     plan: PlannedTransition[],
     requestId: string | undefined,
   ): Promise<number> {
+    // Right after a big create the nodes table has no statistics yet, and the planner then takes
+    // the deployment for a few rows and joins the batch against all of it (a hash over 100,000
+    // rows for every 1,000 moved, twice the cost of the statement). Each planned node is one
+    // primary-key probe: pin that plan for this statement only.
+    await q.query(PIN_KEY_LOOKUPS);
     const result = await q.query(
       `WITH input AS (
          SELECT * FROM unnest($2::int[], $3::varchar[], $4::varchar[], $5::int[], $6::int[],
@@ -210,7 +226,7 @@ export class LifecycleAdvanceService {
              state_changed_at = now(),
              updated_at = now()
          FROM input i
-         WHERE n.id = i.id AND n.deployment_id = $1 AND n.state = i.from_state
+         WHERE n.id = i.id AND n.deployment_id + 0 = $1 AND n.state = i.from_state
            AND n.attempt = i.attempt AND n.next_step_at <= now()
          RETURNING n.id, n.node_id, n.seq, n.next_step_at, i.from_state, i.to_state, i.reason,
                    i.attempt, i.due_ms
@@ -238,6 +254,7 @@ export class LifecycleAdvanceService {
       ],
       true,
     );
+    await q.query(UNPIN_KEY_LOOKUPS);
     return (result as { affected?: number }).affected ?? 0;
   }
 
