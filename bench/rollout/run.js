@@ -142,7 +142,18 @@ async function scenario({ scale, workers }) {
   await Promise.all(ws.map((w) => w.ready));
   const db = new Pool({ connectionString: scratch.url, max: 2 });
   try {
+    const xacts = async () =>
+      Number(
+        (
+          await db.query(
+            `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`,
+          )
+        ).rows[0].xact_commit,
+      );
+    const xact0 = await xacts();
+    const t0 = Date.now();
     const id = await createDeployment(api, NODES, `bench-${scale}-${workers}`);
+    const createMs = Date.now() - t0;
     await waitFinished(db, id, 600000);
     const { rows } = await db.query(
       `WITH e AS (
@@ -155,10 +166,15 @@ async function scenario({ scale, workers }) {
               percentile_cont(0.99) WITHIN GROUP (ORDER BY late_ms) AS p99,
               max(late_ms) AS max, min(late_ms) AS first,
               percentile_cont(0.99) WITHIN GROUP (ORDER BY late_ms) FILTER (WHERE from_state <> 'PENDING') AS p99_timed,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY late_ms) FILTER (WHERE from_state = 'PENDING') AS p99_admit
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY late_ms) FILTER (WHERE from_state = 'PENDING') AS p99_admit,
+              extract(epoch FROM max(created_at) FILTER (WHERE from_state = 'PENDING')
+                - (SELECT created_at FROM deployments WHERE id = $1)) * 1000 AS admitted_ms
        FROM e`,
       [id],
     );
+    // Statistics reach pg_stat_database within about a second of each commit.
+    await sleep(1500);
+    const commits = (await xacts()) - xact0;
     const r = rows[0];
     if (r.transitions !== NODES * 3)
       throw new Error(`expected ${NODES * 3} transitions, got ${r.transitions}`);
@@ -172,6 +188,9 @@ async function scenario({ scale, workers }) {
       first: Number(r.first),
       p99Timed: Number(r.p99_timed),
       p99Admit: Number(r.p99_admit),
+      createMs,
+      commits,
+      admittedMs: Number(r.admitted_ms),
       raw,
     };
   } finally {
@@ -221,7 +240,7 @@ async function main() {
     if (ONLY !== 'throughput') {
       const a = await scenario({ scale: 1, workers: 1 });
       console.log(
-        `run ${run} scale=1 1 worker: lateness p50 ${a.p50.toFixed(0)} ms, p99 ${a.p99.toFixed(0)} ms, max ${a.max.toFixed(0)} ms (p99 admission ${a.p99Admit.toFixed(0)} ms, p99 timed steps ${a.p99Timed.toFixed(0)} ms; min ${a.first.toFixed(0)} ms)`,
+        `run ${run} scale=1 1 worker: lateness p50 ${a.p50.toFixed(0)} ms, p99 ${a.p99.toFixed(0)} ms, max ${a.max.toFixed(0)} ms (p99 admission ${a.p99Admit.toFixed(0)} ms, p99 timed steps ${a.p99Timed.toFixed(0)} ms; min ${a.first.toFixed(0)} ms; create request ${a.createMs} ms, last admission ${a.admittedMs.toFixed(0)} ms after the create's start; ${a.commits} PostgreSQL transactions)`,
       );
       late.push(a);
     }
@@ -243,6 +262,7 @@ async function main() {
     console.log(`  p99 admission ms     ${fmt(late.map((a) => a.p99Admit))}`);
     console.log(`  p99 timed steps ms   ${fmt(late.map((a) => a.p99Timed))}`);
     console.log(`  min lateness ms      ${fmt(late.map((a) => a.first))}`);
+    console.log(`  create request ms    ${fmt(late.map((a) => a.createMs))}`);
   }
   if (one.length > 0) {
     const raw = one.map((b) => b.raw);

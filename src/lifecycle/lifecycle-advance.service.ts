@@ -33,20 +33,24 @@ interface ClaimRow {
   state: NodeState;
   attempt: number;
   due_ms: number;
+  /** The transaction's now(), the start of every step this batch begins. */
+  now_ms: number;
 }
 
 /**
- * Only index probes for the guarded UPDATE; `deployment_id + 0` keeps the deployment from being
- * an index key there, so the probe is the primary key (the claim already chose the deployment).
+ * Settings of every batch transaction. Safe to lose on a PostgreSQL crash: a lost batch is as if
+ * it never ran (state and events go together) and the reconciler re-arms its shard; meanwhile
+ * commits do not wait on fsync. And only index probes: right after a big create the nodes table
+ * has no statistics yet, and the planner then takes the deployment for a few rows and joins each
+ * batch against all of it (a hash over 100,000 rows for every 1,000 moved, twice the cost of the
+ * statement). Every statement of a batch reaches its rows through an index.
  */
-const PIN_KEY_LOOKUPS = `SELECT set_config('enable_hashjoin', 'off', true),
-  set_config('enable_mergejoin', 'off', true), set_config('enable_seqscan', 'off', true),
-  set_config('enable_bitmapscan', 'off', true)`;
-const UNPIN_KEY_LOOKUPS = `SELECT set_config('enable_hashjoin', 'on', true),
-  set_config('enable_mergejoin', 'on', true), set_config('enable_seqscan', 'on', true),
-  set_config('enable_bitmapscan', 'on', true)`;
+const BATCH_SETTINGS = `SELECT set_config('synchronous_commit', 'off', true),
+  set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+  set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`;
 
-const CLAIM_COLUMNS = `id, seq, state, attempt, (extract(epoch FROM next_step_at) * 1000)::float8 AS due_ms`;
+const CLAIM_COLUMNS = `id, seq, state, attempt, (extract(epoch FROM next_step_at) * 1000)::float8 AS due_ms,
+  (extract(epoch FROM now()) * 1000)::float8 AS now_ms`;
 
 /**
  * Moves due nodes in batches: claim (FOR UPDATE SKIP LOCKED), plan with the pure model, apply
@@ -176,13 +180,11 @@ export class LifecycleAdvanceService {
         [deploymentId],
       );
     }
-    const [{ now_ms }]: { now_ms: number }[] = await q.query(
-      `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now_ms`,
-    );
+    const nowMs = claimed[0].now_ms;
     const wakeUps = plan.map((t) => ({
       deploymentId,
       shard: shardOfSeq(t.seq),
-      dueAtMs: now_ms + (t.durationMs ?? 0),
+      dueAtMs: nowMs + (t.durationMs ?? 0),
     }));
     return { moved, wakeUps: earliestPerShard(wakeUps), limited };
   }
@@ -208,11 +210,6 @@ export class LifecycleAdvanceService {
     plan: PlannedTransition[],
     requestId: string | undefined,
   ): Promise<number> {
-    // Right after a big create the nodes table has no statistics yet, and the planner then takes
-    // the deployment for a few rows and joins the batch against all of it (a hash over 100,000
-    // rows for every 1,000 moved, twice the cost of the statement). Each planned node is one
-    // primary-key probe: pin that plan for this statement only.
-    await q.query(PIN_KEY_LOOKUPS);
     const result = await q.query(
       `WITH input AS (
          SELECT * FROM unnest($2::int[], $3::varchar[], $4::varchar[], $5::int[], $6::int[],
@@ -226,6 +223,7 @@ export class LifecycleAdvanceService {
              state_changed_at = now(),
              updated_at = now()
          FROM input i
+         -- deployment_id + 0: a guard, never an index key, so each node is one primary-key probe
          WHERE n.id = i.id AND n.deployment_id + 0 = $1 AND n.state = i.from_state
            AND n.attempt = i.attempt AND n.next_step_at <= now()
          RETURNING n.id, n.node_id, n.seq, n.next_step_at, i.from_state, i.to_state, i.reason,
@@ -254,7 +252,6 @@ export class LifecycleAdvanceService {
       ],
       true,
     );
-    await q.query(UNPIN_KEY_LOOKUPS);
     return (result as { affected?: number }).affected ?? 0;
   }
 
@@ -314,9 +311,7 @@ export class LifecycleAdvanceService {
     await q.connect();
     try {
       await q.startTransaction();
-      // Safe to lose on a PostgreSQL crash: a lost batch is as if it never ran (state and events
-      // go together) and the reconciler re-arms its shard; meanwhile commits do not wait on fsync.
-      await q.query(`SET LOCAL synchronous_commit = off`);
+      await q.query(BATCH_SETTINGS);
       const result = await work(q);
       await q.commitTransaction();
       return result;
