@@ -25,6 +25,8 @@ interface DeploymentRow {
   max_parallel: number | null;
   unstarted: boolean;
   finished: boolean;
+  /** Whether the shard asked about has due nodes waiting to be admitted. */
+  waiting?: boolean;
 }
 
 interface ClaimRow {
@@ -83,14 +85,17 @@ export class LifecycleAdvanceService {
         this.advanceTimed(q, deploymentId, fromSeq, toSeq),
       );
       if (timed === null) return { moved, wakeUps: [] };
-      const admitted = await this.inTransaction((q) =>
-        this.admit(q, deploymentId, fromSeq, toSeq, requestId),
-      );
+      // Most runs find no node waiting to be admitted: skip that transaction. A node that starts
+      // waiting after the check is due now, so the earliestDue below (or its own wake-up) sees it.
+      const admitted =
+        timed.limited || timed.waiting
+          ? await this.inTransaction((q) => this.admit(q, deploymentId, fromSeq, toSeq, requestId))
+          : { moved: 0, wakeUps: [], limited: false };
       if (admitted === null) return { moved, wakeUps: [] };
-      moved += timed + admitted.moved;
+      moved += timed.moved + admitted.moved;
       admittedElsewhere.push(...admitted.wakeUps.filter((w) => w.shard !== shard));
       const next = await this.earliestDue(deploymentId, fromSeq, toSeq, admitted.limited);
-      const progressed = timed + admitted.moved > 0;
+      const progressed = timed.moved + admitted.moved > 0;
       if (next.dueMs !== null && next.dueMs <= next.nowMs && progressed) {
         if (Date.now() < deadline && !stopping()) continue;
       }
@@ -108,14 +113,21 @@ export class LifecycleAdvanceService {
     }
   }
 
-  /** PROVISIONING and CONFIGURING nodes whose step ended; null when the deployment is gone. */
+  /**
+   * PROVISIONING and CONFIGURING nodes whose step ended; null when the deployment is gone. Also
+   * says whether the deployment admits under max_parallel and whether the shard has due nodes
+   * waiting to be admitted.
+   */
   private async advanceTimed(
     q: QueryRunner,
     deploymentId: number,
     fromSeq: number,
     toSeq: number,
-  ): Promise<number | null> {
-    if ((await this.lockDeployment(q, deploymentId)) === null) return null;
+  ): Promise<{ moved: number; limited: boolean; waiting: boolean } | null> {
+    const deployment = await this.lockDeployment(q, deploymentId, [fromSeq, toSeq]);
+    if (deployment === null) return null;
+    const limited = deployment.max_parallel !== null;
+    const waiting = deployment.waiting === true;
     const claimed: ClaimRow[] = await q.query(
       `SELECT ${CLAIM_COLUMNS} FROM nodes
        WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at <= now()
@@ -123,11 +135,11 @@ export class LifecycleAdvanceService {
        ORDER BY next_step_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
       [deploymentId, fromSeq, toSeq, ADVANCE_BATCH_SIZE],
     );
-    if (claimed.length === 0) return 0;
+    if (claimed.length === 0) return { moved: 0, limited, waiting };
     const plan = this.plan(claimed);
     const moved = await this.apply(q, deploymentId, plan, undefined);
     if (plan.some((t) => t.durationMs === null)) await this.markFinishedIfDone(q, deploymentId);
-    return moved;
+    return { moved, limited, waiting };
   }
 
   /**
@@ -262,12 +274,22 @@ export class LifecycleAdvanceService {
   private async lockDeployment(
     q: QueryRunner,
     deploymentId: number,
+    shardSeqs?: [number, number],
   ): Promise<DeploymentRow | null> {
-    const rows: DeploymentRow[] = await q.query(
-      `SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished
-       FROM deployments WHERE id = $1 FOR KEY SHARE`,
-      [deploymentId],
-    );
+    const rows: DeploymentRow[] = shardSeqs
+      ? await q.query(
+          `SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished,
+                  EXISTS (SELECT 1 FROM nodes
+                          WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
+                            AND next_step_at <= now() AND state IN ('PENDING', 'FAILED')) AS waiting
+           FROM deployments WHERE id = $1 FOR KEY SHARE`,
+          [deploymentId, shardSeqs[0], shardSeqs[1]],
+        )
+      : await q.query(
+          `SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished
+           FROM deployments WHERE id = $1 FOR KEY SHARE`,
+          [deploymentId],
+        );
     return rows[0] ?? null;
   }
 
