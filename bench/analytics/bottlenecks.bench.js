@@ -6,6 +6,7 @@
 // Uses the built service (NETORCH_DIST or dist/) and its own database, dropped at the end.
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
+const { loadavg } = require('node:os');
 const { Client } = require('pg');
 
 const args = Object.fromEntries(
@@ -52,6 +53,8 @@ async function main() {
       PORT: String(PORT),
       LOG_LEVEL: 'warn',
       QUEUE_PREFIX: NAME,
+      // A build outside the repo (NETORCH_DIST) still finds the repo's packages.
+      NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -130,6 +133,8 @@ async function main() {
       const rn = stats(rawNoJit);
       out.push({
         nodes: size,
+        // Other processes share the two cores: say how busy they were while this size ran.
+        load_avg_1m: +loadavg()[0].toFixed(2),
         samples: size * 120,
         load_ms: Math.round(loadMs),
         api_p50_ms: +a.p50.toFixed(1),

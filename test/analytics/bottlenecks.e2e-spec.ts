@@ -313,6 +313,39 @@ describe('bottleneck detection on rollups', () => {
     await expectRollupsMatchSamples(d.id);
   });
 
+  it('reads the trailing minute node by node when a sample stamped after now cuts it', async () => {
+    // Keep now and now + 3 s in one minute, so the late sample lands in the trailing minute.
+    if (Date.now() % 60_000 > 50_000) await new Promise((r) => setTimeout(r, 11_000));
+    const d = await createDeployment(api, { target_node_count: 6 });
+    const nodes = await listNodes(api, d.id);
+    const now = Date.now();
+    const minuteStart = Math.floor(now / 60_000) * 60_000;
+    const samples: Sample[] = [];
+    nodes.forEach((n, i) => {
+      for (const t of [now - 200_000, now - 70_000, minuteStart + ((now - minuteStart) * i) / 6]) {
+        samples.push({
+          node_id: n.id,
+          timestamp: new Date(t).toISOString(),
+          latency_ms: i === 4 ? 70 + i : 10 + i + (t % 7),
+          throughput_gbps: 9 - (i % 2),
+          error_rate: 0.2,
+        });
+      }
+    });
+    samples.push({
+      node_id: nodes[1].id,
+      timestamp: new Date(now + 3_000).toISOString(),
+      latency_ms: 5000,
+      throughput_gbps: 0,
+      error_rate: 100,
+    });
+    await push(d.id, samples);
+    const r = await expectMatchesReference(d.id, 'zscore', 1.5);
+    expect(r.samples_analyzed).toBe(18);
+    expect(r.bottlenecks.map((b) => b.node_id)).toEqual([nodes[4].id]);
+    await expectRollupsMatchSamples(d.id);
+  });
+
   it('equals the reference on randomized fabrics, windows, thresholds and min_samples', async () => {
     const random = rng(20261127);
     for (let f = 0; f < 3; f++) {
