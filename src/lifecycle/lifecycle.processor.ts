@@ -2,6 +2,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
+import { JobHandlers } from '../queue/job-handlers';
 import { JobName, JobPayload, QueueName } from '../queue/jobs';
 import { LifecycleAdvanceService } from './lifecycle-advance.service';
 import { LIFECYCLE_CONCURRENCY } from './lifecycle.constants';
@@ -9,6 +10,12 @@ import { LifecycleReconcilerService } from './lifecycle-reconciler.service';
 
 const isId = (value: unknown, min: number) =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+
+export const LIFECYCLE_HANDLERS: JobHandlers = {
+  processor: 'LifecycleProcessor',
+  queue: QueueName.LIFECYCLE,
+  jobs: [JobName.ADVANCE_SHARD, JobName.RECONCILE_LIFECYCLE],
+};
 
 /**
  * The lifecycle queue's one processor: advance-shard wake-ups and the reconciler. A short lock

@@ -1,9 +1,16 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { hostname } from 'node:os';
+import { JobHandlers } from '../queue/job-handlers';
 import { JobName, JobPayload, QueueName } from '../queue/jobs';
 import { TELEMETRY_WORKER_CONCURRENCY } from './telemetry.constants';
 import { TelemetryCollectorService, TickOutcome } from './telemetry-collector.service';
+
+export const TELEMETRY_HANDLERS: JobHandlers = {
+  processor: 'TelemetryProcessor',
+  queue: QueueName.TELEMETRY,
+  jobs: [JobName.TELEMETRY_TICK, JobName.COLLECT_TELEMETRY_SHARD],
+};
 
 /**
  * The telemetry queue: collection ticks and the shard jobs they fan out into. Jobs record the
