@@ -1,14 +1,9 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
-import { JobName, QueueName } from '../queue/jobs';
+import { JobName } from '../queue/jobs';
+import { RecurringJobsService } from '../queue/recurring-jobs.service';
 import {
   LIFECYCLE_SHARD_SIZE,
   RECONCILE_EVERY_MS,
@@ -22,37 +17,17 @@ import { WakeUp } from './lifecycle-shards';
  * it per period; every worker checks that the scheduler itself still exists.
  */
 @Injectable()
-export class LifecycleReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
+export class LifecycleReconcilerService implements OnApplicationBootstrap {
   private readonly logger = new Logger(LifecycleReconcilerService.name);
-  private watchdog?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
+    @Inject(RecurringJobsService) private readonly recurring: RecurringJobsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.schedule(JobName.RECONCILE_LIFECYCLE, RECONCILE_EVERY_MS, {});
-    this.watchdog = setInterval(() => {
-      this.ensureScheduled().catch((error: Error) =>
-        this.logger.warn(`Could not check the reconciler schedule (${error.message})`),
-      );
-    }, RECONCILE_EVERY_MS);
-    this.watchdog.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.watchdog);
-  }
-
-  /** Puts the schedule back after Redis lost it; a no-op while it exists. */
-  async ensureScheduled(): Promise<void> {
-    const queue = this.jobs.queue(QueueName.LIFECYCLE);
-    if (await queue.getJobScheduler(JobName.RECONCILE_LIFECYCLE)) return;
-    this.logger.warn(
-      'The lifecycle reconciler schedule was missing in Redis; registering it again',
-    );
-    await this.jobs.schedule(JobName.RECONCILE_LIFECYCLE, RECONCILE_EVERY_MS, {});
+    await this.recurring.keep(JobName.RECONCILE_LIFECYCLE, RECONCILE_EVERY_MS);
   }
 
   /**

@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobEnqueueService } from './job-enqueue.service';
+import { RecurringJobsService } from './recurring-jobs.service';
 import { QueueName } from './jobs';
 import { redisOptions } from './redis-connection';
 
@@ -21,7 +22,7 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     }),
     ...queues,
   ],
-  providers: [JobEnqueueService],
-  exports: [JobEnqueueService, ...queues],
+  providers: [JobEnqueueService, RecurringJobsService],
+  exports: [JobEnqueueService, RecurringJobsService, ...queues],
 })
 export class QueueModule {}

@@ -104,7 +104,7 @@ describe('Lifecycle resilience', () => {
     expect(await assertThreeTransitionsPerNode(db, id)).toBe(NODES);
     // A fast rollout can end before the watchdog's next check; the schedule must come back anyway.
     await waitUntil(
-      async () => /reconciler schedule was missing/.test(worker.logs()),
+      async () => /reconcile-lifecycle schedule was missing/.test(worker.logs()),
       'the reconciler schedule to be registered again',
       15_000,
     );
