@@ -143,11 +143,20 @@ describe('scheduled telemetry collection', () => {
   });
 
   it('shares the ticks between both workers', async () => {
-    const jobs = await telemetryQueue.getJobs(['completed'], 0, 1000);
-    const by = (name: string) =>
-      new Set(jobs.filter((j) => j.name === name).map((j) => j.processedBy));
-    expect(by('telemetry-tick').size).toBe(2);
-    expect(by('collect-telemetry-shard').size).toBe(2);
+    // Which worker takes a job is BullMQ's choice; over a few ticks both take ticks and shards.
+    const workers = await until(
+      'both workers to take ticks and shard jobs',
+      async () => {
+        const jobs = await telemetryQueue.getJobs(['completed'], 0, 1000);
+        const by = (name: string) =>
+          new Set(jobs.filter((j) => j.name === name).map((j) => j.processedBy));
+        const ticks = by('telemetry-tick');
+        const shards = by('collect-telemetry-shard');
+        return ticks.size === 2 && shards.size === 2 ? { ticks, shards } : undefined;
+      },
+      60_000,
+    );
+    expect(workers.ticks).toEqual(workers.shards);
   });
 
   it('stops a node at the next tick once it leaves RUNNING or is deleted', async () => {
