@@ -31,7 +31,9 @@ describe('Lifecycle rollout (api and worker processes)', () => {
     await waitAllTerminal(db, id, 1000);
 
     const counts = await stateCounts(db, id);
-    expect(Math.abs(counts.FAILED / 1000 - 0.05)).toBeLessThanOrEqual(0.02);
+    // Within 2% of SIM_FAILURE_RATE, counted in nodes: 1000 x 0.05 = 50 +/- 20 (integers, so
+    // 70 of 1000 is not thrown out by 0.07 - 0.05 = 0.020000000000000004).
+    expect(Math.abs(counts.FAILED - 50)).toBeLessThanOrEqual(20);
     expect(await assertThreeTransitionsPerNode(db, id)).toBe(1000);
 
     const { rows: nodes } = await db.query(
