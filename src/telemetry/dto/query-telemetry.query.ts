@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { MAX_INT32 } from '../../common/id-param.dto';
+import { IsIntegerId } from '../../common/id-param.dto';
 import { IsIsoDateTime } from '../../common/is-iso-date-time.decorator';
 
 export class QueryTelemetryQuery {
@@ -10,10 +10,7 @@ export class QueryTelemetryQuery {
     example: 17,
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_INT32)
+  @IsIntegerId()
   node_id?: number;
 
   @ApiPropertyOptional({

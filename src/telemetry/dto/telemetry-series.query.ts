@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { MAX_INT32 } from '../../common/id-param.dto';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsIntegerId } from '../../common/id-param.dto';
 import { IsIsoDateTime } from '../../common/is-iso-date-time.decorator';
 import { SERIES_BUCKETS, SERIES_METRICS, SeriesBucket, SeriesMetric } from '../telemetry-series';
 
@@ -44,9 +43,6 @@ export class TelemetrySeriesQuery {
     example: 17,
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_INT32)
+  @IsIntegerId()
   node_id?: number;
 }
