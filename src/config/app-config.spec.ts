@@ -38,7 +38,8 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['PORT', 'eighty', /PORT="eighty"/],
+    ['PORT', 'eighty', /PORT="eighty" must be an integer number$/],
+    ['SIM_FAILURE_RATE', 'lots', /SIM_FAILURE_RATE="lots" must be a number/],
     ['PORT', '70000', /PORT="70000" must not be greater than 65535/],
     ['APP_ROLE', 'scheduler', /APP_ROLE="scheduler" must be one of/],
     ['SIM_FAILURE_RATE', '1.5', /SIM_FAILURE_RATE/],

@@ -121,7 +121,8 @@ export interface AppConfig {
 }
 
 function describe(error: ValidationError, raw: unknown): string {
-  const why = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+  // Constraints arrive in reverse declaration order; the first declared (the type check) says most.
+  const why = Object.values(error.constraints ?? {}).at(-1) ?? 'is invalid';
   // class-validator's messages start with the property name; say it once.
   const reason = why.startsWith(error.property) ? why.slice(error.property.length).trim() : why;
   return `${error.property}=${JSON.stringify(raw)} ${reason}`;
