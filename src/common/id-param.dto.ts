@@ -6,16 +6,19 @@ import { IsInt, Max, Min } from 'class-validator';
 export const MAX_INT32 = 2_147_483_647;
 
 /**
- * A positive 32-bit integer id read from a path or query string; anything else is 422.
- * Listed in the order stacked decorators would apply, so the type check still reports first.
+ * A whole number from a path or query string within [min, max]; anything else is 422. Listed in
+ * the order stacked decorators would apply, so the type check still reports first.
  */
-export const IsIntegerId = () =>
+export const IsIntIn = (min: number, max: number) =>
   applyDecorators(
-    Max(MAX_INT32),
-    Min(1),
+    Max(max),
+    Min(min),
     IsInt(),
     Type(() => Number),
   );
+
+/** A positive 32-bit integer id. */
+export const IsIntegerId = () => IsIntIn(1, MAX_INT32);
 
 /** `{id}` of a deployment: a positive 32-bit integer, else 422. */
 export class DeploymentIdParam {

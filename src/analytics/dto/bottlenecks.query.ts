@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIntIn } from '../../common/id-param.dto';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import { DETECTION_METHODS, DetectionMethod } from '../bottleneck-detector';
 
 export class BottlenecksQuery {
@@ -12,10 +13,7 @@ export class BottlenecksQuery {
     description: 'Look back this many minutes from now',
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(60)
+  @IsIntIn(1, 60)
   analysis_window_minutes = 10;
 
   @ApiPropertyOptional({
@@ -51,9 +49,6 @@ export class BottlenecksQuery {
       'Nodes with fewer samples in the window are left out of the analysis (their samples too) and counted in nodes_below_min_samples',
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IsIntIn(1, 1_000_000)
   min_samples = 1;
 }

@@ -1,15 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { MAX_INT32 } from '../../common/id-param.dto';
+import { IsOptional } from 'class-validator';
+import { MAX_INT32, IsIntIn } from '../../common/id-param.dto';
 
 export class ListDeploymentsQuery {
   @ApiPropertyOptional({ description: 'How many to skip', default: 0, minimum: 0, example: 0 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_INT32)
+  @IsIntIn(0, MAX_INT32)
   skip = 0;
 
   @ApiPropertyOptional({
@@ -20,9 +16,6 @@ export class ListDeploymentsQuery {
     example: 100,
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IsIntIn(1, 1000)
   limit = 100;
 }

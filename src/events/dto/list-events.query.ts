@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIntIn } from '../../common/id-param.dto';
+import { IsOptional, Matches } from 'class-validator';
 
 export class ListEventsQuery {
   @ApiPropertyOptional({ example: 'STATE_CHANGE', description: 'Only events of this type' })
@@ -31,9 +31,6 @@ export class ListEventsQuery {
 
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000, example: 100 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IsIntIn(1, 1000)
   limit = 100;
 }

@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { MAX_INT32 } from '../../common/id-param.dto';
+import { IsEnum, IsOptional } from 'class-validator';
+import { MAX_INT32, IsIntIn } from '../../common/id-param.dto';
 import { NodeState } from '../node-state';
 
 export class ListNodesQuery {
@@ -12,10 +11,7 @@ export class ListNodesQuery {
 
   @ApiPropertyOptional({ default: 0, minimum: 0, example: 0 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_INT32)
+  @IsIntIn(0, MAX_INT32)
   skip = 0;
 
   @ApiPropertyOptional({
@@ -24,9 +20,6 @@ export class ListNodesQuery {
     description: 'Without it every node is returned (the seed behaviour)',
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100000)
+  @IsIntIn(1, 100000)
   limit?: number;
 }

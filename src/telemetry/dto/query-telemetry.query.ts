@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsIntegerId } from '../../common/id-param.dto';
+import { IsOptional } from 'class-validator';
+import { IsIntegerId, IsIntIn } from '../../common/id-param.dto';
 import { IsIsoDateTime } from '../../common/is-iso-date-time.decorator';
 
 export class QueryTelemetryQuery {
@@ -31,9 +30,6 @@ export class QueryTelemetryQuery {
 
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000, example: 100 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IsIntIn(1, 1000)
   limit = 100;
 }
