@@ -183,7 +183,9 @@ export function detectBottlenecks(
 
 /**
  * The analysis window split at whole minutes: [wholeFrom, wholeTo) comes from rollups; the
- * partial minutes [from, wholeFrom) and [wholeTo, to] from raw samples.
+ * partial minutes [from, wholeFrom) and [wholeTo, to] from raw samples. The leading partial
+ * minute starts at leadMinute; when `from` falls in its first half (leadByComplement), its
+ * per-node sums are cheaper as the minute's rollup minus the fewer samples in [leadMinute, from).
  */
 export function splitWindow(
   to: Date,
@@ -193,12 +195,18 @@ export function splitWindow(
   to: Date;
   wholeFrom: Date;
   wholeTo: Date;
+  leadMinute: Date;
+  leadByComplement: boolean;
 } {
   const from = new Date(to.getTime() - minutes * 60_000);
+  const wholeFrom = new Date(Math.ceil(from.getTime() / 60_000) * 60_000);
+  const leadMinute = new Date(wholeFrom.getTime() - 60_000);
   return {
     from,
     to,
-    wholeFrom: new Date(Math.ceil(from.getTime() / 60_000) * 60_000),
+    wholeFrom,
     wholeTo: new Date(Math.floor(to.getTime() / 60_000) * 60_000),
+    leadMinute,
+    leadByComplement: from.getTime() - leadMinute.getTime() < 30_000,
   };
 }
