@@ -2,7 +2,6 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-responses';
 import { DeploymentIdParam } from '../common/id-param.dto';
-import { DeploymentsService } from '../deployments/deployments.service';
 import { AnalyticsService } from './analytics.service';
 import { BottlenecksQuery } from './dto/bottlenecks.query';
 import { BottlenecksResponse } from './dto/bottlenecks.response';
@@ -10,10 +9,7 @@ import { BottlenecksResponse } from './dto/bottlenecks.response';
 @ApiTags('analytics')
 @Controller('deployments/:id/bottlenecks')
 export class AnalyticsController {
-  constructor(
-    private readonly deployments: DeploymentsService,
-    private readonly analytics: AnalyticsService,
-  ) {}
+  constructor(private readonly analytics: AnalyticsService) {}
 
   @Get()
   @ApiOperation({
@@ -27,7 +23,6 @@ export class AnalyticsController {
     @Param() { id }: DeploymentIdParam,
     @Query() query: BottlenecksQuery,
   ): Promise<BottlenecksResponse> {
-    await this.deployments.findOrFail(id);
     return this.analytics.bottlenecks(id, query);
   }
 }

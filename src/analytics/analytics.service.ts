@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import {
   Baseline,
   detectBottlenecks,
@@ -14,13 +14,7 @@ import {
 } from './bottleneck-detector';
 import { BottlenecksQuery } from './dto/bottlenecks.query';
 import { BaselineResponse, BottlenecksResponse } from './dto/bottlenecks.response';
-import {
-  GROUPED_WINDOW_SQL,
-  mergeParts,
-  WINDOW_SETTINGS,
-  WINDOW_SQL,
-  WindowRow,
-} from './window-sql';
+import { runGroupedWindow, WINDOW_SETTINGS, WINDOW_SQL, WindowRow } from './window-sql';
 
 function moments(state: number[]): Moments {
   const [n, sum, m2] = state;
@@ -38,12 +32,13 @@ export class AnalyticsService {
     const detectedAt = new Date();
     const w = splitWindow(detectedAt, q.analysis_window_minutes);
     const params = [deploymentId, w.from, w.to, w.wholeFrom, w.wholeTo, q.min_samples];
-    let rows = await this.groupedWindow([
+    let rows: WindowRow[] | null = await this.groupedWindow(w, [
       ...params,
       q.method === 'zscore' ? q.threshold : null,
       w.leadMinute,
       w.leadByComplement,
     ]);
+    if (rows === null) throw new NotFoundException('Deployment not found');
     let summary = rows.find((r) => r.node_id === null)!;
     // The group rollups include every node: when some are left out, fold per node instead.
     if (summary.n > 0) {
@@ -90,7 +85,10 @@ export class AnalyticsService {
             error_rate: moments(summary.all_error_rate!),
           });
     const verdicts = detectBottlenecks(nodes, baseline, q.threshold);
-    const names = await this.nodeIdentifiers(verdicts.map((v) => v.node.nodeId));
+    const names = new Map<number, string>();
+    for (const r of rows) if (r.node_identifier) names.set(r.node_id!, r.node_identifier);
+    const unnamed = verdicts.map((v) => v.node.nodeId).filter((id) => !names.has(id));
+    for (const [id, name] of await this.nodeIdentifiers(unnamed)) names.set(id, name);
     return {
       ...base,
       samples_analyzed: summary.all_latency_ms![0],
@@ -116,36 +114,29 @@ export class AnalyticsService {
    * parts see the same samples and fold the same baseline, and each scores half of the nodes
    * (measured: ~30% faster at 10,000 nodes than one statement). One request at a time per
    * process splits, so requests waiting for a second connection can never hold the whole pool;
-   * the others run the statement whole.
+   * the others run the statement whole. The running-sum marks are read in the same snapshot.
    */
-  private async groupedWindow(params: unknown[]): Promise<WindowRow[]> {
-    if (this.splitting) return this.window(GROUPED_WINDOW_SQL, [...params, 1, 0]);
-    this.splitting = true;
-    const first = this.dataSource.createQueryRunner();
-    const second = this.dataSource.createQueryRunner();
+  private async groupedWindow(
+    w: ReturnType<typeof splitWindow>,
+    base: unknown[],
+  ): Promise<WindowRow[] | null> {
+    const parts = this.splitting ? 1 : 2;
+    if (parts === 2) this.splitting = true;
+    const runners = Array.from({ length: parts }, () => this.dataSource.createQueryRunner());
     try {
-      await Promise.all([first.connect(), second.connect()]);
-      const begin = (q: QueryRunner) => q.startTransaction('REPEATABLE READ');
-      const [[{ snapshot }]] = await Promise.all([
-        begin(first).then(() =>
-          first.query(`${WINDOW_SETTINGS}, pg_export_snapshot() AS snapshot`),
-        ),
-        begin(second),
-      ]);
-      if (!/^[0-9A-F-]+$/i.test(snapshot)) throw new Error(`Unexpected snapshot id ${snapshot}`);
-      const parts = await Promise.all([
-        first.query(GROUPED_WINDOW_SQL, [...params, 2, 0]),
-        second
-          .query(`SET TRANSACTION SNAPSHOT '${snapshot}'`)
-          .then(() => second.query(WINDOW_SETTINGS))
-          .then(() => second.query(GROUPED_WINDOW_SQL, [...params, 2, 1])),
-      ]);
-      await Promise.all([first.commitTransaction(), second.commitTransaction()]);
-      return mergeParts(parts as WindowRow[][]);
+      await Promise.all(runners.map((q) => q.connect()));
+      await Promise.all(runners.map((q) => q.startTransaction('REPEATABLE READ')));
+      const rows = await runGroupedWindow(
+        runners.map((q) => (sql: string, params?: unknown[]) => q.query(sql, params)),
+        w,
+        base,
+      );
+      await Promise.all(runners.map((q) => q.commitTransaction()));
+      return rows;
     } finally {
-      this.splitting = false;
+      if (parts === 2) this.splitting = false;
       await Promise.all(
-        [first, second].map(async (q) => {
+        runners.map(async (q) => {
           if (q.isTransactionActive) await q.rollbackTransaction().catch(() => undefined);
           await q.release();
         }),
@@ -160,7 +151,7 @@ export class AnalyticsService {
     });
   }
 
-  /** Names only for the flagged nodes: joining nodes for every analysed node costs more. */
+  /** Names of flagged nodes the window rows did not name (the general path names none). */
   private async nodeIdentifiers(ids: number[]): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
     const rows: { id: number; node_id: string }[] = await this.dataSource.query(

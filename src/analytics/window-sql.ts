@@ -2,7 +2,62 @@
  * The statements behind GET /deployments/{id}/bottlenecks. Plain strings and pure helpers, so
  * tests can run them against the database at chosen window ends.
  */
-import { METRICS } from './bottleneck-detector';
+import { METRICS, splitWindow } from './bottleneck-detector';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/** Which minutes telemetry_prefix_sums holds for a deployment: [since, until). */
+export interface PrefixMarks {
+  since: Date;
+  until: Date;
+}
+
+/** How GROUPED_WINDOW_SQL reads the whole minutes [start, wholeTo] of a window. */
+export interface PrefixTerms {
+  /** Running-sum rows to add ($12) and to subtract ($13). */
+  plus: Date[];
+  minus: Date[];
+  /** The first minute read from minute rollups ($14). */
+  rollupsFrom: Date;
+}
+
+/**
+ * The running sums restart every UTC hour, so minutes [start, last] are the row at `last`, plus
+ * the last row of every earlier hour they touch, minus the row just before `start` if that is in
+ * start's hour. Only folded minutes are used (the trailing minute never: samples later than `to`
+ * may cut it); the rest come from minute rollups.
+ */
+export function prefixTerms(start: Date, wholeTo: Date, marks: PrefixMarks | null): PrefixTerms {
+  const none = { plus: [], minus: [], rollupsFrom: start };
+  if (!marks || start.getTime() < marks.since.getTime()) return none;
+  const last = Math.min(wholeTo.getTime(), marks.until.getTime()) - MINUTE_MS;
+  if (last < start.getTime()) return none;
+  const hourOf = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
+  const plus = [new Date(last)];
+  const minus =
+    start.getTime() > hourOf(start.getTime()) ? [new Date(start.getTime() - MINUTE_MS)] : [];
+  for (let h = hourOf(last); h > hourOf(start.getTime()); h -= HOUR_MS)
+    plus.push(new Date(h - MINUTE_MS));
+  return { plus, minus, rollupsFrom: new Date(last + MINUTE_MS) };
+}
+
+/**
+ * Where the raw leading samples of the baseline end: the leading minute's folded 10-second
+ * buckets cover the rest, so at most 10 s of raw samples are read. Unfolded: the whole minute.
+ */
+export function leadRawUntil(
+  window: { from: Date; wholeFrom: Date; leadMinute: Date },
+  marks: PrefixMarks | null,
+): Date {
+  const lead = window.leadMinute.getTime();
+  const folded =
+    marks && marks.since.getTime() <= lead && lead + MINUTE_MS <= marks.until.getTime();
+  if (!folded) return window.wholeFrom;
+  return new Date(
+    Math.min(Math.ceil(window.from.getTime() / 10_000) * 10_000, window.wholeFrom.getTime()),
+  );
+}
 
 /** A node row (node_id set) or the one summary row (node_id null). */
 export interface WindowRow {
@@ -19,6 +74,8 @@ export interface WindowRow {
   all_error_rate: number[] | null;
   /** Summary row of GROUPED_WINDOW_SQL only: nodes with at least min_samples samples. */
   analysed?: number | null;
+  /** Node rows of GROUPED_WINDOW_SQL: the node's name (node-001). */
+  node_identifier?: string | null;
 }
 
 /** telemetry_rollup_groups.node_group = node_id >> 6 (migration 1764250500000). */
@@ -37,21 +94,31 @@ const ROLLUP_SUMS = METRICS.map((m) => `n * ${m}_mean AS ${m}_sum`).join(', ');
 const RAW_VALUES = METRICS.join(', ');
 const OWN_PART = 'node_id % $10 = $11';
 const NEGATED_RAW_VALUES = METRICS.map((m) => `-${m}`).join(', ');
+const PREFIX_SUMS = METRICS.map((m) => `${m}_sum`).join(', ');
+const NEGATED_PREFIX_SUMS = METRICS.map((m) => `-${m}_sum`).join(', ');
 
 /**
  * The fast path, one statement over one snapshot. Per-node means need only plain sums, so every
- * part is fed straight into one per-node aggregate: whole-minute rollups, the raw samples of the
- * leading partial minute, and raw samples of the rare nodes whose trailing minute holds samples
- * later than `to`. When `from` falls early in its minute ($9), the leading part is that minute's
- * rollup minus the fewer samples before `from` (a plain difference of sums, exact to rounding).
+ * part is fed straight into one per-node aggregate: the minutes [start, whole_to] of the window
+ * (start is the leading partial minute when `from` falls early in it, $9, else the first whole
+ * minute), then the raw leading samples: [from, whole_from) added, or [lead_minute, from)
+ * subtracted, whichever are fewer (a plain difference of sums, exact to rounding). The minutes
+ * come from per-node hourly running sums where folded ($12 added, $13 subtracted rows; see
+ * prefixTerms), from minute rollups after that ($14 on), and from raw samples for the rare nodes
+ * whose trailing minute holds samples later than `to`.
  * The zscore baseline (moments of every sample) is folded with the Chan merge from ~1/64 as many
- * group rollups plus one aggregate over the raw leading samples. It holds only when every node
+ * group rollups plus the moments of the leading samples: folded 10-second buckets from $15 on,
+ * raw samples before. It holds only when every node
  * has at least min_samples samples (the group rollups cannot leave a node out): the summary row
  * counts the nodes below, and the caller falls back to WINDOW_SQL when there are any. With $7 set
  * (zscore), only nodes that can reach the threshold are returned, with a 1e-6 relative slack so
  * the exact decision stays with the detector.
+ * Every node is scored by exactly one of $10 parts: those with node_id % $10 = $11 (see
+ * AnalyticsService.groupedWindow); the baseline and the summary row are the same in each part.
  * $1 deployment, $2 from, $3 to, $4 whole_from, $5 whole_to, $6 min_samples, $7 threshold|null,
- * $8 lead_minute, $9 lead_by_complement.
+ * $8 lead_minute, $9 lead_by_complement, $10 parts, $11 part, $12 prefix rows to add,
+ * $13 prefix rows to subtract, $14 first minute read from rollups, $15 end of the raw leading
+ * samples (see leadRawUntil).
  */
 export const GROUPED_WINDOW_SQL = `
   WITH cut AS MATERIALIZED (
@@ -63,18 +130,22 @@ export const GROUPED_WINDOW_SQL = `
   ), per_node AS MATERIALIZED (
     SELECT node_id, sum(n)::int AS n, max(last_ts) AS last_ts, ${SUMS}
     FROM (
+      SELECT node_id, n, last_ts, ${PREFIX_SUMS}
+      FROM telemetry_prefix_sums
+      WHERE ${OWN_PART} AND deployment_id = $1 AND minute = ANY ($12::timestamptz[])
+      UNION ALL
+      SELECT node_id, -n, NULL, ${NEGATED_PREFIX_SUMS}
+      FROM telemetry_prefix_sums
+      WHERE ${OWN_PART} AND deployment_id = $1 AND minute = ANY ($13::timestamptz[])
+      UNION ALL
       SELECT node_id, n, last_ts, ${ROLLUP_SUMS}
       FROM telemetry_rollups
-      WHERE ${OWN_PART} AND deployment_id = $1 AND minute >= $4 AND minute <= $5
+      WHERE ${OWN_PART} AND deployment_id = $1 AND minute >= $14 AND minute <= $5
         AND NOT (minute = $5 AND last_ts > $3)
       UNION ALL
       SELECT node_id, 1, "timestamp", ${RAW_VALUES}
       FROM telemetry_samples
       WHERE ${OWN_PART} AND NOT $9 AND deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $4
-      UNION ALL
-      SELECT node_id, n, CASE WHEN last_ts >= $2 THEN last_ts END, ${ROLLUP_SUMS}
-      FROM telemetry_rollups
-      WHERE ${OWN_PART} AND $9 AND deployment_id = $1 AND minute = $8
       UNION ALL
       SELECT node_id, -1, NULL, ${NEGATED_RAW_VALUES}
       FROM telemetry_samples
@@ -89,9 +160,13 @@ export const GROUPED_WINDOW_SQL = `
     -- A node whose leading-minute samples all fall before the window nets to nothing.
     HAVING sum(n) > 0
   ), lead AS (
+    SELECT n, ${PART_COLUMNS}
+    FROM telemetry_prefix_buckets
+    WHERE deployment_id = $1 AND bucket >= $15 AND bucket < $4
+    UNION ALL
     SELECT count(*)::int AS n, ${RAW_STATS}
     FROM telemetry_samples
-    WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $4
+    WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $15
   ), tail AS (
     SELECT count(*)::int AS n, ${RAW_STATS}
     FROM telemetry_samples
@@ -126,7 +201,8 @@ export const GROUPED_WINDOW_SQL = `
   SELECT p.node_id, p.n, ${METRICS.map((m) => `p.${m}_sum / p.n AS ${m}`).join(', ')},
          extract(epoch FROM p.last_ts)::float8 AS last_epoch,
          NULL::float8[] AS all_latency_ms, NULL::float8[] AS all_throughput_gbps,
-         NULL::float8[] AS all_error_rate, NULL::int AS analysed
+         NULL::float8[] AS all_error_rate, NULL::int AS analysed,
+         (SELECT node_id FROM nodes WHERE id = p.node_id) AS node_identifier
   FROM per_node p, stats s
   WHERE p.n >= $6
     AND ($7::float8 IS NULL
@@ -138,7 +214,7 @@ export const GROUPED_WINDOW_SQL = `
   UNION ALL
   SELECT NULL, (SELECT count(*)::int FROM per_node WHERE n < $6), NULL, NULL, NULL, NULL,
          latency_ms, throughput_gbps, error_rate,
-         (SELECT count(*)::int FROM per_node WHERE n >= $6)
+         (SELECT count(*)::int FROM per_node WHERE n >= $6), NULL
   FROM base`;
 
 /**
@@ -150,6 +226,15 @@ export const GROUPED_WINDOW_SQL = `
 export const WINDOW_SETTINGS = `SELECT set_config('jit', 'off', true),
   set_config('max_parallel_workers_per_gather', '0', true), set_config('work_mem', '64MB', true),
   set_config('enable_sort', 'off', true)`;
+
+/**
+ * The settings, whether the deployment exists, and its running-sum marks, read in the same
+ * snapshot as the window ($1 deployment).
+ */
+export const WINDOW_BEGIN_SQL = `${WINDOW_SETTINGS},
+  EXISTS (SELECT 1 FROM deployments WHERE id = $1) AS deployment_exists,
+  (SELECT since FROM telemetry_prefix_marks WHERE deployment_id = $1) AS since,
+  (SELECT until FROM telemetry_prefix_marks WHERE deployment_id = $1) AS until`;
 
 /**
  * The general path: per-node (count, mean, M2) folded from whole-minute rollups and raw edge
@@ -194,6 +279,65 @@ export const WINDOW_SQL = `
   SELECT NULL, (SELECT count(*)::int FROM per_node WHERE n < $6), NULL, NULL, NULL, NULL,
          ${METRICS.map((m) => `telemetry_moments(${m})`).join(', ')}
   FROM analysed`;
+
+/** One statement on one connection of the caller's REPEATABLE READ transactions. */
+export type WindowQuery = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/**
+ * GROUPED_WINDOW_SQL as the service runs it, on one connection or split across two, each in a
+ * REPEATABLE READ transaction the caller has begun and ends. The first connection reads the
+ * settings and running-sum marks and exports its snapshot; the second imports it, so both see
+ * the same samples, fold the same baseline and each score their half of the nodes.
+ * `base` is $1..$9 of GROUPED_WINDOW_SQL. Null when the deployment does not exist.
+ */
+export async function runGroupedWindow(
+  connections: WindowQuery[],
+  window: ReturnType<typeof splitWindow>,
+  base: unknown[],
+): Promise<WindowRow[] | null> {
+  const parts = connections.length;
+  const [deploymentId] = base;
+  const [head] = await connections[0](
+    parts === 1 ? WINDOW_BEGIN_SQL : `${WINDOW_BEGIN_SQL}, pg_export_snapshot() AS snapshot`,
+    [deploymentId],
+  );
+  if (head.deployment_exists !== true) return null;
+  const snapshot = String(head.snapshot ?? '');
+  if (parts > 1 && !/^[0-9A-F-]+$/i.test(snapshot)) {
+    throw new Error(`Unexpected snapshot id ${snapshot}`);
+  }
+  const marks =
+    head.since instanceof Date && head.until instanceof Date
+      ? { since: head.since, until: head.until }
+      : null;
+  const terms = prefixTerms(
+    window.leadByComplement ? window.leadMinute : window.wholeFrom,
+    window.wholeTo,
+    marks,
+  );
+  const leadRaw = leadRawUntil(window, marks);
+  const ready = connections.map(async (query, part) => {
+    if (part === 0) return;
+    await query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+    await query(WINDOW_SETTINGS);
+  });
+  const results = await Promise.all(
+    connections.map(async (query, part) => {
+      await ready[part];
+      const rows = await query(GROUPED_WINDOW_SQL, [
+        ...base,
+        parts,
+        part,
+        terms.plus,
+        terms.minus,
+        terms.rollupsFrom,
+        leadRaw,
+      ]);
+      return rows as unknown[] as WindowRow[];
+    }),
+  );
+  return mergeParts(results);
+}
 
 /** The node rows of every part, and one summary row: the baseline plus both parts' counts. */
 export function mergeParts(parts: WindowRow[][]): WindowRow[] {

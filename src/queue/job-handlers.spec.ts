@@ -12,7 +12,11 @@ const complete: JobHandlers[] = [
     queue: QueueName.TELEMETRY,
     jobs: [JobName.TELEMETRY_TICK, JobName.COLLECT_TELEMETRY_SHARD],
   },
-  { processor: 'Maintenance', queue: QueueName.MAINTENANCE, jobs: [JobName.MAINTAIN_PARTITIONS] },
+  {
+    processor: 'Maintenance',
+    queue: QueueName.MAINTENANCE,
+    jobs: [JobName.MAINTAIN_PARTITIONS, JobName.FOLD_PREFIX_SUMS],
+  },
 ];
 
 describe('checkJobHandlers', () => {

@@ -16,6 +16,8 @@ export enum JobName {
   COLLECT_TELEMETRY_SHARD = 'collect-telemetry-shard',
   /** Create telemetry partitions ahead and drop expired ones. Recurring. */
   MAINTAIN_PARTITIONS = 'maintain-partitions',
+  /** Fold the minutes that have passed into the per-node hourly running sums. Recurring. */
+  FOLD_PREFIX_SUMS = 'fold-prefix-sums',
 }
 
 export interface ShardRef {
@@ -30,6 +32,7 @@ export interface JobPayloads {
   [JobName.TELEMETRY_TICK]: Record<string, never>;
   [JobName.COLLECT_TELEMETRY_SHARD]: ShardRef & { tickAt: number };
   [JobName.MAINTAIN_PARTITIONS]: Record<string, never>;
+  [JobName.FOLD_PREFIX_SUMS]: Record<string, never>;
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -41,4 +44,5 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.TELEMETRY_TICK]: QueueName.TELEMETRY,
   [JobName.COLLECT_TELEMETRY_SHARD]: QueueName.TELEMETRY,
   [JobName.MAINTAIN_PARTITIONS]: QueueName.MAINTENANCE,
+  [JobName.FOLD_PREFIX_SUMS]: QueueName.MAINTENANCE,
 };

@@ -10,6 +10,7 @@ export const PARTITIONED_TABLES: string[] = [
   'telemetry_samples',
   'telemetry_rollups',
   'telemetry_rollup_groups',
+  'telemetry_prefix_sums',
 ];
 
 export interface DailyPartition {

@@ -267,6 +267,11 @@ export class TelemetryStorageService implements OnApplicationBootstrap {
       await m.query(`DELETE FROM telemetry_shard_ticks WHERE deployment_id = $1`, [
         filter.deploymentId,
       ]);
+    } else {
+      // The deployment's 10-second sample moments held the node's samples: fold them again.
+      await m.query(`UPDATE telemetry_prefix_marks SET until = since WHERE deployment_id = $1`, [
+        filter.deploymentId,
+      ]);
     }
   }
 }

@@ -3,12 +3,14 @@ import { PartitionMaintenanceProcessor } from './partition-maintenance.processor
 import { TelemetryCollectorService } from './telemetry-collector.service';
 import { TelemetryProcessor } from './telemetry.processor';
 import { TelemetrySchedulerService } from './telemetry-scheduler.service';
+import { TelemetryPrefixService } from './telemetry-prefix.service';
 import { TelemetryStorageService } from './telemetry-storage.service';
 
-/** The worker side of telemetry: scheduled collection and partition upkeep. */
+/** The worker side of telemetry: scheduled collection, partition upkeep and running sums. */
 @Module({
   providers: [
     TelemetryStorageService,
+    TelemetryPrefixService,
     TelemetryCollectorService,
     TelemetrySchedulerService,
     TelemetryProcessor,

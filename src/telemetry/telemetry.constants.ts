@@ -6,6 +6,14 @@ export const TELEMETRY_SHARD_SIZE = 5000;
 export const TELEMETRY_WORKER_CONCURRENCY = 4;
 /** Partition upkeep period; partitions exist three days ahead, so hourly is ample. */
 export const PARTITION_MAINTENANCE_EVERY_MS = 3_600_000;
+/** Running-sum fold period: a minute is folded within about this long after it has passed. */
+export const PREFIX_FOLD_EVERY_MS = 10_000;
+/** A minute is folded once it ended this long ago, so samples of its last tick are in. */
+export const PREFIX_FOLD_GRACE_MS = 5_000;
+/** Minutes folded per transaction: bounds how long writers to the deployment wait. */
+export const PREFIX_FOLD_MINUTES_PER_TRANSACTION = 5;
+/** Running sums are kept for the current and the two previous hours (windows span <= 61 min). */
+export const PREFIX_KEEP_HOURS = 2;
 
 /**
  * Shard jobs retry briefly: a sample is only worth writing near its tick. Completed ones are

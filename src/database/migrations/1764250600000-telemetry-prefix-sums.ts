@@ -1,0 +1,143 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
+const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
+const GROUP_SHIFT = 6;
+
+const COLUMNS = METRICS.map((m) => `${m}_mean, ${m}_m2`).join(', ');
+const GROUP_STATS = METRICS.map((m) => `avg(${m}), var_pop(${m}) * count(*)`).join(', ');
+const MERGE = METRICS.map(
+  (
+    m,
+  ) => `${m}_mean = r.${m}_mean + (EXCLUDED.${m}_mean - r.${m}_mean) * EXCLUDED.n / (r.n + EXCLUDED.n),
+        ${m}_m2 = r.${m}_m2 + EXCLUDED.${m}_m2
+          + (EXCLUDED.${m}_mean - r.${m}_mean) ^ 2 * r.n * EXCLUDED.n / (r.n + EXCLUDED.n)`,
+).join(',\n        ');
+const MERGE_SPAN = `n = r.n + EXCLUDED.n,
+        first_ts = least(r.first_ts, EXCLUDED.first_ts),
+        last_ts = greatest(r.last_ts, EXCLUDED.last_ts)`;
+
+/** The node and group rollup upserts of the 1764250500000 migration, unchanged. */
+const ROLLUP_UPSERTS = `
+        INSERT INTO telemetry_rollups AS r
+          (deployment_id, node_id, minute, n, first_ts, last_ts, ${COLUMNS})
+        SELECT deployment_id, node_id, date_bin('1 minute', "timestamp", ${EPOCH}),
+               count(*), min("timestamp"), max("timestamp"), ${GROUP_STATS}
+        FROM new_rows
+        GROUP BY 1, 3, 2
+        ORDER BY 1, 3, 2
+        ON CONFLICT (deployment_id, minute, node_id) DO UPDATE SET
+        ${MERGE},
+        ${MERGE_SPAN};
+        INSERT INTO telemetry_rollup_groups AS r
+          (deployment_id, node_group, minute, n, first_ts, last_ts, ${COLUMNS})
+        SELECT deployment_id, node_id >> ${GROUP_SHIFT}, date_bin('1 minute', "timestamp", ${EPOCH}),
+               count(*), min("timestamp"), max("timestamp"), ${GROUP_STATS}
+        FROM new_rows
+        GROUP BY 1, 3, 2
+        ORDER BY 1, 3, 2
+        ON CONFLICT (deployment_id, minute, node_group) DO UPDATE SET
+        ${MERGE},
+        ${MERGE_SPAN};`;
+
+/**
+ * Per-node running sums within each UTC hour: for every node and minute m, the count, the sums
+ * of each metric and the latest timestamp of the node's samples from the start of m's hour to
+ * the end of m. The sums over any run of whole minutes inside the hour are then the difference
+ * of two rows, so a 10-minute window reads two or three rows per node instead of ten minute
+ * rollups. Plain sums, not moments: they serve node means only, which a difference keeps exact
+ * to rounding (the baseline's moments still come from the rollups, merged the stable way).
+ *
+ * A background fold (TelemetryPrefixService) appends each minute once it has passed, from that
+ * minute's rollups and the previous minute's row, together with the moments of the minute's
+ * samples in 10-second buckets of the whole deployment (telemetry_prefix_buckets: a window's
+ * leading partial minute then reads at most 10 s of raw samples for its baseline);
+ * telemetry_prefix_marks says which minutes [since, until) are folded. Deleting a node un-folds
+ * every minute (the buckets hold its samples), and the fold redoes them. A sample written into a folded minute lowers `until` to its minute
+ * (below, in the rollup trigger), so readers never use a stale row and the next fold redoes it.
+ * The fold holds the deployment row FOR UPDATE while it works; writers hold it FOR KEY SHARE
+ * (the trigger takes it too), so a fold never misses a sample committed under it.
+ */
+export class TelemetryPrefixSums1764250600000 implements MigrationInterface {
+  name = 'TelemetryPrefixSums1764250600000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const sums = METRICS.map((m) => `${m}_sum double precision NOT NULL`).join(',\n        ');
+    await q.query(`
+      CREATE TABLE telemetry_prefix_sums (
+        deployment_id integer NOT NULL,
+        node_id integer NOT NULL,
+        minute timestamptz NOT NULL,
+        n integer NOT NULL CHECK (n >= 0),
+        last_ts timestamptz,
+        ${sums},
+        PRIMARY KEY (deployment_id, minute, node_id)
+      ) PARTITION BY RANGE (minute)`);
+    await q.query(`
+      DO $do$
+      DECLARE p record;
+      BEGIN
+        FOR p IN
+          SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'telemetry_samples'::regclass
+        LOOP
+          EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF telemetry_prefix_sums %s',
+                         replace(p.relname, 'telemetry_samples', 'telemetry_prefix_sums'), p.bound);
+        END LOOP;
+      END
+      $do$`);
+    // The leading partial minute of a window needs the moments of its samples: from these
+    // 10-second buckets of the whole deployment, it reads at most 10 s of raw samples.
+    const moments = METRICS.map(
+      (m) => `${m}_mean double precision NOT NULL, ${m}_m2 double precision NOT NULL`,
+    ).join(',\n        ');
+    await q.query(`
+      CREATE TABLE telemetry_prefix_buckets (
+        deployment_id integer NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+        bucket timestamptz NOT NULL,
+        n integer NOT NULL CHECK (n >= 1),
+        ${moments},
+        PRIMARY KEY (deployment_id, bucket)
+      )`);
+    await q.query(`
+      CREATE TABLE telemetry_prefix_marks (
+        deployment_id integer PRIMARY KEY REFERENCES deployments (id) ON DELETE CASCADE,
+        since timestamptz NOT NULL,
+        until timestamptz NOT NULL,
+        CHECK (since <= until)
+      )`);
+
+    // Rollups as before; then, per deployment written to, wait for a fold in progress (key-share
+    // lock) and un-fold the minutes from the earliest written one if they were folded already.
+    await q.query(`
+      CREATE OR REPLACE FUNCTION telemetry_rollup_samples() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      DECLARE w record;
+      BEGIN
+        ${ROLLUP_UPSERTS}
+        FOR w IN
+          SELECT deployment_id, date_bin('1 minute', min("timestamp"), ${EPOCH}) AS minute
+          FROM new_rows GROUP BY deployment_id
+        LOOP
+          PERFORM 1 FROM deployments WHERE id = w.deployment_id FOR KEY SHARE;
+          UPDATE telemetry_prefix_marks SET until = w.minute
+          WHERE deployment_id = w.deployment_id AND until > w.minute AND since <= w.minute;
+        END LOOP;
+        RETURN NULL;
+      END
+      $fn$`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE OR REPLACE FUNCTION telemetry_rollup_samples() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        ${ROLLUP_UPSERTS}
+        RETURN NULL;
+      END
+      $fn$`);
+    await q.query(`DROP TABLE telemetry_prefix_marks`);
+    await q.query(`DROP TABLE telemetry_prefix_buckets`);
+    await q.query(`DROP TABLE telemetry_prefix_sums`);
+  }
+}

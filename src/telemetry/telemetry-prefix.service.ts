@@ -1,0 +1,154 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  PREFIX_FOLD_GRACE_MS,
+  PREFIX_FOLD_MINUTES_PER_TRANSACTION,
+  PREFIX_KEEP_HOURS,
+} from './telemetry.constants';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
+
+/**
+ * One minute of running sums: the previous minute's row of each node (none at the start of an
+ * hour) plus the node's rollup of this minute. Nodes silent this minute carry their row forward,
+ * so the row at any minute covers every node that reported earlier in the hour. A refold after a
+ * late sample overwrites the rows. $1 deployment, $2 minute, $3 minute starts an hour.
+ */
+const FOLD_MINUTE_SQL = `
+  INSERT INTO telemetry_prefix_sums AS p
+    (deployment_id, node_id, minute, n, last_ts, ${METRICS.map((m) => `${m}_sum`).join(', ')})
+  SELECT $1, node_id, $2, coalesce(c.n, 0) + coalesce(r.n, 0), greatest(c.last_ts, r.last_ts),
+         ${METRICS.map((m) => `coalesce(c.${m}_sum, 0) + coalesce(r.n * r.${m}_mean, 0)`).join(',\n         ')}
+  FROM (SELECT node_id, n, last_ts, ${METRICS.map((m) => `${m}_sum`).join(', ')}
+        FROM telemetry_prefix_sums
+        WHERE NOT $3 AND deployment_id = $1 AND minute = $2::timestamptz - interval '1 minute') c
+  FULL JOIN (SELECT node_id, n, last_ts, ${METRICS.map((m) => `${m}_mean`).join(', ')}
+             FROM telemetry_rollups WHERE deployment_id = $1 AND minute = $2) r USING (node_id)
+  ON CONFLICT (deployment_id, minute, node_id) DO UPDATE SET
+    n = EXCLUDED.n, last_ts = EXCLUDED.last_ts,
+    ${METRICS.map((m) => `${m}_sum = EXCLUDED.${m}_sum`).join(', ')}`;
+
+/**
+ * The moments of one minute's samples in 10-second buckets, after UNFOLD_BUCKETS_SQL removed
+ * what an earlier fold of the minute wrote. $1 deployment, $2 minute.
+ */
+const FOLD_BUCKETS_SQL = `
+  INSERT INTO telemetry_prefix_buckets (deployment_id, bucket, n, ${METRICS.map((m) => `${m}_mean, ${m}_m2`).join(', ')})
+  SELECT $1, date_bin('10 seconds', "timestamp", timestamptz '1970-01-01 00:00:00+00'), count(*),
+         ${METRICS.map((m) => `avg(${m}), var_pop(${m}) * count(*)`).join(', ')}
+  FROM telemetry_samples
+  WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $2::timestamptz + interval '1 minute'
+  GROUP BY 2`;
+const UNFOLD_BUCKETS_SQL = `
+  DELETE FROM telemetry_prefix_buckets
+  WHERE deployment_id = $1 AND bucket >= $2 AND bucket < $2::timestamptz + interval '1 minute'`;
+
+export interface PrefixFold {
+  deployments: number;
+  minutes: number;
+}
+
+/**
+ * Keeps telemetry_prefix_sums (migration 1764250600000): per node, running sums within each UTC
+ * hour, folded minute by minute once a minute has passed, and the deployment's 10-second sample
+ * moments (telemetry_prefix_buckets). Bottleneck detection then reads two or three rows per node
+ * for any window instead of one rollup per minute, and at most 10 s of raw samples for the
+ * baseline of the window's leading partial minute.
+ *
+ * A fold holds the deployment row FOR UPDATE, which waits for every writer holding KEY SHARE on
+ * it and keeps new ones out until it commits, so each folded minute holds every sample committed
+ * in it; a sample written into a folded minute afterwards lowers the marks (rollup trigger) and
+ * the next fold redoes the minutes from there. Only the current and the previous
+ * {@link PREFIX_KEEP_HOURS} hours are kept.
+ */
+@Injectable()
+export class TelemetryPrefixService {
+  private readonly logger = new Logger(TelemetryPrefixService.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Folds every deployment with telemetry in the kept hours up to the last passed minute. */
+  async foldAll(now = new Date()): Promise<PrefixFold> {
+    const keepFrom = new Date(
+      Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - PREFIX_KEEP_HOURS * HOUR_MS,
+    );
+    const target = new Date(
+      Math.floor((now.getTime() - PREFIX_FOLD_GRACE_MS) / MINUTE_MS) * MINUTE_MS,
+    );
+    // One index probe per deployment; deployments with marks keep being folded (and trimmed).
+    const rows: { deployment_id: number }[] = await this.dataSource.query(
+      `SELECT d.id AS deployment_id FROM deployments d
+       WHERE EXISTS (SELECT 1 FROM telemetry_rollup_groups g
+                     WHERE g.deployment_id = d.id AND g.minute >= $1)
+          OR EXISTS (SELECT 1 FROM telemetry_prefix_marks p WHERE p.deployment_id = d.id)`,
+      [keepFrom],
+    );
+    let minutes = 0;
+    for (const { deployment_id } of rows) {
+      minutes += await this.fold(deployment_id, keepFrom, target);
+    }
+    if (minutes > 0) {
+      this.logger.debug(`Folded ${minutes} minutes of ${rows.length} deployments`);
+    }
+    return { deployments: rows.length, minutes };
+  }
+
+  /** Folds one deployment, a few minutes per transaction; returns the minutes folded. */
+  private async fold(deploymentId: number, keepFrom: Date, target: Date): Promise<number> {
+    let folded = 0;
+    for (;;) {
+      const step = await this.dataSource.transaction((m) =>
+        this.foldStep(m, deploymentId, keepFrom, target),
+      );
+      folded += step;
+      if (step < PREFIX_FOLD_MINUTES_PER_TRANSACTION) return folded;
+    }
+  }
+
+  private async foldStep(
+    m: EntityManager,
+    deploymentId: number,
+    keepFrom: Date,
+    target: Date,
+  ): Promise<number> {
+    const locked: unknown[] = await m.query(`SELECT 1 FROM deployments WHERE id = $1 FOR UPDATE`, [
+      deploymentId,
+    ]);
+    if (locked.length === 0) return 0;
+    const [mark]: { since: Date; until: Date }[] = await m.query(
+      `SELECT since, until FROM telemetry_prefix_marks WHERE deployment_id = $1`,
+      [deploymentId],
+    );
+    // Whole hours only: a running sum starts at the top of its hour.
+    const since = mark && mark.since > keepFrom ? mark.since : keepFrom;
+    const from = mark && mark.until > since ? mark.until : since;
+    let minute = from.getTime();
+    const end = Math.min(
+      target.getTime(),
+      from.getTime() + PREFIX_FOLD_MINUTES_PER_TRANSACTION * MINUTE_MS,
+    );
+    for (; minute < end; minute += MINUTE_MS) {
+      await m.query(FOLD_MINUTE_SQL, [deploymentId, new Date(minute), minute % HOUR_MS === 0]);
+      await m.query(UNFOLD_BUCKETS_SQL, [deploymentId, new Date(minute)]);
+      await m.query(FOLD_BUCKETS_SQL, [deploymentId, new Date(minute)]);
+    }
+    const until = new Date(Math.max(minute, from.getTime()));
+    await m.query(`DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute < $2`, [
+      deploymentId,
+      since,
+    ]);
+    await m.query(`DELETE FROM telemetry_prefix_buckets WHERE deployment_id = $1 AND bucket < $2`, [
+      deploymentId,
+      since,
+    ]);
+    await m.query(
+      `INSERT INTO telemetry_prefix_marks (deployment_id, since, until) VALUES ($1, $2, $3)
+       ON CONFLICT (deployment_id) DO UPDATE SET since = EXCLUDED.since, until = EXCLUDED.until`,
+      [deploymentId, since, until],
+    );
+    return (minute - from.getTime()) / MINUTE_MS;
+  }
+}
