@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   PREFIX_FOLD_GRACE_MS,
+  PREFIX_FOLD_LOCK_CLASS,
   PREFIX_FOLD_MINUTES_PER_TRANSACTION,
   PREFIX_KEEP_HOURS,
 } from './telemetry.constants';
@@ -58,10 +59,12 @@ export interface PrefixFold {
  * for any window instead of one rollup per minute, and at most 10 s of raw samples for the
  * baseline of the window's leading partial minute.
  *
- * A fold holds the deployment row FOR UPDATE, which waits for every writer holding KEY SHARE on
- * it and keeps new ones out until it commits, so each folded minute holds every sample committed
- * in it; a sample written into a folded minute afterwards lowers the marks (rollup trigger) and
- * the next fold redoes the minutes from there. Only the current and the previous
+ * A fold holds the deployment's fold lock exclusively; every statement writing samples takes it
+ * shared (rollup trigger) and sample deletes exclusively, so each folded minute holds every
+ * sample committed in it; a sample written into a folded minute afterwards lowers the marks
+ * (rollup trigger) and the next fold redoes the minutes from there. It is an advisory lock, not
+ * the deployment row: lifecycle batches hold that row KEY SHARE and then upgrade their lock,
+ * which deadlocks with a fold queued for the row. Only the current and the previous
  * {@link PREFIX_KEEP_HOURS} hours are kept.
  */
 @Injectable()
@@ -114,10 +117,11 @@ export class TelemetryPrefixService {
     keepFrom: Date,
     target: Date,
   ): Promise<number> {
-    const locked: unknown[] = await m.query(`SELECT 1 FROM deployments WHERE id = $1 FOR UPDATE`, [
+    await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [PREFIX_FOLD_LOCK_CLASS, deploymentId]);
+    const exists: unknown[] = await m.query(`SELECT 1 FROM deployments WHERE id = $1`, [
       deploymentId,
     ]);
-    if (locked.length === 0) return 0;
+    if (exists.length === 0) return 0;
     const [mark]: { since: Date; until: Date }[] = await m.query(
       `SELECT since, until FROM telemetry_prefix_marks WHERE deployment_id = $1`,
       [deploymentId],

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { SampleColumns } from './sample-columns';
 import { expiredPartitions, PARTITIONED_TABLES, partitionsCovering } from './telemetry-partitions';
+import { PREFIX_FOLD_LOCK_CLASS } from './telemetry.constants';
 
 const HOUR_MS = 3_600_000;
 /** How far ahead of now pushed samples may be stamped (device clock skew). */
@@ -247,6 +248,11 @@ export class TelemetryStorageService implements OnApplicationBootstrap {
     filter: { deploymentId: number; nodeId?: number },
   ): Promise<void> {
     await m.query(`SELECT 1 FROM deployments WHERE id = $1 FOR UPDATE`, [filter.deploymentId]);
+    // And after any running-sum fold of the deployment in progress (telemetry-prefix.service).
+    await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [
+      PREFIX_FOLD_LOCK_CLASS,
+      filter.deploymentId,
+    ]);
     for (const table of PARTITIONED_TABLES) {
       if (filter.nodeId === undefined) {
         await m.query(`DELETE FROM ${table} WHERE deployment_id = $1`, [filter.deploymentId]);

@@ -1,8 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { PREFIX_FOLD_LOCK_CLASS } from '../../telemetry/telemetry.constants';
 
 const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
 const GROUP_SHIFT = 6;
+/** The fold lock's class is the service's own constant: trigger and fold must agree on it. */
+const FOLD_LOCK_CLASS = PREFIX_FOLD_LOCK_CLASS;
 
 const COLUMNS = METRICS.map((m) => `${m}_mean, ${m}_m2`).join(', ');
 const GROUP_STATS = METRICS.map((m) => `avg(${m}), var_pop(${m}) * count(*)`).join(', ');
@@ -53,10 +56,14 @@ const ROLLUP_UPSERTS = `
  * samples in 10-second buckets of the whole deployment (telemetry_prefix_buckets: a window's
  * leading partial minute then reads at most 10 s of raw samples for its baseline);
  * telemetry_prefix_marks says which minutes [since, until) are folded. Deleting a node un-folds
- * every minute (the buckets hold its samples), and the fold redoes them. A sample written into a folded minute lowers `until` to its minute
- * (below, in the rollup trigger), so readers never use a stale row and the next fold redoes it.
- * The fold holds the deployment row FOR UPDATE while it works; writers hold it FOR KEY SHARE
- * (the trigger takes it too), so a fold never misses a sample committed under it.
+ * every minute (the buckets hold its samples), and the fold redoes them. A sample written into a
+ * folded minute lowers `until` to its minute (below, in the rollup trigger), so readers never use
+ * a stale row and the next fold redoes it.
+ * A fold holds the deployment's fold lock (an advisory lock, class FOLD_LOCK_CLASS) exclusively
+ * while it works, and every statement writing samples takes it shared in the trigger, so a fold
+ * never misses a sample committed under it. An advisory lock rather than the deployment row:
+ * lifecycle batches hold that row KEY SHARE and then upgrade, which would deadlock with a fold
+ * waiting for it.
  */
 export class TelemetryPrefixSums1764250600000 implements MigrationInterface {
   name = 'TelemetryPrefixSums1764250600000';
@@ -108,8 +115,8 @@ export class TelemetryPrefixSums1764250600000 implements MigrationInterface {
         CHECK (since <= until)
       )`);
 
-    // Rollups as before; then, per deployment written to, wait for a fold in progress (key-share
-    // lock) and un-fold the minutes from the earliest written one if they were folded already.
+    // Rollups as before; then, per deployment written to, wait for a fold in progress (shared
+    // fold lock) and un-fold the minutes from the earliest written one if they were folded.
     await q.query(`
       CREATE OR REPLACE FUNCTION telemetry_rollup_samples() RETURNS trigger LANGUAGE plpgsql AS $fn$
       DECLARE w record;
@@ -119,7 +126,7 @@ export class TelemetryPrefixSums1764250600000 implements MigrationInterface {
           SELECT deployment_id, date_bin('1 minute', min("timestamp"), ${EPOCH}) AS minute
           FROM new_rows GROUP BY deployment_id
         LOOP
-          PERFORM 1 FROM deployments WHERE id = w.deployment_id FOR KEY SHARE;
+          PERFORM pg_advisory_xact_lock_shared(${FOLD_LOCK_CLASS}, w.deployment_id);
           UPDATE telemetry_prefix_marks SET until = w.minute
           WHERE deployment_id = w.deployment_id AND until > w.minute AND since <= w.minute;
         END LOOP;
