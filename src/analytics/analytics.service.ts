@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import {
   Baseline,
   detectBottlenecks,
@@ -110,34 +110,43 @@ export class AnalyticsService {
   }
 
   /**
-   * GROUPED_WINDOW_SQL over both cores: two connections share one exported snapshot, so both
-   * parts see the same samples and fold the same baseline, and each scores half of the nodes
-   * (measured: ~30% faster at 10,000 nodes than one statement). One request at a time per
-   * process splits, so requests waiting for a second connection can never hold the whole pool;
-   * the others run the statement whole. The running-sum marks are read in the same snapshot.
+   * GROUPED_WINDOW_SQL over both cores for large deployments (runGroupedWindow). One request at
+   * a time per process holds a second connection (taken from the pool up front, handed back
+   * unused for a small deployment), so requests waiting for one can never hold the whole pool;
+   * the others run the statement whole. Transactions are begun in one round trip each.
    */
   private async groupedWindow(
     w: ReturnType<typeof splitWindow>,
     base: unknown[],
   ): Promise<WindowRow[] | null> {
-    const parts = this.splitting ? 1 : 2;
-    if (parts === 2) this.splitting = true;
-    const runners = Array.from({ length: parts }, () => this.dataSource.createQueryRunner());
+    const first = this.dataSource.createQueryRunner();
+    const spare = this.splitting ? null : this.dataSource.createQueryRunner();
+    if (spare) this.splitting = true;
+    const begun: QueryRunner[] = [];
+    const query = (q: QueryRunner) => (sql: string, params?: unknown[]) => q.query(sql, params);
     try {
-      await Promise.all(runners.map((q) => q.connect()));
-      await Promise.all(runners.map((q) => q.startTransaction('REPEATABLE READ')));
+      await Promise.all([first.connect(), spare?.connect()]);
+      await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      begun.push(first);
       const rows = await runGroupedWindow(
-        runners.map((q) => (sql: string, params?: unknown[]) => q.query(sql, params)),
+        query(first),
+        async (begin) => {
+          if (!spare) return null;
+          await spare.query(begin);
+          begun.push(spare);
+          return query(spare);
+        },
         w,
         base,
       );
-      await Promise.all(runners.map((q) => q.commitTransaction()));
+      await Promise.all(begun.splice(0).map((q) => q.query('COMMIT')));
       return rows;
     } finally {
-      if (parts === 2) this.splitting = false;
+      if (spare) this.splitting = false;
       await Promise.all(
-        runners.map(async (q) => {
-          if (q.isTransactionActive) await q.rollbackTransaction().catch(() => undefined);
+        [first, spare].map(async (q) => {
+          if (!q) return;
+          if (begun.includes(q)) await q.query('ROLLBACK').catch(() => undefined);
           await q.release();
         }),
       );

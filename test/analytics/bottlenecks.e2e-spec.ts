@@ -38,6 +38,7 @@ interface Result {
   baseline: Record<Metric, { centre: number; spread: number | null }> | null;
   bottlenecks: {
     node_id: number;
+    node_identifier: string;
     deviation_score: number;
     samples: number;
     metrics: Record<Metric, { value: number; z: number; triggered: boolean }>;
@@ -381,6 +382,30 @@ describe('bottleneck detection on rollups', () => {
         await expectMatchesReference(d.id, method, 1, 5, 4);
         await expectMatchesReference(d.id, method, 2, 60, 10);
       }
+    }
+  });
+
+  it('scores a large deployment on two connections over one snapshot, equal to the reference', async () => {
+    // 4,000 nodes: at the size from which the service splits the window across two connections.
+    const d = await createDeployment(api, { target_node_count: 4000 });
+    await db.query(
+      `INSERT INTO telemetry_samples (deployment_id, node_id, "timestamp", latency_ms, throughput_gbps, error_rate)
+       SELECT $1, n.id, now() - (k * 50 + n.seq % 50) * interval '1 second',
+              CASE WHEN n.seq % 97 = 0 THEN 80 ELSE 10 + (n.seq * 7 + k) % 5 END,
+              CASE WHEN n.seq % 89 = 0 THEN 2 ELSE 9 + ((n.seq + k) % 3) / 10.0 END,
+              ((n.seq * 13 + k) % 11) / 100.0
+       FROM nodes n CROSS JOIN generate_series(0, 9) k WHERE n.deployment_id = $1`,
+      [d.id],
+    );
+    for (const method of ['zscore', 'mad'] as const) {
+      const r = await expectMatchesReference(d.id, method, 2);
+      expect(r.nodes_analyzed).toBe(4000);
+      expect(r.bottlenecks.length).toBeGreaterThan(0);
+      const { rows } = await db.query(`SELECT id, node_id FROM nodes WHERE deployment_id = $1`, [
+        d.id,
+      ]);
+      const names = new Map(rows.map((n) => [n.id, n.node_id]));
+      for (const b of r.bottlenecks) expect(b.node_identifier).toBe(names.get(b.node_id));
     }
   });
 

@@ -50,17 +50,22 @@ async function grouped(
   parts: 1 | 2,
 ): Promise<WindowRow[]> {
   const clients: PoolClient[] = [];
-  for (let i = 0; i < parts; i++) clients.push(await db.connect());
+  const open = async (begin: string) => {
+    const c = await db.connect();
+    clients.push(c);
+    await c.query(begin);
+    return async (sql: string, params?: unknown[]) => (await c.query(sql, params)).rows;
+  };
   try {
-    await Promise.all(clients.map((c) => c.query('BEGIN ISOLATION LEVEL REPEATABLE READ')));
     const rows = await runGroupedWindow(
-      clients.map(
-        (c) => async (sql: string, params?: unknown[]) => (await c.query(sql, params)).rows,
-      ),
+      await open('BEGIN ISOLATION LEVEL REPEATABLE READ'),
+      async (begin) => (parts === 2 ? open(begin) : null),
       w,
       base,
+      0,
     );
     expect(rows).not.toBeNull();
+    expect(clients).toHaveLength(parts);
     return rows!;
   } finally {
     await Promise.all(clients.map((c) => c.query('ROLLBACK')));
