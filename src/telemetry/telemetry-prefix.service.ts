@@ -4,7 +4,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import {
   PREFIX_FOLD_GRACE_MS,
   PREFIX_FOLD_LOCK_CLASS,
-  PREFIX_FOLD_MINUTES_PER_TRANSACTION,
   PREFIX_KEEP_HOURS,
 } from './telemetry.constants';
 
@@ -99,18 +98,23 @@ export class TelemetryPrefixService {
     return { deployments: rows.length, minutes };
   }
 
-  /** Folds one deployment, a few minutes per transaction; returns the minutes folded. */
+  /** Folds one deployment, one minute per transaction; returns the minutes it advanced. */
   private async fold(deploymentId: number, keepFrom: Date, target: Date): Promise<number> {
     let folded = 0;
     for (;;) {
       const step = await this.dataSource.transaction((m) =>
         this.foldStep(m, deploymentId, keepFrom, target),
       );
+      if (step === 0) return folded;
       folded += step;
-      if (step < PREFIX_FOLD_MINUTES_PER_TRANSACTION) return folded;
     }
   }
 
+  /**
+   * Folds the next minute, or passes a stretch of minutes with nothing to fold at once (no row
+   * to carry forward and no samples): the fold lock is held for one minute's work at most, so
+   * writers to the deployment wait that long at most.
+   */
   private async foldStep(
     m: EntityManager,
     deploymentId: number,
@@ -128,18 +132,33 @@ export class TelemetryPrefixService {
     );
     // Whole hours only: a running sum starts at the top of its hour.
     const since = mark && mark.since > keepFrom ? mark.since : keepFrom;
-    const from = mark && mark.until > since ? mark.until : since;
-    let minute = from.getTime();
-    const end = Math.min(
-      target.getTime(),
-      from.getTime() + PREFIX_FOLD_MINUTES_PER_TRANSACTION * MINUTE_MS,
-    );
-    for (; minute < end; minute += MINUTE_MS) {
-      await m.query(FOLD_MINUTE_SQL, [deploymentId, new Date(minute), minute % HOUR_MS === 0]);
-      await m.query(UNFOLD_BUCKETS_SQL, [deploymentId, new Date(minute)]);
-      await m.query(FOLD_BUCKETS_SQL, [deploymentId, new Date(minute)]);
+    const minute = mark && mark.until > since ? mark.until : since;
+    let until = minute;
+    if (minute < target) {
+      until = new Date(minute.getTime() + MINUTE_MS);
+      const [{ carry, next }]: { carry: boolean; next: Date | null }[] = await m.query(
+        `SELECT EXISTS (SELECT 1 FROM telemetry_prefix_sums WHERE NOT $4 AND deployment_id = $1
+                          AND minute = $2::timestamptz - interval '1 minute') AS carry,
+                (SELECT min(minute) FROM telemetry_rollup_groups
+                 WHERE deployment_id = $1 AND minute >= $2 AND minute < $3) AS next`,
+        [deploymentId, minute, target, minute.getTime() % HOUR_MS === 0],
+      );
+      if (!carry && (next === null || next > minute)) {
+        until = next ?? target;
+        await m.query(
+          `DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute >= $2 AND minute < $3`,
+          [deploymentId, minute, until],
+        );
+        await m.query(
+          `DELETE FROM telemetry_prefix_buckets WHERE deployment_id = $1 AND bucket >= $2 AND bucket < $3`,
+          [deploymentId, minute, until],
+        );
+      } else {
+        await m.query(FOLD_MINUTE_SQL, [deploymentId, minute, minute.getTime() % HOUR_MS === 0]);
+        await m.query(UNFOLD_BUCKETS_SQL, [deploymentId, minute]);
+        await m.query(FOLD_BUCKETS_SQL, [deploymentId, minute]);
+      }
     }
-    const until = new Date(Math.max(minute, from.getTime()));
     await m.query(`DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute < $2`, [
       deploymentId,
       since,
@@ -153,6 +172,6 @@ export class TelemetryPrefixService {
        ON CONFLICT (deployment_id) DO UPDATE SET since = EXCLUDED.since, until = EXCLUDED.until`,
       [deploymentId, since, until],
     );
-    return (minute - from.getTime()) / MINUTE_MS;
+    return (until.getTime() - minute.getTime()) / MINUTE_MS;
   }
 }

@@ -16,8 +16,6 @@ export const PREFIX_FOLD_LOCK_CLASS = 0x50524658;
 export const PREFIX_FOLD_EVERY_MS = 10_000;
 /** A minute is folded once it ended this long ago, so samples of its last tick are in. */
 export const PREFIX_FOLD_GRACE_MS = 5_000;
-/** Minutes folded per transaction: bounds how long writers to the deployment wait. */
-export const PREFIX_FOLD_MINUTES_PER_TRANSACTION = 5;
 /** Running sums are kept for the current and the two previous hours (windows span <= 61 min). */
 export const PREFIX_KEEP_HOURS = 2;
 
