@@ -4,11 +4,12 @@
 // over the raw samples, measured in the same run on the same data.
 //   node bench/analytics/bottlenecks.bench.js [--nodes 1000,10000] [--requests 40]
 // Uses the built service (NETORCH_DIST or dist/: an api and a worker, which folds the running
-// sums) and its own database, dropped at the end.
+// sums), its own database and queue prefix, both dropped at the end.
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 const { loadavg } = require('node:os');
 const { Client } = require('pg');
+const Redis = require('ioredis');
 
 const args = Object.fromEntries(
   process.argv
@@ -194,6 +195,15 @@ async function main() {
     }
     await admin.query(`DROP DATABASE IF EXISTS "${NAME}" WITH (FORCE)`);
     await admin.end();
+    // And the worker's queue keys.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${NAME}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
   }
 }
 
