@@ -9,7 +9,7 @@ const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 const { loadavg } = require('node:os');
 const { Client } = require('pg');
-const Redis = require('ioredis');
+const { clearQueueKeys } = require('../scratch');
 
 const args = Object.fromEntries(
   process.argv
@@ -196,14 +196,7 @@ async function main() {
     await admin.query(`DROP DATABASE IF EXISTS "${NAME}" WITH (FORCE)`);
     await admin.end();
     // And the worker's queue keys.
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${NAME}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
+    await clearQueueKeys(NAME, process.env.REDIS_URL);
   }
 }
 

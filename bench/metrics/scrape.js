@@ -12,7 +12,7 @@ const { randomBytes } = require('node:crypto');
 const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const Redis = require('ioredis');
+const { clearQueueKeys } = require('../scratch');
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
@@ -163,14 +163,7 @@ async function main() {
     }
     await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await admin.end();
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
+    await clearQueueKeys(queuePrefix, REDIS_URL);
   }
 }
 

@@ -17,7 +17,7 @@ const { join } = require('node:path');
 const { setTimeout } = require('node:timers');
 const { URL } = require('node:url');
 const { Client, Pool } = require('pg');
-const Redis = require('ioredis');
+const { clearQueueKeys } = require('../scratch');
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -102,14 +102,7 @@ async function dropScratch(scratch) {
   await admin
     .query(`DROP DATABASE IF EXISTS "${scratch.name}" WITH (FORCE)`)
     .finally(() => admin.end());
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${scratch.prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
+  await clearQueueKeys(scratch.prefix, REDIS_URL);
 }
 
 async function createDeployment(api, count, name) {

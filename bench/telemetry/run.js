@@ -24,6 +24,7 @@ const { pipeline } = require('node:stream/promises');
 const { Client } = require('pg');
 const { from: copyFrom } = require('pg-copy-streams');
 const Redis = require('ioredis');
+const { clearQueueKeys } = require('../scratch');
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
@@ -284,17 +285,6 @@ async function trial(db, redis, statsKey, nodes) {
   return { ok, rate, tickMs: median(tickMs) };
 }
 
-async function clearRedis(prefix) {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
 async function oneRun(run) {
   const suffix = `${process.pid}_${run}_${randomBytes(3).toString('hex')}`;
   const name = `netorch_bench_telemetry_${suffix}`;
@@ -346,7 +336,7 @@ async function oneRun(run) {
     redis.disconnect();
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
-    await clearRedis(prefix);
+    await clearQueueKeys(prefix, REDIS_URL);
   }
 }
 
