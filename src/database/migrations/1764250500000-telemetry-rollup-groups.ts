@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
+export const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
 /** Nodes per group: node_id >> 6. Small enough that rebuilding a group is cheap. */
 const GROUP_SHIFT = 6;
 
@@ -19,8 +19,8 @@ const MERGE_SPAN = `n = r.n + EXCLUDED.n,
         first_ts = least(r.first_ts, EXCLUDED.first_ts),
         last_ts = greatest(r.last_ts, EXCLUDED.last_ts)`;
 
-/** The rollup upsert of the 1764250300000 migration, unchanged. */
-const NODE_UPSERT = `
+/** The rollup upsert of the 1764250300000 migration, unchanged (also used by 1764250600000). */
+export const NODE_UPSERT = `
         INSERT INTO telemetry_rollups AS r
           (deployment_id, node_id, minute, n, first_ts, last_ts, ${COLUMNS})
         SELECT deployment_id, node_id, date_bin('1 minute', "timestamp", ${EPOCH}),
@@ -32,7 +32,7 @@ const NODE_UPSERT = `
         ${MERGE},
         ${MERGE_SPAN};`;
 
-const GROUP_UPSERT = `
+export const GROUP_UPSERT = `
         INSERT INTO telemetry_rollup_groups AS r
           (deployment_id, node_group, minute, n, first_ts, last_ts, ${COLUMNS})
         SELECT deployment_id, node_id >> ${GROUP_SHIFT}, date_bin('1 minute', "timestamp", ${EPOCH}),

@@ -1,47 +1,13 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { PREFIX_FOLD_LOCK_CLASS } from '../../telemetry/telemetry.constants';
+import { EPOCH, GROUP_UPSERT, NODE_UPSERT } from './1764250500000-telemetry-rollup-groups';
 
 const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
-const GROUP_SHIFT = 6;
 /** The fold lock's class is the service's own constant: trigger and fold must agree on it. */
 const FOLD_LOCK_CLASS = PREFIX_FOLD_LOCK_CLASS;
 
-const COLUMNS = METRICS.map((m) => `${m}_mean, ${m}_m2`).join(', ');
-const GROUP_STATS = METRICS.map((m) => `avg(${m}), var_pop(${m}) * count(*)`).join(', ');
-const MERGE = METRICS.map(
-  (
-    m,
-  ) => `${m}_mean = r.${m}_mean + (EXCLUDED.${m}_mean - r.${m}_mean) * EXCLUDED.n / (r.n + EXCLUDED.n),
-        ${m}_m2 = r.${m}_m2 + EXCLUDED.${m}_m2
-          + (EXCLUDED.${m}_mean - r.${m}_mean) ^ 2 * r.n * EXCLUDED.n / (r.n + EXCLUDED.n)`,
-).join(',\n        ');
-const MERGE_SPAN = `n = r.n + EXCLUDED.n,
-        first_ts = least(r.first_ts, EXCLUDED.first_ts),
-        last_ts = greatest(r.last_ts, EXCLUDED.last_ts)`;
-
 /** The node and group rollup upserts of the 1764250500000 migration, unchanged. */
-const ROLLUP_UPSERTS = `
-        INSERT INTO telemetry_rollups AS r
-          (deployment_id, node_id, minute, n, first_ts, last_ts, ${COLUMNS})
-        SELECT deployment_id, node_id, date_bin('1 minute', "timestamp", ${EPOCH}),
-               count(*), min("timestamp"), max("timestamp"), ${GROUP_STATS}
-        FROM new_rows
-        GROUP BY 1, 3, 2
-        ORDER BY 1, 3, 2
-        ON CONFLICT (deployment_id, minute, node_id) DO UPDATE SET
-        ${MERGE},
-        ${MERGE_SPAN};
-        INSERT INTO telemetry_rollup_groups AS r
-          (deployment_id, node_group, minute, n, first_ts, last_ts, ${COLUMNS})
-        SELECT deployment_id, node_id >> ${GROUP_SHIFT}, date_bin('1 minute', "timestamp", ${EPOCH}),
-               count(*), min("timestamp"), max("timestamp"), ${GROUP_STATS}
-        FROM new_rows
-        GROUP BY 1, 3, 2
-        ORDER BY 1, 3, 2
-        ON CONFLICT (deployment_id, minute, node_group) DO UPDATE SET
-        ${MERGE},
-        ${MERGE_SPAN};`;
+const ROLLUP_UPSERTS = NODE_UPSERT + GROUP_UPSERT;
 
 /**
  * Per-node running sums within each UTC hour: for every node and minute m, the count, the sums
