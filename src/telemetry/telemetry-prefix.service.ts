@@ -159,14 +159,17 @@ export class TelemetryPrefixService {
         await m.query(FOLD_BUCKETS_SQL, [deploymentId, minute]);
       }
     }
-    await m.query(`DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute < $2`, [
-      deploymentId,
-      since,
-    ]);
-    await m.query(`DELETE FROM telemetry_prefix_buckets WHERE deployment_id = $1 AND bucket < $2`, [
-      deploymentId,
-      since,
-    ]);
+    // Rows older than `since` exist only once `since` has moved on to a later hour.
+    if (!mark || since > mark.since) {
+      await m.query(`DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute < $2`, [
+        deploymentId,
+        since,
+      ]);
+      await m.query(
+        `DELETE FROM telemetry_prefix_buckets WHERE deployment_id = $1 AND bucket < $2`,
+        [deploymentId, since],
+      );
+    }
     await m.query(
       `INSERT INTO telemetry_prefix_marks (deployment_id, since, until) VALUES ($1, $2, $3)
        ON CONFLICT (deployment_id) DO UPDATE SET since = EXCLUDED.since, until = EXCLUDED.until`,
