@@ -82,15 +82,16 @@ export class LifecycleAdvanceService {
     let moved = 0;
     for (;;) {
       const timed = await this.inTransaction((q) =>
-        this.advanceTimed(q, deploymentId, fromSeq, toSeq),
+        this.advanceDue(q, deploymentId, fromSeq, toSeq, requestId),
       );
       if (timed === null) return { moved, wakeUps: [] };
-      // Most runs find no node waiting to be admitted: skip that transaction. A node that starts
-      // waiting after the check is due now, so the earliestDue below (or its own wake-up) sees it.
+      // Only a max_parallel deployment admits in a transaction of its own, and most of its runs
+      // find no node waiting: skip that transaction then. A node that starts waiting after the
+      // check is due now, so the earliestDue below (or its own wake-up) sees it.
       const admitted =
-        timed.limited || timed.waiting
+        timed.limited && timed.waiting
           ? await this.inTransaction((q) => this.admit(q, deploymentId, fromSeq, toSeq, requestId))
-          : { moved: 0, wakeUps: [], limited: false };
+          : { moved: 0, wakeUps: [], limited: timed.limited };
       if (admitted === null) return { moved, wakeUps: [] };
       moved += timed.moved + admitted.moved;
       admittedElsewhere.push(...admitted.wakeUps.filter((w) => w.shard !== shard));
@@ -114,15 +115,17 @@ export class LifecycleAdvanceService {
   }
 
   /**
-   * PROVISIONING and CONFIGURING nodes whose step ended; null when the deployment is gone. Also
-   * says whether the deployment admits under max_parallel and whether the shard has due nodes
-   * waiting to be admitted.
+   * Due nodes of the shard; null when the deployment is gone. Without max_parallel that is every
+   * due node: PROVISIONING and CONFIGURING nodes whose step ended, PENDING nodes, and FAILED
+   * nodes marked for retry, in one transaction. Under max_parallel only the timed ones (admission
+   * is deployment-wide, in `admit`), and it says whether the shard has due nodes waiting.
    */
-  private async advanceTimed(
+  private async advanceDue(
     q: QueryRunner,
     deploymentId: number,
     fromSeq: number,
     toSeq: number,
+    requestId: string | undefined,
   ): Promise<{ moved: number; limited: boolean; waiting: boolean } | null> {
     const deployment = await this.lockDeployment(q, deploymentId, [fromSeq, toSeq]);
     if (deployment === null) return null;
@@ -131,14 +134,21 @@ export class LifecycleAdvanceService {
     const claimed: ClaimRow[] = await q.query(
       `SELECT ${CLAIM_COLUMNS} FROM nodes
        WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at <= now()
-         AND state IN ('PROVISIONING', 'CONFIGURING')
-       ORDER BY next_step_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
-      [deploymentId, fromSeq, toSeq, ADVANCE_BATCH_SIZE],
+         AND state IN ('PROVISIONING', 'CONFIGURING', 'PENDING', 'FAILED')
+         AND (state IN ('PROVISIONING', 'CONFIGURING') OR NOT $5::boolean)
+       ORDER BY next_step_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED`,
+      [deploymentId, fromSeq, toSeq, ADVANCE_BATCH_SIZE, limited],
     );
     if (claimed.length === 0) return { moved: 0, limited, waiting };
     const plan = this.plan(claimed);
-    const moved = await this.apply(q, deploymentId, plan, undefined);
-    if (plan.some((t) => t.durationMs === null)) await this.markFinishedIfDone(q, deploymentId);
+    const moved = await this.apply(q, deploymentId, plan, requestId);
+    if (plan.some((t) => t.durationMs === null)) {
+      await this.markFinishedIfDone(q, deploymentId, fromSeq, toSeq);
+    }
+    const entered = plan.some((t) => t.from === NodeState.PENDING || t.from === NodeState.FAILED);
+    if (moved > 0 && entered && (deployment.unstarted || deployment.finished)) {
+      await this.markStarted(q, deploymentId);
+    }
     return { moved, limited, waiting };
   }
 
@@ -186,11 +196,7 @@ export class LifecycleAdvanceService {
     const plan = this.plan(claimed);
     const moved = await this.apply(q, deploymentId, plan, requestId);
     if (moved > 0 && (deployment.unstarted || deployment.finished)) {
-      await q.query(
-        `UPDATE deployments SET started_at = COALESCE(started_at, now()), finished_at = NULL
-         WHERE id = $1`,
-        [deploymentId],
-      );
+      await this.markStarted(q, deploymentId);
     }
     const nowMs = claimed[0].now_ms;
     const wakeUps = plan.map((t) => ({
@@ -247,7 +253,8 @@ export class LifecycleAdvanceService {
               jsonb_build_object('attempt', m.attempt,
                                  'scheduled_at', to_timestamp(m.due_ms / 1000.0),
                                  'next_step_at', m.next_step_at),
-              $11
+              -- the request that started the rollout (or retry) is on the moves it caused
+              CASE WHEN m.from_state IN ('PENDING', 'FAILED') THEN $11::varchar END
        FROM moved m ORDER BY m.seq`,
       [
         deploymentId,
@@ -279,9 +286,11 @@ export class LifecycleAdvanceService {
     const rows: DeploymentRow[] = shardSeqs
       ? await q.query(
           `SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished,
-                  EXISTS (SELECT 1 FROM nodes
-                          WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
-                            AND next_step_at <= now() AND state IN ('PENDING', 'FAILED')) AS waiting
+                  CASE WHEN max_parallel IS NOT NULL THEN
+                    EXISTS (SELECT 1 FROM nodes
+                            WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
+                              AND next_step_at <= now() AND state IN ('PENDING', 'FAILED'))
+                  END AS waiting
            FROM deployments WHERE id = $1 FOR KEY SHARE`,
           [deploymentId, shardSeqs[0], shardSeqs[1]],
         )
@@ -293,12 +302,34 @@ export class LifecycleAdvanceService {
     return rows[0] ?? null;
   }
 
+  /** The deployment has started (again): nodes entered PROVISIONING. */
+  private async markStarted(q: QueryRunner, deploymentId: number): Promise<void> {
+    await q.query(
+      `UPDATE deployments SET started_at = COALESCE(started_at, now()), finished_at = NULL
+       WHERE id = $1`,
+      [deploymentId],
+    );
+  }
+
   /**
    * Sets finished_at when no node is left to move. The row lock serialises this check between
-   * concurrent batches, and the check runs after it, so it sees what they committed.
+   * concurrent batches, and the checks run after it, so they see what those batches committed.
+   * The deployment is read only when the batch's own shard has nothing left to move: a shard
+   * with work left ends in a later batch, which checks again.
    */
-  private async markFinishedIfDone(q: QueryRunner, deploymentId: number): Promise<void> {
+  private async markFinishedIfDone(
+    q: QueryRunner,
+    deploymentId: number,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<void> {
     await q.query(`SELECT 1 FROM deployments WHERE id = $1 FOR NO KEY UPDATE`, [deploymentId]);
+    const [shard]: { busy: boolean }[] = await q.query(
+      `SELECT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
+                        AND next_step_at IS NOT NULL) AS busy`,
+      [deploymentId, fromSeq, toSeq],
+    );
+    if (shard.busy) return;
     await q.query(
       `UPDATE deployments SET finished_at = now()
        WHERE id = $1 AND finished_at IS NULL

@@ -14,7 +14,7 @@ export const MIN_WAKEUP_GAP_MS = 200;
 export const ADVANCE_JOB_BUDGET_MS = 2000;
 
 /** Shards advanced at once by one worker process. */
-export const LIFECYCLE_CONCURRENCY = 8;
+export const LIFECYCLE_CONCURRENCY = 4;
 
 /** Reconciler period, and how often each worker checks that the reconciler is still scheduled. */
 export const RECONCILE_EVERY_MS = 5000;
