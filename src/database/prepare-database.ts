@@ -26,8 +26,10 @@ async function createDatabaseIfMissing(databaseUrl: string, logger: Logger): Pro
         await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
         logger.log(`Created database ${name}`);
       } catch (error) {
-        // Another process created it between our check and our CREATE.
-        if ((error as { code?: string }).code !== '42P04') throw error;
+        // Another process created it between our check and our CREATE: duplicate_database, or
+        // a unique violation on pg_database's name index when both CREATEs ran at once.
+        const code = (error as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw error;
       }
     }
   } finally {
