@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LifecycleSchedulerService } from '../lifecycle/lifecycle-scheduler.service';
+import { DeploymentEntity } from './deployment.entity';
 
 /**
  * What the rollout needs to hear from the API when nodes change. The lifecycle arms or drops
@@ -12,7 +13,20 @@ export class DeploymentLifecycleHooks {
     @Inject(LifecycleSchedulerService) private readonly scheduler: LifecycleSchedulerService,
   ) {}
 
-  /** New PENDING nodes exist (create, grow): wake their shards. */
+  /** A deployment was created with all its nodes PENDING: wake their shards. */
+  async afterDeploymentCreated(deployment: DeploymentEntity, requestId?: string): Promise<void> {
+    await this.scheduler.armNewDeployment(
+      {
+        id: deployment.id,
+        nodeCount: deployment.targetNodeCount,
+        maxParallel: deployment.maxParallel,
+        createdAt: deployment.createdAt,
+      },
+      requestId,
+    );
+  }
+
+  /** New PENDING nodes exist (grow): wake their shards. */
   async afterNodesCreated(deploymentId: number, requestId?: string): Promise<void> {
     await this.scheduler.armWaitingNodes(deploymentId, requestId);
   }

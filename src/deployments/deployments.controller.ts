@@ -48,7 +48,7 @@ export class DeploymentsController {
     @RequestId() requestId: string,
   ): Promise<DeploymentResponse> {
     const deployment = await this.deployments.create(dto, requestId);
-    await this.hooks.afterNodesCreated(deployment.id, requestId);
+    await this.hooks.afterDeploymentCreated(deployment, requestId);
     return DeploymentResponse.from(deployment);
   }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { LIFECYCLE_SHARD_SIZE } from './lifecycle.constants';
-import { WakeUp } from './lifecycle-shards';
+import { shardOfSeq, WakeUp } from './lifecycle-shards';
 
 /** A request never waits longer than this on Redis for its wake-ups. */
 const ARM_TIMEOUT_MS = 2000;
@@ -50,6 +50,26 @@ export class LifecycleSchedulerService {
         deploymentId,
         shard: r.shard,
         dueAtMs: r.due_ms,
+      }));
+      await this.jobs.addWakeUps(wakeUps, requestId);
+    });
+  }
+
+  /**
+   * Wakes the shards of a deployment just created: its nodes 1..nodeCount are all PENDING and
+   * due from its creation, so the shards are known without reading the nodes. Under
+   * max_parallel only the first is woken, as in armWaitingNodes.
+   */
+  async armNewDeployment(
+    deployment: { id: number; nodeCount: number; maxParallel: number | null; createdAt: Date },
+    requestId?: string,
+  ): Promise<void> {
+    await this.quietly(`arm deployment ${deployment.id}`, async () => {
+      const shards = deployment.maxParallel !== null ? 1 : shardOfSeq(deployment.nodeCount) + 1;
+      const wakeUps: WakeUp[] = Array.from({ length: shards }, (_, shard) => ({
+        deploymentId: deployment.id,
+        shard,
+        dueAtMs: deployment.createdAt.getTime(),
       }));
       await this.jobs.addWakeUps(wakeUps, requestId);
     });

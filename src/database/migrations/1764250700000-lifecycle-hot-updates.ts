@@ -8,12 +8,19 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Measured on a 100,000-node deployment, one statement moving every node to PROVISIONING:
  * 946 ms with the six indexes, 136 ms as HOT updates.
  *
- * So nodes keep only indexes on columns a node never changes: the primary key, (deployment_id,
- * seq) and (deployment_id, node_id). Lifecycle claims reach a shard's due nodes through
+ * So nodes keep only indexes on columns a node never changes: the primary key and
+ * (deployment_id, seq). Lifecycle claims reach a shard's due nodes through
  * (deployment_id, seq), since a shard is a range of node numbers (1,000 rows, ~0.2 ms);
  * counts by state read the deployment's rows the same way. The management address needs no
  * unique index: it is the node id's 24 low bits (managementAddress), unique with the id.
  * Fillfactor 50 leaves each page room for the new row versions, so the updates stay HOT.
+ * The name (node_id) is nodeName(seq), unique with (deployment_id, seq), and every lookup by
+ * name parses it to its seq (parseNodeRef), so its unique index only cost the create time
+ * (~1 µs per node).
+ *
+ * Events get (deployment_id, id) as their primary key in place of (id) plus an index on
+ * (deployment_id, id): every read of events is by deployment, and each event row written costs
+ * one index entry fewer.
  *
  * Nodes and events lose their foreign keys to deployments, as telemetry samples never had one:
  * the per-row check costs 1.5 µs per node written at create and 2.5 µs per event, on the
@@ -28,13 +35,23 @@ export class LifecycleHotUpdates1764250700000 implements MigrationInterface {
     await q.query(`DROP INDEX nodes_deployment_state_idx`);
     await q.query(`DROP INDEX nodes_shard_due_idx`);
     await q.query(`ALTER TABLE nodes DROP CONSTRAINT nodes_ip_address_key`);
+    await q.query(`ALTER TABLE nodes DROP CONSTRAINT nodes_deployment_node_id_key`);
     await q.query(`ALTER TABLE nodes DROP CONSTRAINT nodes_deployment_id_fkey`);
     await q.query(`ALTER TABLE events DROP CONSTRAINT events_deployment_id_fkey`);
     await q.query(`ALTER TABLE nodes SET (fillfactor = 50)`);
+    await q.query(`ALTER TABLE events DROP CONSTRAINT events_pkey`);
+    await q.query(`DROP INDEX events_deployment_id_idx`);
+    await q.query(`ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (deployment_id, id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE events DROP CONSTRAINT events_pkey`);
+    await q.query(`ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (id)`);
+    await q.query(`CREATE INDEX events_deployment_id_idx ON events (deployment_id, id)`);
     await q.query(`ALTER TABLE nodes RESET (fillfactor)`);
+    await q.query(
+      `ALTER TABLE nodes ADD CONSTRAINT nodes_deployment_node_id_key UNIQUE (deployment_id, node_id)`,
+    );
     await q.query(
       `ALTER TABLE events ADD CONSTRAINT events_deployment_id_fkey FOREIGN KEY (deployment_id)
        REFERENCES deployments (id) ON DELETE CASCADE`,
