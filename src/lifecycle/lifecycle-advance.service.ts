@@ -11,6 +11,7 @@ import {
   ADVANCE_JOB_BUDGET_MS,
   MIN_WAKEUP_GAP_MS,
 } from './lifecycle.constants';
+import { arrayLiteral } from './array-literal';
 import { earliestPerShard, shardOfSeq, shardSeqRange, WakeUp } from './lifecycle-shards';
 import { ClaimedNode, planTransitions, PlannedTransition } from './transition-plan';
 
@@ -258,14 +259,14 @@ export class LifecycleAdvanceService {
        FROM moved m ORDER BY m.seq`,
       [
         deploymentId,
-        plan.map((t) => t.id),
-        plan.map((t) => t.from),
-        plan.map((t) => t.to),
-        plan.map((t) => t.attempt),
-        plan.map((t) => t.durationMs),
-        plan.map((t) => t.ipAddress),
-        plan.map((t) => t.reason),
-        plan.map((t) => t.dueAtMs),
+        arrayLiteral(plan.map((t) => t.id)),
+        arrayLiteral(plan.map((t) => t.from)),
+        arrayLiteral(plan.map((t) => t.to)),
+        arrayLiteral(plan.map((t) => t.attempt)),
+        arrayLiteral(plan.map((t) => t.durationMs)),
+        arrayLiteral(plan.map((t) => t.ipAddress)),
+        arrayLiteral(plan.map((t) => t.reason)),
+        arrayLiteral(plan.map((t) => t.dueAtMs)),
         EventType.STATE_CHANGE,
         requestId ?? null,
       ],
@@ -283,20 +284,23 @@ export class LifecycleAdvanceService {
     deploymentId: number,
     shardSeqs?: [number, number],
   ): Promise<DeploymentRow | null> {
+    // The batch settings ride on this first statement of every batch: one round trip fewer.
     const rows: DeploymentRow[] = shardSeqs
       ? await q.query(
-          `SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished,
+          `WITH settings AS MATERIALIZED (${BATCH_SETTINGS})
+           SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished,
                   CASE WHEN max_parallel IS NOT NULL THEN
                     EXISTS (SELECT 1 FROM nodes
                             WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
                               AND next_step_at <= now() AND state IN ('PENDING', 'FAILED'))
                   END AS waiting
-           FROM deployments WHERE id = $1 FOR KEY SHARE`,
+           FROM deployments, settings WHERE id = $1 FOR KEY SHARE OF deployments`,
           [deploymentId, shardSeqs[0], shardSeqs[1]],
         )
       : await q.query(
-          `SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished
-           FROM deployments WHERE id = $1 FOR KEY SHARE`,
+          `WITH settings AS MATERIALIZED (${BATCH_SETTINGS})
+           SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished
+           FROM deployments, settings WHERE id = $1 FOR KEY SHARE OF deployments`,
           [deploymentId],
         );
     return rows[0] ?? null;
@@ -364,7 +368,6 @@ export class LifecycleAdvanceService {
     await q.connect();
     try {
       await q.startTransaction();
-      await q.query(BATCH_SETTINGS);
       const result = await work(q);
       await q.commitTransaction();
       return result;
