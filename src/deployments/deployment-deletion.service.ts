@@ -42,8 +42,6 @@ export class DeploymentDeletionService {
         [id],
       );
       await this.telemetry.deleteSamples(m, { deploymentId: id });
-      // No foreign keys on nodes and events (migration 1764250700000): the delete removes them.
-      await m.query(`DELETE FROM events WHERE deployment_id = $1`, [id]);
       const deleted: unknown[] = await m.query(
         `WITH gone AS (DELETE FROM deployments WHERE id = $1 RETURNING id) SELECT id FROM gone`,
         [id],

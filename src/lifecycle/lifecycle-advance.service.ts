@@ -256,7 +256,7 @@ export class LifecycleAdvanceService {
                                  'next_step_at', m.next_step_at),
               -- the request that started the rollout (or retry) is on the moves it caused
               CASE WHEN m.from_state IN ('PENDING', 'FAILED') THEN $11::varchar END
-       FROM moved m ORDER BY m.seq`,
+       FROM moved m`,
       [
         deploymentId,
         arrayLiteral(plan.map((t) => t.id)),

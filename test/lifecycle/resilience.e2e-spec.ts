@@ -9,9 +9,10 @@ import {
   waitAllTerminal,
   waitUntil,
 } from './lifecycle-helpers';
+import { LIFECYCLE_SHARD_SIZE } from '../../src/lifecycle/lifecycle.constants';
 
-/** Several shards (1,000 nodes each) so that two workers really share one deployment. */
-const NODES = 3000;
+/** Several shards (2,000 nodes each) so that two workers really share one deployment. */
+const NODES = 2.5 * LIFECYCLE_SHARD_SIZE;
 
 describe('Lifecycle resilience', () => {
   let db: Pool;

@@ -25,8 +25,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Nodes and events lose their foreign keys to deployments, as telemetry samples never had one:
  * the per-row check costs 1.5 µs per node written at create and 2.5 µs per event, on the
  * hottest path. Every writer already holds the deployment (lifecycle batches take KEY SHARE on
- * its row, node adds take the deployment's change lock), and the deployment delete removes
- * nodes and events explicitly, in the same transaction and lock order.
+ * its row, node adds take the deployment's change lock). The cascade stays, as a trigger: a
+ * deployment row deleted by any means takes its nodes and events with it, at no cost to the
+ * writes.
  */
 export class LifecycleHotUpdates1764250700000 implements MigrationInterface {
   name = 'LifecycleHotUpdates1764250700000';
@@ -38,6 +39,17 @@ export class LifecycleHotUpdates1764250700000 implements MigrationInterface {
     await q.query(`ALTER TABLE nodes DROP CONSTRAINT nodes_deployment_node_id_key`);
     await q.query(`ALTER TABLE nodes DROP CONSTRAINT nodes_deployment_id_fkey`);
     await q.query(`ALTER TABLE events DROP CONSTRAINT events_deployment_id_fkey`);
+    await q.query(`
+      CREATE FUNCTION deployments_cascade_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM nodes WHERE deployment_id = OLD.id;
+        DELETE FROM events WHERE deployment_id = OLD.id;
+        RETURN OLD;
+      END $$`);
+    await q.query(
+      `CREATE TRIGGER deployments_cascade_delete AFTER DELETE ON deployments
+       FOR EACH ROW EXECUTE FUNCTION deployments_cascade_delete()`,
+    );
     await q.query(`ALTER TABLE nodes SET (fillfactor = 50)`);
     await q.query(`ALTER TABLE events DROP CONSTRAINT events_pkey`);
     await q.query(`DROP INDEX events_deployment_id_idx`);
@@ -45,6 +57,8 @@ export class LifecycleHotUpdates1764250700000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER deployments_cascade_delete ON deployments`);
+    await q.query(`DROP FUNCTION deployments_cascade_delete()`);
     await q.query(`ALTER TABLE events DROP CONSTRAINT events_pkey`);
     await q.query(`ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (id)`);
     await q.query(`CREATE INDEX events_deployment_id_idx ON events (deployment_id, id)`);
