@@ -3,17 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { EventType } from '../events/event-type';
-import { NodeState } from '../nodes/node-state';
 import {
   ADMISSION_LOCK_CLASS,
   ADVANCE_BATCH_SIZE,
   ADVANCE_JOB_BUDGET_MS,
+  LIFECYCLE_SHARD_SIZE,
   MIN_WAKEUP_GAP_MS,
 } from './lifecycle.constants';
-import { arrayLiteral } from './array-literal';
-import { earliestPerShard, shardOfSeq, shardSeqRange, WakeUp } from './lifecycle-shards';
-import { ClaimedNode, planTransitions, PlannedTransition } from './transition-plan';
+import { earliestPerShard, shardSeqRange, WakeUp } from './lifecycle-shards';
+import { ADMISSION_CLAIM_SQL, advanceSql, SHARD_CLAIM_SQL } from './transition-sql';
 
 export interface AdvanceResult {
   /** Transitions committed by this run. */
@@ -30,14 +28,16 @@ interface DeploymentRow {
   waiting?: boolean;
 }
 
-interface ClaimRow {
-  id: number;
-  seq: number;
-  state: NodeState;
-  attempt: number;
-  due_ms: number;
-  /** The transaction's now(), the start of every step this batch begins. */
-  now_ms: number;
+/** What one batch statement did, per shard it touched (transition-sql.ts). */
+interface MovedShard {
+  shard: number;
+  moved: number;
+  /** Some node ended its rollout (RUNNING or FAILED). */
+  ended: boolean;
+  /** Some node entered PROVISIONING. */
+  entered: boolean;
+  /** The earliest step end of the nodes that entered PROVISIONING, epoch ms. */
+  entered_due_ms: number | null;
 }
 
 /**
@@ -52,13 +52,13 @@ const BATCH_SETTINGS = `SELECT set_config('synchronous_commit', 'off', true),
   set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
   set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`;
 
-const CLAIM_COLUMNS = `id, seq, state, attempt, (extract(epoch FROM next_step_at) * 1000)::float8 AS due_ms,
-  (extract(epoch FROM now()) * 1000)::float8 AS now_ms`;
+const SHARD_ADVANCE_SQL = advanceSql(SHARD_CLAIM_SQL);
+const ADMISSION_SQL = advanceSql(ADMISSION_CLAIM_SQL);
 
 /**
- * Moves due nodes in batches: claim (FOR UPDATE SKIP LOCKED), plan with the pure model, apply
- * with one UPDATE guarded by the claimed state and attempt, and write the STATE_CHANGE events in
- * the same statement. A replayed batch finds the rows moved on and changes nothing.
+ * Moves due nodes in batches, each one statement (transition-sql.ts): claim (FOR UPDATE SKIP
+ * LOCKED), move each node by the simulation model, and write the STATE_CHANGE events. A
+ * replayed batch finds the rows moved on and changes nothing.
  */
 @Injectable()
 export class LifecycleAdvanceService {
@@ -91,7 +91,7 @@ export class LifecycleAdvanceService {
       // check is due now, so the earliestDue below (or its own wake-up) sees it.
       const admitted =
         timed.limited && timed.waiting
-          ? await this.inTransaction((q) => this.admit(q, deploymentId, fromSeq, toSeq, requestId))
+          ? await this.inTransaction((q) => this.admit(q, deploymentId, requestId))
           : { moved: 0, wakeUps: [], limited: timed.limited };
       if (admitted === null) return { moved, wakeUps: [] };
       moved += timed.moved + admitted.moved;
@@ -132,147 +132,72 @@ export class LifecycleAdvanceService {
     if (deployment === null) return null;
     const limited = deployment.max_parallel !== null;
     const waiting = deployment.waiting === true;
-    const claimed: ClaimRow[] = await q.query(
-      `SELECT ${CLAIM_COLUMNS} FROM nodes
-       WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at <= now()
-         AND state IN ('PROVISIONING', 'CONFIGURING', 'PENDING', 'FAILED')
-         AND (state IN ('PROVISIONING', 'CONFIGURING') OR NOT $5::boolean)
-       ORDER BY next_step_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED`,
-      [deploymentId, fromSeq, toSeq, ADVANCE_BATCH_SIZE, limited],
+    const shards = await this.move(
+      q,
+      SHARD_ADVANCE_SQL,
+      deploymentId,
+      ADVANCE_BATCH_SIZE,
+      requestId,
+      [fromSeq, toSeq, limited],
     );
-    if (claimed.length === 0) return { moved: 0, limited, waiting };
-    const plan = this.plan(claimed);
-    const moved = await this.apply(q, deploymentId, plan, requestId);
-    if (plan.some((t) => t.durationMs === null)) {
-      await this.markFinishedIfDone(q, deploymentId, fromSeq, toSeq);
-    }
-    const entered = plan.some((t) => t.from === NodeState.PENDING || t.from === NodeState.FAILED);
-    if (moved > 0 && entered && (deployment.unstarted || deployment.finished)) {
+    const moved = shards.reduce((sum, r) => sum + r.moved, 0);
+    if (shards.some((r) => r.ended)) await this.markFinishedIfDone(q, deploymentId, fromSeq, toSeq);
+    if (shards.some((r) => r.entered) && (deployment.unstarted || deployment.finished)) {
       await this.markStarted(q, deploymentId);
     }
     return { moved, limited, waiting };
   }
 
   /**
-   * Due PENDING nodes, and FAILED nodes marked for retry, enter PROVISIONING. Under max_parallel
-   * the admission is deployment-wide (lowest node numbers first) and serialised by an advisory
-   * lock, so concurrent workers never admit past the limit; otherwise each shard admits its own.
+   * Under max_parallel, due PENDING nodes and FAILED nodes marked for retry enter PROVISIONING
+   * deployment-wide (lowest node numbers first), serialised by an advisory lock so concurrent
+   * workers never admit past the limit. Says when the shards of the admitted nodes are due.
    */
   private async admit(
     q: QueryRunner,
     deploymentId: number,
-    fromSeq: number,
-    toSeq: number,
     requestId: string | undefined,
   ): Promise<{ moved: number; wakeUps: WakeUp[]; limited: boolean } | null> {
     const deployment = await this.lockDeployment(q, deploymentId);
     if (deployment === null) return null;
-    const limited = deployment.max_parallel !== null;
-    let claimed: ClaimRow[];
-    if (limited) {
-      await q.query(`SELECT pg_advisory_xact_lock($1, $2)`, [ADMISSION_LOCK_CLASS, deploymentId]);
-      const [{ n }]: { n: number }[] = await q.query(
-        `SELECT count(*)::int AS n FROM nodes
-         WHERE deployment_id = $1 AND state IN ('PROVISIONING', 'CONFIGURING')`,
-        [deploymentId],
-      );
-      const slots = Math.min(ADVANCE_BATCH_SIZE, deployment.max_parallel! - n);
-      if (slots <= 0) return { moved: 0, wakeUps: [], limited };
-      claimed = await q.query(
-        `SELECT ${CLAIM_COLUMNS} FROM nodes
-         WHERE deployment_id = $1 AND next_step_at <= now() AND state IN ('PENDING', 'FAILED')
-         ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [deploymentId, slots],
-      );
-    } else {
-      claimed = await q.query(
-        `SELECT ${CLAIM_COLUMNS} FROM nodes
-         WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at <= now()
-           AND state IN ('PENDING', 'FAILED')
-         ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED`,
-        [deploymentId, fromSeq, toSeq, ADVANCE_BATCH_SIZE],
-      );
-    }
-    if (claimed.length === 0) return { moved: 0, wakeUps: [], limited };
-    const plan = this.plan(claimed);
-    const moved = await this.apply(q, deploymentId, plan, requestId);
+    if (deployment.max_parallel === null) return { moved: 0, wakeUps: [], limited: false };
+    await q.query(`SELECT pg_advisory_xact_lock($1, $2)`, [ADMISSION_LOCK_CLASS, deploymentId]);
+    const [{ n }]: { n: number }[] = await q.query(
+      `SELECT count(*)::int AS n FROM nodes
+       WHERE deployment_id = $1 AND state IN ('PROVISIONING', 'CONFIGURING')`,
+      [deploymentId],
+    );
+    const slots = Math.min(ADVANCE_BATCH_SIZE, deployment.max_parallel - n);
+    if (slots <= 0) return { moved: 0, wakeUps: [], limited: true };
+    const shards = await this.move(q, ADMISSION_SQL, deploymentId, slots, requestId, []);
+    const moved = shards.reduce((sum, r) => sum + r.moved, 0);
     if (moved > 0 && (deployment.unstarted || deployment.finished)) {
       await this.markStarted(q, deploymentId);
     }
-    const nowMs = claimed[0].now_ms;
-    const wakeUps = plan.map((t) => ({
-      deploymentId,
-      shard: shardOfSeq(t.seq),
-      dueAtMs: nowMs + (t.durationMs ?? 0),
-    }));
-    return { moved, wakeUps: earliestPerShard(wakeUps), limited };
+    const wakeUps = shards
+      .filter((r) => r.entered_due_ms !== null)
+      .map((r) => ({ deploymentId, shard: r.shard, dueAtMs: r.entered_due_ms! }));
+    return { moved, wakeUps, limited: true };
   }
 
-  private plan(claimed: ClaimRow[]): PlannedTransition[] {
-    const nodes: ClaimedNode[] = claimed.map((r) => ({
-      id: r.id,
-      seq: r.seq,
-      state: r.state,
-      attempt: r.attempt,
-      dueAtMs: r.due_ms,
-    }));
-    return planTransitions(nodes, {
-      timeScale: this.config.simTimeScale,
-      failureRate: this.config.simFailureRate,
-    });
-  }
-
-  /** One statement: the guarded UPDATE of every planned node and one event per node it moved. */
-  private async apply(
+  /** Runs one batch statement (transition-sql.ts) with this worker's simulation settings. */
+  private async move(
     q: QueryRunner,
+    sql: string,
     deploymentId: number,
-    plan: PlannedTransition[],
+    limit: number,
     requestId: string | undefined,
-  ): Promise<number> {
-    const result = await q.query(
-      `WITH input AS (
-         SELECT * FROM unnest($2::int[], $3::varchar[], $4::varchar[], $5::int[], $6::int[],
-                              $7::varchar[], $8::text[], $9::float8[])
-           AS t(id, from_state, to_state, attempt, duration_ms, ip_address, reason, due_ms)
-       ), moved AS (
-         UPDATE nodes n
-         SET state = i.to_state,
-             next_step_at = now() + i.duration_ms * interval '1 millisecond',
-             ip_address = COALESCE(i.ip_address, n.ip_address),
-             state_changed_at = now(),
-             updated_at = now()
-         FROM input i
-         -- deployment_id + 0: a guard, never an index key, so each node is one primary-key probe
-         WHERE n.id = i.id AND n.deployment_id + 0 = $1 AND n.state = i.from_state
-           AND n.attempt = i.attempt AND n.next_step_at <= now()
-         RETURNING n.id, n.node_id, n.seq, n.next_step_at, i.from_state, i.to_state, i.reason,
-                   i.attempt, i.due_ms
-       )
-       INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, to_state,
-                           reason, metadata, request_id)
-       SELECT $1, m.id, m.node_id, $10, m.from_state, m.to_state, m.reason,
-              jsonb_build_object('attempt', m.attempt,
-                                 'scheduled_at', to_timestamp(m.due_ms / 1000.0),
-                                 'next_step_at', m.next_step_at),
-              -- the request that started the rollout (or retry) is on the moves it caused
-              CASE WHEN m.from_state IN ('PENDING', 'FAILED') THEN $11::varchar END
-       FROM moved m`,
-      [
-        deploymentId,
-        arrayLiteral(plan.map((t) => t.id)),
-        arrayLiteral(plan.map((t) => t.from)),
-        arrayLiteral(plan.map((t) => t.to)),
-        arrayLiteral(plan.map((t) => t.attempt)),
-        arrayLiteral(plan.map((t) => t.durationMs)),
-        arrayLiteral(plan.map((t) => t.ipAddress)),
-        arrayLiteral(plan.map((t) => t.reason)),
-        arrayLiteral(plan.map((t) => t.dueAtMs)),
-        EventType.STATE_CHANGE,
-        requestId ?? null,
-      ],
-      true,
-    );
-    return (result as { affected?: number }).affected ?? 0;
+    claimParams: unknown[],
+  ): Promise<MovedShard[]> {
+    return q.query(sql, [
+      deploymentId,
+      limit,
+      this.config.simTimeScale,
+      this.config.simFailureRate,
+      requestId ?? null,
+      LIFECYCLE_SHARD_SIZE,
+      ...claimParams,
+    ]);
   }
 
   /**

@@ -33,17 +33,25 @@ export interface SimulationSettings {
   failureRate: number;
 }
 
-const REASONS: Partial<Record<NodeState, string>> = {
+/** The reason recorded for each scheduled move, by the state it enters. */
+export const REASONS: Readonly<Partial<Record<NodeState, string>>> = {
   [NodeState.PROVISIONING]: 'scheduled',
   [NodeState.CONFIGURING]: 'provisioned',
   [NodeState.RUNNING]: 'configured',
   [NodeState.FAILED]: 'configuration failed',
 };
 
+/** The reason recorded when an operator's retry takes a FAILED node back to PROVISIONING. */
+export const RETRY_REASON = 'retry';
+
 /**
  * The next state of each due node from the pure simulation model. A due FAILED node is one an
  * operator marked for retry (the API bumped its attempt), so it re-enters PROVISIONING by the
  * `retry` cause; every other move is the schedule's.
+ *
+ * This is the model as specified and unit-tested. Workers run the same model inside their batch
+ * statement (transition-sql.ts), and test/lifecycle/transition-sql.e2e-spec.ts checks that
+ * statement against this function node by node.
  */
 export function planTransitions(
   nodes: readonly ClaimedNode[],
@@ -67,7 +75,7 @@ export function planTransitions(
       attempt: node.attempt,
       durationMs: terminal ? null : stepDurationMs(to, node.id, node.attempt, sim.timeScale),
       ipAddress: to === NodeState.PROVISIONING ? managementAddress(node.id) : null,
-      reason: retry ? 'retry' : REASONS[to]!,
+      reason: retry ? RETRY_REASON : REASONS[to]!,
       dueAtMs: node.dueAtMs,
     };
   });

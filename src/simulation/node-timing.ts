@@ -1,19 +1,38 @@
+import { createHash } from 'node:crypto';
 import { NodeState } from '../nodes/node-state';
-import { unitInterval } from './deterministic-random';
 
 /**
  * The simulated hardware of one node's rollout. Every draw is keyed by (node id, attempt) so a
  * node takes the same time on every worker and rerun, and a retry is a fresh draw rather than
  * a replay of the attempt that failed.
+ *
+ * Workers apply this model inside PostgreSQL, in the statement that moves a batch of nodes
+ * (src/lifecycle/transition-sql.ts), so a draw is one PostgreSQL can make cheaply: the first 32
+ * bits of md5("salt:id:attempt"), over 2^32. Every operation after it is the same IEEE double
+ * arithmetic in both places; test/lifecycle/transition-sql.e2e-spec.ts holds the two to equal
+ * results.
  */
 
 export const PROVISIONING_MS = Object.freeze({ min: 3000, max: 8000 });
 export const CONFIGURING_MS = Object.freeze({ min: 5000, max: 12000 });
 
 // Distinct salts keep the durations and the failure verdict independent of each other.
-const PROVISIONING_SALT = 0x50524f56;
-const CONFIGURING_SALT = 0x434f4e46;
-const FAILURE_SALT = 0x4641494c;
+export const PROVISIONING_SALT = 0x50524f56;
+export const CONFIGURING_SALT = 0x434f4e46;
+export const FAILURE_SALT = 0x4641494c;
+
+const TWO_POW_32 = 4294967296;
+
+/** Uniform double in [0, 1): the first 32 bits of md5("salt:id:attempt") over 2^32. */
+export function lifecycleDraw(salt: number, nodeId: number, attempt: number): number {
+  const digest = createHash('md5').update(`${salt}:${nodeId}:${attempt}`).digest();
+  return digest.readUInt32BE(0) / TWO_POW_32;
+}
+
+/** A scaled duration in whole ms: floor(ms * scale + 0.5), the rounding SQL repeats exactly. */
+export function scaleMs(ms: number, timeScale: number): number {
+  return Math.floor(ms * timeScale + 0.5);
+}
 
 /** How long a node stays in `state` before its next scheduled step, in whole ms. */
 export function stepDurationMs(
@@ -30,9 +49,9 @@ export function stepDurationMs(
     case NodeState.PENDING:
       return 0;
     case NodeState.PROVISIONING:
-      return Math.round(draw(PROVISIONING_MS, PROVISIONING_SALT, nodeId, attempt) * timeScale);
+      return scaleMs(draw(PROVISIONING_MS, PROVISIONING_SALT, nodeId, attempt), timeScale);
     case NodeState.CONFIGURING:
-      return Math.round(draw(CONFIGURING_MS, CONFIGURING_SALT, nodeId, attempt) * timeScale);
+      return scaleMs(draw(CONFIGURING_MS, CONFIGURING_SALT, nodeId, attempt), timeScale);
     default:
       throw new RangeError(
         `${state} has no scheduled step: only PENDING, PROVISIONING and CONFIGURING are timed`,
@@ -46,8 +65,8 @@ export function failsConfiguration(nodeId: number, attempt: number, failureRate:
   if (!(failureRate >= 0 && failureRate <= 1)) {
     throw new RangeError(`failureRate must be between 0 and 1, got ${failureRate}`);
   }
-  // unitInterval is < 1, so a rate of 1 fails every node and a rate of 0 none.
-  return unitInterval(FAILURE_SALT, nodeId, attempt) < failureRate;
+  // A draw is < 1, so a rate of 1 fails every node and a rate of 0 none.
+  return lifecycleDraw(FAILURE_SALT, nodeId, attempt) < failureRate;
 }
 
 function draw(
@@ -56,7 +75,7 @@ function draw(
   nodeId: number,
   attempt: number,
 ): number {
-  return range.min + Math.floor(unitInterval(salt, nodeId, attempt) * (range.max - range.min + 1));
+  return range.min + Math.floor(lifecycleDraw(salt, nodeId, attempt) * (range.max - range.min + 1));
 }
 
 function assertKey(nodeId: number, attempt: number): void {

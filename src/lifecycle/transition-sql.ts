@@ -1,0 +1,128 @@
+import { EventType } from '../events/event-type';
+import { NodeState } from '../nodes/node-state';
+import { MAX_MANAGEMENT_NODE_ID } from '../simulation/management-address';
+import {
+  CONFIGURING_MS,
+  CONFIGURING_SALT,
+  FAILURE_SALT,
+  PROVISIONING_MS,
+  PROVISIONING_SALT,
+} from '../simulation/node-timing';
+import { REASONS, RETRY_REASON } from './transition-plan';
+
+/**
+ * The statement that moves one batch of due nodes: it claims them (FOR UPDATE SKIP LOCKED,
+ * bounded), moves each to its next state with its next next_step_at and writes their
+ * STATE_CHANGE events, in one round trip. The next state, step length, failure verdict,
+ * management address and reason are the simulation model of transition-plan.ts and
+ * node-timing.ts, written in SQL from the same constants; test/lifecycle/transition-sql.e2e-spec.ts
+ * holds the statement to planTransitions' results. Moving the plan into the statement took the
+ * claimed rows' trip to the worker and back out of every batch.
+ *
+ * Parameters: $1 deployment, $2 most nodes to move, $3 SIM_TIME_SCALE, $4 SIM_FAILURE_RATE,
+ * $5 request id (recorded on the moves that enter PROVISIONING), $6 shard size; the shard claim
+ * adds $7..$8 (its node numbers) and $9 (whether the deployment has max_parallel: then only its
+ * timed steps move here).
+ *
+ * Returns one row per shard touched: nodes moved, whether any ended (RUNNING or FAILED),
+ * whether any entered PROVISIONING, and the earliest step end among those (epoch ms).
+ */
+
+/** lifecycleDraw(salt, d.id, d.attempt) in SQL. */
+function drawSql(salt: number): string {
+  return `(('x' || left(md5('${salt}:' || d.id || ':' || d.attempt), 8))::bit(32)::bigint::float8
+           / 4294967296::float8)`;
+}
+
+/** stepDurationMs for a timed state: min + floor(draw * span), scaled by $3 and rounded. */
+function durationSql(range: { min: number; max: number }, salt: number): string {
+  return `floor((${range.min} + floor(${drawSql(salt)} * ${range.max - range.min + 1}))
+                * $3::float8 + 0.5::float8)`;
+}
+
+/**
+ * managementAddress(d.id). An id outside 10.0.0.0/8 fails the statement, as it throws there: the
+ * message is cast to inet only on that branch, and is not an address.
+ */
+const ADDRESS_SQL = `CASE WHEN d.id BETWEEN 1 AND ${MAX_MANAGEMENT_NODE_ID}
+  THEN '10.' || (d.id >> 16) || '.' || ((d.id >> 8) & 255) || '.' || (d.id & 255)
+  ELSE ('node id ' || d.id || ' has no management address in 10.0.0.0/8')::inet::text END`;
+
+const { PENDING, PROVISIONING, CONFIGURING, RUNNING, FAILED } = NodeState;
+
+/** nextScheduledState, with a due FAILED node (marked for retry) re-entering PROVISIONING. */
+const NEXT_STATE_SQL = `CASE d.state
+  WHEN '${PENDING}' THEN '${PROVISIONING}'
+  WHEN '${FAILED}' THEN '${PROVISIONING}'
+  WHEN '${PROVISIONING}' THEN '${CONFIGURING}'
+  WHEN '${CONFIGURING}' THEN
+    CASE WHEN ${drawSql(FAILURE_SALT)} < $4::float8 THEN '${FAILED}' ELSE '${RUNNING}' END
+END`;
+
+const REASON_SQL = `CASE WHEN d.state = '${FAILED}' THEN '${RETRY_REASON}' ELSE CASE d.to_state
+  ${Object.entries(REASONS)
+    .map(([to, reason]) => `WHEN '${to}' THEN '${reason}'`)
+    .join('\n  ')}
+END END`;
+
+/** stepDurationMs of the state entered; null when it ends the rollout. */
+const DURATION_SQL = `CASE d.to_state
+  WHEN '${PROVISIONING}' THEN ${durationSql(PROVISIONING_MS, PROVISIONING_SALT)}
+  WHEN '${CONFIGURING}' THEN ${durationSql(CONFIGURING_MS, CONFIGURING_SALT)}
+END`;
+
+/** Due nodes of one shard ($7..$8); only the timed ones when $9 (max_parallel) is set. */
+export const SHARD_CLAIM_SQL = `
+  SELECT id, seq, state, attempt, next_step_at FROM nodes
+  WHERE deployment_id = $1 AND seq BETWEEN $7 AND $8 AND next_step_at <= now()
+    AND state IN ('${PROVISIONING}', '${CONFIGURING}', '${PENDING}', '${FAILED}')
+    AND (state IN ('${PROVISIONING}', '${CONFIGURING}') OR NOT $9::boolean)
+  ORDER BY next_step_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED`;
+
+/** Waiting nodes of the whole deployment, lowest node numbers first (max_parallel admission). */
+export const ADMISSION_CLAIM_SQL = `
+  SELECT id, seq, state, attempt, next_step_at FROM nodes
+  WHERE deployment_id = $1 AND next_step_at <= now() AND state IN ('${PENDING}', '${FAILED}')
+  ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`;
+
+/**
+ * The claim, then the plan, each computed once per node (MATERIALIZED: otherwise every use of
+ * the next state would draw again), then the moves, their events, and a summary per shard.
+ */
+export function advanceSql(claimSql: string): string {
+  return `WITH due AS MATERIALIZED (${claimSql}
+  ), stepped AS MATERIALIZED (
+    SELECT d.id, d.state, d.attempt, d.next_step_at AS due_at, (${NEXT_STATE_SQL}) AS to_state
+    FROM due d
+  ), planned AS MATERIALIZED (
+    SELECT d.*, (${DURATION_SQL}) AS duration_ms, (${REASON_SQL}) AS reason,
+           CASE WHEN d.to_state = '${PROVISIONING}' THEN ${ADDRESS_SQL} END AS ip_address
+    FROM stepped d
+  ), moved AS (
+    UPDATE nodes n
+    SET state = p.to_state,
+        next_step_at = now() + p.duration_ms * interval '1 millisecond',
+        ip_address = COALESCE(p.ip_address, n.ip_address),
+        state_changed_at = now(),
+        updated_at = now()
+    FROM planned p
+    -- the claim above locked these rows; deployment, state and attempt are guards all the same
+    WHERE n.id = p.id AND n.deployment_id + 0 = $1 AND n.state = p.state AND n.attempt = p.attempt
+    RETURNING n.id, n.node_id, n.seq, n.next_step_at, p.state AS from_state, p.to_state, p.reason,
+              p.attempt, p.due_at
+  ), logged AS (
+    INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, to_state,
+                        reason, metadata, request_id)
+    SELECT $1, m.id, m.node_id, '${EventType.STATE_CHANGE}', m.from_state, m.to_state, m.reason,
+           jsonb_build_object('attempt', m.attempt, 'scheduled_at', m.due_at,
+                              'next_step_at', m.next_step_at),
+           CASE WHEN m.from_state IN ('${PENDING}', '${FAILED}') THEN $5::varchar END
+    FROM moved m
+  )
+  SELECT (m.seq - 1) / $6 AS shard, count(*)::int AS moved,
+         bool_or(m.to_state IN ('${RUNNING}', '${FAILED}')) AS ended,
+         bool_or(m.from_state IN ('${PENDING}', '${FAILED}')) AS entered,
+         (extract(epoch FROM min(m.next_step_at)
+            FILTER (WHERE m.from_state IN ('${PENDING}', '${FAILED}'))) * 1000)::float8 AS entered_due_ms
+  FROM moved m GROUP BY 1`;
+}
