@@ -73,7 +73,7 @@ END`;
 
 /** Due nodes of one shard ($7..$8); only the timed ones when $9 (max_parallel) is set. */
 export const SHARD_CLAIM_SQL = `
-  SELECT id, seq, state, attempt, next_step_at FROM nodes
+  SELECT ctid, id, seq, state, attempt, next_step_at FROM nodes
   WHERE deployment_id = $1 AND seq BETWEEN $7 AND $8 AND next_step_at <= now()
     AND state IN ('${PROVISIONING}', '${CONFIGURING}', '${PENDING}', '${FAILED}')
     AND (state IN ('${PROVISIONING}', '${CONFIGURING}') OR NOT $9::boolean)
@@ -81,20 +81,21 @@ export const SHARD_CLAIM_SQL = `
 
 /** Waiting nodes of the whole deployment, lowest node numbers first (max_parallel admission). */
 export const ADMISSION_CLAIM_SQL = `
-  SELECT id, seq, state, attempt, next_step_at FROM nodes
+  SELECT ctid, id, seq, state, attempt, next_step_at FROM nodes
   WHERE deployment_id = $1 AND next_step_at <= now() AND state IN ('${PENDING}', '${FAILED}')
   ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`;
 
 /**
- * The claim, then the plan, each computed once per node (MATERIALIZED: otherwise every use of
- * the next state would draw again), then the moves, their events, and a summary per shard.
+ * The claim, then each node's next state, computed once (MATERIALIZED: the failure draw would
+ * otherwise run again for every use of it), then the step length, reason and address (each used
+ * once), the moves, their events, and a summary per shard.
  */
 export function advanceSql(claimSql: string): string {
   return `WITH due AS MATERIALIZED (${claimSql}
   ), stepped AS MATERIALIZED (
-    SELECT d.id, d.state, d.attempt, d.next_step_at AS due_at, (${NEXT_STATE_SQL}) AS to_state
+    SELECT d.ctid, d.id, d.state, d.attempt, d.next_step_at AS due_at, (${NEXT_STATE_SQL}) AS to_state
     FROM due d
-  ), planned AS MATERIALIZED (
+  ), planned AS (
     SELECT d.*, (${DURATION_SQL}) AS duration_ms, (${REASON_SQL}) AS reason,
            CASE WHEN d.to_state = '${PROVISIONING}' THEN ${ADDRESS_SQL} END AS ip_address
     FROM stepped d
@@ -106,8 +107,10 @@ export function advanceSql(claimSql: string): string {
         state_changed_at = now(),
         updated_at = now()
     FROM planned p
-    -- the claim above locked these rows; deployment, state and attempt are guards all the same
-    WHERE n.id = p.id AND n.deployment_id + 0 = $1 AND n.state = p.state AND n.attempt = p.attempt
+    -- the claim above locked these rows, so each is where the claim saw it: one TID probe, no
+    -- index descent; id, deployment, state and attempt are guards all the same
+    WHERE n.ctid = p.ctid AND n.id + 0 = p.id AND n.deployment_id + 0 = $1
+      AND n.state = p.state AND n.attempt = p.attempt
     RETURNING n.id, n.node_id, n.seq, n.next_step_at, p.state AS from_state, p.to_state, p.reason,
               p.attempt, p.due_at
   ), logged AS (
