@@ -18,7 +18,11 @@ export const MIN_WAKEUP_GAP_MS = 200;
 /** How long one advance job keeps looping over a shard before handing over to a fresh wake-up. */
 export const ADVANCE_JOB_BUDGET_MS = 2000;
 
-/** Shards advanced at once by one worker process. */
+/**
+ * Shards advanced at once by one worker process. A batch is one statement, so this is how many
+ * PostgreSQL backends one worker keeps busy: on 2 cores, 2, 3, 4 and 6 admitted a 100,000-node
+ * burst equally fast, and 8 delayed the timed steps (p50 lateness ~300 ms against ~200 ms).
+ */
 export const LIFECYCLE_CONCURRENCY = 4;
 
 /** Reconciler period, and how often each worker checks that the reconciler is still scheduled. */
