@@ -51,8 +51,6 @@ describe('Lifecycle rollout (api and worker processes)', () => {
       [id],
     );
     expect(admitted[0]).toEqual({ n: 1000, ids: 1 });
-    // The create woke every shard itself: the reconciler had nothing to re-arm.
-    expect(worker.logs()).not.toContain('Re-armed');
 
     const detail = await api.http.get(`/deployments/${id}`).expect(200);
     expect(detail.body.progress_percent).toBe(100);
