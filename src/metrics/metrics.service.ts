@@ -70,8 +70,8 @@ export class MetricsService implements OnModuleInit {
   }
 
   private async readDatabase(): Promise<DatabaseFigures> {
-    // One statement, so node and deployment figures come from the same snapshot; the grouped
-    // join reads nodes through the (deployment_id, state) index.
+    // One statement, so node and deployment figures come from the same snapshot. It reads every
+    // node row: nodes have no index on state, so that a transition never writes an index entry.
     const [rows, [sequence]] = await Promise.all([
       this.dataSource.query<{ id: number; state: NodeState | null; n: number }[]>(
         `SELECT d.id, n.state, count(n.id)::int AS n
