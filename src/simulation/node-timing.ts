@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NodeState } from '../nodes/node-state';
+import { toUnitInterval } from './deterministic-random';
 
 /**
  * The simulated hardware of one node's rollout. Every draw is keyed by (node id, attempt) so a
@@ -21,12 +22,10 @@ export const PROVISIONING_SALT = 0x50524f56;
 export const CONFIGURING_SALT = 0x434f4e46;
 export const FAILURE_SALT = 0x4641494c;
 
-const TWO_POW_32 = 4294967296;
-
 /** Uniform double in [0, 1): the first 32 bits of md5("salt:id:attempt") over 2^32. */
 export function lifecycleDraw(salt: number, nodeId: number, attempt: number): number {
   const digest = createHash('md5').update(`${salt}:${nodeId}:${attempt}`).digest();
-  return digest.readUInt32BE(0) / TWO_POW_32;
+  return toUnitInterval(digest.readUInt32BE(0));
 }
 
 /** A scaled duration in whole ms: floor(ms * scale + 0.5), the rounding SQL repeats exactly. */
