@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { mirrorSamplePartitionsSql } from '../migration-sql';
 
 const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
 
@@ -77,20 +78,7 @@ export class TelemetryRollups1764250300000 implements MigrationInterface {
       )`);
 
     // Mirror the sample partitions that already exist, then roll up the samples they hold.
-    await q.query(`
-      DO $do$
-      DECLARE p record;
-      BEGIN
-        FOR p IN
-          SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
-          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'telemetry_samples'::regclass
-        LOOP
-          EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF telemetry_rollups %s',
-                         replace(p.relname, 'telemetry_samples', 'telemetry_rollups'), p.bound);
-        END LOOP;
-      END
-      $do$`);
+    await q.query(mirrorSamplePartitionsSql('telemetry_rollups'));
     await q.query(`
       INSERT INTO telemetry_rollups (deployment_id, node_id, minute, n, first_ts, last_ts, ${columns})
       SELECT deployment_id, node_id, date_bin('1 minute', "timestamp", timestamptz '1970-01-01 00:00:00+00'),

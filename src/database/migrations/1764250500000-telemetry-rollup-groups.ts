@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { mirrorSamplePartitionsSql } from '../migration-sql';
 
 const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
 export const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
@@ -72,20 +73,7 @@ export class TelemetryRollupGroups1764250500000 implements MigrationInterface {
         ${metricColumns},
         PRIMARY KEY (deployment_id, minute, node_group)
       ) PARTITION BY RANGE (minute)`);
-    await q.query(`
-      DO $do$
-      DECLARE p record;
-      BEGIN
-        FOR p IN
-          SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
-          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'telemetry_samples'::regclass
-        LOOP
-          EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF telemetry_rollup_groups %s',
-                         replace(p.relname, 'telemetry_samples', 'telemetry_rollup_groups'), p.bound);
-        END LOOP;
-      END
-      $do$`);
+    await q.query(mirrorSamplePartitionsSql('telemetry_rollup_groups'));
 
     // Node rows first, then group rows, in the same order in every writer: no deadlocks.
     await q.query(`

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { mirrorSamplePartitionsSql } from '../migration-sql';
 import { PREFIX_FOLD_LOCK_CLASS } from '../../telemetry/telemetry.constants';
 import { EPOCH, GROUP_UPSERT, NODE_UPSERT } from './1764250500000-telemetry-rollup-groups';
 
@@ -46,20 +47,7 @@ export class TelemetryPrefixSums1764250600000 implements MigrationInterface {
         ${sums},
         PRIMARY KEY (deployment_id, minute, node_id)
       ) PARTITION BY RANGE (minute)`);
-    await q.query(`
-      DO $do$
-      DECLARE p record;
-      BEGIN
-        FOR p IN
-          SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
-          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'telemetry_samples'::regclass
-        LOOP
-          EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF telemetry_prefix_sums %s',
-                         replace(p.relname, 'telemetry_samples', 'telemetry_prefix_sums'), p.bound);
-        END LOOP;
-      END
-      $do$`);
+    await q.query(mirrorSamplePartitionsSql('telemetry_prefix_sums'));
     // The leading partial minute of a window needs the moments of its samples: from these
     // 10-second buckets of the whole deployment, it reads at most 10 s of raw samples.
     const moments = METRICS.map(
