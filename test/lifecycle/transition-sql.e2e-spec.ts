@@ -235,7 +235,7 @@ describe('The batch statement against planTransitions', () => {
     ]);
     expect(admitted).toEqual([expect.objectContaining({ shard: 0, moved: 5, entered: true })]);
     const { rows } = await db.query(
-      `SELECT seq FROM nodes WHERE deployment_id = $1 AND state = 'PROVISIONING' AND attempt >= 0
+      `SELECT seq FROM nodes WHERE deployment_id = $1 AND state = 'PROVISIONING'
          AND state_changed_at = (SELECT max(state_changed_at) FROM nodes WHERE deployment_id = $1)
        ORDER BY seq`,
       [id],
