@@ -210,24 +210,18 @@ export class LifecycleAdvanceService {
     shardSeqs?: [number, number],
   ): Promise<DeploymentRow | null> {
     // The batch settings ride on this first statement of every batch: one round trip fewer.
-    const rows: DeploymentRow[] = shardSeqs
-      ? await q.query(
-          `WITH settings AS MATERIALIZED (${BATCH_SETTINGS})
-           SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished,
-                  CASE WHEN max_parallel IS NOT NULL THEN
-                    EXISTS (SELECT 1 FROM nodes
-                            WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
-                              AND next_step_at <= now() AND state IN ('PENDING', 'FAILED'))
-                  END AS waiting
-           FROM deployments, settings WHERE id = $1 FOR KEY SHARE OF deployments`,
-          [deploymentId, shardSeqs[0], shardSeqs[1]],
-        )
-      : await q.query(
-          `WITH settings AS MATERIALIZED (${BATCH_SETTINGS})
-           SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished
-           FROM deployments, settings WHERE id = $1 FOR KEY SHARE OF deployments`,
-          [deploymentId],
-        );
+    // `waiting` is read only when asked about a shard of a max_parallel deployment.
+    const rows: DeploymentRow[] = await q.query(
+      `WITH settings AS MATERIALIZED (${BATCH_SETTINGS})
+       SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished,
+              CASE WHEN max_parallel IS NOT NULL AND $2::int IS NOT NULL THEN
+                EXISTS (SELECT 1 FROM nodes
+                        WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
+                          AND next_step_at <= now() AND state IN ('PENDING', 'FAILED'))
+              END AS waiting
+       FROM deployments, settings WHERE id = $1 FOR KEY SHARE OF deployments`,
+      [deploymentId, shardSeqs?.[0] ?? null, shardSeqs?.[1] ?? null],
+    );
     return rows[0] ?? null;
   }
 
