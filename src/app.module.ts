@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { QueueModule } from './queue/queue.module';
+import { StoreModule } from './store/store.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 
 /** The HTTP role: controllers and services; enqueues jobs, never processes them. */
@@ -20,6 +21,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
   imports: [
     ConfigModule,
     DatabaseModule,
+    StoreModule,
     QueueModule,
     DeploymentsModule,
     DeploymentDeletionModule,

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { EventType } from './event-type';
+import { EventType } from '../domain/event-type';
 
 export interface NewEvent {
   deploymentId: number;

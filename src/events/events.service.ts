@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { DataSource } from 'typeorm';
 import { parseIsoDate } from '../common/iso-date';
 import { sleep } from '../common/retry';
-import { nodeName, parseNodeRef } from '../nodes/node-ref';
+import { nodeName, parseNodeRef } from '../domain/node-ref';
 import { EventListResponse, EventResponse, EventRow } from './dto/event.response';
 import { ListEventsQuery } from './dto/list-events.query';
 

@@ -1,21 +1,12 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job } from 'bullmq';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
-import { JobHandlers } from '../queue/job-handlers';
+import { JobRegistry } from '../queue/job-registry';
 import { JobName, JobPayload, QueueName } from '../queue/jobs';
 import { LifecycleAdvanceService } from './lifecycle-advance.service';
 import { LIFECYCLE_CONCURRENCY } from './lifecycle.constants';
 import { LifecycleReconcilerService } from './lifecycle-reconciler.service';
-
-const isId = (value: unknown, min: number) =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
-
-export const LIFECYCLE_HANDLERS: JobHandlers = {
-  processor: 'LifecycleProcessor',
-  queue: QueueName.LIFECYCLE,
-  jobs: [JobName.ADVANCE_SHARD, JobName.RECONCILE_LIFECYCLE],
-};
 
 /**
  * The lifecycle queue's one processor: advance-shard wake-ups and the reconciler. A short lock
@@ -35,25 +26,20 @@ export class LifecycleProcessor extends WorkerHost implements OnModuleDestroy {
     @Inject(LifecycleAdvanceService) private readonly advance: LifecycleAdvanceService,
     @Inject(LifecycleReconcilerService) private readonly reconciler: LifecycleReconcilerService,
     @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
+    @Inject(JobRegistry) private readonly registry: JobRegistry,
   ) {
     super();
+    registry.register(LifecycleProcessor.name, QueueName.LIFECYCLE, {
+      [JobName.ADVANCE_SHARD]: (payload) => this.advanceShard(payload),
+      [JobName.RECONCILE_LIFECYCLE]: async () => ({ rearmed: await this.reconciler.reconcile() }),
+    });
   }
 
-  async process(job: Job): Promise<unknown> {
-    switch (job.name as JobName) {
-      case JobName.ADVANCE_SHARD:
-        return this.advanceShard(job.data as JobPayload<JobName.ADVANCE_SHARD>);
-      case JobName.RECONCILE_LIFECYCLE:
-        return { rearmed: await this.reconciler.reconcile() };
-      default:
-        throw new UnrecoverableError(`The lifecycle queue has no handler for job ${job.name}`);
-    }
+  process(job: Job): Promise<unknown> {
+    return this.registry.dispatch(QueueName.LIFECYCLE, job);
   }
 
   private async advanceShard(data: JobPayload<JobName.ADVANCE_SHARD>) {
-    if (!isId(data?.deploymentId, 1) || !isId(data?.shard, 0)) {
-      throw new UnrecoverableError(`Malformed advance-shard payload ${JSON.stringify(data)}`);
-    }
     const result = await this.advance.advanceShard(
       data.deploymentId,
       data.shard,

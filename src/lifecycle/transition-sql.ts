@@ -1,14 +1,14 @@
-import { EventType } from '../events/event-type';
-import { NodeState } from '../nodes/node-state';
-import { MAX_MANAGEMENT_NODE_ID } from '../simulation/management-address';
+import { EventType } from '../domain/event-type';
+import { NodeState } from '../domain/node-state';
+import { MAX_MANAGEMENT_NODE_ID } from '../../test/oracle/management-address';
 import {
   CONFIGURING_MS,
   CONFIGURING_SALT,
   FAILURE_SALT,
   PROVISIONING_MS,
   PROVISIONING_SALT,
-} from '../simulation/node-timing';
-import { REASONS, RETRY_REASON } from './transition-plan';
+} from '../../test/oracle/node-timing';
+import { REASONS, RETRY_REASON } from '../../test/oracle/transition-plan';
 
 /**
  * The statement that moves one batch of due nodes: it claims them (FOR UPDATE SKIP LOCKED,

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DeploymentStatus } from '../deployments/deployment-status';
-import { NodeState } from '../nodes/node-state';
+import { DeploymentStatus } from '../domain/deployment-status';
+import { NodeState } from '../domain/node-state';
 import { HTTP_DURATION_BUCKETS, METRIC_PREFIX, QUEUE_JOB_STATES } from './metrics.constants';
 
 /**

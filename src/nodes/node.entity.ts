@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { NodeState } from './node-state';
+import { NodeState } from '../domain/node-state';
 
 @Entity({ name: 'nodes' })
 export class NodeEntity {

@@ -11,12 +11,12 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { lockDeploymentChanges } from '../deployments/deployment-lock';
 import { DeploymentsService } from '../deployments/deployments.service';
-import { EventType } from '../events/event-type';
+import { EventType } from '../domain/event-type';
 import { writeEvent } from '../events/event-writer';
 import { TelemetryStorageService } from '../telemetry/telemetry-storage.service';
 import { NodeEntity } from './node.entity';
-import { nodeName, NodeRef, parseNodeRef } from './node-ref';
-import { NodeState } from './node-state';
+import { nodeName, NodeRef, parseNodeRef } from '../domain/node-ref';
+import { NodeState } from '../domain/node-state';
 import { NodeResponse } from './dto/node.response';
 
 @Injectable()

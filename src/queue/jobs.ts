@@ -1,4 +1,4 @@
-/** Every queue, job and payload of the service in one place (STYLE 4). */
+/** Every queue, job and payload of the service in one place. */
 export enum QueueName {
   LIFECYCLE = 'lifecycle',
   TELEMETRY = 'telemetry',
@@ -37,12 +37,57 @@ export interface JobPayloads {
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
 
-/** Which queue carries each job; a processor registers for exactly the names of its queue. */
-export const JOB_QUEUE: Record<JobName, QueueName> = {
+/** Which queue carries each job; a processor registers a handler for every name of its queue. */
+export const JOB_QUEUE = {
   [JobName.ADVANCE_SHARD]: QueueName.LIFECYCLE,
   [JobName.RECONCILE_LIFECYCLE]: QueueName.LIFECYCLE,
   [JobName.TELEMETRY_TICK]: QueueName.TELEMETRY,
   [JobName.COLLECT_TELEMETRY_SHARD]: QueueName.TELEMETRY,
   [JobName.MAINTAIN_PARTITIONS]: QueueName.MAINTENANCE,
   [JobName.FOLD_PREFIX_SUMS]: QueueName.MAINTENANCE,
+} as const satisfies Record<JobName, QueueName>;
+
+/** The job names a queue carries. */
+export type JobsOn<Q extends QueueName> = {
+  [N in JobName]: (typeof JOB_QUEUE)[N] extends Q ? N : never;
+}[JobName];
+
+const isId = (value: unknown, min: number) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+
+type Check = (data: Record<string, unknown>) => string | null;
+
+const shardRef: Check = (d) =>
+  !isId(d.deploymentId, 1)
+    ? 'deploymentId must be a positive integer'
+    : !isId(d.shard, 0)
+      ? 'shard must be an integer >= 0'
+      : null;
+
+const empty: Check = () => null;
+
+/**
+ * What every job's payload must hold, checked where a worker takes the job: a payload that does
+ * not fit fails at once (no retries) and names what is wrong, instead of reaching SQL.
+ */
+export const JOB_PAYLOAD_CHECKS: Record<JobName, Check> = {
+  [JobName.ADVANCE_SHARD]: (d) =>
+    shardRef(d) ??
+    (d.requestId === undefined || (typeof d.requestId === 'string' && d.requestId.length <= 128)
+      ? null
+      : 'requestId must be a string of at most 128 characters'),
+  [JobName.RECONCILE_LIFECYCLE]: empty,
+  [JobName.TELEMETRY_TICK]: empty,
+  [JobName.COLLECT_TELEMETRY_SHARD]: (d) =>
+    shardRef(d) ?? (isId(d.tickAt, 0) ? null : 'tickAt must be epoch milliseconds'),
+  [JobName.MAINTAIN_PARTITIONS]: empty,
+  [JobName.FOLD_PREFIX_SUMS]: empty,
 };
+
+/** Why a payload does not fit its job, or null when it does. */
+export function payloadProblem(name: JobName, data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return 'the payload must be an object';
+  }
+  return JOB_PAYLOAD_CHECKS[name](data as Record<string, unknown>);
+}

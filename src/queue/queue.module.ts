@@ -3,13 +3,14 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobEnqueueService } from './job-enqueue.service';
+import { JobRegistry } from './job-registry';
 import { RecurringJobsService } from './recurring-jobs.service';
 import { QueueName } from './jobs';
 import { redisOptions } from './redis-connection';
 
 const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({ name }));
 
-/** BullMQ connection, every queue and the one service that adds jobs. */
+/** BullMQ connection, every queue, the one service that adds jobs and the job registry. */
 @Global()
 @Module({
   imports: [
@@ -22,7 +23,7 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     }),
     ...queues,
   ],
-  providers: [JobEnqueueService, RecurringJobsService],
-  exports: [JobEnqueueService, RecurringJobsService, ...queues],
+  providers: [JobEnqueueService, JobRegistry, RecurringJobsService],
+  exports: [JobEnqueueService, JobRegistry, RecurringJobsService, ...queues],
 })
 export class QueueModule {}

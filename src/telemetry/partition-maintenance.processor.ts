@@ -1,15 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, UnrecoverableError } from 'bullmq';
-import { JobHandlers } from '../queue/job-handlers';
+import { Job } from 'bullmq';
+import { JobRegistry } from '../queue/job-registry';
 import { JobName, QueueName } from '../queue/jobs';
 import { PrefixFold, TelemetryPrefixService } from './telemetry-prefix.service';
 import { PartitionMaintenance, TelemetryStorageService } from './telemetry-storage.service';
-
-export const MAINTENANCE_HANDLERS: JobHandlers = {
-  processor: 'PartitionMaintenanceProcessor',
-  queue: QueueName.MAINTENANCE,
-  jobs: [JobName.MAINTAIN_PARTITIONS, JobName.FOLD_PREFIX_SUMS],
-};
 
 /**
  * The maintenance queue: telemetry partitions created ahead and expired ones dropped, and the
@@ -18,20 +12,18 @@ export const MAINTENANCE_HANDLERS: JobHandlers = {
 @Processor(QueueName.MAINTENANCE)
 export class PartitionMaintenanceProcessor extends WorkerHost {
   constructor(
-    private readonly storage: TelemetryStorageService,
-    private readonly prefix: TelemetryPrefixService,
+    private readonly registry: JobRegistry,
+    storage: TelemetryStorageService,
+    prefix: TelemetryPrefixService,
   ) {
     super();
+    registry.register(PartitionMaintenanceProcessor.name, QueueName.MAINTENANCE, {
+      [JobName.MAINTAIN_PARTITIONS]: (): Promise<PartitionMaintenance> => storage.maintain(),
+      [JobName.FOLD_PREFIX_SUMS]: (): Promise<PrefixFold> => prefix.foldAll(),
+    });
   }
 
-  async process(job: Job): Promise<PartitionMaintenance | PrefixFold> {
-    switch (job.name as JobName) {
-      case JobName.MAINTAIN_PARTITIONS:
-        return this.storage.maintain();
-      case JobName.FOLD_PREFIX_SUMS:
-        return this.prefix.foldAll();
-      default:
-        throw new UnrecoverableError(`No maintenance handler for job ${job.name}`);
-    }
+  process(job: Job): Promise<unknown> {
+    return this.registry.dispatch(QueueName.MAINTENANCE, job);
   }
 }

@@ -1,16 +1,10 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job } from 'bullmq';
 import { hostname } from 'node:os';
-import { JobHandlers } from '../queue/job-handlers';
-import { JobName, JobPayload, QueueName } from '../queue/jobs';
+import { JobRegistry } from '../queue/job-registry';
+import { JobName, QueueName } from '../queue/jobs';
 import { TELEMETRY_WORKER_CONCURRENCY } from './telemetry.constants';
 import { TelemetryCollectorService, TickOutcome } from './telemetry-collector.service';
-
-export const TELEMETRY_HANDLERS: JobHandlers = {
-  processor: 'TelemetryProcessor',
-  queue: QueueName.TELEMETRY,
-  jobs: [JobName.TELEMETRY_TICK, JobName.COLLECT_TELEMETRY_SHARD],
-};
 
 /**
  * The telemetry queue: collection ticks and the shard jobs they fan out into. Jobs record the
@@ -21,21 +15,21 @@ export const TELEMETRY_HANDLERS: JobHandlers = {
   name: `${hostname()}:${process.pid}`,
 })
 export class TelemetryProcessor extends WorkerHost {
-  constructor(private readonly collector: TelemetryCollectorService) {
+  constructor(
+    private readonly registry: JobRegistry,
+    collector: TelemetryCollectorService,
+  ) {
     super();
+    registry.register(TelemetryProcessor.name, QueueName.TELEMETRY, {
+      [JobName.TELEMETRY_TICK]: (_, job): Promise<TickOutcome> =>
+        collector.tick(TelemetryCollectorService.tickTime(job)),
+      [JobName.COLLECT_TELEMETRY_SHARD]: async ({ deploymentId, shard, tickAt }) => ({
+        stored: await collector.collectShard(deploymentId, shard, tickAt),
+      }),
+    });
   }
 
-  async process(job: Job): Promise<TickOutcome | { stored: number }> {
-    switch (job.name as JobName) {
-      case JobName.TELEMETRY_TICK:
-        return this.collector.tick(TelemetryCollectorService.tickTime(job));
-      case JobName.COLLECT_TELEMETRY_SHARD: {
-        const { deploymentId, shard, tickAt } =
-          job.data as JobPayload<JobName.COLLECT_TELEMETRY_SHARD>;
-        return { stored: await this.collector.collectShard(deploymentId, shard, tickAt) };
-      }
-      default:
-        throw new UnrecoverableError(`No telemetry handler for job ${job.name}`);
-    }
+  process(job: Job): Promise<unknown> {
+    return this.registry.dispatch(QueueName.TELEMETRY, job);
   }
 }

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { testPool } from '../utils/database';
+import { failedJobs } from '../utils/queues';
 import { Service, startService } from '../utils/service';
 import {
   assertThreeTransitionsPerNode,
@@ -153,6 +154,7 @@ describe('Lifecycle rollout (api and worker processes)', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const health = await api.http.get('/health').expect(200);
     expect(health.body.active_workers).toBe(true);
+    expect(await failedJobs('lifecycle')).toEqual([]);
     expect(health.body.queues.lifecycle.failed).toBe(0);
     expect(worker.logs()).not.toMatch(/"level":"error"/);
   });

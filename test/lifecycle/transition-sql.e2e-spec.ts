@@ -5,12 +5,8 @@ import {
   advanceSql,
   SHARD_CLAIM_SQL,
 } from '../../src/lifecycle/transition-sql';
-import {
-  ClaimedNode,
-  planTransitions,
-  SimulationSettings,
-} from '../../src/lifecycle/transition-plan';
-import { NodeState } from '../../src/nodes/node-state';
+import { ClaimedNode, planTransitions, SimulationSettings } from '../oracle/transition-plan';
+import { NodeState } from '../../src/domain/node-state';
 import { testPool } from '../utils/database';
 import { Service, startService } from '../utils/service';
 

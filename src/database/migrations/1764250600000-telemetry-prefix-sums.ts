@@ -1,11 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { mirrorSamplePartitionsSql } from '../migration-sql';
-import { PREFIX_FOLD_LOCK_CLASS } from '../../telemetry/telemetry.constants';
 import { EPOCH, GROUP_UPSERT, NODE_UPSERT } from './1764250500000-telemetry-rollup-groups';
 
 const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-/** The fold lock's class is the service's own constant: trigger and fold must agree on it. */
-const FOLD_LOCK_CLASS = PREFIX_FOLD_LOCK_CLASS;
+// The fold lock's first key as it was when this migration was written (a migration is history:
+// it never follows a live constant).
+const FOLD_LOCK_CLASS = 0x50524658;
 
 /** The node and group rollup upserts of the 1764250500000 migration, unchanged. */
 const ROLLUP_UPSERTS = NODE_UPSERT + GROUP_UPSERT;

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { iso } from '../../common/iso-date';
-import { NodeState } from '../../nodes/node-state';
+import { NodeState } from '../../domain/node-state';
 import { DeploymentEntity } from '../deployment.entity';
-import { DeploymentStatus } from '../deployment-status';
+import { DeploymentStatus } from '../../domain/deployment-status';
 
 export class DeploymentResponse {
   @ApiProperty({ example: 1 })

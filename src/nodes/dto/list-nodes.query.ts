@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsOptional } from 'class-validator';
 import { MAX_INT32, IsIntIn } from '../../common/id-param.dto';
-import { NodeState } from '../node-state';
+import { NodeState } from '../../domain/node-state';
 
 export class ListNodesQuery {
   @ApiPropertyOptional({ enum: NodeState, description: 'Only nodes in this state' })

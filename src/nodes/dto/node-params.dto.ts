@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import { DeploymentIdParam } from '../../common/id-param.dto';
-import { NODE_REF_PATTERN } from '../node-ref';
+import { NODE_REF_PATTERN } from '../../domain/node-ref';
 
 /** `{id}/nodes/{node_id}`: the node by integer id or by name. */
 export class NodeParams extends DeploymentIdParam {

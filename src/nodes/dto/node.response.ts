@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { iso } from '../../common/iso-date';
 import { NodeEntity } from '../node.entity';
-import { NodeState } from '../node-state';
+import { NodeState } from '../../domain/node-state';
 
 export class NodeResponse {
   @ApiProperty({ example: 17, description: 'Integer id, unique across deployments' })

@@ -1,7 +1,8 @@
-import { NodeState } from '../nodes/node-state';
-import { assertTransition, nextScheduledState } from '../nodes/node-state-machine';
-import { managementAddress } from '../simulation/management-address';
-import { failsConfiguration, stepDurationMs } from '../simulation/node-timing';
+import { NodeState } from '../../src/domain/node-state';
+import { assertTransition, nextScheduledState } from './node-state-machine';
+import { REASONS, RETRY_REASON } from '../../src/simulation/lifecycle-model';
+import { managementAddress } from './management-address';
+import { failsConfiguration, stepDurationMs } from './node-timing';
 
 /** A due node as the advance transaction claimed it. */
 export interface ClaimedNode {
@@ -28,30 +29,22 @@ export interface PlannedTransition {
   dueAtMs: number;
 }
 
+export { REASONS, RETRY_REASON };
+
 export interface SimulationSettings {
   timeScale: number;
   failureRate: number;
 }
-
-/** The reason recorded for each scheduled move, by the state it enters. */
-export const REASONS: Readonly<Partial<Record<NodeState, string>>> = {
-  [NodeState.PROVISIONING]: 'scheduled',
-  [NodeState.CONFIGURING]: 'provisioned',
-  [NodeState.RUNNING]: 'configured',
-  [NodeState.FAILED]: 'configuration failed',
-};
-
-/** The reason recorded when an operator's retry takes a FAILED node back to PROVISIONING. */
-export const RETRY_REASON = 'retry';
 
 /**
  * The next state of each due node from the pure simulation model. A due FAILED node is one an
  * operator marked for retry (the API bumped its attempt), so it re-enters PROVISIONING by the
  * `retry` cause; every other move is the schedule's.
  *
- * This is the model as specified and unit-tested. Workers run the same model inside their batch
- * statement (transition-sql.ts), and test/lifecycle/transition-sql.e2e-spec.ts checks that
- * statement against this function node by node.
+ * This is the model as specified and unit-tested; it does not run in the service. Workers run
+ * the same model inside their batch statement (src/store/node-transition-sql.ts), and
+ * test/lifecycle/transition-sql.e2e-spec.ts checks that statement against this function node by
+ * node.
  */
 export function planTransitions(
   nodes: readonly ClaimedNode[],

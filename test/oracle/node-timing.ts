@@ -1,26 +1,28 @@
 import { createHash } from 'node:crypto';
-import { NodeState } from '../nodes/node-state';
-import { toUnitInterval } from './deterministic-random';
+import { NodeState } from '../../src/domain/node-state';
+import {
+  CONFIGURING_MS,
+  CONFIGURING_SALT,
+  FAILURE_SALT,
+  PROVISIONING_MS,
+  PROVISIONING_SALT,
+} from '../../src/simulation/lifecycle-model';
+import { toUnitInterval } from '../../src/simulation/deterministic-random';
 
 /**
- * The simulated hardware of one node's rollout. Every draw is keyed by (node id, attempt) so a
- * node takes the same time on every worker and rerun, and a retry is a fresh draw rather than
- * a replay of the attempt that failed.
- *
- * Workers apply this model inside PostgreSQL, in the statement that moves a batch of nodes
- * (src/lifecycle/transition-sql.ts), so a draw is one PostgreSQL can make cheaply: the first 32
- * bits of md5("salt:id:attempt"), over 2^32. Every operation after it is the same IEEE double
- * arithmetic in both places; test/lifecycle/transition-sql.e2e-spec.ts holds the two to equal
- * results.
+ * The rollout model as plain TypeScript: the oracle that the workers' batch statement
+ * (src/store/node-transition-sql.ts, generated from src/simulation/lifecycle-model.ts) is held
+ * to by test/lifecycle/transition-sql.e2e-spec.ts. Every operation after the draw is the same
+ * IEEE double arithmetic in both places.
  */
 
-export const PROVISIONING_MS = Object.freeze({ min: 3000, max: 8000 });
-export const CONFIGURING_MS = Object.freeze({ min: 5000, max: 12000 });
-
-// Distinct salts keep the durations and the failure verdict independent of each other.
-export const PROVISIONING_SALT = 0x50524f56;
-export const CONFIGURING_SALT = 0x434f4e46;
-export const FAILURE_SALT = 0x4641494c;
+export {
+  CONFIGURING_MS,
+  CONFIGURING_SALT,
+  FAILURE_SALT,
+  PROVISIONING_MS,
+  PROVISIONING_SALT,
+} from '../../src/simulation/lifecycle-model';
 
 /** Uniform double in [0, 1): the first 32 bits of md5("salt:id:attempt") over 2^32. */
 export function lifecycleDraw(salt: number, nodeId: number, attempt: number): number {

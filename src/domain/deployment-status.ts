@@ -1,4 +1,4 @@
-import { NodeState } from '../nodes/node-state';
+import { NodeState } from './node-state';
 
 export enum DeploymentStatus {
   EMPTY = 'empty',

@@ -18,3 +18,7 @@ export function parseNodeRef(value: string): NodeRef | null {
 export function nodeName(seq: number): string {
   return `node-${seq < 1000 ? String(seq).padStart(3, '0') : String(seq)}`;
 }
+
+/** The number part of nodeName in SQL (`001` ... `999`, `1000` ...), for an integer expression. */
+export const NODE_NUMBER_SQL = (seq: string) =>
+  `CASE WHEN ${seq} < 1000 THEN lpad(${seq}::text, 3, '0') ELSE ${seq}::text END`;

@@ -1,5 +1,6 @@
-/** The highest id that still fits 10.0.0.0/8 without reaching the broadcast 10.255.255.255. */
-export const MAX_MANAGEMENT_NODE_ID = 0xfffffe;
+import { MAX_MANAGEMENT_NODE_ID } from '../../src/simulation/lifecycle-model';
+
+export { MAX_MANAGEMENT_NODE_ID };
 
 /**
  * The node's management IPv4 address: its id as the 24 host bits of 10.0.0.0/8, so the address

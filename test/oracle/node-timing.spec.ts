@@ -1,4 +1,4 @@
-import { NodeState } from '../nodes/node-state';
+import { NodeState } from '../../src/domain/node-state';
 import { CONFIGURING_MS, PROVISIONING_MS, failsConfiguration, stepDurationMs } from './node-timing';
 
 const { PENDING, PROVISIONING, CONFIGURING, RUNNING, FAILED } = NodeState;

@@ -1,4 +1,4 @@
-import { NodeState } from './node-state';
+import { NodeState } from '../../src/domain/node-state';
 
 /**
  * What moved a node: `schedule` is the worker advancing a due node, `retry` an operator's

@@ -1,6 +1,6 @@
-import { NodeState } from '../nodes/node-state';
-import { managementAddress } from '../simulation/management-address';
-import { failsConfiguration, stepDurationMs } from '../simulation/node-timing';
+import { NodeState } from '../../src/domain/node-state';
+import { managementAddress } from './management-address';
+import { failsConfiguration, stepDurationMs } from './node-timing';
 import { ClaimedNode, planTransitions } from './transition-plan';
 
 const sim = { timeScale: 1, failureRate: 0.05 };

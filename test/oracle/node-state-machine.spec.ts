@@ -1,4 +1,4 @@
-import { NODE_STATES, NodeState } from './node-state';
+import { NODE_STATES, NodeState } from '../../src/domain/node-state';
 import {
   ACTIVE_STATES,
   IllegalTransitionError,

@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { LockService } from './locks';
+
+/**
+ * The owners of the tables: one repository per table family holds all of its SQL, and the lock
+ * service holds every lock. Features orchestrate through them; controllers never see SQL.
+ */
+@Global()
+@Module({
+  providers: [LockService],
+  exports: [LockService],
+})
+export class StoreModule {}
