@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LifecycleSchedulerService } from '../lifecycle/lifecycle-scheduler.service';
-import { DeploymentEntity } from './deployment.entity';
+import { DeploymentEntity } from '../store/deployment.entity';
 
 /**
  * What the rollout needs to hear from the API when nodes change. The lifecycle arms or drops

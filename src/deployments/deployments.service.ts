@@ -13,7 +13,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { EventType } from '../domain/event-type';
 import { writeEvent } from '../events/event-writer';
 import { NODE_STATES, NodeState } from '../domain/node-state';
-import { DeploymentEntity } from './deployment.entity';
+import { DeploymentEntity } from '../store/deployment.entity';
 import { lockDeploymentChanges } from './deployment-lock';
 import { deploymentStatus, progressPercent } from '../domain/deployment-status';
 import { CreateDeploymentDto } from './dto/create-deployment.dto';

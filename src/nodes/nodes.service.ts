@@ -14,7 +14,7 @@ import { DeploymentsService } from '../deployments/deployments.service';
 import { EventType } from '../domain/event-type';
 import { writeEvent } from '../events/event-writer';
 import { TelemetryStorageService } from '../telemetry/telemetry-storage.service';
-import { NodeEntity } from './node.entity';
+import { NodeEntity } from '../store/node.entity';
 import { nodeName, NodeRef, parseNodeRef } from '../domain/node-ref';
 import { NodeState } from '../domain/node-state';
 import { NodeResponse } from './dto/node.response';

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { DeploymentsRepository } from './deployments.repository';
 import { LockService } from './locks';
 
 /**
@@ -7,7 +8,7 @@ import { LockService } from './locks';
  */
 @Global()
 @Module({
-  providers: [LockService],
-  exports: [LockService],
+  providers: [LockService, DeploymentsRepository],
+  exports: [LockService, DeploymentsRepository],
 })
 export class StoreModule {}

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { iso } from '../../common/iso-date';
 import { NodeState } from '../../domain/node-state';
-import { DeploymentEntity } from '../deployment.entity';
+import { DeploymentEntity } from '../../store/deployment.entity';
 import { DeploymentStatus } from '../../domain/deployment-status';
 
 export class DeploymentResponse {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { iso } from '../../common/iso-date';
-import { NodeEntity } from '../node.entity';
+import { NodeEntity } from '../../store/node.entity';
 import { NodeState } from '../../domain/node-state';
 
 export class NodeResponse {
