@@ -6,7 +6,6 @@ import { IdempotencyModule } from './common/idempotency.module';
 import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
-import { DeploymentDeletionModule } from './deployments/deployment-deletion.module';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -24,7 +23,6 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     StoreModule,
     QueueModule,
     DeploymentsModule,
-    DeploymentDeletionModule,
     NodesModule,
     TelemetryModule,
     AnalyticsModule,

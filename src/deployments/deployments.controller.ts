@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   Headers,
   HttpCode,
@@ -13,10 +14,9 @@ import {
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiStandardErrors } from '../common/api-responses';
+import { Audit, AuditContext } from '../common/audit-context';
 import { ApiIdempotencyKey } from '../common/idempotency.decorator';
 import { DeploymentIdParam } from '../common/id-param.dto';
-import { RequestId } from '../common/request-id.decorator';
-import { DeploymentLifecycleHooks } from './deployment-lifecycle.hooks';
 import { DeploymentsService } from './deployments.service';
 import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
@@ -28,10 +28,7 @@ import { etagOf } from './etag';
 @ApiTags('deployments')
 @Controller('deployments')
 export class DeploymentsController {
-  constructor(
-    private readonly deployments: DeploymentsService,
-    private readonly hooks: DeploymentLifecycleHooks,
-  ) {}
+  constructor(private readonly deployments: DeploymentsService) {}
 
   @Post()
   @HttpCode(201)
@@ -45,10 +42,9 @@ export class DeploymentsController {
   @ApiStandardErrors('400', '413')
   async create(
     @Body() dto: CreateDeploymentDto,
-    @RequestId() requestId: string,
+    @Audit() audit: AuditContext,
   ): Promise<DeploymentResponse> {
-    const deployment = await this.deployments.create(dto, requestId);
-    await this.hooks.afterDeploymentCreated(deployment, requestId);
+    const deployment = await this.deployments.create(dto, audit);
     return DeploymentResponse.from(deployment);
   }
 
@@ -98,10 +94,10 @@ export class DeploymentsController {
     @Param() { id }: DeploymentIdParam,
     @Body() dto: UpdateDeploymentDto,
     @Headers('if-match') ifMatch: string | undefined,
-    @RequestId() requestId: string,
+    @Audit() audit: AuditContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentResponse> {
-    const deployment = await this.deployments.update(id, dto, ifMatch, requestId);
+    const deployment = await this.deployments.update(id, dto, ifMatch, audit);
     void reply.header('etag', etagOf(deployment.version));
     return DeploymentResponse.from(deployment);
   }
@@ -118,10 +114,26 @@ export class DeploymentsController {
   @ApiStandardErrors('404', '409')
   async retry(
     @Param() { id }: DeploymentIdParam,
-    @RequestId() requestId: string,
+    @Audit() audit: AuditContext,
   ): Promise<RetryDeploymentResponse> {
-    const result = await this.deployments.retryFailed(id, requestId);
-    await this.hooks.afterNodesRetried(id, requestId);
-    return result;
+    return this.deployments.retryFailed(id, audit);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a deployment',
+    description:
+      'Stops its rollout and telemetry at once and removes its nodes, samples and events; safe in the middle of a rollout. A second DELETE is 404. Optional If-Match with the ETag from GET.',
+  })
+  @ApiHeader({ name: 'If-Match', required: false, example: '"3"' })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiStandardErrors('404', '412')
+  async delete(
+    @Param() { id }: DeploymentIdParam,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Audit() audit: AuditContext,
+  ): Promise<void> {
+    await this.deployments.delete(id, ifMatch, audit);
   }
 }

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
-import { DeploymentLifecycleHooks } from './deployment-lifecycle.hooks';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsService } from './deployments.service';
 
+/** Deployments: create, read, rename, retry and delete, each with its audit event. */
 @Module({
   imports: [LifecycleModule],
   controllers: [DeploymentsController],
-  providers: [DeploymentsService, DeploymentLifecycleHooks],
-  exports: [DeploymentsService, DeploymentLifecycleHooks],
+  providers: [DeploymentsService],
+  exports: [DeploymentsService],
 })
 export class DeploymentsModule {}

@@ -2,114 +2,101 @@ import {
   ConflictException,
   Inject,
   Injectable,
+  Logger,
   NotFoundException,
-  PreconditionFailedException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { AuditContext } from '../common/audit-context';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { EventType } from '../domain/event-type';
-import { writeEvent } from '../events/event-writer';
-import { NODE_STATES, NodeState } from '../domain/node-state';
-import { DeploymentEntity } from '../store/deployment.entity';
-import { lockDeploymentChanges } from './deployment-lock';
 import { deploymentStatus, progressPercent } from '../domain/deployment-status';
+import { EventType } from '../domain/event-type';
+import { NodeState } from '../domain/node-state';
+import { WakeUpService } from '../lifecycle/wake-ups.service';
+import { DeploymentEntity } from '../store/deployment.entity';
+import { DeploymentsRepository } from '../store/deployments.repository';
+import { EventsRepository } from '../store/events.repository';
+import { LockService } from '../store/locks';
+import { NodesRepository } from '../store/nodes.repository';
+import { TelemetryRepository } from '../store/telemetry.repository';
 import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
 import { RetryDeploymentResponse } from './dto/retry-deployment.response';
 import { UpdateDeploymentDto } from './dto/update-deployment.dto';
-import { ifMatchSatisfied } from './etag';
+import { assertIfMatch } from './etag';
 
-const PRECONDITION_FAILED =
-  'If-Match does not match the current ETag; GET the deployment and try again';
-
-/** SQL for a node's name from its number: node-001 ... node-999, node-1000 ... */
-export const NODE_NAME_SQL = (seq: string) =>
-  `CASE WHEN ${seq} < 1000 THEN lpad(${seq}::text, 3, '0') ELSE ${seq}::text END`;
-
+/**
+ * A deployment's changes. Each runs in one transaction with its audit event; once it has
+ * committed, the service wakes the workers (or drops their wake-ups), never the controller.
+ * API changes to one deployment are serialised by the deployment change lock.
+ */
 @Injectable()
 export class DeploymentsService {
+  private readonly logger = new Logger(DeploymentsService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
+    @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(EventsRepository) private readonly events: EventsRepository,
+    @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
+    @Inject(LockService) private readonly locks: LockService,
+    @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
   ) {}
 
   /**
    * Writes the deployment, all its nodes (one multi-row INSERT) and its creation event in one
-   * transaction; every node is PENDING and due at once.
+   * transaction; every node is PENDING and due at once. Then wakes the shards.
    */
-  async create(dto: CreateDeploymentDto, requestId?: string): Promise<DeploymentEntity> {
+  async create(dto: CreateDeploymentDto, audit: AuditContext): Promise<DeploymentEntity> {
     if (dto.target_node_count > this.config.maxNodesPerDeployment) {
       throw new UnprocessableEntityException(
         `target_node_count must not be greater than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`,
       );
     }
-    return this.dataSource.transaction(async (m) => {
-      const deployment = await m.getRepository(DeploymentEntity).save(
-        m.getRepository(DeploymentEntity).create({
+    const deployment = await this.dataSource.transaction(async (m) => {
+      const created = await this.deployments.insert(m, {
+        name: dto.name,
+        description: dto.description ?? null,
+        targetNodeCount: dto.target_node_count,
+        maxParallel: dto.max_parallel ?? null,
+      });
+      await this.nodes.insertPending(m, created.id, 1, dto.target_node_count);
+      await this.events.write(m, {
+        deploymentId: created.id,
+        type: EventType.DEPLOYMENT_CREATED,
+        metadata: {
           name: dto.name,
-          description: dto.description ?? null,
-          targetNodeCount: dto.target_node_count,
-          maxParallel: dto.max_parallel ?? null,
-        }),
-      );
-      await this.insertNodes(m, deployment.id, 1, dto.target_node_count);
-      await m.query(
-        `INSERT INTO events (deployment_id, type, metadata, request_id) VALUES ($1, $2, $3, $4)`,
-        [
-          deployment.id,
-          EventType.DEPLOYMENT_CREATED,
-          {
-            name: dto.name,
-            target_node_count: dto.target_node_count,
-            max_parallel: dto.max_parallel ?? null,
-          },
-          requestId ?? null,
-        ],
-      );
-      return deployment;
+          target_node_count: dto.target_node_count,
+          max_parallel: dto.max_parallel ?? null,
+        },
+        ...audit,
+      });
+      return created;
     });
-  }
-
-  /** Inserts nodes fromSeq..toSeq as PENDING, due now, in one statement. */
-  async insertNodes(m: EntityManager, deploymentId: number, fromSeq: number, toSeq: number) {
-    const name = NODE_NAME_SQL('g');
-    await m.query(
-      `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, next_step_at)
-       SELECT $1::int, g, 'node-' || ${name}, 'switch-' || $1::int || '-' || ${name}, 'PENDING', now()
-       FROM generate_series($2::int, $3::int) AS g`,
-      [deploymentId, fromSeq, toSeq],
+    await this.wakeUps.armNewDeployment(
+      {
+        id: deployment.id,
+        nodeCount: deployment.targetNodeCount,
+        maxParallel: deployment.maxParallel,
+        createdAt: deployment.createdAt,
+      },
+      audit.requestId,
     );
-  }
-
-  async list(skip: number, limit: number): Promise<DeploymentEntity[]> {
-    return this.dataSource.getRepository(DeploymentEntity).find({
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip,
-      take: limit,
-    });
-  }
-
-  async findOrFail(id: number): Promise<DeploymentEntity> {
-    const deployment = await this.dataSource.getRepository(DeploymentEntity).findOneBy({ id });
-    if (!deployment) throw new NotFoundException('Deployment not found');
     return deployment;
   }
 
-  async stateCounts(id: number): Promise<Record<NodeState, number>> {
-    const rows: { state: NodeState; n: number }[] = await this.dataSource.query(
-      `SELECT state, count(*)::int AS n FROM nodes WHERE deployment_id = $1 GROUP BY state`,
-      [id],
-    );
-    const counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
-    for (const row of rows) counts[row.state] = row.n;
-    return counts;
+  async list(skip: number, limit: number): Promise<DeploymentEntity[]> {
+    return this.deployments.list(skip, limit);
   }
 
-  async detail(id: number): Promise<DeploymentDetailResponse> {
-    return (await this.detailAndVersion(id)).detail;
+  async findOrFail(id: number): Promise<DeploymentEntity> {
+    const deployment = await this.deployments.find(id);
+    if (!deployment) throw new NotFoundException('Deployment not found');
+    return deployment;
   }
 
   /** The detail body and the version its ETag is made of. */
@@ -117,13 +104,8 @@ export class DeploymentsService {
     id: number,
   ): Promise<{ detail: DeploymentDetailResponse; version: number }> {
     const deployment = await this.findOrFail(id);
-    return { detail: await this.detailOf(deployment), version: deployment.version };
-  }
-
-  private async detailOf(deployment: DeploymentEntity): Promise<DeploymentDetailResponse> {
-    const id = deployment.id;
-    const counts = await this.stateCounts(id);
-    return {
+    const counts = await this.nodes.stateCounts(id);
+    const detail: DeploymentDetailResponse = {
       ...DeploymentResponse.from(deployment),
       current_node_count: Object.values(counts).reduce((a, b) => a + b, 0),
       state_counts: counts,
@@ -132,6 +114,7 @@ export class DeploymentsService {
       started_at: deployment.startedAt?.toISOString() ?? null,
       finished_at: deployment.finishedAt?.toISOString() ?? null,
     };
+    return { detail, version: deployment.version };
   }
 
   /**
@@ -142,32 +125,24 @@ export class DeploymentsService {
     id: number,
     dto: UpdateDeploymentDto,
     ifMatch: string | undefined,
-    requestId?: string,
+    audit: AuditContext,
   ): Promise<DeploymentEntity> {
     if (dto.name === undefined && dto.description === undefined) {
       throw new UnprocessableEntityException('Send at least one of name, description');
     }
     return this.dataSource.transaction(async (m) => {
-      await lockDeploymentChanges(m, id);
-      const rows: { name: string; description: string | null; version: number }[] = await m.query(
-        `SELECT name, description, version FROM deployments WHERE id = $1 FOR NO KEY UPDATE`,
-        [id],
-      );
-      if (rows.length === 0) throw new NotFoundException('Deployment not found');
-      const before = rows[0];
-      if (!ifMatchSatisfied(ifMatch, before.version)) {
-        throw new PreconditionFailedException(PRECONDITION_FAILED);
+      await this.locks.deploymentChange(m, id);
+      if ((await this.locks.noKeyUpdate(m, id)) === null) {
+        throw new NotFoundException('Deployment not found');
       }
+      const before = (await this.deployments.find(id, m))!;
+      assertIfMatch(ifMatch, before.version);
       const after = {
         name: dto.name ?? before.name,
         description: dto.description === undefined ? before.description : dto.description,
       };
-      await m.query(
-        `UPDATE deployments SET name = $2, description = $3, version = version + 1, updated_at = now()
-         WHERE id = $1`,
-        [id, after.name, after.description],
-      );
-      await writeEvent(m, {
+      await this.deployments.rename(m, id, after);
+      await this.events.write(m, {
         deploymentId: id,
         type: EventType.DEPLOYMENT_UPDATED,
         metadata: {
@@ -175,55 +150,78 @@ export class DeploymentsService {
           after,
           version: before.version + 1,
         },
-        requestId,
+        ...audit,
       });
-      return (await m.getRepository(DeploymentEntity).findOneBy({ id }))!;
+      return (await this.deployments.find(id, m))!;
     });
   }
 
   /**
-   * Marks every FAILED node that is not already marked for retry (attempt + 1, due now); the
-   * lifecycle moves each back to PROVISIONING. One statement, one event per node plus one for
-   * the deployment.
+   * Marks every FAILED node that is not already marked for retry (attempt + 1, due now), with
+   * one event per node plus one for the deployment; then wakes their shards, and the lifecycle
+   * moves each back to PROVISIONING.
    */
-  async retryFailed(id: number, requestId?: string): Promise<RetryDeploymentResponse> {
-    return this.dataSource.transaction(async (m) => {
-      await lockDeploymentChanges(m, id);
-      await this.findOrFailIn(m, id);
-      const retried: { id: number }[] = await m.query(
-        `WITH marked AS (
-           UPDATE nodes SET attempt = attempt + 1, next_step_at = now(), updated_at = now()
-           WHERE deployment_id = $1 AND state = 'FAILED' AND next_step_at IS NULL
-           RETURNING id, node_id, attempt
-         ), logged AS (
-           INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, metadata, request_id)
-           SELECT $1, id, node_id, $2, 'FAILED', jsonb_build_object('attempt', attempt, 'bulk', true), $3
-           FROM marked
-         )
-         SELECT id FROM marked ORDER BY id`,
-        [id, EventType.NODE_RETRIED, requestId ?? null],
-      );
+  async retryFailed(id: number, audit: AuditContext): Promise<RetryDeploymentResponse> {
+    const result = await this.dataSource.transaction(async (m) => {
+      await this.locks.deploymentChange(m, id);
+      if (!(await this.deployments.exists(id, m))) {
+        throw new NotFoundException('Deployment not found');
+      }
+      const retried = await this.nodes.markAllFailedForRetry(m, id);
       if (retried.length === 0) {
         throw new ConflictException(
           'No FAILED node to retry in this deployment (FAILED nodes already marked for retry are not counted)',
         );
       }
-      await m.query(`UPDATE deployments SET finished_at = NULL WHERE id = $1`, [id]);
+      await this.events.writeNodeEvents(
+        m,
+        {
+          deploymentId: id,
+          type: EventType.NODE_RETRIED,
+          fromState: NodeState.FAILED,
+          metadata: { bulk: true },
+          ...audit,
+        },
+        retried,
+      );
+      await this.deployments.unfinish(id, m);
       const nodeIds = retried.map((r) => r.id);
-      await writeEvent(m, {
+      await this.events.write(m, {
         deploymentId: id,
         type: EventType.DEPLOYMENT_RETRIED,
         metadata: { retried: nodeIds.length, node_ids: nodeIds },
-        requestId,
+        ...audit,
       });
       return { deployment_id: id, retried: nodeIds.length, node_ids: nodeIds };
     });
+    await this.wakeUps.armWaitingNodes(id, audit.requestId);
+    return result;
   }
 
-  /** The deployment inside a transaction, or 404. */
-  async findOrFailIn(m: EntityManager, id: number): Promise<DeploymentEntity> {
-    const deployment = await m.getRepository(DeploymentEntity).findOneBy({ id });
-    if (!deployment) throw new NotFoundException('Deployment not found');
-    return deployment;
+  /**
+   * Removes a deployment with everything it owns, safely against running workers: one
+   * transaction, in the lock order every worker follows. The deployment row FOR UPDATE first
+   * (lifecycle batches and telemetry writers take KEY SHARE on it before touching nodes or
+   * samples, so the ones running now finish first and later ones wait, then find it gone), then
+   * the nodes, the telemetry, and the row itself with its events. Then the pending wake-ups go.
+   */
+  async delete(id: number, ifMatch: string | undefined, audit: AuditContext): Promise<void> {
+    const removed = await this.dataSource.transaction(async (m) => {
+      await this.locks.deploymentChange(m, id);
+      const found = await this.locks.forUpdate(m, id);
+      if (found === null) throw new NotFoundException('Deployment not found');
+      assertIfMatch(ifMatch, found.version);
+      const nodes = await this.nodes.deleteAll(m, id);
+      await this.telemetry.deleteSamples(m, { deploymentId: id });
+      if (!(await this.deployments.delete(m, id))) {
+        throw new NotFoundException('Deployment not found');
+      }
+      return nodes;
+    });
+    // The audit rows went with the deployment; the log keeps who deleted it.
+    this.logger.log(
+      `Deployment ${id} deleted with ${removed} nodes (request ${audit.requestId ?? '-'}, actor ${audit.actor ?? '-'})`,
+    );
+    await this.wakeUps.dropDeployment(id);
   }
 }

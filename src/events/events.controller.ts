@@ -3,7 +3,6 @@ import { ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nes
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiStandardErrors } from '../common/api-responses';
 import { DeploymentIdParam } from '../common/id-param.dto';
-import { DeploymentsService } from '../deployments/deployments.service';
 import { EventListResponse } from './dto/event.response';
 import { ListEventsQuery } from './dto/list-events.query';
 import { EventsService } from './events.service';
@@ -11,10 +10,7 @@ import { EventsService } from './events.service';
 @ApiTags('events')
 @Controller('deployments/:id/events')
 export class EventsController {
-  constructor(
-    private readonly deployments: DeploymentsService,
-    private readonly events: EventsService,
-  ) {}
+  constructor(private readonly events: EventsService) {}
 
   @Get()
   @ApiOperation({
@@ -28,7 +24,6 @@ export class EventsController {
     @Param() { id }: DeploymentIdParam,
     @Query() query: ListEventsQuery,
   ): Promise<EventListResponse> {
-    await this.deployments.findOrFail(id);
     return this.events.list(id, query);
   }
 
@@ -62,7 +57,6 @@ export class EventsController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.deployments.findOrFail(id);
     const cursor = await this.events.cursorAfter(id, lastEventId);
     reply.hijack();
     reply.raw.writeHead(200, {

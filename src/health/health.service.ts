@@ -1,22 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { withTimeout } from '../common/with-timeout';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { QueueName } from '../queue/jobs';
+import { NodesRepository } from '../store/nodes.repository';
 import { readTelemetryStats, TelemetryStats } from '../telemetry/telemetry-stats';
 
 const PROBE_TIMEOUT_MS = 2000;
-
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not answer within ${PROBE_TIMEOUT_MS} ms`)),
-      PROBE_TIMEOUT_MS,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export type Up = 'healthy' | 'unhealthy';
 
@@ -43,20 +32,18 @@ export interface HealthReport {
 @Injectable()
 export class HealthService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
   ) {}
 
   async database(): Promise<{ up: Up; activeDeployments: number }> {
     try {
-      const [row] = await withTimeout<{ n: number }[]>(
-        this.dataSource.query(
-          `SELECT count(*)::int AS n FROM deployments d
-           WHERE EXISTS (SELECT 1 FROM nodes WHERE deployment_id = d.id AND state <> 'FAILED')`,
-        ),
+      const active = await withTimeout(
+        this.nodes.activeDeployments(),
+        PROBE_TIMEOUT_MS,
         'PostgreSQL',
       );
-      return { up: 'healthy', activeDeployments: row.n };
+      return { up: 'healthy', activeDeployments: active };
     } catch {
       return { up: 'unhealthy', activeDeployments: 0 };
     }
@@ -76,6 +63,7 @@ export class HealthService {
           Promise.all(queues.map((q) => q.getWorkersCount())),
           readTelemetryStats(this.jobs.queue(QueueName.TELEMETRY)),
         ]),
+        PROBE_TIMEOUT_MS,
         'Redis',
       );
       return {

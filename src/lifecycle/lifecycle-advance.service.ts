@@ -3,15 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { DeploymentsRepository } from '../store/deployments.repository';
+import { LockService } from '../store/locks';
+import { BatchParams, MovedShard, NodesRepository } from '../store/nodes.repository';
 import {
-  ADMISSION_LOCK_CLASS,
   ADVANCE_BATCH_SIZE,
   ADVANCE_JOB_BUDGET_MS,
   LIFECYCLE_SHARD_SIZE,
   MIN_WAKEUP_GAP_MS,
 } from './lifecycle.constants';
 import { earliestPerShard, shardSeqRange, WakeUp } from './lifecycle-shards';
-import { ADMISSION_CLAIM_SQL, advanceSql, SHARD_CLAIM_SQL } from './transition-sql';
 
 export interface AdvanceResult {
   /** Transitions committed by this run. */
@@ -20,43 +21,8 @@ export interface AdvanceResult {
   wakeUps: WakeUp[];
 }
 
-interface DeploymentRow {
-  max_parallel: number | null;
-  unstarted: boolean;
-  finished: boolean;
-  /** Whether the shard asked about has due nodes waiting to be admitted. */
-  waiting?: boolean;
-}
-
-/** What one batch statement did, per shard it touched (transition-sql.ts). */
-interface MovedShard {
-  shard: number;
-  moved: number;
-  /** Some node ended its rollout (RUNNING or FAILED). */
-  ended: boolean;
-  /** Some node entered PROVISIONING. */
-  entered: boolean;
-  /** The earliest step end of the nodes that entered PROVISIONING, epoch ms. */
-  entered_due_ms: number | null;
-}
-
 /**
- * Settings of every batch transaction. Safe to lose on a PostgreSQL crash: a lost batch is as if
- * it never ran (state and events go together) and the reconciler re-arms its shard; meanwhile
- * commits do not wait on fsync. And only index probes: right after a big create the nodes table
- * has no statistics yet, and the planner then takes the deployment for a few rows and joins each
- * batch against all of it (a hash over 100,000 rows for every 1,000 moved, twice the cost of the
- * statement). Every statement of a batch reaches its rows through an index.
- */
-const BATCH_SETTINGS = `SELECT set_config('synchronous_commit', 'off', true),
-  set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
-  set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`;
-
-const SHARD_ADVANCE_SQL = advanceSql(SHARD_CLAIM_SQL);
-const ADMISSION_SQL = advanceSql(ADMISSION_CLAIM_SQL);
-
-/**
- * Moves due nodes in batches, each one statement (transition-sql.ts): claim (FOR UPDATE SKIP
+ * Moves due nodes in batches, each one statement (store/node-transition-sql.ts): claim (FOR UPDATE SKIP
  * LOCKED), move each node by the simulation model, and write the STATE_CHANGE events. A
  * replayed batch finds the rows moved on and changes nothing.
  */
@@ -65,6 +31,9 @@ export class LifecycleAdvanceService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
+    @Inject(LockService) private readonly locks: LockService,
   ) {}
 
   /**
@@ -96,7 +65,7 @@ export class LifecycleAdvanceService {
       if (admitted === null) return { moved, wakeUps: [] };
       moved += timed.moved + admitted.moved;
       admittedElsewhere.push(...admitted.wakeUps.filter((w) => w.shard !== shard));
-      const next = await this.earliestDue(deploymentId, fromSeq, toSeq, admitted.limited);
+      const next = await this.nodes.earliestDue(deploymentId, fromSeq, toSeq, admitted.limited);
       const progressed = timed.moved + admitted.moved > 0;
       if (next.dueMs !== null && next.dueMs <= next.nowMs && progressed) {
         if (Date.now() < deadline && !stopping()) continue;
@@ -128,22 +97,21 @@ export class LifecycleAdvanceService {
     toSeq: number,
     requestId: string | undefined,
   ): Promise<{ moved: number; limited: boolean; waiting: boolean } | null> {
-    const deployment = await this.lockDeployment(q, deploymentId, [fromSeq, toSeq]);
+    const deployment = await this.locks.batch(q, deploymentId, [fromSeq, toSeq]);
     if (deployment === null) return null;
     const limited = deployment.max_parallel !== null;
     const waiting = deployment.waiting === true;
-    const shards = await this.move(
+    const shards = await this.nodes.advanceShard(
       q,
-      SHARD_ADVANCE_SQL,
-      deploymentId,
-      ADVANCE_BATCH_SIZE,
-      requestId,
-      [fromSeq, toSeq, limited],
+      this.batch(deploymentId, ADVANCE_BATCH_SIZE, requestId),
+      fromSeq,
+      toSeq,
+      limited,
     );
     const moved = shards.reduce((sum, r) => sum + r.moved, 0);
     if (shards.some((r) => r.ended)) await this.markFinishedIfDone(q, deploymentId, fromSeq, toSeq);
     if (shards.some((r) => r.entered) && (deployment.unstarted || deployment.finished)) {
-      await this.markStarted(q, deploymentId);
+      await this.deployments.markStarted(q, deploymentId);
     }
     return { moved, limited, waiting };
   }
@@ -158,21 +126,20 @@ export class LifecycleAdvanceService {
     deploymentId: number,
     requestId: string | undefined,
   ): Promise<{ moved: number; wakeUps: WakeUp[]; limited: boolean } | null> {
-    const deployment = await this.lockDeployment(q, deploymentId);
+    const deployment = await this.locks.batch(q, deploymentId);
     if (deployment === null) return null;
     if (deployment.max_parallel === null) return { moved: 0, wakeUps: [], limited: false };
-    await q.query(`SELECT pg_advisory_xact_lock($1, $2)`, [ADMISSION_LOCK_CLASS, deploymentId]);
-    const [{ n }]: { n: number }[] = await q.query(
-      `SELECT count(*)::int AS n FROM nodes
-       WHERE deployment_id = $1 AND state IN ('PROVISIONING', 'CONFIGURING')`,
-      [deploymentId],
-    );
-    const slots = Math.min(ADVANCE_BATCH_SIZE, deployment.max_parallel - n);
+    await this.locks.admission(q, deploymentId);
+    const active = await this.nodes.activeCount(q, deploymentId);
+    const slots = Math.min(ADVANCE_BATCH_SIZE, deployment.max_parallel - active);
     if (slots <= 0) return { moved: 0, wakeUps: [], limited: true };
-    const shards = await this.move(q, ADMISSION_SQL, deploymentId, slots, requestId, []);
+    const shards: MovedShard[] = await this.nodes.admit(
+      q,
+      this.batch(deploymentId, slots, requestId),
+    );
     const moved = shards.reduce((sum, r) => sum + r.moved, 0);
     if (moved > 0 && (deployment.unstarted || deployment.finished)) {
-      await this.markStarted(q, deploymentId);
+      await this.deployments.markStarted(q, deploymentId);
     }
     const wakeUps = shards
       .filter((r) => r.entered_due_ms !== null)
@@ -180,58 +147,16 @@ export class LifecycleAdvanceService {
     return { moved, wakeUps, limited: true };
   }
 
-  /** Runs one batch statement (transition-sql.ts) with this worker's simulation settings. */
-  private async move(
-    q: QueryRunner,
-    sql: string,
-    deploymentId: number,
-    limit: number,
-    requestId: string | undefined,
-    claimParams: unknown[],
-  ): Promise<MovedShard[]> {
-    return q.query(sql, [
+  /** The bounds and this worker's simulation settings of one batch statement. */
+  private batch(deploymentId: number, limit: number, requestId: string | undefined): BatchParams {
+    return {
       deploymentId,
       limit,
-      this.config.simTimeScale,
-      this.config.simFailureRate,
-      requestId ?? null,
-      LIFECYCLE_SHARD_SIZE,
-      ...claimParams,
-    ]);
-  }
-
-  /**
-   * Key-share lock on the deployment before any node lock: a concurrent DELETE then waits for
-   * this batch (same lock order, no deadlock), and a deleted deployment is seen at once.
-   */
-  private async lockDeployment(
-    q: QueryRunner,
-    deploymentId: number,
-    shardSeqs?: [number, number],
-  ): Promise<DeploymentRow | null> {
-    // The batch settings ride on this first statement of every batch: one round trip fewer.
-    // `waiting` is read only when asked about a shard of a max_parallel deployment.
-    const rows: DeploymentRow[] = await q.query(
-      `WITH settings AS MATERIALIZED (${BATCH_SETTINGS})
-       SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished,
-              CASE WHEN max_parallel IS NOT NULL AND $2::int IS NOT NULL THEN
-                EXISTS (SELECT 1 FROM nodes
-                        WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
-                          AND next_step_at <= now() AND state IN ('PENDING', 'FAILED'))
-              END AS waiting
-       FROM deployments, settings WHERE id = $1 FOR KEY SHARE OF deployments`,
-      [deploymentId, shardSeqs?.[0] ?? null, shardSeqs?.[1] ?? null],
-    );
-    return rows[0] ?? null;
-  }
-
-  /** The deployment has started (again): nodes entered PROVISIONING. */
-  private async markStarted(q: QueryRunner, deploymentId: number): Promise<void> {
-    await q.query(
-      `UPDATE deployments SET started_at = COALESCE(started_at, now()), finished_at = NULL
-       WHERE id = $1`,
-      [deploymentId],
-    );
+      timeScale: this.config.simTimeScale,
+      failureRate: this.config.simFailureRate,
+      requestId: requestId ?? null,
+      shardSize: LIFECYCLE_SHARD_SIZE,
+    };
   }
 
   /**
@@ -246,40 +171,9 @@ export class LifecycleAdvanceService {
     fromSeq: number,
     toSeq: number,
   ): Promise<void> {
-    await q.query(`SELECT 1 FROM deployments WHERE id = $1 FOR NO KEY UPDATE`, [deploymentId]);
-    const [shard]: { busy: boolean }[] = await q.query(
-      `SELECT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
-                        AND next_step_at IS NOT NULL) AS busy`,
-      [deploymentId, fromSeq, toSeq],
-    );
-    if (shard.busy) return;
-    await q.query(
-      `UPDATE deployments SET finished_at = now()
-       WHERE id = $1 AND finished_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND next_step_at IS NOT NULL)`,
-      [deploymentId],
-    );
-  }
-
-  /**
-   * The shard's earliest step end. Waiting nodes of a max_parallel deployment do not count: they
-   * are admitted when a slot frees, by the run that freed it (or by the reconciler).
-   */
-  private async earliestDue(
-    deploymentId: number,
-    fromSeq: number,
-    toSeq: number,
-    limited: boolean,
-  ): Promise<{ dueMs: number | null; nowMs: number }> {
-    const [row]: { due_ms: number | null; now_ms: number }[] = await this.dataSource.query(
-      `SELECT (extract(epoch FROM min(next_step_at)) * 1000)::float8 AS due_ms,
-              (extract(epoch FROM now()) * 1000)::float8 AS now_ms
-       FROM nodes
-       WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at IS NOT NULL
-         AND (state IN ('PROVISIONING', 'CONFIGURING') OR NOT $4::boolean)`,
-      [deploymentId, fromSeq, toSeq, limited],
-    );
-    return { dueMs: row.due_ms, nowMs: row.now_ms };
+    await this.locks.noKeyUpdate(q, deploymentId);
+    if (await this.nodes.shardBusy(q, deploymentId, fromSeq, toSeq)) return;
+    await this.deployments.finishIfDone(q, deploymentId);
   }
 
   private async inTransaction<T>(work: (q: QueryRunner) => Promise<T>): Promise<T> {

@@ -2,9 +2,11 @@ import { Module } from '@nestjs/common';
 import { LifecycleAdvanceService } from './lifecycle-advance.service';
 import { LifecycleProcessor } from './lifecycle.processor';
 import { LifecycleReconcilerService } from './lifecycle-reconciler.service';
+import { LifecycleModule } from './lifecycle.module';
 
 /** Worker role only: the processor that drives every node, and the reconciler. */
 @Module({
+  imports: [LifecycleModule],
   providers: [LifecycleAdvanceService, LifecycleReconcilerService, LifecycleProcessor],
 })
 export class LifecycleWorkerModule {}

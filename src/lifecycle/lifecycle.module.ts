@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { LifecycleSchedulerService } from './lifecycle-scheduler.service';
+import { WakeUpService } from './wake-ups.service';
 
-/** The API side of the rollout: arming and dropping wake-ups. Queues come from the global QueueModule. */
+/** The API side of the rollout: arming and dropping wake-ups after a change commits. */
 @Module({
-  providers: [LifecycleSchedulerService],
-  exports: [LifecycleSchedulerService],
+  providers: [WakeUpService],
+  exports: [WakeUpService],
 })
 export class LifecycleModule {}

@@ -1,12 +1,12 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { JobEnqueueService } from '../queue/job-enqueue.service';
-import { JobRegistry } from '../queue/job-registry';
+import { JobRegistry, RegisteredProcessor } from '../queue/job-registry';
 import { JobName, JobPayload, QueueName } from '../queue/jobs';
 import { LifecycleAdvanceService } from './lifecycle-advance.service';
 import { LIFECYCLE_CONCURRENCY } from './lifecycle.constants';
 import { LifecycleReconcilerService } from './lifecycle-reconciler.service';
+import { WakeUpService } from './wake-ups.service';
 
 /**
  * The lifecycle queue's one processor: advance-shard wake-ups and the reconciler. A short lock
@@ -18,25 +18,21 @@ import { LifecycleReconcilerService } from './lifecycle-reconciler.service';
   stalledInterval: 5_000,
   maxStalledCount: 20,
 })
-export class LifecycleProcessor extends WorkerHost implements OnModuleDestroy {
+export class LifecycleProcessor extends RegisteredProcessor implements OnModuleDestroy {
   private readonly logger = new Logger(LifecycleProcessor.name);
   private closing = false;
 
   constructor(
     @Inject(LifecycleAdvanceService) private readonly advance: LifecycleAdvanceService,
     @Inject(LifecycleReconcilerService) private readonly reconciler: LifecycleReconcilerService,
-    @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
-    @Inject(JobRegistry) private readonly registry: JobRegistry,
+    @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
+    @Inject(JobRegistry) registry: JobRegistry,
   ) {
-    super();
+    super(registry, QueueName.LIFECYCLE);
     registry.register(LifecycleProcessor.name, QueueName.LIFECYCLE, {
       [JobName.ADVANCE_SHARD]: (payload) => this.advanceShard(payload),
       [JobName.RECONCILE_LIFECYCLE]: async () => ({ rearmed: await this.reconciler.reconcile() }),
     });
-  }
-
-  process(job: Job): Promise<unknown> {
-    return this.registry.dispatch(QueueName.LIFECYCLE, job);
   }
 
   private async advanceShard(data: JobPayload<JobName.ADVANCE_SHARD>) {
@@ -46,14 +42,13 @@ export class LifecycleProcessor extends WorkerHost implements OnModuleDestroy {
       data.requestId,
       () => this.closing,
     );
-    if (result.wakeUps.length > 0) await this.jobs.addWakeUps(result.wakeUps);
+    if (result.wakeUps.length > 0) await this.wakeUps.add(result.wakeUps);
     return { moved: result.moved, next: result.wakeUps.map((w) => w.dueAtMs) };
   }
 
-  /** Stop taking jobs and let the batches in hand commit before the pool closes. */
-  async onModuleDestroy(): Promise<void> {
+  /** Batches in hand stop looping over their shard at once and hand over to a wake-up. */
+  onModuleDestroy(): void {
     this.closing = true;
-    await this.worker.close();
   }
 
   @OnWorkerEvent('failed')

@@ -1,24 +1,14 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyInstance } from 'fastify';
-import { DataSource } from 'typeorm';
+import { withTimeout } from '../common/with-timeout';
 import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
 import { NODE_STATES, NodeState } from '../domain/node-state';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
+import { NodesRepository } from '../store/nodes.repository';
+import { TelemetryRepository } from '../store/telemetry.repository';
 import { QUEUE_JOB_STATES, SCRAPE_PROBE_TIMEOUT_MS, UNMATCHED_ROUTE } from './metrics.constants';
 import { MetricsRegistry } from './metrics.registry';
-
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not answer within ${SCRAPE_PROBE_TIMEOUT_MS} ms`)),
-      SCRAPE_PROBE_TIMEOUT_MS,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface DatabaseFigures {
   nodes: Record<NodeState, number>;
@@ -38,7 +28,8 @@ export class MetricsService implements OnModuleInit {
   readonly metrics = new MetricsRegistry();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly nodesRepository: NodesRepository,
+    private readonly telemetry: TelemetryRepository,
     private readonly jobs: JobEnqueueService,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
@@ -70,20 +61,12 @@ export class MetricsService implements OnModuleInit {
   }
 
   private async readDatabase(): Promise<DatabaseFigures> {
-    // One statement, so node and deployment figures come from the same snapshot. It reads every
-    // node row: nodes have no index on state, so that a transition never writes an index entry.
-    const [rows, [sequence]] = await Promise.all([
-      this.dataSource.query<{ id: number; state: NodeState | null; n: number }[]>(
-        `SELECT d.id, n.state, count(n.id)::int AS n
-         FROM deployments d LEFT JOIN nodes n ON n.deployment_id = d.id
-         GROUP BY d.id, n.state`,
-      ),
-      // The id sequence only moves forward, even when retention drops samples, so it is a true
-      // counter of every sample written by any process.
-      this.dataSource.query<{ written: string }[]>(
-        `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS written
-         FROM telemetry_samples_id_seq`,
-      ),
+    // Node and deployment figures share one statement and so one snapshot. The sample id
+    // sequence only moves forward, even when retention drops samples: a true counter of every
+    // sample written by any process.
+    const [rows, written] = await Promise.all([
+      this.nodesRepository.fleetCounts(),
+      this.telemetry.samplesWritten(),
     ]);
     const nodes = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
     const perDeployment = new Map<number, Record<NodeState, number>>();
@@ -106,14 +89,14 @@ export class MetricsService implements OnModuleInit {
       nodes,
       deployments: perDeployment.size,
       byStatus,
-      samplesWritten: Number(sequence.written),
+      samplesWritten: written,
     };
   }
 
   private async refreshFromDatabase(): Promise<void> {
     const m = this.metrics;
     try {
-      const figures = await withTimeout(this.readDatabase(), 'PostgreSQL');
+      const figures = await withTimeout(this.readDatabase(), SCRAPE_PROBE_TIMEOUT_MS, 'PostgreSQL');
       m.backendUp.set({ backend: 'postgresql' }, 1);
       for (const state of NODE_STATES) m.nodes.set({ state }, figures.nodes[state]);
       m.deployments.set(figures.deployments);
@@ -143,6 +126,7 @@ export class MetricsService implements OnModuleInit {
           Promise.all(queues.map((q) => q.getJobCounts(...QUEUE_JOB_STATES))),
           Promise.all(queues.map((q) => q.getWorkersCount())),
         ]),
+        SCRAPE_PROBE_TIMEOUT_MS,
         'Redis',
       );
       m.backendUp.set({ backend: 'redis' }, 1);

@@ -1,11 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-responses';
+import { Audit, AuditContext } from '../common/audit-context';
 import { ApiIdempotencyKey } from '../common/idempotency.decorator';
 import { DeploymentIdParam } from '../common/id-param.dto';
-import { RequestId } from '../common/request-id.decorator';
-import { DeploymentLifecycleHooks } from '../deployments/deployment-lifecycle.hooks';
-import { DeploymentsService } from '../deployments/deployments.service';
 import { AddNodesDto } from './dto/add-nodes.dto';
 import { ListNodesQuery } from './dto/list-nodes.query';
 import { NodeParams } from './dto/node-params.dto';
@@ -21,11 +19,7 @@ import { NodesService } from './nodes.service';
 @ApiTags('nodes')
 @Controller('deployments/:id/nodes')
 export class NodesController {
-  constructor(
-    private readonly deployments: DeploymentsService,
-    private readonly nodes: NodesService,
-    private readonly hooks: DeploymentLifecycleHooks,
-  ) {}
+  constructor(private readonly nodes: NodesService) {}
 
   @Get()
   @ApiOperation({
@@ -38,7 +32,6 @@ export class NodesController {
     @Param() { id }: DeploymentIdParam,
     @Query() query: ListNodesQuery,
   ): Promise<NodeListResponse> {
-    await this.deployments.findOrFail(id);
     const { nodes, total } = await this.nodes.list(id, query);
     return { nodes: nodes.map((n) => NodeResponse.from(n)), total };
   }
@@ -56,10 +49,9 @@ export class NodesController {
   async add(
     @Param() { id }: DeploymentIdParam,
     @Body() dto: AddNodesDto,
-    @RequestId() requestId: string,
+    @Audit() audit: AuditContext,
   ): Promise<AddedNodesResponse> {
-    const { nodes, targetNodeCount } = await this.nodes.grow(id, dto.count, requestId);
-    await this.hooks.afterNodesCreated(id, requestId);
+    const { nodes, targetNodeCount } = await this.nodes.grow(id, dto.count, audit);
     return {
       nodes: nodes.map((n) => NodeResponse.from(n)),
       total: nodes.length,
@@ -82,14 +74,9 @@ export class NodesController {
   async update(
     @Param() params: NodeParams,
     @Body() dto: UpdateNodeDto,
-    @RequestId() requestId: string,
+    @Audit() audit: AuditContext,
   ): Promise<NodeDetailResponse> {
-    const node = await this.nodes.updateHostname(
-      params.id,
-      params.node_id,
-      dto.hostname,
-      requestId,
-    );
+    const node = await this.nodes.updateHostname(params.id, params.node_id, dto.hostname, audit);
     return NodeDetailResponse.detail(node);
   }
 
@@ -102,8 +89,8 @@ export class NodesController {
   })
   @ApiResponse({ status: 204, description: 'Deleted' })
   @ApiStandardErrors('404')
-  async remove(@Param() params: NodeParams, @RequestId() requestId: string): Promise<void> {
-    await this.nodes.remove(params.id, params.node_id, requestId);
+  async remove(@Param() params: NodeParams, @Audit() audit: AuditContext): Promise<void> {
+    await this.nodes.remove(params.id, params.node_id, audit);
   }
 
   @Post(':node_id/retry')
@@ -118,10 +105,9 @@ export class NodesController {
   @ApiStandardErrors('404', '409')
   async retry(
     @Param() params: NodeParams,
-    @RequestId() requestId: string,
+    @Audit() audit: AuditContext,
   ): Promise<NodeDetailResponse> {
-    const node = await this.nodes.retry(params.id, params.node_id, requestId);
-    await this.hooks.afterNodesRetried(params.id, requestId);
+    const node = await this.nodes.retry(params.id, params.node_id, audit);
     return NodeDetailResponse.detail(node);
   }
 }

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { DeploymentsModule } from '../deployments/deployments.module';
-import { TelemetryModule } from '../telemetry/telemetry.module';
+import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { NodesController } from './nodes.controller';
 import { NodesService } from './nodes.service';
 
+/** A deployment's nodes: list, read, grow, rename, decommission and retry. */
 @Module({
-  imports: [DeploymentsModule, TelemetryModule],
+  imports: [LifecycleModule],
   controllers: [NodesController],
   providers: [NodesService],
   exports: [NodesService],

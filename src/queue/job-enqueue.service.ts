@@ -1,7 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
-import { WakeUp, wakeUpJobId } from '../lifecycle/lifecycle-shards';
 import { JOB_QUEUE, JobName, JobPayload, QueueName } from './jobs';
 
 /** Retry policy for infrastructure errors: exponential backoff, failed jobs kept for a look. */
@@ -13,12 +12,12 @@ const BASE_OPTIONS: JobsOptions = {
 };
 
 /**
- * The only place that adds jobs (STYLE 6): it owns job ids, delays, attempts and retention.
- * Controllers and services call these methods, never queue.add.
+ * The only place that adds jobs: the base retry and retention policy, bulk adds and recurring
+ * schedules. Features decide job ids and delays (the lifecycle's wake-ups, the collector's
+ * shards) and call these methods, never queue.add.
  */
 @Injectable()
 export class JobEnqueueService {
-  private readonly logger = new Logger(JobEnqueueService.name);
   private readonly queues: Record<QueueName, Queue>;
 
   constructor(
@@ -56,7 +55,11 @@ export class JobEnqueueService {
     );
   }
 
-  /** Registers (or updates) a recurring job; safe at every boot (STYLE 8). */
+  /**
+   * Registers (or updates) a recurring job; safe at every boot. An iteration that meets a
+   * passing fault (a PostgreSQL or Redis blip) is retried a few times within its period
+   * instead of staying failed.
+   */
   async schedule<N extends JobName>(name: N, everyMs: number, payload: JobPayload<N>) {
     return this.queues[JOB_QUEUE[name]].upsertJobScheduler(
       name,
@@ -64,98 +67,13 @@ export class JobEnqueueService {
       {
         name,
         data: payload,
-        opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+        opts: {
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 500 },
+          removeOnComplete: { count: 100 },
+          removeOnFail: { count: 100 },
+        },
       },
     );
-  }
-
-  /**
-   * Best effort for wake-ups whose state already lives in PostgreSQL: if Redis is away the
-   * reconciler re-arms them, so a failure here is logged, never surfaced to the caller.
-   */
-  async addQuietly<N extends JobName>(name: N, payload: JobPayload<N>, options: JobsOptions = {}) {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      // ioredis queues commands while disconnected; do not hold a request hostage to that.
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('Redis did not answer within 2 s')), 2000);
-      });
-      await Promise.race([this.add(name, payload, options), timeout]);
-    } catch (error) {
-      this.logger.warn(
-        `Could not enqueue ${name} (${(error as Error).message}); the reconciler will re-arm it`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  // ---- Lifecycle wake-ups (advance-shard jobs) ----
-
-  /**
-   * One delayed advance job per shard and due time (deterministic id, so re-arming is a no-op).
-   * Completed wake-ups are removed at once: their id must be free for the next arming.
-   */
-  async addWakeUps(wakeUps: WakeUp[], requestId?: string): Promise<void> {
-    const now = Date.now();
-    await this.addBulk(
-      JobName.ADVANCE_SHARD,
-      wakeUps.map((w) => ({
-        payload: {
-          deploymentId: w.deploymentId,
-          shard: w.shard,
-          ...(requestId ? { requestId } : {}),
-        },
-        options: {
-          jobId: wakeUpJobId(w),
-          delay: Math.max(0, Math.ceil(w.dueAtMs - now)),
-          removeOnComplete: true,
-        },
-      })),
-    );
-  }
-
-  /**
-   * Like addWakeUps, but first clears a wake-up with the same id that already failed for good
-   * (its id would otherwise swallow the new one); for the reconciler's overdue shards.
-   */
-  async rearmWakeUps(wakeUps: WakeUp[]): Promise<void> {
-    const queue = this.queues[QueueName.LIFECYCLE];
-    for (const w of wakeUps) {
-      const job = await queue.getJob(wakeUpJobId(w));
-      if (job && (await job.isFailed())) await job.remove();
-    }
-    await this.addWakeUps(wakeUps);
-  }
-
-  /** Drops the deployment's wake-ups that have not started; a running one finds nothing. */
-  async removeWakeUps(deploymentId: number): Promise<number> {
-    const queue = this.queues[QueueName.LIFECYCLE];
-    const page = 500;
-    const doomed = [];
-    // Pending wake-ups number about one per shard, so this list stays short.
-    for (let start = 0; ; start += page) {
-      const jobs = await queue.getJobs(
-        ['delayed', 'waiting', 'prioritized'],
-        start,
-        start + page - 1,
-      );
-      for (const job of jobs) {
-        const data = job?.data as Partial<JobPayload<JobName.ADVANCE_SHARD>> | undefined;
-        if (job?.name === JobName.ADVANCE_SHARD && data?.deploymentId === deploymentId) {
-          doomed.push(job);
-        }
-      }
-      if (jobs.length < page) break;
-    }
-    let removed = 0;
-    for (const job of doomed) {
-      // A job that started meanwhile cannot be removed; it will find the rows gone.
-      await job.remove().then(
-        () => removed++,
-        () => undefined,
-      );
-    }
-    return removed;
   }
 }

@@ -1,13 +1,46 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DeploymentEntity } from './deployment.entity';
 import { Queryable } from './queryable';
 
-/** Owns the deployments table: every statement that reads or writes it. */
+/** What a new deployment row holds; the rest is defaulted by the database. */
+export interface NewDeployment {
+  name: string;
+  description: string | null;
+  targetNodeCount: number;
+  maxParallel: number | null;
+}
+
+const manager = (m: Queryable | undefined, fallback: EntityManager): EntityManager =>
+  m !== undefined && 'getRepository' in m ? (m as EntityManager) : fallback;
+
+/**
+ * Owns the deployments table: every statement that reads or writes it. Row locks on it are the
+ * lock service's (store/locks.ts).
+ */
 @Injectable()
 export class DeploymentsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async insert(m: EntityManager, row: NewDeployment): Promise<DeploymentEntity> {
+    const repository = m.getRepository(DeploymentEntity);
+    return repository.save(repository.create(row));
+  }
+
+  /** Newest first. */
+  async list(skip: number, limit: number): Promise<DeploymentEntity[]> {
+    return this.dataSource.getRepository(DeploymentEntity).find({
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip,
+      take: limit,
+    });
+  }
+
+  /** The deployment, read in the caller's transaction when one is given; null when gone. */
+  async find(id: number, m?: Queryable): Promise<DeploymentEntity | null> {
+    return manager(m, this.dataSource.manager).getRepository(DeploymentEntity).findOneBy({ id });
+  }
 
   /** Whether the deployment exists (one primary-key probe). */
   async exists(id: number, m: Queryable = this.dataSource): Promise<boolean> {
@@ -15,7 +48,82 @@ export class DeploymentsRepository {
     return rows.length > 0;
   }
 
-  async find(id: number): Promise<DeploymentEntity | null> {
-    return this.dataSource.getRepository(DeploymentEntity).findOneBy({ id });
+  async rename(
+    m: Queryable,
+    id: number,
+    change: { name: string; description: string | null },
+  ): Promise<void> {
+    await m.query(
+      `UPDATE deployments SET name = $2, description = $3, version = version + 1, updated_at = now()
+       WHERE id = $1`,
+      [id, change.name, change.description],
+    );
+  }
+
+  /** Nodes were added: the new target, a new version, and the rollout is running again. */
+  async grown(m: Queryable, id: number, targetNodeCount: number): Promise<void> {
+    await m.query(
+      `UPDATE deployments SET target_node_count = $2, version = version + 1, updated_at = now(),
+         finished_at = NULL WHERE id = $1`,
+      [id, targetNodeCount],
+    );
+  }
+
+  /**
+   * A node was removed: one fewer in the target and a new version; when the node removed was the
+   * last one still rolling out, the rollout is over. Returns the target before.
+   */
+  async nodeRemoved(m: Queryable, id: number): Promise<number> {
+    const [before]: { target_node_count: number }[] = await m.query(
+      `SELECT target_node_count FROM deployments WHERE id = $1`,
+      [id],
+    );
+    await m.query(
+      `UPDATE deployments SET target_node_count = GREATEST(target_node_count - 1, 0),
+         version = version + 1, updated_at = now(),
+         finished_at = CASE
+           WHEN finished_at IS NULL AND started_at IS NOT NULL AND EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND state NOT IN ('RUNNING', 'FAILED'))
+           THEN now() ELSE finished_at END
+       WHERE id = $1`,
+      [id],
+    );
+    return before.target_node_count;
+  }
+
+  /** New work for the rollout (retries, waiting nodes): it is not finished any more. */
+  async unfinish(id: number, m: Queryable = this.dataSource): Promise<void> {
+    await m.query(
+      `UPDATE deployments SET finished_at = NULL WHERE id = $1 AND finished_at IS NOT NULL`,
+      [id],
+    );
+  }
+
+  /** Removes the row; false when it was already gone. */
+  async delete(m: Queryable, id: number): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `WITH gone AS (DELETE FROM deployments WHERE id = $1 RETURNING id) SELECT id FROM gone`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Nodes entered PROVISIONING: the rollout has started (again). */
+  async markStarted(q: Queryable, id: number): Promise<void> {
+    await q.query(
+      `UPDATE deployments SET started_at = COALESCE(started_at, now()), finished_at = NULL
+       WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /** Sets finished_at when no node of the deployment has a step left. */
+  async finishIfDone(q: Queryable, id: number): Promise<void> {
+    await q.query(
+      `UPDATE deployments SET finished_at = now()
+       WHERE id = $1 AND finished_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND next_step_at IS NOT NULL)`,
+      [id],
+    );
   }
 }

@@ -15,6 +15,26 @@ export const LOCK_CLASS = Object.freeze({
   PREFIX_FOLD: 0x50524658,
 });
 
+/** What a lifecycle batch reads of its deployment while it locks it. */
+export interface BatchDeployment {
+  max_parallel: number | null;
+  unstarted: boolean;
+  finished: boolean;
+  /** Whether the shard asked about has due nodes waiting to be admitted. */
+  waiting?: boolean;
+}
+
+/**
+ * Settings of every batch transaction. Safe to lose on a PostgreSQL crash: a lost batch is as if
+ * it never ran (state and events go together) and the reconciler re-arms its shard; meanwhile
+ * commits do not wait on fsync. And only index probes: right after a big create the nodes table
+ * has no statistics yet, and the planner then takes the deployment for a few rows and joins each
+ * batch against all of it. Every statement of a batch reaches its rows through an index.
+ */
+const BATCH_SETTINGS = `SELECT set_config('synchronous_commit', 'off', true),
+  set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+  set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`;
+
 /**
  * Every lock the service takes, in one place. The order is always: the deployment row first
  * (writers KEY SHARE, deletes FOR UPDATE), then its nodes, samples and events; advisory locks
@@ -67,6 +87,32 @@ export class LockService {
     const rows: { version: number }[] = await m.query(
       `SELECT version FROM deployments WHERE id = $1 FOR UPDATE`,
       [deploymentId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * KEY SHARE on the deployment before a lifecycle batch touches any node: a concurrent delete
+   * then waits for the batch (same lock order, no deadlock), and a deleted deployment is seen at
+   * once. The batch's transaction settings ride on this first statement (one round trip
+   * fewer), and `waiting` (whether the shard has due nodes waiting for admission) is read only
+   * when asked about a shard of a max_parallel deployment. Null when the deployment is gone.
+   */
+  async batch(
+    q: Queryable,
+    deploymentId: number,
+    shardSeqs?: [number, number],
+  ): Promise<BatchDeployment | null> {
+    const rows: BatchDeployment[] = await q.query(
+      `WITH settings AS MATERIALIZED (${BATCH_SETTINGS})
+       SELECT max_parallel, started_at IS NULL AS unstarted, finished_at IS NOT NULL AS finished,
+              CASE WHEN max_parallel IS NOT NULL AND $2::int IS NOT NULL THEN
+                EXISTS (SELECT 1 FROM nodes
+                        WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
+                          AND next_step_at <= now() AND state IN ('PENDING', 'FAILED'))
+              END AS waiting
+       FROM deployments, settings WHERE id = $1 FOR KEY SHARE OF deployments`,
+      [deploymentId, shardSeqs?.[0] ?? null, shardSeqs?.[1] ?? null],
     );
     return rows[0] ?? null;
   }

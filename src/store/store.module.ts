@@ -1,6 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { DeploymentsRepository } from './deployments.repository';
+import { EventsRepository } from './events.repository';
 import { LockService } from './locks';
+import { NodesRepository } from './nodes.repository';
+import { TelemetryRepository } from './telemetry.repository';
 
 /**
  * The owners of the tables: one repository per table family holds all of its SQL, and the lock
@@ -8,7 +11,19 @@ import { LockService } from './locks';
  */
 @Global()
 @Module({
-  providers: [LockService, DeploymentsRepository],
-  exports: [LockService, DeploymentsRepository],
+  providers: [
+    LockService,
+    DeploymentsRepository,
+    NodesRepository,
+    EventsRepository,
+    TelemetryRepository,
+  ],
+  exports: [
+    LockService,
+    DeploymentsRepository,
+    NodesRepository,
+    EventsRepository,
+    TelemetryRepository,
+  ],
 })
 export class StoreModule {}

@@ -1,6 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job } from 'bullmq';
-import { JobRegistry } from '../queue/job-registry';
+import { Processor } from '@nestjs/bullmq';
+import { JobRegistry, RegisteredProcessor } from '../queue/job-registry';
 import { JobName, QueueName } from '../queue/jobs';
 import { PrefixFold, TelemetryPrefixService } from './telemetry-prefix.service';
 import { PartitionMaintenance, TelemetryStorageService } from './telemetry-storage.service';
@@ -10,20 +9,16 @@ import { PartitionMaintenance, TelemetryStorageService } from './telemetry-stora
  * minutes that have passed folded into the per-node running sums.
  */
 @Processor(QueueName.MAINTENANCE)
-export class PartitionMaintenanceProcessor extends WorkerHost {
+export class PartitionMaintenanceProcessor extends RegisteredProcessor {
   constructor(
-    private readonly registry: JobRegistry,
+    registry: JobRegistry,
     storage: TelemetryStorageService,
     prefix: TelemetryPrefixService,
   ) {
-    super();
+    super(registry, QueueName.MAINTENANCE);
     registry.register(PartitionMaintenanceProcessor.name, QueueName.MAINTENANCE, {
       [JobName.MAINTAIN_PARTITIONS]: (): Promise<PartitionMaintenance> => storage.maintain(),
       [JobName.FOLD_PREFIX_SUMS]: (): Promise<PrefixFold> => prefix.foldAll(),
     });
-  }
-
-  process(job: Job): Promise<unknown> {
-    return this.registry.dispatch(QueueName.MAINTENANCE, job);
   }
 }

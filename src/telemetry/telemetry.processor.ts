@@ -1,7 +1,6 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job } from 'bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { hostname } from 'node:os';
-import { JobRegistry } from '../queue/job-registry';
+import { JobRegistry, RegisteredProcessor } from '../queue/job-registry';
 import { JobName, QueueName } from '../queue/jobs';
 import { TELEMETRY_WORKER_CONCURRENCY } from './telemetry.constants';
 import { TelemetryCollectorService, TickOutcome } from './telemetry-collector.service';
@@ -14,12 +13,9 @@ import { TelemetryCollectorService, TickOutcome } from './telemetry-collector.se
   concurrency: TELEMETRY_WORKER_CONCURRENCY,
   name: `${hostname()}:${process.pid}`,
 })
-export class TelemetryProcessor extends WorkerHost {
-  constructor(
-    private readonly registry: JobRegistry,
-    collector: TelemetryCollectorService,
-  ) {
-    super();
+export class TelemetryProcessor extends RegisteredProcessor {
+  constructor(registry: JobRegistry, collector: TelemetryCollectorService) {
+    super(registry, QueueName.TELEMETRY);
     registry.register(TelemetryProcessor.name, QueueName.TELEMETRY, {
       [JobName.TELEMETRY_TICK]: (_, job): Promise<TickOutcome> =>
         collector.tick(TelemetryCollectorService.tickTime(job)),
@@ -27,9 +23,5 @@ export class TelemetryProcessor extends WorkerHost {
         stored: await collector.collectShard(deploymentId, shard, tickAt),
       }),
     });
-  }
-
-  process(job: Job): Promise<unknown> {
-    return this.registry.dispatch(QueueName.TELEMETRY, job);
   }
 }

@@ -4,7 +4,7 @@ import {
   ADMISSION_CLAIM_SQL,
   advanceSql,
   SHARD_CLAIM_SQL,
-} from '../../src/lifecycle/transition-sql';
+} from '../../src/store/node-transition-sql';
 import { ClaimedNode, planTransitions, SimulationSettings } from '../oracle/transition-plan';
 import { NodeState } from '../../src/domain/node-state';
 import { testPool } from '../utils/database';

@@ -1,20 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { iso } from '../../common/iso-date';
-
-/** A row of the events table as the database returns it. */
-export interface EventRow {
-  id: number;
-  deployment_id: number;
-  node_id: number | null;
-  node_identifier: string | null;
-  type: string;
-  from_state: string | null;
-  to_state: string | null;
-  reason: string | null;
-  metadata: Record<string, unknown>;
-  request_id: string | null;
-  created_at: Date;
-}
+import { EventRow } from '../../store/events.repository';
 
 export class EventResponse {
   @ApiProperty({ example: 1042, description: 'Increasing id; the SSE `id:` and the paging cursor' })
@@ -64,6 +50,15 @@ export class EventResponse {
   })
   request_id: string | null;
 
+  @ApiProperty({
+    example: 'ops-automation',
+    nullable: true,
+    type: String,
+    description:
+      'Name of the API key that made the change; null for the workers and when the API is open',
+  })
+  actor: string | null;
+
   @ApiProperty({ example: '2026-11-27T10:00:15.000Z' })
   created_at: string;
 
@@ -79,6 +74,7 @@ export class EventResponse {
       reason: row.reason,
       metadata: row.metadata,
       request_id: row.request_id,
+      actor: row.actor ?? null,
       created_at: iso(row.created_at)!,
     };
   }

@@ -1,23 +1,26 @@
 import { EventType } from '../domain/event-type';
 import { NodeState } from '../domain/node-state';
-import { MAX_MANAGEMENT_NODE_ID } from '../../test/oracle/management-address';
 import {
   CONFIGURING_MS,
   CONFIGURING_SALT,
   FAILURE_SALT,
+  MAX_MANAGEMENT_NODE_ID,
   PROVISIONING_MS,
   PROVISIONING_SALT,
-} from '../../test/oracle/node-timing';
-import { REASONS, RETRY_REASON } from '../../test/oracle/transition-plan';
+  REASONS,
+  RETRY_REASON,
+} from '../simulation/lifecycle-model';
 
 /**
  * The statement that moves one batch of due nodes: it claims them (FOR UPDATE SKIP LOCKED,
  * bounded), moves each to its next state with its next next_step_at and writes their
- * STATE_CHANGE events, in one round trip. The next state, step length, failure verdict,
- * management address and reason are the simulation model of transition-plan.ts and
- * node-timing.ts, written in SQL from the same constants; test/lifecycle/transition-sql.e2e-spec.ts
- * holds the statement to planTransitions' results. Moving the plan into the statement took the
- * claimed rows' trip to the worker and back out of every batch.
+ * STATE_CHANGE events, in one round trip. This statement is the only code that moves nodes: the
+ * next state, step length, failure verdict, management address and reason are the simulation
+ * model, generated from the constants of src/simulation/lifecycle-model.ts;
+ * test/lifecycle/transition-sql.e2e-spec.ts holds it to the TypeScript oracle in test/oracle/
+ * node by node. Planning inside the statement spares the claimed rows a trip to the worker and
+ * back in every batch. It writes the moves' events itself, in the same statement: the one place
+ * outside the events repository that inserts events, for the hot path's sake.
  *
  * Parameters: $1 deployment, $2 most nodes to move, $3 SIM_TIME_SCALE, $4 SIM_FAILURE_RATE,
  * $5 request id (recorded on the moves that enter PROVISIONING), $6 shard size; the shard claim

@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EventType } from '../domain/event-type';
+import { Queryable } from './queryable';
+
+/** A row of the events table as the database returns it. */
+export interface EventRow {
+  id: number;
+  deployment_id: number;
+  node_id: number | null;
+  node_identifier: string | null;
+  type: string;
+  from_state: string | null;
+  to_state: string | null;
+  reason: string | null;
+  metadata: Record<string, unknown>;
+  request_id: string | null;
+  actor: string | null;
+  created_at: Date;
+}
+
+/** One audit row: what changed, and who asked for it under which request. */
+export interface NewEvent {
+  deploymentId: number;
+  type: EventType;
+  nodeId?: number | null;
+  nodeIdentifier?: string | null;
+  fromState?: string | null;
+  toState?: string | null;
+  reason?: string | null;
+  metadata?: Record<string, unknown>;
+  requestId?: string | null;
+  actor?: string | null;
+}
+
+/** Position in the live stream: rows are delivered in (writing transaction, id) order. */
+export interface StreamCursor {
+  xid: string;
+  id: number;
+}
+
+export const STREAM_START: StreamCursor = { xid: '0', id: 0 };
+
+/** Which events a page holds; every field narrows it. */
+export interface EventFilter {
+  type?: string;
+  nodeId?: number;
+  nodeIdentifier?: string;
+  /** Only events after this id (the paging cursor). */
+  afterId?: string;
+  /** Only events at or after this time. */
+  since?: Date;
+  limit: number;
+}
+
+const COLUMNS = `e.id, e.deployment_id, e.node_id, e.node_identifier, e.type, e.from_state, e.to_state,
+  e.reason, e.metadata, e.request_id, e.actor, e.created_at`;
+
+/**
+ * Owns the events table, the audit trail: the one writer of audit rows (inside the caller's
+ * transaction, so a change and its record commit together), the pages and the live stream's
+ * reads. The workers' batch statement writes its STATE_CHANGE rows itself (node-transition-sql.ts).
+ */
+@Injectable()
+export class EventsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async write(m: Queryable, event: NewEvent): Promise<void> {
+    await m.query(
+      `INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, to_state, reason,
+                           metadata, request_id, actor)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        event.deploymentId,
+        event.nodeId ?? null,
+        event.nodeIdentifier ?? null,
+        event.type,
+        event.fromState ?? null,
+        event.toState ?? null,
+        event.reason ?? null,
+        event.metadata ?? {},
+        event.requestId ?? null,
+        event.actor ?? null,
+      ],
+    );
+  }
+
+  /**
+   * One audit row per node of a bulk change, from parallel arrays, in one statement; the
+   * metadata of each row is `common` plus its own `attempt`.
+   */
+  async writeNodeEvents(
+    m: Queryable,
+    event: Omit<NewEvent, 'nodeId' | 'nodeIdentifier'>,
+    nodes: { id: number; node_id: string; attempt: number }[],
+  ): Promise<void> {
+    if (nodes.length === 0) return;
+    await m.query(
+      `INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, metadata,
+                           request_id, actor)
+       SELECT $1, u.id, u.name, $2, $3, $4::jsonb || jsonb_build_object('attempt', u.attempt), $5, $6
+       FROM unnest($7::int[], $8::varchar[], $9::int[]) AS u(id, name, attempt)`,
+      [
+        event.deploymentId,
+        event.type,
+        event.fromState ?? null,
+        event.metadata ?? {},
+        event.requestId ?? null,
+        event.actor ?? null,
+        nodes.map((n) => n.id),
+        nodes.map((n) => n.node_id),
+        nodes.map((n) => n.attempt),
+      ],
+    );
+  }
+
+  /** A page of the deployment's events, oldest first. */
+  async list(deploymentId: number, filter: EventFilter): Promise<EventRow[]> {
+    const where = ['e.deployment_id = $1'];
+    const params: unknown[] = [deploymentId];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (filter.type !== undefined) add((p) => `e.type = ${p}`, filter.type);
+    if (filter.nodeId !== undefined) add((p) => `e.node_id = ${p}`, filter.nodeId);
+    if (filter.nodeIdentifier !== undefined) {
+      add((p) => `e.node_identifier = ${p}`, filter.nodeIdentifier);
+    }
+    if (filter.afterId !== undefined) add((p) => `e.id > ${p}::bigint`, filter.afterId);
+    if (filter.since !== undefined) add((p) => `e.created_at >= ${p}`, filter.since);
+    params.push(filter.limit);
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /**
+   * Where a reconnecting client resumes: right after the event with this id, or after the
+   * closest earlier event of the deployment when that one is not (or no longer) there.
+   */
+  async cursorAfter(deploymentId: number, eventId: string): Promise<StreamCursor> {
+    const rows: { xid: string; id: number }[] = await this.dataSource.query(
+      `SELECT xid::text AS xid, id FROM events WHERE deployment_id = $1 AND id <= $2::bigint
+       ORDER BY id DESC LIMIT 1`,
+      [deploymentId, eventId],
+    );
+    return rows[0] ? { xid: rows[0].xid, id: Number(rows[0].id) } : STREAM_START;
+  }
+
+  /**
+   * The next events after `cursor` that no running transaction can precede any more, and
+   * whether the deployment still exists. Event ids are drawn before commit, so a reader that
+   * only tracked ids could pass an id whose transaction commits later and miss it for ever.
+   * Instead rows go out in (xid, id) order, and only below the oldest transaction of this
+   * database still running in the same snapshot (transactions in other databases cannot write
+   * here). Each event is delivered exactly once.
+   */
+  async poll(
+    deploymentId: number,
+    cursor: StreamCursor,
+    limit: number,
+  ): Promise<{ live: boolean; rows: (EventRow & { xid: string })[] }> {
+    const rows: ({ live: boolean; xid: string | null } & EventRow)[] = await this.dataSource.query(
+      `WITH snap AS (SELECT pg_current_snapshot() AS s),
+       elsewhere AS (
+         SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
+         WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
+       ),
+       horizon AS (
+         SELECT COALESCE(
+           (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
+             WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
+           (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
+       )
+       SELECT d.live, ev.* FROM
+         (SELECT EXISTS (SELECT 1 FROM deployments WHERE id = $1) AS live) d
+         LEFT JOIN LATERAL (
+           SELECT e.xid::text AS xid, ${COLUMNS} FROM events e, horizon
+           WHERE e.deployment_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint) AND e.xid < horizon.h
+           ORDER BY e.xid, e.id LIMIT $4
+         ) ev ON true`,
+      [deploymentId, cursor.xid, cursor.id, limit],
+    );
+    const live = rows[0]?.live ?? false;
+    return {
+      live,
+      rows: rows.filter((r) => r.xid !== null) as (EventRow & { xid: string })[],
+    };
+  }
+}

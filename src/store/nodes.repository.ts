@@ -1,0 +1,337 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { NODE_NUMBER_SQL, NodeRef } from '../domain/node-ref';
+import { NODE_STATES, NodeState } from '../domain/node-state';
+import { NodeEntity } from './node.entity';
+import { ADMISSION_CLAIM_SQL, advanceSql, SHARD_CLAIM_SQL } from './node-transition-sql';
+import { Queryable } from './queryable';
+
+/** What one batch statement did, per shard it touched (node-transition-sql.ts). */
+export interface MovedShard {
+  shard: number;
+  moved: number;
+  /** Some node ended its rollout (RUNNING or FAILED). */
+  ended: boolean;
+  /** Some node entered PROVISIONING. */
+  entered: boolean;
+  /** The earliest step end of the nodes that entered PROVISIONING, epoch ms. */
+  entered_due_ms: number | null;
+}
+
+/** The simulation settings and bounds of one batch statement. */
+export interface BatchParams {
+  deploymentId: number;
+  limit: number;
+  timeScale: number;
+  failureRate: number;
+  requestId: string | null;
+  shardSize: number;
+}
+
+/** A shard with due nodes and its earliest due time (epoch ms). */
+export interface DueShard {
+  deployment_id: number;
+  shard: number;
+  due_ms: number;
+}
+
+const SHARD_ADVANCE_SQL = advanceSql(SHARD_CLAIM_SQL);
+const ADMISSION_SQL = advanceSql(ADMISSION_CLAIM_SQL);
+
+export const emptyStateCounts = (): Record<NodeState, number> =>
+  Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
+
+/**
+ * Owns the nodes table: the API's reads and changes, and the workers' set-based batches. A node
+ * row holds its state and schedule (`next_step_at`); its only indexes are on what a node never
+ * changes, so the batches' updates stay heap-only.
+ */
+@Injectable()
+export class NodesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  // ---- The API's side ----
+
+  /** Inserts nodes fromSeq..toSeq as PENDING, due now, in one statement. */
+  async insertPending(
+    m: Queryable,
+    deploymentId: number,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<void> {
+    const number = NODE_NUMBER_SQL('g');
+    await m.query(
+      `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, next_step_at)
+       SELECT $1::int, g, 'node-' || ${number}, 'switch-' || $1::int || '-' || ${number}, 'PENDING', now()
+       FROM generate_series($2::int, $3::int) AS g`,
+      [deploymentId, fromSeq, toSeq],
+    );
+  }
+
+  /** Nodes of a deployment in node-number order, with the count of all that match. */
+  async list(
+    deploymentId: number,
+    filter: { state?: NodeState; skip?: number; limit?: number },
+  ): Promise<{ nodes: NodeEntity[]; total: number }> {
+    const where = { deploymentId, ...(filter.state ? { state: filter.state } : {}) };
+    const [nodes, total] = await this.dataSource.getRepository(NodeEntity).findAndCount({
+      where,
+      order: { seq: 'ASC' },
+      skip: filter.skip ?? 0,
+      take: filter.limit,
+    });
+    return { nodes, total };
+  }
+
+  /** The node a URL names (id or number) in the deployment, or null. */
+  async findByRef(m: Queryable | undefined, deploymentId: number, ref: NodeRef) {
+    const manager = m && 'getRepository' in m ? m : this.dataSource.manager;
+    return (manager as DataSource['manager'])
+      .getRepository(NodeEntity)
+      .findOneBy(ref.kind === 'id' ? { deploymentId, id: ref.id } : { deploymentId, seq: ref.seq });
+  }
+
+  async findById(m: Queryable | undefined, id: number): Promise<NodeEntity | null> {
+    const manager = m && 'getRepository' in m ? m : this.dataSource.manager;
+    return (manager as DataSource['manager']).getRepository(NodeEntity).findOneBy({ id });
+  }
+
+  /** How many nodes the deployment has and its highest node number. */
+  async countAndTop(m: Queryable, deploymentId: number): Promise<{ n: number; top: number }> {
+    const [row]: { n: number; top: number }[] = await m.query(
+      `SELECT count(*)::int AS n, COALESCE(max(seq), 0)::int AS top FROM nodes WHERE deployment_id = $1`,
+      [deploymentId],
+    );
+    return row;
+  }
+
+  /** The deployment's nodes numbered after `seq`, in order. */
+  async listAfter(m: Queryable, deploymentId: number, seq: number): Promise<NodeEntity[]> {
+    const manager = 'getRepository' in m ? m : this.dataSource.manager;
+    return (manager as DataSource['manager'])
+      .getRepository(NodeEntity)
+      .createQueryBuilder('n')
+      .where('n.deployment_id = :deploymentId AND n.seq > :seq', { deploymentId, seq })
+      .orderBy('n.seq', 'ASC')
+      .getMany();
+  }
+
+  /** False when the node is gone. */
+  async setHostname(m: Queryable, id: number, hostname: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `WITH changed AS (UPDATE nodes SET hostname = $2, updated_at = now() WHERE id = $1 RETURNING id)
+       SELECT id FROM changed`,
+      [id, hostname],
+    );
+    return rows.length > 0;
+  }
+
+  /** Removes the node; its state when it went, or null when it was already gone. */
+  async delete(m: Queryable, id: number): Promise<NodeState | null> {
+    const rows: { state: NodeState }[] = await m.query(
+      `WITH gone AS (DELETE FROM nodes WHERE id = $1 RETURNING state) SELECT state FROM gone`,
+      [id],
+    );
+    return rows[0]?.state ?? null;
+  }
+
+  /** Removes every node of the deployment; how many went. */
+  async deleteAll(m: Queryable, deploymentId: number): Promise<number> {
+    const rows: { n: number }[] = await m.query(
+      `WITH gone AS (DELETE FROM nodes WHERE deployment_id = $1 RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [deploymentId],
+    );
+    return rows[0].n;
+  }
+
+  /**
+   * Marks a FAILED node for retry (attempt + 1, due now); its new attempt, or null when the node
+   * is not FAILED or already marked.
+   */
+  async markForRetry(m: Queryable, id: number): Promise<number | null> {
+    const rows: { attempt: number }[] = await m.query(
+      `WITH marked AS (
+         UPDATE nodes SET attempt = attempt + 1, next_step_at = now(), updated_at = now()
+         WHERE id = $1 AND state = 'FAILED' AND next_step_at IS NULL RETURNING attempt
+       )
+       SELECT attempt FROM marked`,
+      [id],
+    );
+    return rows[0]?.attempt ?? null;
+  }
+
+  /** Marks every FAILED node of the deployment not already marked; the nodes marked, by id. */
+  async markAllFailedForRetry(
+    m: Queryable,
+    deploymentId: number,
+  ): Promise<{ id: number; node_id: string; attempt: number }[]> {
+    return m.query(
+      `WITH marked AS (
+         UPDATE nodes SET attempt = attempt + 1, next_step_at = now(), updated_at = now()
+         WHERE deployment_id = $1 AND state = 'FAILED' AND next_step_at IS NULL
+         RETURNING id, node_id, attempt
+       )
+       SELECT id, node_id, attempt FROM marked ORDER BY id`,
+      [deploymentId],
+    );
+  }
+
+  /** The node's state and schedule now, or null when it is gone. */
+  async stateOf(
+    m: Queryable,
+    id: number,
+  ): Promise<{ state: NodeState; next_step_at: Date | null } | null> {
+    const rows: { state: NodeState; next_step_at: Date | null }[] = await m.query(
+      `SELECT state, next_step_at FROM nodes WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** How many of the deployment's nodes are in each state (all five, zeros included). */
+  async stateCounts(deploymentId: number): Promise<Record<NodeState, number>> {
+    const rows: { state: NodeState; n: number }[] = await this.dataSource.query(
+      `SELECT state, count(*)::int AS n FROM nodes WHERE deployment_id = $1 GROUP BY state`,
+      [deploymentId],
+    );
+    const counts = emptyStateCounts();
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
+  /**
+   * Node counts per deployment and state, every deployment included (a deployment without
+   * nodes has one row with a null state). One statement, so the figures share a snapshot; it
+   * reads every node row, as nodes have no index on state.
+   */
+  async fleetCounts(): Promise<{ id: number; state: NodeState | null; n: number }[]> {
+    return this.dataSource.query(
+      `SELECT d.id, n.state, count(n.id)::int AS n
+       FROM deployments d LEFT JOIN nodes n ON n.deployment_id = d.id
+       GROUP BY d.id, n.state`,
+    );
+  }
+
+  /** Deployments with at least one node that is not FAILED. */
+  async activeDeployments(m: Queryable = this.dataSource): Promise<number> {
+    const [row]: { n: number }[] = await m.query(
+      `SELECT count(*)::int AS n FROM deployments d
+       WHERE EXISTS (SELECT 1 FROM nodes WHERE deployment_id = d.id AND state <> 'FAILED')`,
+    );
+    return row.n;
+  }
+
+  // ---- The workers' side: batches and schedules ----
+
+  /**
+   * One batch of a shard's due nodes (node-transition-sql.ts); under max_parallel (`limited`)
+   * only its timed steps.
+   */
+  async advanceShard(
+    q: Queryable,
+    p: BatchParams,
+    fromSeq: number,
+    toSeq: number,
+    limited: boolean,
+  ): Promise<MovedShard[]> {
+    return q.query(SHARD_ADVANCE_SQL, [...batchValues(p), fromSeq, toSeq, limited]);
+  }
+
+  /** One batch of the deployment's waiting nodes, lowest node numbers first (admission). */
+  async admit(q: Queryable, p: BatchParams): Promise<MovedShard[]> {
+    return q.query(ADMISSION_SQL, batchValues(p));
+  }
+
+  /** Nodes of the deployment holding a max_parallel slot (PROVISIONING or CONFIGURING). */
+  async activeCount(q: Queryable, deploymentId: number): Promise<number> {
+    const [row]: { n: number }[] = await q.query(
+      `SELECT count(*)::int AS n FROM nodes
+       WHERE deployment_id = $1 AND state IN ('PROVISIONING', 'CONFIGURING')`,
+      [deploymentId],
+    );
+    return row.n;
+  }
+
+  /** Whether any node of the shard still has a step to take. */
+  async shardBusy(q: Queryable, deploymentId: number, fromSeq: number, toSeq: number) {
+    const [row]: { busy: boolean }[] = await q.query(
+      `SELECT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
+                        AND next_step_at IS NOT NULL) AS busy`,
+      [deploymentId, fromSeq, toSeq],
+    );
+    return row.busy;
+  }
+
+  /**
+   * The shard's earliest step end, and the database's now. Waiting nodes of a max_parallel
+   * deployment (`limited`) do not count: they are admitted when a slot frees.
+   */
+  async earliestDue(
+    deploymentId: number,
+    fromSeq: number,
+    toSeq: number,
+    limited: boolean,
+  ): Promise<{ dueMs: number | null; nowMs: number }> {
+    const [row]: { due_ms: number | null; now_ms: number }[] = await this.dataSource.query(
+      `SELECT (extract(epoch FROM min(next_step_at)) * 1000)::float8 AS due_ms,
+              (extract(epoch FROM now()) * 1000)::float8 AS now_ms
+       FROM nodes
+       WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND next_step_at IS NOT NULL
+         AND (state IN ('PROVISIONING', 'CONFIGURING') OR NOT $4::boolean)`,
+      [deploymentId, fromSeq, toSeq, limited],
+    );
+    return { dueMs: row.due_ms, nowMs: row.now_ms };
+  }
+
+  /**
+   * Shards of the deployment holding due PENDING nodes or FAILED nodes marked for retry, in
+   * order, with the deployment's max_parallel.
+   */
+  async waitingShards(
+    deploymentId: number,
+    shardSize: number,
+  ): Promise<{ shard: number; due_ms: number; max_parallel: number | null }[]> {
+    return this.dataSource.query(
+      `SELECT (n.seq - 1) / $2 AS shard,
+              (extract(epoch FROM min(n.next_step_at)) * 1000)::float8 AS due_ms,
+              min(d.max_parallel) AS max_parallel
+       FROM nodes n JOIN deployments d ON d.id = n.deployment_id
+       WHERE n.deployment_id = $1 AND n.next_step_at IS NOT NULL
+         AND n.state IN ('PENDING', 'FAILED')
+       GROUP BY 1 ORDER BY 1`,
+      [deploymentId, shardSize],
+    );
+  }
+
+  /**
+   * Shards, fleet-wide, whose earliest due node is over `graceMs` late: a timed node past its
+   * step end, or a waiting node that may be admitted (no max_parallel, or a free slot under it).
+   */
+  async overdueShards(shardSize: number, graceMs: number): Promise<DueShard[]> {
+    return this.dataSource.query(
+      `WITH active AS (
+         SELECT deployment_id, count(*)::int AS n FROM nodes
+         WHERE state IN ('PROVISIONING', 'CONFIGURING')
+           AND deployment_id IN (SELECT id FROM deployments WHERE max_parallel IS NOT NULL)
+         GROUP BY deployment_id
+       )
+       SELECT n.deployment_id, (n.seq - 1) / $1 AS shard,
+              (extract(epoch FROM min(n.next_step_at)) * 1000)::float8 AS due_ms
+       FROM nodes n
+       JOIN deployments d ON d.id = n.deployment_id
+       LEFT JOIN active a ON a.deployment_id = n.deployment_id
+       WHERE n.next_step_at <= now() - $2 * interval '1 millisecond'
+         AND (n.state IN ('PROVISIONING', 'CONFIGURING') OR d.max_parallel IS NULL
+              OR d.max_parallel > COALESCE(a.n, 0))
+       GROUP BY 1, 2`,
+      [shardSize, graceMs],
+    );
+  }
+}
+
+/** $1..$6 of every batch statement (node-transition-sql.ts). */
+function batchValues(p: BatchParams): unknown[] {
+  return [p.deploymentId, p.limit, p.timeScale, p.failureRate, p.requestId, p.shardSize];
+}

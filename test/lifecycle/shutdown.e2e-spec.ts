@@ -1,0 +1,48 @@
+import { failedJobs } from '../utils/queues';
+import { Service, startService } from '../utils/service';
+import { createDeployment } from './lifecycle-helpers';
+
+const QUEUES = ['lifecycle', 'telemetry', 'maintenance'];
+
+/**
+ * Workers stopped while they are busy (a rolling restart, a scale-down, every test suite's
+ * teardown) must leave no job failed behind them: Nest closes the queues' Redis connections and
+ * the database pool side by side at shutdown, so a job still running then used to fail with
+ * "Connection is closed", and a recurring job stayed failed.
+ */
+describe('Stopping busy workers', () => {
+  let api: Service;
+
+  beforeAll(async () => {
+    api = await startService({ APP_ROLE: 'api' });
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('leaves no failed job in any queue, whatever the workers were doing', async () => {
+    const before = Object.fromEntries(
+      await Promise.all(QUEUES.map(async (q) => [q, await failedJobs(q)] as const)),
+    );
+    const logs: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const worker = await startService({
+        APP_ROLE: 'worker',
+        SIM_TIME_SCALE: '0.02',
+        TELEMETRY_INTERVAL_MS: '500',
+      });
+      await createDeployment(api, 4000);
+      // Stop at a different point of the rollout and the collection each round.
+      await new Promise((r) => setTimeout(r, 300 + round * 400));
+      await worker.stop();
+      logs.push(worker.logs());
+    }
+    for (const q of QUEUES)
+      expect({ queue: q, failed: await failedJobs(q) }).toEqual({
+        queue: q,
+        failed: before[q],
+      });
+    expect(logs.join('\n')).not.toMatch(/"level":"error"/);
+  });
+});
