@@ -1,8 +1,8 @@
 /**
  * Nodes per shard: a shard is one deployment's node numbers (seq) [shard*size+1, (shard+1)*size].
- * 2,000 rather than 1,000: each shard run pays a fixed cost (transaction, deployment lock, queue
- * job, next wake-up), and at 100,000 nodes the admission burst ended ~15% sooner (p99 lateness
- * 1,050–1,090 ms against 1,192–1,225 ms in alternating runs); 5,000 was no better than 2,000.
+ * Each shard run pays a fixed cost (transaction, deployment lock, queue job, next wake-up), so
+ * larger shards admit a big deployment sooner, up to the point where one shard's batch is the
+ * bottleneck (BENCHMARKS.md has the comparison).
  */
 export const LIFECYCLE_SHARD_SIZE = 2000;
 
@@ -20,8 +20,8 @@ export const ADVANCE_JOB_BUDGET_MS = 2000;
 
 /**
  * Shards advanced at once by one worker process. A batch is one statement, so this is how many
- * PostgreSQL backends one worker keeps busy: on 2 cores, 2, 3, 4 and 6 admitted a 100,000-node
- * burst equally fast, and 8 delayed the timed steps (p50 lateness ~300 ms against ~200 ms).
+ * PostgreSQL backends one worker keeps busy; more than a few per core delays the timed steps
+ * behind admission bursts (BENCHMARKS.md has the comparison).
  */
 export const LIFECYCLE_CONCURRENCY = 4;
 
