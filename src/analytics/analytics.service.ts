@@ -1,20 +1,24 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
+import { AnalysisWindow, splitWindow } from '../domain/analysis-window';
+import { METRICS } from '../domain/telemetry-metrics';
+import {
+  runGroupedWindow,
+  WINDOW_SETTINGS,
+  WINDOW_SQL,
+  WindowRow,
+} from '../store/bottleneck-window-sql';
 import {
   Baseline,
   detectBottlenecks,
   madBaseline,
-  METRICS,
-  Metric,
   Moments,
   NodeAggregate,
-  splitWindow,
   zscoreBaseline,
 } from './bottleneck-detector';
 import { BottlenecksQuery } from './dto/bottlenecks.query';
 import { BaselineResponse, BottlenecksResponse } from './dto/bottlenecks.response';
-import { runGroupedWindow, WINDOW_SETTINGS, WINDOW_SQL, WindowRow } from './window-sql';
 
 function moments(state: number[]): Moments {
   const [n, sum, m2] = state;
@@ -115,10 +119,7 @@ export class AnalyticsService {
    * unused for a small deployment), so requests waiting for one can never hold the whole pool;
    * the others run the statement whole. Transactions are begun in one round trip each.
    */
-  private async groupedWindow(
-    w: ReturnType<typeof splitWindow>,
-    base: unknown[],
-  ): Promise<WindowRow[] | null> {
+  private async groupedWindow(w: AnalysisWindow, base: unknown[]): Promise<WindowRow[] | null> {
     const first = this.dataSource.createQueryRunner();
     const spare = this.splitting ? null : this.dataSource.createQueryRunner();
     if (spare) this.splitting = true;
@@ -173,7 +174,7 @@ export class AnalyticsService {
 
 function toBaselineResponse(baseline: Baseline): BaselineResponse {
   const out = {} as BaselineResponse;
-  for (const metric of METRICS as readonly Metric[]) {
+  for (const metric of METRICS) {
     const b = baseline[metric];
     out[metric] = { centre: b.centre, spread: b.spread, spread_kind: b.kind, scale: b.scale };
   }

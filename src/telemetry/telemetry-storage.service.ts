@@ -4,7 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { SampleColumns } from './sample-columns';
-import { expiredPartitions, PARTITIONED_TABLES, partitionsCovering } from './telemetry-partitions';
+import {
+  expiredPartitions,
+  PARTITIONED_TABLES,
+  partitionsCovering,
+} from '../store/telemetry-partitions';
 import { PREFIX_FOLD_LOCK_CLASS } from './telemetry.constants';
 
 const HOUR_MS = 3_600_000;
