@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DeploymentsRepository } from './deployments.repository';
 import { LockService } from './locks';
+import { TelemetryRepository } from './telemetry.repository';
 
 /**
  * The owners of the tables: one repository per table family holds all of its SQL, and the lock
@@ -8,7 +9,7 @@ import { LockService } from './locks';
  */
 @Global()
 @Module({
-  providers: [LockService, DeploymentsRepository],
-  exports: [LockService, DeploymentsRepository],
+  providers: [LockService, DeploymentsRepository, TelemetryRepository],
+  exports: [LockService, DeploymentsRepository, TelemetryRepository],
 })
 export class StoreModule {}
