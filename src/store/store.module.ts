@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DeploymentsRepository } from './deployments.repository';
 import { LockService } from './locks';
+import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryRepository } from './telemetry.repository';
 
 /**
@@ -9,7 +10,7 @@ import { TelemetryRepository } from './telemetry.repository';
  */
 @Global()
 @Module({
-  providers: [LockService, DeploymentsRepository, TelemetryRepository],
-  exports: [LockService, DeploymentsRepository, TelemetryRepository],
+  providers: [LockService, DeploymentsRepository, TelemetryRepository, TelemetryRollupsRepository],
+  exports: [LockService, DeploymentsRepository, TelemetryRepository, TelemetryRollupsRepository],
 })
 export class StoreModule {}

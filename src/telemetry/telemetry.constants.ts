@@ -7,12 +7,6 @@ export const TELEMETRY_SHARD_SIZE = 5000;
 export const TELEMETRY_WORKER_CONCURRENCY = 4;
 /** Partition upkeep period; partitions exist three days ahead, so hourly is ample. */
 export const PARTITION_MAINTENANCE_EVERY_MS = HOUR_MS;
-/**
- * First key of the per-deployment advisory lock between the running-sum fold (exclusive), sample
- * writes (shared, in the rollup trigger of migration 1764250600000) and sample deletes
- * (exclusive).
- */
-export const PREFIX_FOLD_LOCK_CLASS = 0x50524658;
 /** Running-sum fold period: a minute is folded within about this long after it has passed. */
 export const PREFIX_FOLD_EVERY_MS = 10_000;
 /** A minute is folded once it ended this long ago, so samples of its last tick are in. */
