@@ -31,7 +31,7 @@ const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
 const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const { fillSamples } = require(join(DIST, 'simulation', 'telemetry-generator.js'));
-const { PARTITIONED_TABLES } = require(join(DIST, 'telemetry', 'telemetry-partitions.js'));
+const { PARTITIONED_TABLES } = require(join(DIST, 'store', 'telemetry-partitions.js'));
 
 const PER_DEPLOYMENT = 10000;
 const BATCH = 10000;

@@ -1,20 +1,18 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
+import { splitWindow } from '../domain/analysis-window';
+import { METRICS } from '../domain/telemetry-metrics';
+import { WindowRow } from '../store/bottleneck-window-sql';
+import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
 import {
   Baseline,
   detectBottlenecks,
   madBaseline,
-  METRICS,
-  Metric,
   Moments,
   NodeAggregate,
-  splitWindow,
   zscoreBaseline,
 } from './bottleneck-detector';
 import { BottlenecksQuery } from './dto/bottlenecks.query';
 import { BaselineResponse, BottlenecksResponse } from './dto/bottlenecks.response';
-import { runGroupedWindow, WINDOW_SETTINGS, WINDOW_SQL, WindowRow } from './window-sql';
 
 function moments(state: number[]): Moments {
   const [n, sum, m2] = state;
@@ -23,26 +21,21 @@ function moments(state: number[]): Moments {
 
 @Injectable()
 export class AnalyticsService {
-  /** Whether a request of this process is running a split window query. */
-  private splitting = false;
-
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly rollups: TelemetryRollupsRepository) {}
 
   async bottlenecks(deploymentId: number, q: BottlenecksQuery): Promise<BottlenecksResponse> {
     const detectedAt = new Date();
     const w = splitWindow(detectedAt, q.analysis_window_minutes);
-    const params = [deploymentId, w.from, w.to, w.wholeFrom, w.wholeTo, q.min_samples];
-    let rows: WindowRow[] | null = await this.groupedWindow(w, [
-      ...params,
-      q.method === 'zscore' ? q.threshold : null,
-      w.leadMinute,
-      w.leadByComplement,
-    ]);
+    // The deployment's existence is read in the window's own snapshot: null when it is gone.
+    let rows: WindowRow[] | null = await this.rollups.groupedWindow(deploymentId, w, {
+      minSamples: q.min_samples,
+      threshold: q.method === 'zscore' ? q.threshold : null,
+    });
     if (rows === null) throw new NotFoundException('Deployment not found');
     let summary = rows.find((r) => r.node_id === null)!;
     // The group rollups include every node: when some are left out, fold per node instead.
     if (summary.n > 0) {
-      rows = await this.window(WINDOW_SQL, params);
+      rows = await this.rollups.window(deploymentId, w, q.min_samples);
       summary = rows.find((r) => r.node_id === null)!;
     }
     const nodes: NodeAggregate[] = rows
@@ -88,7 +81,7 @@ export class AnalyticsService {
     const names = new Map<number, string>();
     for (const r of rows) if (r.node_identifier) names.set(r.node_id!, r.node_identifier);
     const unnamed = verdicts.map((v) => v.node.nodeId).filter((id) => !names.has(id));
-    for (const [id, name] of await this.nodeIdentifiers(unnamed)) names.set(id, name);
+    for (const [id, name] of await this.rollups.nodeNames(unnamed)) names.set(id, name);
     return {
       ...base,
       samples_analyzed: summary.all_latency_ms![0],
@@ -108,72 +101,11 @@ export class AnalyticsService {
       })),
     };
   }
-
-  /**
-   * GROUPED_WINDOW_SQL over both cores for large deployments (runGroupedWindow). One request at
-   * a time per process holds a second connection (taken from the pool up front, handed back
-   * unused for a small deployment), so requests waiting for one can never hold the whole pool;
-   * the others run the statement whole. Transactions are begun in one round trip each.
-   */
-  private async groupedWindow(
-    w: ReturnType<typeof splitWindow>,
-    base: unknown[],
-  ): Promise<WindowRow[] | null> {
-    const first = this.dataSource.createQueryRunner();
-    const spare = this.splitting ? null : this.dataSource.createQueryRunner();
-    if (spare) this.splitting = true;
-    const begun: QueryRunner[] = [];
-    const query = (q: QueryRunner) => (sql: string, params?: unknown[]) => q.query(sql, params);
-    try {
-      await Promise.all([first.connect(), spare?.connect()]);
-      await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      begun.push(first);
-      const rows = await runGroupedWindow(
-        query(first),
-        async (begin) => {
-          if (!spare) return null;
-          await spare.query(begin);
-          begun.push(spare);
-          return query(spare);
-        },
-        w,
-        base,
-      );
-      await Promise.all(begun.splice(0).map((q) => q.query('COMMIT')));
-      return rows;
-    } finally {
-      if (spare) this.splitting = false;
-      await Promise.all(
-        [first, spare].map(async (q) => {
-          if (!q) return;
-          if (begun.includes(q)) await q.query('ROLLBACK').catch(() => undefined);
-          await q.release();
-        }),
-      );
-    }
-  }
-
-  private window(sql: string, params: unknown[]): Promise<WindowRow[]> {
-    return this.dataSource.transaction(async (m) => {
-      await m.query(WINDOW_SETTINGS);
-      return m.query(sql, params);
-    });
-  }
-
-  /** Names of flagged nodes the window rows did not name (the general path names none). */
-  private async nodeIdentifiers(ids: number[]): Promise<Map<number, string>> {
-    if (ids.length === 0) return new Map();
-    const rows: { id: number; node_id: string }[] = await this.dataSource.query(
-      `SELECT id, node_id FROM nodes WHERE id = ANY($1::int[])`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.id, r.node_id]));
-  }
 }
 
 function toBaselineResponse(baseline: Baseline): BaselineResponse {
   const out = {} as BaselineResponse;
-  for (const metric of METRICS as readonly Metric[]) {
+  for (const metric of METRICS) {
     const b = baseline[metric];
     out[metric] = { centre: b.centre, spread: b.spread, spread_kind: b.kind, scale: b.scale };
   }

@@ -2,8 +2,7 @@
  * Bottleneck maths, pure: no I/O. The SQL layer supplies per-node means and, for zscore, the
  * moments of every sample in the window; everything else is decided here.
  */
-export const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-export type Metric = (typeof METRICS)[number];
+import { Metric, METRICS } from '../domain/telemetry-metrics';
 
 export const DETECTION_METHODS = ['zscore', 'mad'] as const;
 export type DetectionMethod = (typeof DETECTION_METHODS)[number];
@@ -179,34 +178,4 @@ export function detectBottlenecks(
   return verdicts.sort(
     (a, b) => b.deviationScore - a.deviationScore || a.node.nodeId - b.node.nodeId,
   );
-}
-
-/**
- * The analysis window split at whole minutes: [wholeFrom, wholeTo) comes from rollups; the
- * partial minutes [from, wholeFrom) and [wholeTo, to] from raw samples. The leading partial
- * minute starts at leadMinute; when `from` falls in its first half (leadByComplement), its
- * per-node sums are cheaper as the minute's rollup minus the fewer samples in [leadMinute, from).
- */
-export function splitWindow(
-  to: Date,
-  minutes: number,
-): {
-  from: Date;
-  to: Date;
-  wholeFrom: Date;
-  wholeTo: Date;
-  leadMinute: Date;
-  leadByComplement: boolean;
-} {
-  const from = new Date(to.getTime() - minutes * 60_000);
-  const wholeFrom = new Date(Math.ceil(from.getTime() / 60_000) * 60_000);
-  const leadMinute = new Date(wholeFrom.getTime() - 60_000);
-  return {
-    from,
-    to,
-    wholeFrom,
-    wholeTo: new Date(Math.floor(to.getTime() / 60_000) * 60_000),
-    leadMinute,
-    leadByComplement: from.getTime() - leadMinute.getTime() < 30_000,
-  };
 }

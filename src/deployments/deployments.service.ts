@@ -4,6 +4,7 @@ import {
   Injectable,
   Logger,
   NotFoundException,
+  PreconditionFailedException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -25,7 +26,16 @@ import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
 import { RetryDeploymentResponse } from './dto/retry-deployment.response';
 import { UpdateDeploymentDto } from './dto/update-deployment.dto';
-import { assertIfMatch } from './etag';
+import { ifMatchSatisfied } from './etag';
+
+/** 412 unless If-Match (when sent) names the current version. */
+function assertIfMatch(header: string | undefined, version: number): void {
+  if (!ifMatchSatisfied(header, version)) {
+    throw new PreconditionFailedException(
+      'If-Match does not match the current ETag; GET the deployment and try again',
+    );
+  }
+}
 
 /**
  * A deployment's changes. Each runs in one transaction with its audit event; once it has

@@ -1,5 +1,3 @@
-import { PreconditionFailedException } from '@nestjs/common';
-
 /**
  * The deployment's ETag follows its `version`, which every change of its own fields (name,
  * description, node count) increments; live node states are not part of it.
@@ -18,13 +16,4 @@ export function ifMatchSatisfied(header: string | undefined, version: number): b
     .split(',')
     .map((tag) => tag.trim().replace(/^W\//, ''))
     .some((tag) => tag === current);
-}
-
-/** 412 unless If-Match (when sent) names the current version. */
-export function assertIfMatch(header: string | undefined, version: number): void {
-  if (!ifMatchSatisfied(header, version)) {
-    throw new PreconditionFailedException(
-      'If-Match does not match the current ETag; GET the deployment and try again',
-    );
-  }
 }

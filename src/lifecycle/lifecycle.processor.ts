@@ -1,7 +1,8 @@
 import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { JobRegistry, RegisteredProcessor } from '../queue/job-registry';
+import { JobRegistry } from '../queue/job-registry';
+import { RegisteredProcessor } from '../queue/registered-processor';
 import { JobName, JobPayload, QueueName } from '../queue/jobs';
 import { LifecycleAdvanceService } from './lifecycle-advance.service';
 import { LIFECYCLE_CONCURRENCY } from './lifecycle.constants';

@@ -1,5 +1,3 @@
-import { WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JOB_QUEUE, JobName, JobPayload, JobsOn, payloadProblem, QueueName } from './jobs';
 
@@ -19,9 +17,9 @@ interface Registration {
  * The jobs this worker process can run: each processor registers its handlers here when it is
  * built, and its `process` dispatches through the registry. The registration is the handler, so
  * the list of what is handled cannot drift from the code; `verify` refuses a process in which a
- * job has no handler, two handlers, or a handler listening on the wrong queue.
+ * job has no handler, two handlers, or a handler listening on the wrong queue. Plain TypeScript
+ * (the queue module provides it), so its unit test needs no Nest.
  */
-@Injectable()
 export class JobRegistry {
   private readonly registrations = new Map<JobName, Registration[]>();
 
@@ -73,28 +71,5 @@ export class JobRegistry {
       );
     }
     return registration.handler(job.data as JobPayload<JobName>, job);
-  }
-}
-
-/**
- * A BullMQ processor whose jobs run through the registry. It stops taking jobs and lets the
- * ones in hand finish before Nest closes the queues' Redis connections and the database pool
- * (all of those close in onApplicationShutdown, side by side): a job cut off there would fail
- * with "Connection is closed", and a recurring job, which has few attempts, would stay failed.
- */
-export abstract class RegisteredProcessor extends WorkerHost implements BeforeApplicationShutdown {
-  protected constructor(
-    protected readonly registry: JobRegistry,
-    private readonly queueName: QueueName,
-  ) {
-    super();
-  }
-
-  process(job: Job): Promise<unknown> {
-    return this.registry.dispatch(this.queueName, job);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
   }
 }

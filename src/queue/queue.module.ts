@@ -23,7 +23,11 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     }),
     ...queues,
   ],
-  providers: [JobEnqueueService, JobRegistry, RecurringJobsService],
+  providers: [
+    JobEnqueueService,
+    { provide: JobRegistry, useValue: new JobRegistry() },
+    RecurringJobsService,
+  ],
   exports: [JobEnqueueService, JobRegistry, RecurringJobsService, ...queues],
 })
 export class QueueModule {}

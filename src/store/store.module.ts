@@ -3,27 +3,22 @@ import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
 import { LockService } from './locks';
 import { NodesRepository } from './nodes.repository';
+import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryRepository } from './telemetry.repository';
+
+const OWNERS = [
+  LockService,
+  DeploymentsRepository,
+  NodesRepository,
+  EventsRepository,
+  TelemetryRepository,
+  TelemetryRollupsRepository,
+];
 
 /**
  * The owners of the tables: one repository per table family holds all of its SQL, and the lock
  * service holds every lock. Features orchestrate through them; controllers never see SQL.
  */
 @Global()
-@Module({
-  providers: [
-    LockService,
-    DeploymentsRepository,
-    NodesRepository,
-    EventsRepository,
-    TelemetryRepository,
-  ],
-  exports: [
-    LockService,
-    DeploymentsRepository,
-    NodesRepository,
-    EventsRepository,
-    TelemetryRepository,
-  ],
-})
+@Module({ providers: OWNERS, exports: OWNERS })
 export class StoreModule {}

@@ -1,11 +1,92 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PARTITIONED_TABLES } from '../telemetry/telemetry-partitions';
+import { Metric } from '../domain/telemetry-metrics';
 import { LockService } from './locks';
 import { Queryable } from './queryable';
+import { PARTITIONED_TABLES, partitionsCovering } from './telemetry-partitions';
 
-/** Interim: replaced by the telemetry slice's repository at merge. */
+/** A PostgreSQL array literal of numbers; Number#toString round-trips every double exactly. */
+function numberArray(values: ArrayLike<number>): string {
+  return `{${Array.prototype.join.call(values, ',')}}`;
+}
+
+function pgCode(error: unknown): string | undefined {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  return e.driverError?.code ?? e.code;
+}
+
+/**
+ * Whether a write failed because no partition holds one of its instants (the service was down
+ * for days, the clock jumped): ensuring the partitions and writing again then succeeds.
+ */
+export function isMissingPartition(error: unknown): boolean {
+  return pgCode(error) === '23514';
+}
+
+/** What {@link TelemetryRepository.write} stores: columns, one instant or one per sample. */
+export interface SampleBatch {
+  nodeIds: ArrayLike<number>;
+  timestamps: Date[] | Date;
+  latency: ArrayLike<number>;
+  throughput: ArrayLike<number>;
+  errorRate: ArrayLike<number>;
+}
+
+/** One stored sample as PostgreSQL returns it. */
+export interface SampleRow {
+  id: number;
+  node_id: number;
+  deployment_id: number;
+  timestamp: Date;
+  latency_ms: number;
+  throughput_gbps: number;
+  error_rate: number;
+}
+
+/** Which samples {@link TelemetryRepository.listSamples} returns, newest first. */
+export interface SampleFilter {
+  nodeId?: number;
+  /** Inclusive bounds. */
+  start?: Date | null;
+  end?: Date | null;
+  limit: number;
+}
+
+/** One metric over [start, end) in epoch-aligned buckets of `bucketMs`. */
+export interface SeriesFilter {
+  metric: Metric;
+  start: Date;
+  end: Date;
+  bucketMs: number;
+  nodeId?: number;
+}
+
+export interface SeriesBucketRow {
+  t: Date;
+  avg: number;
+  p95: number;
+  max: number;
+  count: number;
+}
+
+/** RUNNING nodes of one collection shard of a deployment. */
+export interface ShardNodes {
+  deploymentId: number;
+  shard: number;
+  nodes: number;
+}
+
+/**
+ * Owns the telemetry tables: the samples and every table derived from them (for deletes), their
+ * daily partitions, the collection markers (telemetry_shard_ticks), the one bulk write path (one
+ * INSERT ... SELECT FROM unnest per batch), sample reads and deletes.
+ *
+ * Writers hold the deployment row KEY SHARE (LockService.keyShare) and deletes hold it FOR
+ * UPDATE (LockService.forUpdate) before removing samples, so a sample written for a node that a
+ * concurrent transaction deletes is either never written or removed by that delete: no orphan
+ * rows, with one row lock per batch instead of one per node.
+ */
 @Injectable()
 export class TelemetryRepository {
   constructor(
@@ -13,6 +94,187 @@ export class TelemetryRepository {
     private readonly locks: LockService,
   ) {}
 
+  /** The partitions of one partitioned table, by name. */
+  async listPartitions(table: string): Promise<string[]> {
+    const rows: { name: string }[] = await this.dataSource.query(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = to_regclass($1)`,
+      [table],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /**
+   * Creates every missing daily partition of every telemetry table covering [from, until];
+   * returns the ones this call created.
+   */
+  async ensurePartitions(from: Date, until: Date): Promise<string[]> {
+    const created: string[] = [];
+    for (const table of PARTITIONED_TABLES) {
+      const existing = new Set(await this.listPartitions(table));
+      for (const p of partitionsCovering(from, until, table)) {
+        if (existing.has(p.name)) continue;
+        try {
+          await this.dataSource.query(
+            `CREATE TABLE IF NOT EXISTS ${p.name} PARTITION OF ${table}
+             FOR VALUES FROM ('${p.from.toISOString()}') TO ('${p.to.toISOString()}')`,
+          );
+          created.push(p.name);
+        } catch (error) {
+          // Another process created it at the same moment.
+          const code = pgCode(error);
+          if (code !== '42P07' && code !== '23505') throw error;
+        }
+      }
+    }
+    return created;
+  }
+
+  /**
+   * Drops one partition in a transaction of its own. A short lock timeout keeps a busy table
+   * from stalling writers behind the drop; it throws then, and a later run retries.
+   */
+  async dropPartition(name: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await m.query(`SET LOCAL lock_timeout = '5s'`);
+      await m.query(`DROP TABLE IF EXISTS ${name}`);
+    });
+  }
+
+  /** Forgets collection markers of ticks before `before`. */
+  async forgetShardTicksBefore(before: Date): Promise<void> {
+    await this.dataSource.query(`DELETE FROM telemetry_shard_ticks WHERE tick_at < $1`, [before]);
+  }
+
+  /**
+   * The bulk statement: one INSERT ... SELECT FROM unnest. The caller holds the deployment row
+   * KEY SHARE and has checked that every node id is a node of the deployment. `timestamps` may
+   * be one instant for the whole batch (a collection tick). Returns how many rows were stored.
+   */
+  async write(m: Queryable, deploymentId: number, columns: SampleBatch): Promise<number> {
+    if (columns.nodeIds.length === 0) return 0;
+    const single = columns.timestamps instanceof Date;
+    const timestamps = single
+      ? columns.timestamps
+      : `{${(columns.timestamps as Date[]).map((d) => d.toISOString()).join(',')}}`;
+    const result: { n: number }[] = await m.query(
+      `WITH batch AS (
+         SELECT * FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[]${single ? '' : ', $6::timestamptz[]'})
+           AS u(node_id, latency_ms, throughput_gbps, error_rate${single ? '' : ', ts'})
+       ), stored AS (
+         INSERT INTO telemetry_samples (deployment_id, node_id, "timestamp", latency_ms, throughput_gbps, error_rate)
+         SELECT $1, b.node_id, ${single ? '$6::timestamptz' : 'b.ts'}, b.latency_ms, b.throughput_gbps, b.error_rate
+         FROM batch b WHERE b.node_id IS NOT NULL
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM stored`,
+      [
+        deploymentId,
+        numberArray(columns.nodeIds),
+        numberArray(columns.latency),
+        numberArray(columns.throughput),
+        numberArray(columns.errorRate),
+        timestamps,
+      ],
+    );
+    return result[0].n;
+  }
+
+  /**
+   * Claims (deployment, shard, tick) for this transaction; false when a previous run of the
+   * same shard job already stored that tick.
+   */
+  async claimShardTick(
+    m: Queryable,
+    deploymentId: number,
+    shard: number,
+    tickAt: Date,
+    nodes: number,
+  ): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `INSERT INTO telemetry_shard_ticks (tick_at, deployment_id, shard, nodes)
+       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+      [tickAt, deploymentId, shard, nodes],
+    );
+    return rows.length > 0;
+  }
+
+  /** Newest first, through the (deployment, time) or (node, time) index. */
+  async listSamples(deploymentId: number, filter: SampleFilter): Promise<SampleRow[]> {
+    const params: unknown[] = [deploymentId];
+    const where = ['deployment_id = $1'];
+    if (filter.nodeId !== undefined) {
+      params.push(filter.nodeId);
+      where.push(`node_id = $${params.length}`);
+    }
+    if (filter.start) {
+      params.push(filter.start);
+      where.push(`"timestamp" >= $${params.length}`);
+    }
+    if (filter.end) {
+      params.push(filter.end);
+      where.push(`"timestamp" <= $${params.length}`);
+    }
+    params.push(filter.limit);
+    return this.dataSource.query(
+      `SELECT id, node_id, deployment_id, "timestamp", latency_ms, throughput_gbps, error_rate
+       FROM telemetry_samples WHERE ${where.join(' AND ')}
+       ORDER BY "timestamp" DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** Time buckets of one metric, aggregated in PostgreSQL; empty buckets are left out. */
+  async series(deploymentId: number, filter: SeriesFilter): Promise<SeriesBucketRow[]> {
+    const params: unknown[] = [
+      deploymentId,
+      filter.start,
+      filter.end,
+      `${filter.bucketMs / 1000} seconds`,
+    ];
+    let nodeFilter = '';
+    if (filter.nodeId !== undefined) {
+      params.push(filter.nodeId);
+      nodeFilter = `AND node_id = $${params.length}`;
+    }
+    // filter.metric is one of METRICS (typed, and validated at the API), so it is safe as a
+    // column name.
+    const metric = filter.metric;
+    return this.dataSource.query(
+      `SELECT date_bin($4::interval, "timestamp", timestamptz '1970-01-01 00:00:00+00') AS t,
+              avg(${metric}) AS avg,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY ${metric}) AS p95,
+              max(${metric}) AS max,
+              count(*)::int AS count
+       FROM telemetry_samples
+       WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3 ${nodeFilter}
+       GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+  }
+
+  /**
+   * Samples ever written, collected or pushed: the sample id sequence only moves forward, even
+   * when retention drops samples, so it is a true counter across every process.
+   */
+  async samplesWritten(m: Queryable = this.dataSource): Promise<number> {
+    const [sequence]: { written: string }[] = await m.query(
+      `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS written
+       FROM telemetry_samples_id_seq`,
+    );
+    return Number(sequence.written);
+  }
+
+  /**
+   * Removes stored telemetry of a whole deployment or one node from every telemetry table,
+   * inside the caller's transaction (deletes of nodes and deployments).
+   *
+   * The caller must already hold the deployment row FOR UPDATE (LockService.forUpdate) in that
+   * transaction: batches being written right now (KEY SHARE) then commit before and are removed
+   * here, and later batches wait and then no longer see the deleted nodes. This takes the fold
+   * lock exclusively next, after the row, the order every writer follows, so a running-sum fold
+   * of the deployment in progress finishes first and the next one sees the rows gone.
+   */
   async deleteSamples(
     m: Queryable,
     filter: { deploymentId: number; nodeId?: number },
@@ -22,6 +284,7 @@ export class TelemetryRepository {
       if (filter.nodeId === undefined) {
         await m.query(`DELETE FROM ${table} WHERE deployment_id = $1`, [filter.deploymentId]);
       } else if (table === 'telemetry_rollup_groups') {
+        // Group rollups hold no node rows: rebuild the node's group from the minute rollups left.
         await m.query(`SELECT telemetry_rollup_groups_rebuild($1, $2)`, [
           filter.deploymentId,
           filter.nodeId,
@@ -38,17 +301,53 @@ export class TelemetryRepository {
         filter.deploymentId,
       ]);
     } else {
+      // The deployment's 10-second sample moments held the node's samples: fold them again.
       await m.query(`UPDATE telemetry_prefix_marks SET until = since WHERE deployment_id = $1`, [
         filter.deploymentId,
       ]);
     }
   }
 
-  async samplesWritten(): Promise<number> {
-    const [row]: { written: string }[] = await this.dataSource.query(
-      `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS written
-       FROM telemetry_samples_id_seq`,
+  // The three reads below read `nodes`, for telemetry's own use (which node ids a push may write,
+  // which nodes a collection tick samples). They live here until the nodes table has an owner of
+  // its own.
+
+  /** Which of `ids` are nodes of the deployment (any state). */
+  async nodeIdsOf(
+    m: Queryable,
+    deploymentId: number,
+    ids: ArrayLike<number>,
+  ): Promise<Set<number>> {
+    const known: { id: number }[] = await m.query(
+      `SELECT id FROM nodes WHERE deployment_id = $1 AND id = ANY($2::int[])`,
+      [deploymentId, [...new Set(Array.from(ids))]],
     );
-    return Number(row.written);
+    return new Set(known.map((k) => k.id));
+  }
+
+  /** RUNNING nodes per deployment and shard (`shardSize` node numbers each), in order. */
+  async runningNodesPerShard(shardSize: number): Promise<ShardNodes[]> {
+    const rows: { deployment_id: number; shard: number; nodes: number }[] =
+      await this.dataSource.query(
+        `SELECT deployment_id, (seq - 1) / $1 AS shard, count(*)::int AS nodes
+         FROM nodes WHERE state = 'RUNNING'
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+        [shardSize],
+      );
+    return rows.map((r) => ({ deploymentId: r.deployment_id, shard: r.shard, nodes: r.nodes }));
+  }
+
+  /** The RUNNING nodes of one shard: node numbers shard*size+1 .. (shard+1)*size. */
+  async runningNodesOfShard(
+    m: Queryable,
+    deploymentId: number,
+    shard: number,
+    shardSize: number,
+  ): Promise<{ id: number; seq: number }[]> {
+    return m.query(
+      `SELECT id, seq FROM nodes
+       WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND state = 'RUNNING'`,
+      [deploymentId, shard * shardSize + 1, (shard + 1) * shardSize],
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
-import { JobRegistry, RegisteredProcessor } from '../queue/job-registry';
+import { JobRegistry } from '../queue/job-registry';
+import { RegisteredProcessor } from '../queue/registered-processor';
 import { JobName, QueueName } from '../queue/jobs';
 import { PrefixFold, TelemetryPrefixService } from './telemetry-prefix.service';
 import { PartitionMaintenance, TelemetryStorageService } from './telemetry-storage.service';

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { JobName, QueueName } from '../queue/jobs';
 import { fillSamples } from '../simulation/telemetry-generator';
+import { LockService } from '../store/locks';
+import { TelemetryRepository } from '../store/telemetry.repository';
 import {
   COLLECT_SHARD_JOB_OPTIONS,
   collectShardJobId,
@@ -25,8 +25,9 @@ export class TelemetryCollectorService {
   private readonly logger = new Logger(TelemetryCollectorService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly storage: TelemetryStorageService,
+    private readonly samples: TelemetryRepository,
+    private readonly locks: LockService,
     private readonly jobs: JobEnqueueService,
   ) {}
 
@@ -64,20 +65,14 @@ export class TelemetryCollectorService {
         return { skipped: true, pendingTick: previous.tickAt };
       }
     }
-    const shards: { deployment_id: number; shard: number; nodes: number }[] =
-      await this.dataSource.query(
-        `SELECT deployment_id, (seq - 1) / $1 AS shard, count(*)::int AS nodes
-         FROM nodes WHERE state = 'RUNNING'
-         GROUP BY 1, 2 ORDER BY 1, 2`,
-        [TELEMETRY_SHARD_SIZE],
-      );
-    const jobIds = shards.map((s) => collectShardJobId(s.deployment_id, s.shard, tickAt));
+    const shards = await this.samples.runningNodesPerShard(TELEMETRY_SHARD_SIZE);
+    const jobIds = shards.map((s) => collectShardJobId(s.deploymentId, s.shard, tickAt));
     const nodes = shards.reduce((sum, s) => sum + s.nodes, 0);
     await recordFanOut(this.queue, tickAt, jobIds, nodes);
     await this.jobs.addBulk(
       JobName.COLLECT_TELEMETRY_SHARD,
       shards.map((s, i) => ({
-        payload: { deploymentId: s.deployment_id, shard: s.shard, tickAt },
+        payload: { deploymentId: s.deploymentId, shard: s.shard, tickAt },
         options: { ...COLLECT_SHARD_JOB_OPTIONS, jobId: jobIds[i] },
       })),
     );
@@ -91,14 +86,17 @@ export class TelemetryCollectorService {
   async collectShard(deploymentId: number, shard: number, tickAt: number): Promise<number> {
     const at = new Date(tickAt);
     const stored = await this.storage.transaction(async (m) => {
-      if (!(await this.storage.lockDeployment(m, deploymentId))) return 0;
-      const rows: { id: number; seq: number }[] = await m.query(
-        `SELECT id, seq FROM nodes
-         WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND state = 'RUNNING'`,
-        [deploymentId, shard * TELEMETRY_SHARD_SIZE + 1, (shard + 1) * TELEMETRY_SHARD_SIZE],
+      // Held until commit: a delete of the deployment or of one of these nodes waits for this
+      // batch and removes it, or ran before and the nodes are no longer read.
+      if (!(await this.locks.keyShare(m, deploymentId))) return 0;
+      const rows = await this.samples.runningNodesOfShard(
+        m,
+        deploymentId,
+        shard,
+        TELEMETRY_SHARD_SIZE,
       );
       if (rows.length === 0) return 0;
-      if (!(await this.storage.claimShardTick(m, deploymentId, shard, at, rows.length))) return 0;
+      if (!(await this.samples.claimShardTick(m, deploymentId, shard, at, rows.length))) return 0;
       const n = rows.length;
       const ids = new Int32Array(n);
       const seqs = new Int32Array(n);
@@ -112,12 +110,7 @@ export class TelemetryCollectorService {
         errorRate: new Float64Array(n),
       };
       fillSamples(ids, seqs, tickAt, metrics);
-      return this.storage.write(
-        m,
-        deploymentId,
-        { nodeIds: ids, timestamps: at, ...metrics },
-        false,
-      );
+      return this.samples.write(m, deploymentId, { nodeIds: ids, timestamps: at, ...metrics });
     });
     await recordShardDone(this.queue, tickAt, stored);
     return stored;

@@ -1,21 +1,20 @@
-/** Bucketed series: the metrics, bucket widths and limits the series endpoint accepts. */
-export const SERIES_METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-export type SeriesMetric = (typeof SERIES_METRICS)[number];
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../domain/time';
 
+/** Bucketed series: the bucket widths and limits the series endpoint accepts (any metric). */
 export const SERIES_BUCKETS = {
-  '10s': 10_000,
-  '1m': 60_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '1h': 3_600_000,
-  '1d': 86_400_000,
+  '10s': 10 * SECOND_MS,
+  '1m': MINUTE_MS,
+  '5m': 5 * MINUTE_MS,
+  '15m': 15 * MINUTE_MS,
+  '1h': HOUR_MS,
+  '1d': DAY_MS,
 } as const;
 export type SeriesBucket = keyof typeof SERIES_BUCKETS;
 
 /** Enough for a day at one-minute resolution; beyond that a chart wants a wider bucket. */
 export const MAX_SERIES_BUCKETS = 1440;
 /** Without start_time, a series covers this much before end_time. */
-export const DEFAULT_SERIES_SPAN_MS = 3_600_000;
+export const DEFAULT_SERIES_SPAN_MS = HOUR_MS;
 
 export class SeriesRangeError extends Error {}
 

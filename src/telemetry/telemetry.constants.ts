@@ -1,17 +1,12 @@
 import type { JobsOptions } from 'bullmq';
+import { HOUR_MS } from '../domain/time';
 
 /** Nodes per collection shard: shard k holds seq k*size+1 .. (k+1)*size of a deployment. */
 export const TELEMETRY_SHARD_SIZE = 5000;
 /** Shard jobs one worker process writes at once; PostgreSQL does the heavy part. */
 export const TELEMETRY_WORKER_CONCURRENCY = 4;
 /** Partition upkeep period; partitions exist three days ahead, so hourly is ample. */
-export const PARTITION_MAINTENANCE_EVERY_MS = 3_600_000;
-/**
- * First key of the per-deployment advisory lock between the running-sum fold (exclusive), sample
- * writes (shared, in the rollup trigger of migration 1764250600000) and sample deletes
- * (exclusive).
- */
-export const PREFIX_FOLD_LOCK_CLASS = 0x50524658;
+export const PARTITION_MAINTENANCE_EVERY_MS = HOUR_MS;
 /** Running-sum fold period: a minute is folded within about this long after it has passed. */
 export const PREFIX_FOLD_EVERY_MS = 10_000;
 /** A minute is folded once it ended this long ago, so samples of its last tick are in. */

@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-responses';
 import { DeploymentIdParam } from '../common/id-param.dto';
-import { DeploymentsService } from '../deployments/deployments.service';
 import { PushTelemetryDto, PushTelemetryResponse } from './dto/push-telemetry.dto';
 import { QueryTelemetryQuery } from './dto/query-telemetry.query';
 import { TelemetryListResponse } from './dto/telemetry-sample.response';
@@ -14,10 +13,7 @@ import { TelemetryService } from './telemetry.service';
 @ApiTags('telemetry')
 @Controller('deployments/:id/telemetry')
 export class TelemetryController {
-  constructor(
-    private readonly deployments: DeploymentsService,
-    private readonly telemetry: TelemetryService,
-  ) {}
+  constructor(private readonly telemetry: TelemetryService) {}
 
   @Get()
   @ApiOperation({
@@ -31,8 +27,7 @@ export class TelemetryController {
     @Param() { id }: DeploymentIdParam,
     @Query() query: QueryTelemetryQuery,
   ): Promise<TelemetryListResponse> {
-    await this.deployments.findOrFail(id);
-    const samples = await this.telemetry.query(id, query);
+    const samples = await this.telemetry.list(id, query);
     return { samples, total: samples.length };
   }
 
@@ -62,7 +57,6 @@ export class TelemetryController {
     @Param() { id }: DeploymentIdParam,
     @Query() query: TelemetrySeriesQuery,
   ): Promise<TelemetrySeriesResponse> {
-    await this.deployments.findOrFail(id);
     return this.telemetry.series(id, query);
   }
 
@@ -79,7 +73,6 @@ export class TelemetryController {
     @Param() { id }: DeploymentIdParam,
     @Body() body: PushTelemetryDto,
   ): Promise<PushTelemetryResponse> {
-    await this.deployments.findOrFail(id);
     return { accepted: await this.telemetry.push(id, body.samples) };
   }
 }

@@ -1,6 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { hostname } from 'node:os';
-import { JobRegistry, RegisteredProcessor } from '../queue/job-registry';
+import { JobRegistry } from '../queue/job-registry';
+import { RegisteredProcessor } from '../queue/registered-processor';
 import { JobName, QueueName } from '../queue/jobs';
 import { TELEMETRY_WORKER_CONCURRENCY } from './telemetry.constants';
 import { TelemetryCollectorService, TickOutcome } from './telemetry-collector.service';

@@ -1,7 +1,8 @@
 import { Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { iso, parseIsoDate } from '../common/iso-date';
+import { DeploymentsRepository } from '../store/deployments.repository';
+import { LockService } from '../store/locks';
+import { TelemetryRepository } from '../store/telemetry.repository';
 import { QueryTelemetryQuery } from './dto/query-telemetry.query';
 import { TelemetrySampleResponse } from './dto/telemetry-sample.response';
 import { TelemetrySeriesQuery } from './dto/telemetry-series.query';
@@ -10,56 +11,41 @@ import { SERIES_BUCKETS, SeriesRangeError, seriesRange } from './telemetry-serie
 import { TelemetryStorageService } from './telemetry-storage.service';
 import { SampleValidationError, validatePushedSamples } from './validate-pushed-samples';
 
-interface SampleRow {
-  id: number;
-  node_id: number;
-  deployment_id: number;
-  timestamp: Date;
-  latency_ms: number;
-  throughput_gbps: number;
-  error_rate: number;
-}
-
 @Injectable()
 export class TelemetryService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deployments: DeploymentsRepository,
+    private readonly samples: TelemetryRepository,
+    private readonly locks: LockService,
     private readonly storage: TelemetryStorageService,
   ) {}
 
+  private async assertDeployment(deploymentId: number): Promise<void> {
+    if (!(await this.deployments.exists(deploymentId))) {
+      throw new NotFoundException('Deployment not found');
+    }
+  }
+
   /** Newest first, through the (deployment, time) or (node, time) index. */
-  async query(deploymentId: number, q: QueryTelemetryQuery): Promise<TelemetrySampleResponse[]> {
+  async list(deploymentId: number, q: QueryTelemetryQuery): Promise<TelemetrySampleResponse[]> {
+    await this.assertDeployment(deploymentId);
     const start = q.start_time ? parseIsoDate(q.start_time) : null;
     const end = q.end_time ? parseIsoDate(q.end_time) : null;
     if (start && end && start > end) {
       throw new UnprocessableEntityException('start_time must not be after end_time');
     }
-    const params: unknown[] = [deploymentId];
-    const where = ['deployment_id = $1'];
-    if (q.node_id !== undefined) {
-      params.push(q.node_id);
-      where.push(`node_id = $${params.length}`);
-    }
-    if (start) {
-      params.push(start);
-      where.push(`"timestamp" >= $${params.length}`);
-    }
-    if (end) {
-      params.push(end);
-      where.push(`"timestamp" <= $${params.length}`);
-    }
-    params.push(q.limit);
-    const rows: SampleRow[] = await this.dataSource.query(
-      `SELECT id, node_id, deployment_id, "timestamp", latency_ms, throughput_gbps, error_rate
-       FROM telemetry_samples WHERE ${where.join(' AND ')}
-       ORDER BY "timestamp" DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await this.samples.listSamples(deploymentId, {
+      nodeId: q.node_id,
+      start,
+      end,
+      limit: q.limit,
+    });
     return rows.map((r) => ({ ...r, timestamp: iso(r.timestamp)! }));
   }
 
   /** Time buckets of one metric over [start, end), aggregated in PostgreSQL. */
   async series(deploymentId: number, q: TelemetrySeriesQuery): Promise<TelemetrySeriesResponse> {
+    await this.assertDeployment(deploymentId);
     let range;
     try {
       range = seriesRange(
@@ -72,30 +58,13 @@ export class TelemetryService {
       if (error instanceof SeriesRangeError) throw new UnprocessableEntityException(error.message);
       throw error;
     }
-    const params: unknown[] = [
-      deploymentId,
-      range.start,
-      range.end,
-      `${SERIES_BUCKETS[q.bucket] / 1000} seconds`,
-    ];
-    let nodeFilter = '';
-    if (q.node_id !== undefined) {
-      params.push(q.node_id);
-      nodeFilter = `AND node_id = $${params.length}`;
-    }
-    // q.metric is one of SERIES_METRICS (validated), so it is safe as a column name.
-    const rows: { t: Date; avg: number; p95: number; max: number; count: number }[] =
-      await this.dataSource.query(
-        `SELECT date_bin($4::interval, "timestamp", timestamptz '1970-01-01 00:00:00+00') AS t,
-                avg(${q.metric}) AS avg,
-                percentile_cont(0.95) WITHIN GROUP (ORDER BY ${q.metric}) AS p95,
-                max(${q.metric}) AS max,
-                count(*)::int AS count
-         FROM telemetry_samples
-         WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3 ${nodeFilter}
-         GROUP BY 1 ORDER BY 1`,
-        params,
-      );
+    const rows = await this.samples.series(deploymentId, {
+      metric: q.metric,
+      start: range.start,
+      end: range.end,
+      bucketMs: SERIES_BUCKETS[q.bucket],
+      nodeId: q.node_id,
+    });
     return {
       deployment_id: deploymentId,
       node_id: q.node_id ?? null,
@@ -115,6 +84,7 @@ export class TelemetryService {
 
   /** All or nothing: a bad sample or a node outside the deployment rejects the whole batch. */
   async push(deploymentId: number, samples: unknown[]): Promise<number> {
+    await this.assertDeployment(deploymentId);
     let columns;
     try {
       columns = validatePushedSamples(samples, new Date(), this.storage.acceptedWindow());
@@ -124,21 +94,19 @@ export class TelemetryService {
       throw error;
     }
     return this.storage.transaction(async (m) => {
-      if (!(await this.storage.lockDeployment(m, deploymentId))) {
+      // Held until commit, so a delete of the deployment or of one of its nodes waits for this
+      // batch and removes it, or ran before and the nodes are no longer found.
+      if (!(await this.locks.keyShare(m, deploymentId))) {
         throw new NotFoundException('Deployment not found');
       }
-      const known: { id: number }[] = await m.query(
-        `SELECT id FROM nodes WHERE deployment_id = $1 AND id = ANY($2::int[])`,
-        [deploymentId, [...new Set(columns.nodeIds)]],
-      );
-      const ids = new Set(known.map((k) => k.id));
+      const ids = await this.samples.nodeIdsOf(m, deploymentId, columns.nodeIds);
       const bad = columns.nodeIds.findIndex((id) => !ids.has(id));
       if (bad >= 0) {
         throw new UnprocessableEntityException(
           `samples[${bad}].node_id ${columns.nodeIds[bad]} is not a node of deployment ${deploymentId}`,
         );
       }
-      return this.storage.write(m, deploymentId, columns, false);
+      return this.samples.write(m, deploymentId, columns);
     });
   }
 }

@@ -1,11 +1,12 @@
 import { Pool, PoolClient } from 'pg';
-import { METRICS, splitWindow } from '../../src/analytics/bottleneck-detector';
+import { AnalysisWindow, splitWindow } from '../../src/domain/analysis-window';
+import { METRICS } from '../../src/domain/telemetry-metrics';
 import {
   leadRawUntil,
   prefixTerms,
   runGroupedWindow,
   WindowRow,
-} from '../../src/analytics/window-sql';
+} from '../../src/store/bottleneck-window-sql';
 import { testPool } from '../utils/database';
 import { createDeployment, listNodes } from '../utils/http';
 import { Service, startService } from '../utils/service';
@@ -44,11 +45,7 @@ interface RawNode {
 type Marks = { since: Date; until: Date } | null;
 
 /** GROUPED_WINDOW_SQL as the service runs it: one statement, or two parts over one snapshot. */
-async function grouped(
-  w: ReturnType<typeof splitWindow>,
-  base: unknown[],
-  parts: 1 | 2,
-): Promise<WindowRow[]> {
+async function grouped(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
   const clients: PoolClient[] = [];
   const open = async (begin: string) => {
     const c = await db.connect();

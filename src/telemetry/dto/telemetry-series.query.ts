@@ -2,15 +2,16 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsIntegerId } from '../../common/id-param.dto';
 import { IsIsoDateTime } from '../../common/is-iso-date-time.decorator';
-import { SERIES_BUCKETS, SERIES_METRICS, SeriesBucket, SeriesMetric } from '../telemetry-series';
+import { Metric, METRICS } from '../../domain/telemetry-metrics';
+import { SERIES_BUCKETS, SeriesBucket } from '../telemetry-series';
 
 const BUCKETS = Object.keys(SERIES_BUCKETS) as SeriesBucket[];
 
 export class TelemetrySeriesQuery {
-  @ApiPropertyOptional({ enum: SERIES_METRICS, default: 'latency_ms', example: 'latency_ms' })
+  @ApiPropertyOptional({ enum: METRICS, default: 'latency_ms', example: 'latency_ms' })
   @IsOptional()
-  @IsIn(SERIES_METRICS, { message: `metric must be one of ${SERIES_METRICS.join(', ')}` })
-  metric: SeriesMetric = 'latency_ms';
+  @IsIn(METRICS, { message: `metric must be one of ${METRICS.join(', ')}` })
+  metric: Metric = 'latency_ms';
 
   @ApiPropertyOptional({
     enum: BUCKETS,

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { SERIES_BUCKETS, SERIES_METRICS } from '../telemetry-series';
+import { METRICS } from '../../domain/telemetry-metrics';
+import { SERIES_BUCKETS } from '../telemetry-series';
 
 export class SeriesBucketResponse {
   @ApiProperty({ example: '2026-11-27T09:00:00.000Z', description: 'Start of the bucket' })
@@ -24,7 +25,7 @@ export class TelemetrySeriesResponse {
   @ApiProperty({ example: 17, nullable: true, type: Number, description: 'null: every node' })
   node_id: number | null;
 
-  @ApiProperty({ enum: SERIES_METRICS, example: 'latency_ms' }) metric: string;
+  @ApiProperty({ enum: METRICS, example: 'latency_ms' }) metric: string;
 
   @ApiProperty({ enum: Object.keys(SERIES_BUCKETS), example: '1m' }) bucket: string;
 

@@ -2,10 +2,9 @@
  * The statements behind GET /deployments/{id}/bottlenecks. Plain strings and pure helpers, so
  * tests can run them against the database at chosen window ends.
  */
-import { METRICS, splitWindow } from './bottleneck-detector';
-
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
+import { AnalysisWindow } from '../domain/analysis-window';
+import { METRICS } from '../domain/telemetry-metrics';
+import { HOUR_MS, MINUTE_MS } from '../domain/time';
 
 /** Which minutes telemetry_prefix_sums holds for a deployment: [since, until). */
 export interface PrefixMarks {
@@ -47,7 +46,7 @@ export function prefixTerms(start: Date, wholeTo: Date, marks: PrefixMarks | nul
  * buckets cover the rest, so at most 10 s of raw samples are read. Unfolded: the whole minute.
  */
 export function leadRawUntil(
-  window: { from: Date; wholeFrom: Date; leadMinute: Date },
+  window: Pick<AnalysisWindow, 'from' | 'wholeFrom' | 'leadMinute'>,
   marks: PrefixMarks | null,
 ): Date {
   const lead = window.leadMinute.getTime();
@@ -114,7 +113,7 @@ const NEGATED_PREFIX_SUMS = METRICS.map((m) => `-${m}_sum`).join(', ');
  * (zscore), only nodes that can reach the threshold are returned, with a 1e-6 relative slack so
  * the exact decision stays with the detector.
  * Every node is scored by exactly one of $10 parts: those with node_id % $10 = $11 (see
- * AnalyticsService.groupedWindow); the baseline and the summary row are the same in each part.
+ * TelemetryRollupsRepository.groupedWindow); the baseline and the summary row are the same in each part.
  * $1 deployment, $2 from, $3 to, $4 whole_from, $5 whole_to, $6 min_samples, $7 threshold|null,
  * $8 lead_minute, $9 lead_by_complement, $10 parts, $11 part, $12 prefix rows to add,
  * $13 prefix rows to subtract, $14 first minute read from rollups, $15 end of the raw leading
@@ -219,9 +218,9 @@ export const GROUPED_WINDOW_SQL = `
 
 /**
  * Settings of every window query. The planner misjudges this shape: JIT compilation and parallel
- * workers cost more than the whole query (measured: 2x slower with workers on two busy cores);
- * it expects few nodes and would sort ~100,000 rows where hashing them is cheaper; and 10,000
- * nodes x 11 parts hash in memory instead of spilling to temp files (measured: about 1.6x faster).
+ * workers cost more than the whole query on busy cores; it expects few nodes and would sort
+ * ~100,000 rows where hashing them is cheaper; and 10,000 nodes x 11 parts hash in memory
+ * instead of spilling to temp files.
  */
 export const WINDOW_SETTINGS = `SELECT set_config('jit', 'off', true),
   set_config('max_parallel_workers_per_gather', '0', true), set_config('work_mem', '64MB', true),
@@ -285,8 +284,7 @@ export type WindowQuery = (sql: string, params?: unknown[]) => Promise<Record<st
 
 /**
  * Deployments with fewer nodes are scored on one connection: below this, a second connection
- * and its snapshot import cost more than the half of the work they take (measured at 1,000
- * nodes: 21 ms split, 13 ms whole; at 10,000: about 1.5x faster split).
+ * and its snapshot import cost more than the half of the work they take.
  */
 export const SPLIT_MIN_NODES = 4000;
 
@@ -302,7 +300,7 @@ export const SPLIT_MIN_NODES = 4000;
 export async function runGroupedWindow(
   first: WindowQuery,
   second: (begin: string) => Promise<WindowQuery | null>,
-  window: ReturnType<typeof splitWindow>,
+  window: AnalysisWindow,
   base: unknown[],
   splitMinNodes = SPLIT_MIN_NODES,
 ): Promise<WindowRow[] | null> {

@@ -1,5 +1,5 @@
-import { splitWindow } from './bottleneck-detector';
-import { leadRawUntil, mergeParts, prefixTerms, WindowRow } from './window-sql';
+import { splitWindow } from '../domain/analysis-window';
+import { leadRawUntil, mergeParts, prefixTerms, WindowRow } from './bottleneck-window-sql';
 
 const at = (hhmm: string) => new Date(`2026-11-27T${hhmm}:00.000Z`);
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString().slice(11, 16));

@@ -1,4 +1,4 @@
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../domain/time';
 
 /**
  * Every table that holds telemetry by time: range-partitioned by day on a timestamptz column

@@ -1,0 +1,241 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { AnalysisWindow } from '../domain/analysis-window';
+import { METRICS } from '../domain/telemetry-metrics';
+import { HOUR_MS } from '../domain/time';
+import {
+  PrefixMarks,
+  runGroupedWindow,
+  WINDOW_SETTINGS,
+  WINDOW_SQL,
+  WindowRow,
+} from './bottleneck-window-sql';
+import { Queryable } from './queryable';
+
+/**
+ * One minute of running sums: the previous minute's row of each node (none at the start of an
+ * hour) plus the node's rollup of this minute. Nodes silent this minute carry their row forward,
+ * so the row at any minute covers every node that reported earlier in the hour. A refold after a
+ * late sample overwrites the rows. $1 deployment, $2 minute, $3 minute starts an hour.
+ */
+const FOLD_MINUTE_SQL = `
+  INSERT INTO telemetry_prefix_sums AS p
+    (deployment_id, node_id, minute, n, last_ts, ${METRICS.map((m) => `${m}_sum`).join(', ')})
+  SELECT $1, node_id, $2, coalesce(c.n, 0) + coalesce(r.n, 0), greatest(c.last_ts, r.last_ts),
+         ${METRICS.map((m) => `coalesce(c.${m}_sum, 0) + coalesce(r.n * r.${m}_mean, 0)`).join(',\n         ')}
+  FROM (SELECT node_id, n, last_ts, ${METRICS.map((m) => `${m}_sum`).join(', ')}
+        FROM telemetry_prefix_sums
+        WHERE NOT $3 AND deployment_id = $1 AND minute = $2::timestamptz - interval '1 minute') c
+  FULL JOIN (SELECT node_id, n, last_ts, ${METRICS.map((m) => `${m}_mean`).join(', ')}
+             FROM telemetry_rollups WHERE deployment_id = $1 AND minute = $2) r USING (node_id)
+  ON CONFLICT (deployment_id, minute, node_id) DO UPDATE SET
+    n = EXCLUDED.n, last_ts = EXCLUDED.last_ts,
+    ${METRICS.map((m) => `${m}_sum = EXCLUDED.${m}_sum`).join(', ')}`;
+
+/**
+ * The moments of one minute's samples in 10-second buckets, after UNFOLD_BUCKETS_SQL removed
+ * what an earlier fold of the minute wrote. $1 deployment, $2 minute.
+ */
+const FOLD_BUCKETS_SQL = `
+  INSERT INTO telemetry_prefix_buckets (deployment_id, bucket, n, ${METRICS.map((m) => `${m}_mean, ${m}_m2`).join(', ')})
+  SELECT $1, date_bin('10 seconds', "timestamp", timestamptz '1970-01-01 00:00:00+00'), count(*),
+         ${METRICS.map((m) => `avg(${m}), var_pop(${m}) * count(*)`).join(', ')}
+  FROM telemetry_samples
+  WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $2::timestamptz + interval '1 minute'
+  GROUP BY 2`;
+const UNFOLD_BUCKETS_SQL = `
+  DELETE FROM telemetry_prefix_buckets
+  WHERE deployment_id = $1 AND bucket >= $2 AND bucket < $2::timestamptz + interval '1 minute'`;
+
+/** Whether a minute is the first of its UTC hour, where running sums restart. */
+function startsHour(minute: Date): boolean {
+  return minute.getTime() % HOUR_MS === 0;
+}
+
+/** What one bottleneck request asks of the window statements. */
+export interface WindowRequest {
+  minSamples: number;
+  /** zscore: only nodes that can reach it are returned; null (mad) returns every node. */
+  threshold: number | null;
+}
+
+/** $1..$6 of both window statements: the deployment, the window's edges and min_samples. */
+function windowParams(deploymentId: number, w: AnalysisWindow, minSamples: number): unknown[] {
+  return [deploymentId, w.from, w.to, w.wholeFrom, w.wholeTo, minSamples];
+}
+
+/**
+ * Owns the tables derived from the samples: minute rollups per node and per 64-node group
+ * (written by the sample trigger), and the running sums of bottleneck detection
+ * (telemetry_prefix_sums, telemetry_prefix_buckets, telemetry_prefix_marks): the fold that keeps
+ * them and the window reads over them. Sample deletes across these tables are
+ * TelemetryRepository.deleteSamples.
+ */
+@Injectable()
+export class TelemetryRollupsRepository {
+  /** Whether a request of this process is running a split window query. */
+  private splitting = false;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Deployments whose running sums need folding: one index probe per deployment; deployments
+   * with marks keep being folded (and trimmed).
+   */
+  async deploymentsToFold(keepFrom: Date): Promise<number[]> {
+    const rows: { deployment_id: number }[] = await this.dataSource.query(
+      `SELECT d.id AS deployment_id FROM deployments d
+       WHERE EXISTS (SELECT 1 FROM telemetry_rollup_groups g
+                     WHERE g.deployment_id = d.id AND g.minute >= $1)
+          OR EXISTS (SELECT 1 FROM telemetry_prefix_marks p WHERE p.deployment_id = d.id)`,
+      [keepFrom],
+    );
+    return rows.map((r) => r.deployment_id);
+  }
+
+  /** The minutes telemetry_prefix_sums holds for the deployment, or null before its first fold. */
+  async prefixMarks(m: Queryable, deploymentId: number): Promise<PrefixMarks | null> {
+    const [mark]: PrefixMarks[] = await m.query(
+      `SELECT since, until FROM telemetry_prefix_marks WHERE deployment_id = $1`,
+      [deploymentId],
+    );
+    return mark ?? null;
+  }
+
+  /**
+   * Before folding `minute`: whether the previous minute has rows to carry forward (never at the
+   * top of an hour), and the first minute in [minute, target) with samples (null for none).
+   */
+  async foldProbe(
+    m: Queryable,
+    deploymentId: number,
+    minute: Date,
+    target: Date,
+  ): Promise<{ carry: boolean; next: Date | null }> {
+    const [probe]: { carry: boolean; next: Date | null }[] = await m.query(
+      `SELECT EXISTS (SELECT 1 FROM telemetry_prefix_sums WHERE NOT $4 AND deployment_id = $1
+                        AND minute = $2::timestamptz - interval '1 minute') AS carry,
+              (SELECT min(minute) FROM telemetry_rollup_groups
+               WHERE deployment_id = $1 AND minute >= $2 AND minute < $3) AS next`,
+      [deploymentId, minute, target, startsHour(minute)],
+    );
+    return probe;
+  }
+
+  /** Removes running sums and 10-second moments of the minutes [from, until). */
+  async clearPrefix(m: Queryable, deploymentId: number, from: Date, until: Date): Promise<void> {
+    await m.query(
+      `DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute >= $2 AND minute < $3`,
+      [deploymentId, from, until],
+    );
+    await m.query(
+      `DELETE FROM telemetry_prefix_buckets WHERE deployment_id = $1 AND bucket >= $2 AND bucket < $3`,
+      [deploymentId, from, until],
+    );
+  }
+
+  /** Folds one minute: its running sums per node, then its 10-second moments afresh. */
+  async foldMinute(m: Queryable, deploymentId: number, minute: Date): Promise<void> {
+    await m.query(FOLD_MINUTE_SQL, [deploymentId, minute, startsHour(minute)]);
+    await m.query(UNFOLD_BUCKETS_SQL, [deploymentId, minute]);
+    await m.query(FOLD_BUCKETS_SQL, [deploymentId, minute]);
+  }
+
+  /** Removes running sums and 10-second moments before `since`. */
+  async trimPrefix(m: Queryable, deploymentId: number, since: Date): Promise<void> {
+    await m.query(`DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute < $2`, [
+      deploymentId,
+      since,
+    ]);
+    await m.query(`DELETE FROM telemetry_prefix_buckets WHERE deployment_id = $1 AND bucket < $2`, [
+      deploymentId,
+      since,
+    ]);
+  }
+
+  async setPrefixMarks(m: Queryable, deploymentId: number, marks: PrefixMarks): Promise<void> {
+    await m.query(
+      `INSERT INTO telemetry_prefix_marks (deployment_id, since, until) VALUES ($1, $2, $3)
+       ON CONFLICT (deployment_id) DO UPDATE SET since = EXCLUDED.since, until = EXCLUDED.until`,
+      [deploymentId, marks.since, marks.until],
+    );
+  }
+
+  /**
+   * GROUPED_WINDOW_SQL over both cores for large deployments (runGroupedWindow). One request at
+   * a time per process holds a second connection (taken from the pool up front, handed back
+   * unused for a small deployment), so requests waiting for one can never hold the whole pool;
+   * the others run the statement whole. Transactions are begun in one round trip each. Null
+   * when the deployment does not exist (read in the window's snapshot).
+   */
+  async groupedWindow(
+    deploymentId: number,
+    w: AnalysisWindow,
+    request: WindowRequest,
+  ): Promise<WindowRow[] | null> {
+    const base = [
+      ...windowParams(deploymentId, w, request.minSamples),
+      request.threshold,
+      w.leadMinute,
+      w.leadByComplement,
+    ];
+    const first = this.dataSource.createQueryRunner();
+    const spare = this.splitting ? null : this.dataSource.createQueryRunner();
+    if (spare) this.splitting = true;
+    const begun: QueryRunner[] = [];
+    const query = (q: QueryRunner) => (sql: string, params?: unknown[]) => q.query(sql, params);
+    try {
+      await Promise.all([first.connect(), spare?.connect()]);
+      await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      begun.push(first);
+      const rows = await runGroupedWindow(
+        query(first),
+        async (begin) => {
+          if (!spare) return null;
+          await spare.query(begin);
+          begun.push(spare);
+          return query(spare);
+        },
+        w,
+        base,
+      );
+      await Promise.all(begun.splice(0).map((q) => q.query('COMMIT')));
+      return rows;
+    } finally {
+      if (spare) this.splitting = false;
+      await Promise.all(
+        [first, spare].map(async (q) => {
+          if (!q) return;
+          if (begun.includes(q)) await q.query('ROLLBACK').catch(() => undefined);
+          await q.release();
+        }),
+      );
+    }
+  }
+
+  /**
+   * WINDOW_SQL, the general path: per-node moments from the minute rollups, for requests whose
+   * min_samples leaves nodes out (the group rollups cannot).
+   */
+  window(deploymentId: number, w: AnalysisWindow, minSamples: number): Promise<WindowRow[]> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query(WINDOW_SETTINGS);
+      return m.query(WINDOW_SQL, windowParams(deploymentId, w, minSamples));
+    });
+  }
+
+  /**
+   * Names (node-001) of the given node ids. It reads `nodes`, for the flagged nodes that the
+   * window rows did not name (the general path names none); it lives here until the nodes table
+   * has an owner of its own.
+   */
+  async nodeNames(ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: number; node_id: string }[] = await this.dataSource.query(
+      `SELECT id, node_id FROM nodes WHERE id = ANY($1::int[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.node_id]));
+  }
+}
