@@ -1,4 +1,4 @@
-import { failedJobs } from '../utils/queues';
+import { deleteQueuePrefix, failedJobs } from '../utils/queues';
 import { Service, startService } from '../utils/service';
 import { createDeployment } from './lifecycle-helpers';
 
@@ -11,38 +11,46 @@ const QUEUES = ['lifecycle', 'telemetry', 'maintenance'];
  * "Connection is closed", and a recurring job stayed failed.
  */
 describe('Stopping busy workers', () => {
+  // Queues of this suite's own: its workers' schedules and unfinished ticks stay out of the
+  // other suites' way.
+  const prefix = `${process.env.QUEUE_PREFIX}_shutdown`;
   let api: Service;
 
   beforeAll(async () => {
-    api = await startService({ APP_ROLE: 'api' });
+    api = await startService({ APP_ROLE: 'api', QUEUE_PREFIX: prefix });
   });
 
   afterAll(async () => {
     await api?.stop();
+    await deleteQueuePrefix(prefix);
   });
 
   it('leaves no failed job in any queue, whatever the workers were doing', async () => {
     const before = Object.fromEntries(
-      await Promise.all(QUEUES.map(async (q) => [q, await failedJobs(q)] as const)),
+      await Promise.all(QUEUES.map(async (q) => [q, await failedJobs(q, prefix)] as const)),
     );
     const logs: string[] = [];
+    const created: number[] = [];
     for (let round = 0; round < 6; round++) {
       const worker = await startService({
         APP_ROLE: 'worker',
+        QUEUE_PREFIX: prefix,
         SIM_TIME_SCALE: '0.02',
         TELEMETRY_INTERVAL_MS: '500',
       });
-      await createDeployment(api, 4000);
+      created.push(await createDeployment(api, 2000));
       // Stop at a different point of the rollout and the collection each round.
       await new Promise((r) => setTimeout(r, 300 + round * 400));
       await worker.stop();
       logs.push(worker.logs());
     }
     for (const q of QUEUES)
-      expect({ queue: q, failed: await failedJobs(q) }).toEqual({
+      expect({ queue: q, failed: await failedJobs(q, prefix) }).toEqual({
         queue: q,
         failed: before[q],
       });
     expect(logs.join('\n')).not.toMatch(/"level":"error"/);
+    // The run's other suites share this database: leave no fleet behind for their workers.
+    for (const id of created) await api.http.delete(`/deployments/${id}`).expect(204);
   });
 });

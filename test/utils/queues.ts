@@ -5,13 +5,16 @@ import Redis from 'ioredis';
  * The failed jobs of one of this run's queues, as `name id: reason` lines, so an assertion that
  * expects none prints what failed and why instead of a bare count.
  */
-export async function failedJobs(queue: string): Promise<string[]> {
+export async function failedJobs(
+  queue: string,
+  prefix = process.env.QUEUE_PREFIX,
+): Promise<string[]> {
   const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
     maxRetriesPerRequest: null,
   });
   const q = new Queue(queue, {
     connection,
-    prefix: process.env.QUEUE_PREFIX,
+    prefix,
   });
   try {
     const jobs = await q.getFailed(0, 99);
@@ -25,5 +28,21 @@ export async function failedJobs(queue: string): Promise<string[]> {
   } finally {
     await q.close();
     connection.disconnect();
+  }
+}
+
+/** Deletes every Redis key under a queue prefix of this run's own. */
+export async function deleteQueuePrefix(prefix: string): Promise<void> {
+  if (!prefix.startsWith('netorch_test_')) throw new Error(`refusing to delete ${prefix}`);
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
