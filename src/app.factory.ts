@@ -1,10 +1,16 @@
-import { ConsoleLogger, INestApplicationContext, LogLevel as NestLogLevel } from '@nestjs/common';
+import {
+  ConsoleLogger,
+  ConsoleLoggerOptions,
+  INestApplicationContext,
+  LogLevel as NestLogLevel,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { SecretRedactor, urlSecrets } from './common/redact';
+import { requestIdOf } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { AppConfig, LogLevel } from './config/app-config';
 import { WorkerModule } from './worker.module';
@@ -22,9 +28,43 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   silent: [],
 };
 
+/** Every secret of the configuration, for redacting log lines and error messages. */
+export function secretRedactor(
+  config: Pick<AppConfig, 'apiKeys' | 'databaseUrl' | 'redisUrl' | 'rateLimitRedisUrl'>,
+): SecretRedactor {
+  return new SecretRedactor([
+    ...config.apiKeys.map((key) => key.secret),
+    ...urlSecrets(config.databaseUrl),
+    ...urlSecrets(config.redisUrl),
+    ...urlSecrets(config.rateLimitRedisUrl),
+  ]);
+}
+
+/** Nest's JSON logger, with every configured secret replaced by *** in what it writes. */
+class RedactingLogger extends ConsoleLogger {
+  constructor(
+    options: ConsoleLoggerOptions,
+    private readonly secrets: SecretRedactor,
+  ) {
+    super(options);
+  }
+
+  protected override stringifyJsonLogObject(logObject: Record<string, unknown>): string {
+    return this.secrets.redact(super.stringifyJsonLogObject(logObject));
+  }
+}
+
 /** JSON lines, one logger for Nest's own messages in every role. */
-export function createLogger(config: Pick<AppConfig, 'logLevel'>): ConsoleLogger {
-  return new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] });
+export function createLogger(
+  config: Pick<
+    AppConfig,
+    'logLevel' | 'apiKeys' | 'databaseUrl' | 'redisUrl' | 'rateLimitRedisUrl'
+  >,
+): ConsoleLogger {
+  return new RedactingLogger(
+    { json: true, logLevels: NEST_LEVELS[config.logLevel] },
+    secretRedactor(config),
+  );
 }
 
 export function buildOpenApiDocument(app: NestFastifyApplication) {
@@ -42,11 +82,20 @@ export function buildOpenApiDocument(app: NestFastifyApplication) {
 
 /** The HTTP application exactly as `npm start` serves it; tests boot the same. */
 export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const redactor = secretRedactor(config);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+            ...(redactor.empty ? {} : { hooks: { streamWrite: (line) => redactor.redact(line) } }),
+          },
+    // The client's X-Request-Id only when short and plain (it is stored in audit rows).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: createLogger(config),
