@@ -7,6 +7,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { SecretRedactor, urlSecrets } from './common/redact';
@@ -15,8 +16,24 @@ import { createValidationPipe } from './common/validation';
 import { AppConfig, LogLevel } from './config/app-config';
 import { WorkerModule } from './worker.module';
 
-/** Big enough for 10,000 pushed samples with room to spare. */
-export const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+/** The body limit of every route but the telemetry push. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** The telemetry push: big enough for 10,000 samples with room to spare. */
+export const TELEMETRY_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+const LARGE_BODY_ROUTES: readonly { method: string; url: string }[] = [
+  { method: 'POST', url: '/deployments/:id/telemetry' },
+];
+
+/**
+ * Socket timeouts. A client has REQUEST_TIMEOUT_MS to send its whole request (headers and
+ * body), so a slow sender cannot hold a connection; an idle connection is closed after
+ * CONNECTION_TIMEOUT_MS (event streams send a keep-alive every 15 s, well within it); an idle
+ * keep-alive connection is kept KEEP_ALIVE_TIMEOUT_MS, longer than the 60 s idle timeout of
+ * common load balancers, so they never reuse a connection the service has just closed.
+ */
+export const REQUEST_TIMEOUT_MS = 60_000;
+export const CONNECTION_TIMEOUT_MS = 120_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   fatal: ['fatal'],
@@ -80,11 +97,23 @@ export function buildOpenApiDocument(app: NestFastifyApplication) {
   return SwaggerModule.createDocument(app, options);
 }
 
+/** Gives the telemetry push its larger body limit as Nest registers the routes. */
+function registerBodyLimits(fastify: FastifyInstance): void {
+  fastify.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const large = LARGE_BODY_ROUTES.some((r) => r.url === route.url && methods.includes(r.method));
+    if (large) route.bodyLimit = TELEMETRY_BODY_LIMIT_BYTES;
+  });
+}
+
 /** The HTTP application exactly as `npm start` serves it; tests boot the same. */
 export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
   const redactor = secretRedactor(config);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     logger:
       config.logLevel === 'silent'
         ? false
@@ -97,13 +126,14 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     requestIdHeader: false,
     genReqId: requestIdOf,
   });
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  registerBodyLimits(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: createLogger(config),
   });
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
-  const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
