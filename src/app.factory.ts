@@ -2,18 +2,24 @@ import {
   ConsoleLogger,
   ConsoleLoggerOptions,
   INestApplicationContext,
+  Logger,
   LogLevel as NestLogLevel,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
+import Redis from 'ioredis';
+import { once } from 'node:events';
 import { AppModule } from './app.module';
+import { ApiKeyRing } from './common/api-keys';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { registerRateLimits } from './common/rate-limit';
 import { SecretRedactor, urlSecrets } from './common/redact';
 import { requestIdOf } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { AppConfig, LogLevel } from './config/app-config';
+import { plainRedisOptions } from './queue/redis-connection';
 import { WorkerModule } from './worker.module';
 
 /** The body limit of every route but the telemetry push. */
@@ -106,6 +112,23 @@ function registerBodyLimits(fastify: FastifyInstance): void {
   });
 }
 
+/** The rate limiter's own Redis client; it never waits for a reconnect (plainRedisOptions). */
+async function rateLimitRedis(config: AppConfig, logger: Logger): Promise<Redis> {
+  const redis = new Redis(plainRedisOptions(config.rateLimitRedisUrl));
+  let warnedAt = -Infinity;
+  redis.on('error', (error: Error) => {
+    if (Date.now() - warnedAt < 60_000) return;
+    warnedAt = Date.now();
+    logger.warn(`Rate-limit Redis connection: ${error.message}`);
+  });
+  // Start counting at once when Redis is there; without it the limiter lets requests through.
+  await Promise.race([
+    once(redis, 'ready').catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 3000).unref()),
+  ]);
+  return redis;
+}
+
 /** The HTTP application exactly as `npm start` serves it; tests boot the same. */
 export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
   const redactor = secretRedactor(config);
@@ -137,6 +160,24 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  if (config.rateLimitPerMinute > 0) {
+    const logger = new Logger('RateLimit');
+    const redis = await rateLimitRedis(config, logger);
+    fastify.addHook('onClose', async () => {
+      redis.disconnect();
+    });
+    await registerRateLimits(
+      fastify,
+      {
+        perMinute: config.rateLimitPerMinute,
+        burst: config.rateLimitBurst,
+        redis,
+        prefix: config.queuePrefix,
+        ring: new ApiKeyRing(config.apiKeys),
+      },
+      logger,
+    );
+  }
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
   });
