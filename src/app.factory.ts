@@ -3,6 +3,7 @@ import {
   ConsoleLoggerOptions,
   INestApplicationContext,
   Logger,
+  Module,
   LogLevel as NestLogLevel,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -129,8 +130,18 @@ async function rateLimitRedis(config: AppConfig, logger: Logger): Promise<Redis>
   return redis;
 }
 
-/** The HTTP application exactly as `npm start` serves it; tests boot the same. */
-export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
+/** The API and the workers in one application: one module graph, so one connection pool. */
+@Module({ imports: [AppModule, WorkerModule] })
+class ApiAndWorkerModule {}
+
+/**
+ * The HTTP application exactly as `npm start` serves it; tests boot the same. With
+ * `withWorkers` (APP_ROLE=all) the queue processors run in the same application.
+ */
+export async function createHttpApp(
+  config: AppConfig,
+  { withWorkers = false }: { withWorkers?: boolean } = {},
+): Promise<NestFastifyApplication> {
   const redactor = secretRedactor(config);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -151,9 +162,11 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   registerBodyLimits(fastify);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
-    logger: createLogger(config),
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    withWorkers ? ApiAndWorkerModule : AppModule,
+    adapter,
+    { logger: createLogger(config) },
+  );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -32,14 +32,14 @@ async function bootstrap(): Promise<void> {
         'API_KEYS is empty: the API is OPEN to anyone who can reach it. Set API_KEYS=name:secret:rw[,name:secret:ro] to protect it.',
       );
     }
-    const app = await createHttpApp(config);
+    // APP_ROLE=all runs the processors in the HTTP application: one context, one pool.
+    const app = await createHttpApp(config, { withWorkers: config.role === 'all' });
     await app.listen(config.port, config.host);
     logger.log(`API listening on http://${config.host}:${config.port} (Swagger UI at /docs)`);
-  }
-  if (config.role !== 'api') {
+  } else {
     await createWorkerContext(config);
-    logger.log(`Worker started (queue prefix ${config.queuePrefix})`);
   }
+  if (config.role !== 'api') logger.log(`Worker started (queue prefix ${config.queuePrefix})`);
 }
 
 bootstrap().catch((error: unknown) => {
