@@ -48,9 +48,12 @@ export class ApiKeyGuard implements CanActivate {
     }
     if (!caller.key) throw new UnauthorizedException('The API key is not valid');
     const { name, scope } = caller.key;
-    if (!scopeAllows(scope, request.method, request.routeOptions.url)) {
+    const route = request.routeOptions.url;
+    if (!scopeAllows(scope, request.method, route)) {
+      // The route as the API documents it: /deployments/{id}, not Fastify's /deployments/:id.
+      const path = route ? route.replace(/:(\w+)/g, '{$1}') : request.url.split('?')[0];
       throw new ForbiddenException(
-        `API key "${name}" has scope ${scope} and ${SCOPE_MEANING[scope]}; ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} needs another key`,
+        `API key "${name}" has scope ${scope} and ${SCOPE_MEANING[scope]}; ${request.method} ${path} needs another key`,
       );
     }
     request.apiKeyName = name;
