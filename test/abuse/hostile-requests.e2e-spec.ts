@@ -49,7 +49,12 @@ function rawRequest(head: Buffer, body = Buffer.alloc(0)): Promise<string> {
       const end = data.indexOf('\r\n');
       if (end >= 0) done(data.slice(0, end));
     });
-    socket.on('error', (error) => (data ? done(data) : reject(error)));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // A reset after the request was sent is the server closing; a refused one is not.
+      if (data || error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+        done(data.split('\r\n')[0] || '(connection closed)');
+      } else reject(error);
+    });
     socket.on('close', () => done(data.split('\r\n')[0] || '(connection closed)'));
     socket.write(Buffer.concat([head, body]));
   });
@@ -158,17 +163,28 @@ function requestHead(target: Target, headers: Header[], bodyLength: number): Buf
   ]);
 }
 
+/**
+ * Requests Node's HTTP parser refuses itself: it answers 400 or 431 and closes at once, and when
+ * bytes of the request are still unread the close resets the connection, which may drop that
+ * answer before the client reads it. Either way nothing reached the application.
+ */
+const PARSER_REFUSES = new Set([
+  'X-Request-Id with a bare CR',
+  'X-Request-Id with a NUL',
+  'a header folded over two lines',
+  'headers over 16 KiB',
+]);
+
 describe('hostile headers never cause a 5xx', () => {
-  it.each(HOSTILE)('%s', async (_, headers) => {
+  it.each(HOSTILE)('%s', async (name, headers) => {
+    const answers = PARSER_REFUSES.has(name)
+      ? /^(HTTP\/1\.1 4\d\d |\(connection closed\)$)/
+      : /^HTTP\/1\.1 [1-4]\d\d /;
     for (const target of TARGETS) {
       const body = Buffer.from(target.body?.() ?? '');
       const line = await rawRequest(requestHead(target, headers, body.length), body);
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(line)?.[1]);
-      expect({ route: `${target.method} ${target.path()}`, line }).toEqual({
-        route: `${target.method} ${target.path()}`,
-        line: expect.stringMatching(/^HTTP\/1\.1 [1-4]\d\d /),
-      });
-      expect(status).toBeLessThan(500);
+      const route = `${target.method} ${target.path()}`;
+      expect({ route, line }).toEqual({ route, line: expect.stringMatching(answers) });
     }
   });
 
@@ -217,12 +233,6 @@ describe('X-Request-Id', () => {
 });
 
 describe('body limits', () => {
-  const post = (path: string, body: string) =>
-    fetch(`${api.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': KEY },
-      body,
-    });
   /** Valid JSON of about `bytes` bytes: the samples spaced out with whitespace. */
   const spacedSamples = (count: number, bytes: number) => {
     const sample = JSON.stringify({
@@ -235,41 +245,107 @@ describe('body limits', () => {
     return `{"samples":[${Array.from({ length: count }, () => sample).join(`,${gap}`)}]}`;
   };
 
-  it('refuses more than 1 MiB on every route but the telemetry push', async () => {
-    const big = JSON.stringify({
-      name: 'big',
-      description: 'd'.repeat(1024 * 1024 + 1),
-      target_node_count: 1,
-    });
-    for (const [method, path] of [
-      ['POST', '/deployments'],
-      ['PATCH', `/deployments/${deploymentId}`],
-      ['POST', `/deployments/${deploymentId}/nodes`],
-    ]) {
-      const res = await fetch(`${api.url}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', 'x-api-key': KEY },
-        body: big,
+  /**
+   * A body of `bytes` bytes on a raw socket, and the answer. `announced`: Content-Length says
+   * the size and only its first KiB is sent, since the server must answer from the headers.
+   * `chunked`: the whole body is sent without a length, so the server must count it. The
+   * connection stays open (keep-alive) so the server drains what it refused instead of
+   * resetting the connection, which would lose its answer.
+   */
+  function sendLarge(
+    method: string,
+    path: string,
+    bytes: number,
+    framing: 'announced' | 'chunked',
+  ): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let data = Buffer.alloc(0);
+      let answered = false;
+      const parse = () => {
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = data.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? NaN);
+        const body = data.subarray(end + 4);
+        if (!(body.length >= length)) return;
+        answered = true;
+        socket.destroy();
+        resolve({
+          status: Number(head.slice(9, 12)),
+          body: JSON.parse(body.subarray(0, length).toString()),
+        });
+      };
+      socket.on('data', (chunk: Buffer) => {
+        data = Buffer.concat([data, chunk]);
+        parse();
       });
-      expect({ path, status: res.status }).toEqual({ path, status: 413 });
-      expectError(await res.json(), 413, /too large/);
+      // Writes after the server's answer fail; only a missing answer is an error.
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        if (!answered) reject(new Error(`no complete answer: ${data.toString('latin1')}`));
+      });
+      const framingHeader =
+        framing === 'announced' ? `Content-Length: ${bytes}` : 'Transfer-Encoding: chunked';
+      socket.write(
+        `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nX-API-Key: ${KEY}\r\n` +
+          `Content-Type: application/json\r\n${framingHeader}\r\n\r\n`,
+      );
+      if (framing === 'announced') {
+        socket.write(Buffer.alloc(1024, 0x20));
+        return;
+      }
+      const piece = `${(64 * 1024).toString(16)}\r\n${' '.repeat(64 * 1024)}\r\n`;
+      let sent = 0;
+      const pump = (): void => {
+        while (!answered && !socket.destroyed && sent < bytes) {
+          sent += 64 * 1024;
+          if (!socket.write(sent < bytes ? piece : `${piece}0\r\n\r\n`)) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+      };
+      pump();
+    });
+  }
+
+  const smallBodyRoutes: [string, string, () => string][] = [
+    ['POST /deployments', 'POST', () => '/deployments'],
+    ['PATCH /deployments/{id}', 'PATCH', () => `/deployments/${deploymentId}`],
+    ['POST /deployments/{id}/nodes', 'POST', () => `/deployments/${deploymentId}/nodes`],
+  ];
+
+  it.each(smallBodyRoutes)('refuses more than 1 MiB on %s', async (_, method, path) => {
+    for (const framing of ['announced', 'chunked'] as const) {
+      const res = await sendLarge(method, path(), 1024 * 1024 + 64 * 1024, framing);
+      expect({ framing, status: res.status }).toEqual({ framing, status: 413 });
+      expectError(res.body, 413, /too large/);
     }
   });
 
   it('accepts a push of about 2 MiB', async () => {
     const body = spacedSamples(1000, 2 * 1024 * 1024);
     expect(body.length).toBeGreaterThan(2 * 1024 * 1024);
-    const res = await post(`/deployments/${deploymentId}/telemetry`, body);
+    const res = await fetch(`${api.url}/deployments/${deploymentId}/telemetry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+      body,
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 1000 });
   });
 
   it('refuses a push over 8 MiB', async () => {
-    const res = await post(
-      `/deployments/${deploymentId}/telemetry`,
-      spacedSamples(10, 9 * 1024 * 1024),
-    );
-    expect(res.status).toBe(413);
-    expectError(await res.json(), 413, /too large/);
+    for (const framing of ['announced', 'chunked'] as const) {
+      const res = await sendLarge(
+        'POST',
+        `/deployments/${deploymentId}/telemetry`,
+        9 * 1024 * 1024,
+        framing,
+      );
+      expect({ framing, status: res.status }).toEqual({ framing, status: 413 });
+      expectError(res.body, 413, /too large/);
+    }
   });
 });
