@@ -1,13 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { createHttpApp, createLogger, createWorkerContext } from './app.factory';
+import { createHttpApp, createLogger, createWorkerContext, secretRedactor } from './app.factory';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { prepareDatabase } from './database/prepare-database';
 import { waitForRedis } from './queue/redis-connection';
+
+let config: AppConfig | undefined;
 
 function readConfig(): AppConfig {
   try {
     return loadConfig();
   } catch (error) {
+    // ConfigError messages name the variable and why, never a secret.
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
@@ -18,7 +21,7 @@ function readConfig(): AppConfig {
 
 /** One entry point; APP_ROLE picks HTTP (api), processors (worker) or both (all). */
 async function bootstrap(): Promise<void> {
-  const config = readConfig();
+  config = readConfig();
   Logger.overrideLogger(createLogger(config));
   const logger = new Logger('Bootstrap');
   await prepareDatabase(config.databaseUrl);
@@ -26,20 +29,21 @@ async function bootstrap(): Promise<void> {
   if (config.role !== 'worker') {
     if (config.apiKeys.length === 0) {
       logger.warn(
-        'API_KEYS is empty: the API is OPEN to anyone who can reach it. Set API_KEYS=key:rw[,key:ro] to protect it.',
+        'API_KEYS is empty: the API is OPEN to anyone who can reach it. Set API_KEYS=name:secret:rw[,name:secret:ro] to protect it.',
       );
     }
-    const app = await createHttpApp(config);
+    // APP_ROLE=all runs the processors in the HTTP application: one context, one pool.
+    const app = await createHttpApp(config, { withWorkers: config.role === 'all' });
     await app.listen(config.port, config.host);
     logger.log(`API listening on http://${config.host}:${config.port} (Swagger UI at /docs)`);
-  }
-  if (config.role !== 'api') {
+  } else {
     await createWorkerContext(config);
-    logger.log(`Worker started (queue prefix ${config.queuePrefix})`);
   }
+  if (config.role !== 'api') logger.log(`Worker started (queue prefix ${config.queuePrefix})`);
 }
 
 bootstrap().catch((error: unknown) => {
-  process.stderr.write(`netorch failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  const text = `netorch failed to start: ${(error as Error)?.stack ?? String(error)}`;
+  process.stderr.write(`${config ? secretRedactor(config).redact(text) : text}\n`);
   process.exit(1);
 });

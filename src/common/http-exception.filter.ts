@@ -13,16 +13,27 @@ import { ApiErrorDto } from './api-error';
 const CONNECTION_ERROR =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection|Connection is closed|Redis did not answer|is not currently accepting connections/i;
 
+function sqlState(error: unknown): string {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** query_canceled: the statement ran past DB_STATEMENT_TIMEOUT_MS (statement_timeout). */
+function isStatementTimeout(error: unknown): boolean {
+  return sqlState(error) === '57014';
+}
+
 /** PostgreSQL SQLSTATE classes that mean "the server is not there right now". */
 function isUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code ?? '';
+  const e = error as { message?: string };
+  const code = sqlState(error);
   return (
     code.startsWith('08') ||
     code === '57P01' ||
     code === '57P02' ||
     code === '57P03' ||
-    CONNECTION_ERROR.test(e.message ?? '')
+    CONNECTION_ERROR.test(e?.message ?? '')
   );
 }
 
@@ -85,6 +96,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const fst = fastifyError(exception);
     if (fst) return fst;
+    if (isStatementTimeout(exception)) {
+      this.logger.warn(`Statement timeout on ${request.method} ${request.url}`);
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        detail:
+          'The database did not answer in time (DB_STATEMENT_TIMEOUT_MS); the request was cancelled, retry shortly',
+      };
+    }
     if (isUnavailable(exception)) {
       this.logger.warn(
         `Dependency unavailable on ${request.method} ${request.url}: ${(exception as Error).message}`,

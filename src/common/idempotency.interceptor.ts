@@ -8,13 +8,14 @@ import {
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
+import { catchError, finalize, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from './idempotency-fingerprint';
 import { IdempotencyService } from './idempotency.service';
 
 /**
- * Honours `Idempotency-Key` on every POST: the same key and body within 24 h get the first
- * response (status and body) without the work being done again; another body is 422.
+ * Honours `Idempotency-Key` on every POST: the same key and body from the same API key within
+ * 24 h get the first response (status and body) without the work being done again; another
+ * body is 422.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -32,27 +33,31 @@ export class IdempotencyInterceptor implements NestInterceptor {
       );
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
+    // The guard names the caller's key; the open API has one shared scope.
+    const scope = (request as FastifyRequest & { apiKeyName?: string }).apiKeyName ?? '';
     const path = request.url;
     const fingerprint = requestFingerprint(request.method, path, request.body);
     const status =
       (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ??
       HttpStatus.CREATED;
-    return from(this.store.claim(key, fingerprint, request.method, path)).pipe(
+    return from(this.store.claim(scope, key, fingerprint, request.method, path)).pipe(
       mergeMap((claim) => {
         if (claim.kind === 'replay') {
           void reply.header('idempotent-replayed', 'true');
           return of(claim.body);
         }
+        const { lease } = claim;
         return next.handle().pipe(
           mergeMap(async (body: unknown) => {
-            await this.store.complete(key, status, body);
+            await lease.complete(status, body);
             return body;
           }),
           catchError((error: unknown) =>
-            from(this.store.release(key).catch(() => undefined)).pipe(
+            from(lease.release().catch(() => undefined)).pipe(
               mergeMap(() => throwError(() => error)),
             ),
           ),
+          finalize(() => lease.stopRenewing()),
         );
       }),
     );

@@ -4,6 +4,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsOptional,
   IsString,
   Matches,
   Max,
@@ -11,6 +12,12 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { redactUrl } from '../common/redact';
+import { ApiKey, parseApiKeys } from './api-keys';
+import { ConfigError } from './config-error';
+
+export { ConfigError } from './config-error';
+export type { ApiKey, ApiKeyScope } from './api-keys';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -18,17 +25,9 @@ export type AppRole = (typeof APP_ROLES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface ApiKey {
-  key: string;
-  access: 'rw' | 'ro';
-}
-
-/** Raises with one line naming the variable and why, so start-up can print it and stop. */
-export class ConfigError extends Error {}
-
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-/** The environment as DESIGN.md's table defines it; every variable optional. */
+/** The environment as the README's configuration table defines it; every variable optional. */
 class EnvironmentVariables {
   @Type(() => Number)
   @IsInt()
@@ -49,6 +48,11 @@ class EnvironmentVariables {
   @Transform(trim)
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' })
+  RATE_LIMIT_REDIS_URL?: string;
 
   @Transform(trim)
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 of A-Z a-z 0-9 _ . : -' })
@@ -88,11 +92,40 @@ class EnvironmentVariables {
   @Max(1_000_000)
   MAX_NODES_PER_DEPLOYMENT = 10000;
 
-  @Transform(trim)
-  @Matches(/^$|^[^\s:,]+:(rw|ro)(,[^\s:,]+:(rw|ro))*$/, {
-    message: 'must be a comma list of key:rw or key:ro',
-  })
+  // Parsed by parseApiKeys, whose messages never repeat a secret.
+  @IsString()
   API_KEYS = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  RATE_LIMIT_PER_MINUTE = 6000;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  RATE_LIMIT_BURST?: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  DB_STATEMENT_TIMEOUT_MS = 15000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DB_POOL_SIZE = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  IDEMPOTENCY_LEASE_SECONDS = 60;
 
   @Transform(trim)
   @IsIn(LOG_LEVELS)
@@ -116,8 +149,34 @@ export interface AppConfig {
   telemetryRetentionHours: number;
   maxNodesPerDeployment: number;
   apiKeys: ApiKey[];
+  /** 0 turns the limiter off. */
+  rateLimitPerMinute: number;
+  /** Requests one client may make within one second; 0 = no per-second limit. */
+  rateLimitBurst: number;
+  /** Where the rate-limit counters live; REDIS_URL unless set. */
+  rateLimitRedisUrl: string;
+  /** PostgreSQL statement_timeout of the service's pool; 0 = none. */
+  dbStatementTimeoutMs: number;
+  dbPoolSize: number;
+  idempotencyLeaseSeconds: number;
   logLevel: LogLevel;
   production: boolean;
+}
+
+/** Variables whose value may hold a password: shown redacted, or not at all. */
+const URL_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'RATE_LIMIT_REDIS_URL']);
+
+/** The default burst: a 30th of the minute's allowance (twice its average rate), at least 10. */
+export function defaultBurst(perMinute: number): number {
+  return Math.max(10, Math.ceil(perMinute / 30));
+}
+
+function shown(property: string, raw: unknown): string {
+  if (property === 'API_KEYS') return '';
+  if (URL_VARIABLES.has(property)) {
+    return typeof raw === 'string' ? `=${JSON.stringify(redactUrl(raw.trim()))}` : '';
+  }
+  return `=${JSON.stringify(raw)}`;
 }
 
 function describe(error: ValidationError, raw: unknown): string {
@@ -125,7 +184,7 @@ function describe(error: ValidationError, raw: unknown): string {
   const why = Object.values(error.constraints ?? {}).at(-1) ?? 'is invalid';
   // class-validator's messages start with the property name; say it once.
   const reason = why.startsWith(error.property) ? why.slice(error.property.length).trim() : why;
-  return `${error.property}=${JSON.stringify(raw)} ${reason}`;
+  return `${error.property}${shown(error.property, raw)} ${reason}`;
 }
 
 /** Reads and validates the environment; throws ConfigError on the first bad variable. */
@@ -141,16 +200,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (errors.length > 0) {
     throw new ConfigError(`Invalid configuration: ${describe(errors[0], env[errors[0].property])}`);
   }
-  const apiKeys = vars.API_KEYS
-    ? vars.API_KEYS.split(',').map((entry) => {
-        const [key, access] = entry.split(':');
-        return { key, access: access as ApiKey['access'] };
-      })
-    : [];
+  for (const name of URL_VARIABLES) {
+    const value = vars[name as 'DATABASE_URL' | 'REDIS_URL' | 'RATE_LIMIT_REDIS_URL'];
+    if (value !== undefined && !URL.canParse(value)) {
+      throw new ConfigError(
+        `Invalid configuration: ${name} is not a valid URL (not shown: it may hold a password)`,
+      );
+    }
+  }
   const production = vars.NODE_ENV === 'production';
-  if (production && apiKeys.length === 0) {
+  const apiKeys = parseApiKeys(vars.API_KEYS, production);
+  // A worker serves no HTTP, so only roles with the API must not run open.
+  if (production && apiKeys.length === 0 && vars.APP_ROLE !== 'worker') {
     throw new ConfigError(
-      'Invalid configuration: API_KEYS is empty and NODE_ENV=production; set API_KEYS=key:rw[,key:ro] to protect the API',
+      'Invalid configuration: API_KEYS is empty and NODE_ENV=production; set API_KEYS=name:secret:rw[,name:secret:ro] to protect the API',
     );
   }
   return {
@@ -166,6 +229,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     telemetryRetentionHours: vars.TELEMETRY_RETENTION_HOURS,
     maxNodesPerDeployment: vars.MAX_NODES_PER_DEPLOYMENT,
     apiKeys,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    rateLimitBurst: vars.RATE_LIMIT_BURST ?? defaultBurst(vars.RATE_LIMIT_PER_MINUTE),
+    rateLimitRedisUrl: vars.RATE_LIMIT_REDIS_URL ?? vars.REDIS_URL,
+    dbStatementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
+    dbPoolSize: vars.DB_POOL_SIZE,
+    idempotencyLeaseSeconds: vars.IDEMPOTENCY_LEASE_SECONDS,
     logLevel: vars.LOG_LEVEL,
     production,
   };

@@ -7,8 +7,18 @@ types.setTypeParser(types.builtins.INT8, (value) => Number(value));
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
-/** One definition of the connection for the app, the migration runner and the TypeORM CLI. */
-export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
+export { redactUrl } from '../common/redact';
+
+/**
+ * One definition of the connection for the app, the migration runner and the TypeORM CLI.
+ * statementTimeoutMs is PostgreSQL's statement_timeout for every statement of the pool (0 =
+ * none): the service's pool has one, migrations and the CLI do not.
+ */
+export function dataSourceOptions(
+  databaseUrl: string,
+  poolSize = 10,
+  statementTimeoutMs = 0,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -19,17 +29,15 @@ export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourc
     migrationsRun: false,
     applicationName: 'netorch',
     poolSize,
-    extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    extra: {
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      // TCP keepalive: a connection whose peer vanished (failover, dropped NAT entry) errors
+      // instead of hanging a query for ever.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      // Sent at connect, so it costs no round trip; a statement over it fails with 57014.
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+    },
   };
-}
-
-/** The URL with any password replaced, for log lines and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }

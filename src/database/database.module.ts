@@ -4,13 +4,21 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { dataSourceOptions } from './data-source';
 
-/** The connection pool; the schema is prepared before Nest starts (prepareDatabase). */
+/**
+ * The process's one connection pool (DB_POOL_SIZE), shared by the API and the workers when
+ * both run in one process; the schema is prepared before Nest starts (prepareDatabase).
+ */
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.databaseUrl, 20),
+        // The statement timeout guards API requests; a worker-only process runs without one.
+        ...dataSourceOptions(
+          config.databaseUrl,
+          config.dbPoolSize,
+          config.role === 'worker' ? 0 : config.dbStatementTimeoutMs,
+        ),
         retryAttempts: 20,
         retryDelay: 3000,
       }),

@@ -4,7 +4,10 @@ import { Service, startService } from '../utils/service';
 let api: Service;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api', API_KEYS: 'ops-secret:rw,viewer-secret:ro' });
+  api = await startService({
+    APP_ROLE: 'api',
+    API_KEYS: 'ops:ops-secret:rw,viewer:viewer-secret:ro,legacy-secret:rw',
+  });
 });
 
 afterAll(async () => {
@@ -26,7 +29,7 @@ describe('API_KEYS', () => {
   it('lets a read-only key read but not write', async () => {
     expect((await api.http.get('/deployments').set('X-API-Key', 'viewer-secret')).status).toBe(200);
     const write = await api.http.post('/deployments').set('X-API-Key', 'viewer-secret').send(body);
-    expectError(write.body, 403, /only read/);
+    expectError(write.body, 403, /"viewer" has scope ro and may only read/);
   });
 
   it('lets a read-write key write, also as a bearer token', async () => {
@@ -40,6 +43,11 @@ describe('API_KEYS', () => {
     expect(bearer.status).toBe(201);
   });
 
+  it('still takes keys in the older secret:scope form', async () => {
+    const res = await api.http.post('/deployments').set('X-API-Key', 'legacy-secret').send(body);
+    expect(res.status).toBe(201);
+  });
+
   it('keeps the probes open', async () => {
     expect((await api.http.get('/health')).status).toBe(200);
     expect((await api.http.get('/health/live')).status).toBe(200);
@@ -49,6 +57,12 @@ describe('API_KEYS', () => {
     await expect(
       startService({ APP_ROLE: 'api', NODE_ENV: 'production', API_KEYS: '' }),
     ).rejects.toThrow(/API_KEYS is empty and NODE_ENV=production/);
+  });
+
+  it('refuses short secrets in production', async () => {
+    await expect(
+      startService({ APP_ROLE: 'api', NODE_ENV: 'production', API_KEYS: 'ops:ops-secret:rw' }),
+    ).rejects.toThrow(/API_KEYS key "ops" has a secret of 10 characters/);
   });
 
   it('stops at start on a bad variable with one line naming it', async () => {

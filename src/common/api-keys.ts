@@ -1,0 +1,94 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ApiKey, ApiKeyScope } from '../config/app-config';
+
+/** The routes a `push` key may call: the device telemetry push, nothing else. */
+export const PUSH_ROUTES: readonly { method: string; url: string }[] = [
+  { method: 'POST', url: '/deployments/:id/telemetry' },
+];
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/** Whether a key of this scope may call this method on this route pattern. */
+export function scopeAllows(scope: ApiKeyScope, method: string, routeUrl: string | undefined) {
+  if (scope === 'rw') return true;
+  if (scope === 'ro') return READ_METHODS.has(method);
+  return PUSH_ROUTES.some((route) => route.method === method && route.url === routeUrl);
+}
+
+/** What each scope may do, for 403 messages. */
+export const SCOPE_MEANING: Record<ApiKeyScope, string> = {
+  rw: 'may do anything',
+  ro: 'may only read (GET)',
+  push: 'may only push telemetry (POST /deployments/{id}/telemetry)',
+};
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The key a request presents: `X-API-Key`, else `Authorization: Bearer <key>`. */
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const header = first(headers['x-api-key'])?.trim();
+  if (header) return header;
+  const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(first(headers.authorization) ?? '');
+  return bearer?.[1];
+}
+
+/**
+ * The configured keys, looked up in constant time: the presented key and every secret are
+ * compared as HMAC-SHA256 digests under a per-process random key, so neither a secret's
+ * length nor its first differing byte changes how long a lookup takes, and every key is
+ * compared on every lookup.
+ */
+export class ApiKeyRing {
+  private readonly hmacKey = randomBytes(32);
+  private readonly digests: { key: ApiKey; digest: Buffer }[];
+
+  constructor(keys: readonly ApiKey[]) {
+    this.digests = keys.map((key) => ({ key, digest: this.digest(key.secret) }));
+  }
+
+  get open(): boolean {
+    return this.digests.length === 0;
+  }
+
+  find(presented: string): ApiKey | undefined {
+    const digest = this.digest(presented);
+    let found: ApiKey | undefined;
+    for (const entry of this.digests) {
+      if (timingSafeEqual(entry.digest, digest)) found = entry.key;
+    }
+    return found;
+  }
+
+  private digest(value: string): Buffer {
+    return createHmac('sha256', this.hmacKey).update(value).digest();
+  }
+}
+
+/** Who a request is, as far as its headers say; looked up once per request. */
+export interface Caller {
+  /** A key was sent (maybe an unknown one). */
+  presented: boolean;
+  key?: ApiKey;
+}
+
+const CALLER = Symbol('netorch.caller');
+
+/** The request's caller, identified on first use and remembered on the request. */
+export function identifyCaller(
+  request: { headers: IncomingHttpHeaders; [CALLER]?: Caller },
+  ring: ApiKeyRing,
+): Caller {
+  let caller = request[CALLER];
+  if (!caller) {
+    const presented = presentedKey(request.headers);
+    caller = {
+      presented: presented !== undefined,
+      key: presented ? ring.find(presented) : undefined,
+    };
+    request[CALLER] = caller;
+  }
+  return caller;
+}
