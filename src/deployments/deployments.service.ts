@@ -113,8 +113,9 @@ export class DeploymentsService {
   async detailAndVersion(
     id: number,
   ): Promise<{ detail: DeploymentDetailResponse; version: number }> {
-    const deployment = await this.findOrFail(id);
-    const counts = await this.nodes.stateCounts(id);
+    const found = await this.deployments.withCounts(id);
+    if (!found) throw new NotFoundException('Deployment not found');
+    const { deployment, counts } = found;
     const detail: DeploymentDetailResponse = {
       ...DeploymentResponse.from(deployment),
       current_node_count: Object.values(counts).reduce((a, b) => a + b, 0),

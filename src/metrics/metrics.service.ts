@@ -61,7 +61,8 @@ export class MetricsService implements OnModuleInit {
   }
 
   private async readDatabase(): Promise<DatabaseFigures> {
-    // Node and deployment figures share one statement and so one snapshot. The sample id
+    // Node and deployment figures share one statement and so one snapshot, read from the
+    // per-deployment state counts (never from the node rows). The sample id
     // sequence only moves forward, even when retention drops samples: a true counter of every
     // sample written by any process.
     const [rows, written] = await Promise.all([
@@ -69,25 +70,16 @@ export class MetricsService implements OnModuleInit {
       this.telemetry.samplesWritten(),
     ]);
     const nodes = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
-    const perDeployment = new Map<number, Record<NodeState, number>>();
-    for (const row of rows) {
-      let counts = perDeployment.get(row.id);
-      if (!counts) {
-        counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
-        perDeployment.set(row.id, counts);
-      }
-      if (row.state !== null) {
-        counts[row.state] = row.n;
-        nodes[row.state] += row.n;
-      }
-    }
     const byStatus = Object.fromEntries(
       Object.values(DeploymentStatus).map((s) => [s, 0]),
     ) as Record<DeploymentStatus, number>;
-    for (const counts of perDeployment.values()) byStatus[deploymentStatus(counts)] += 1;
+    for (const { counts } of rows) {
+      for (const s of NODE_STATES) nodes[s] += counts[s];
+      byStatus[deploymentStatus(counts)] += 1;
+    }
     return {
       nodes,
-      deployments: perDeployment.size,
+      deployments: rows.length,
       byStatus,
       samplesWritten: written,
     };

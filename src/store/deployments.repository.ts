@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { NodeState } from '../domain/node-state';
 import { DeploymentEntity } from './deployment.entity';
+import { COUNT_SUMS, countsOf } from './state-counts';
 import { Queryable } from './queryable';
 
 /** What a new deployment row holds; the rest is defaulted by the database. */
@@ -40,6 +42,38 @@ export class DeploymentsRepository {
   /** The deployment, read in the caller's transaction when one is given; null when gone. */
   async find(id: number, m?: Queryable): Promise<DeploymentEntity | null> {
     return manager(m, this.dataSource.manager).getRepository(DeploymentEntity).findOneBy({ id });
+  }
+
+  /**
+   * The deployment with its node counts per state, in one statement: a primary-key probe and
+   * the deployment's few counts rows (node_state_counts), never its nodes. Null when gone.
+   */
+  async withCounts(
+    id: number,
+  ): Promise<{ deployment: DeploymentEntity; counts: Record<NodeState, number> } | null> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT d.id, d.name, d.description, d.target_node_count, d.max_parallel, d.version,
+              d.created_at, d.updated_at, d.started_at, d.finished_at, c.*
+       FROM deployments d
+       CROSS JOIN LATERAL (SELECT ${COUNT_SUMS} FROM node_state_counts WHERE deployment_id = d.id) c
+       WHERE d.id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const deployment = Object.assign(new DeploymentEntity(), {
+      id: row.id as number,
+      name: row.name as string,
+      description: row.description as string | null,
+      targetNodeCount: row.target_node_count as number,
+      maxParallel: row.max_parallel as number | null,
+      version: row.version as number,
+      createdAt: row.created_at as Date,
+      updatedAt: row.updated_at as Date,
+      startedAt: row.started_at as Date | null,
+      finishedAt: row.finished_at as Date | null,
+    });
+    return { deployment, counts: countsOf(row) };
   }
 
   /** Whether the deployment exists (one primary-key probe). */

@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NODE_NUMBER_SQL, NodeRef } from '../domain/node-ref';
-import { NODE_STATES, NodeState } from '../domain/node-state';
+import { NodeState } from '../domain/node-state';
 import { NodeEntity } from './node.entity';
 import { ADMISSION_CLAIM_SQL, advanceSql, SHARD_CLAIM_SQL } from './node-transition-sql';
 import { Queryable } from './queryable';
+import { COUNT_SUMS, countsOf } from './state-counts';
 
 /** What one batch statement did, per shard it touched (node-transition-sql.ts). */
 export interface MovedShard {
@@ -38,9 +39,6 @@ export interface DueShard {
 
 const SHARD_ADVANCE_SQL = advanceSql(SHARD_CLAIM_SQL);
 const ADMISSION_SQL = advanceSql(ADMISSION_CLAIM_SQL);
-
-export const emptyStateCounts = (): Record<NodeState, number> =>
-  Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
 
 /**
  * Owns the nodes table: the API's reads and changes, and the workers' set-based batches. A node
@@ -190,35 +188,36 @@ export class NodesRepository {
     return rows[0] ?? null;
   }
 
-  /** How many of the deployment's nodes are in each state (all five, zeros included). */
+  /**
+   * How many of the deployment's nodes are in each state (all five, zeros included), read by key
+   * from the counts the triggers on nodes keep (migration 1764260900000).
+   */
   async stateCounts(deploymentId: number): Promise<Record<NodeState, number>> {
-    const rows: { state: NodeState; n: number }[] = await this.dataSource.query(
-      `SELECT state, count(*)::int AS n FROM nodes WHERE deployment_id = $1 GROUP BY state`,
+    const [row]: Record<string, number | null>[] = await this.dataSource.query(
+      `SELECT ${COUNT_SUMS} FROM node_state_counts WHERE deployment_id = $1`,
       [deploymentId],
     );
-    const counts = emptyStateCounts();
-    for (const row of rows) counts[row.state] = row.n;
-    return counts;
+    return countsOf(row);
   }
 
   /**
-   * Node counts per deployment and state, every deployment included (a deployment without
-   * nodes has one row with a null state). One statement, so the figures share a snapshot; it
-   * reads every node row, as nodes have no index on state.
+   * Node counts per deployment and state, every deployment included (zeros for one without
+   * nodes), in one statement so the figures share a snapshot.
    */
-  async fleetCounts(): Promise<{ id: number; state: NodeState | null; n: number }[]> {
-    return this.dataSource.query(
-      `SELECT d.id, n.state, count(n.id)::int AS n
-       FROM deployments d LEFT JOIN nodes n ON n.deployment_id = d.id
-       GROUP BY d.id, n.state`,
+  async fleetCounts(): Promise<{ id: number; counts: Record<NodeState, number> }[]> {
+    const rows: ({ id: number } & Record<string, number | null>)[] = await this.dataSource.query(
+      `SELECT d.id, ${COUNT_SUMS}
+       FROM deployments d LEFT JOIN node_state_counts c ON c.deployment_id = d.id
+       GROUP BY d.id`,
     );
+    return rows.map((row) => ({ id: row.id, counts: countsOf(row) }));
   }
 
   /** Deployments with at least one node that is not FAILED. */
   async activeDeployments(m: Queryable = this.dataSource): Promise<number> {
     const [row]: { n: number }[] = await m.query(
-      `SELECT count(*)::int AS n FROM deployments d
-       WHERE EXISTS (SELECT 1 FROM nodes WHERE deployment_id = d.id AND state <> 'FAILED')`,
+      `SELECT count(DISTINCT deployment_id)::int AS n FROM node_state_counts
+       WHERE pending + provisioning + configuring + running > 0`,
     );
     return row.n;
   }
