@@ -8,6 +8,7 @@ const BENCHMARKS = [
   ['telemetry', ['telemetry/run.js']],
   ['analytics', ['analytics/bottlenecks.bench.js']],
   ['metrics', ['metrics/scrape.js']],
+  ['hot-reads', ['hot-reads/run.js']],
 ];
 
 const only = process.argv.slice(2);

@@ -21,9 +21,11 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PER_DEPLOYMENT = 10000;
 
 // The statements MetricsService runs at every scrape (src/metrics/metrics.service.ts).
-const FLEET_SQL = `SELECT d.id, n.state, count(n.id)::int AS n
-  FROM deployments d LEFT JOIN nodes n ON n.deployment_id = d.id
-  GROUP BY d.id, n.state`;
+const FLEET_SQL = `SELECT d.id, ${['pending', 'provisioning', 'configuring', 'running', 'failed']
+  .map((s) => `COALESCE(sum(c.${s}), 0)::int AS state_${s}`)
+  .join(', ')}
+  FROM deployments d LEFT JOIN node_state_counts c ON c.deployment_id = d.id
+  GROUP BY d.id`;
 const SEQUENCE_SQL = `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS written
   FROM telemetry_samples_id_seq`;
 

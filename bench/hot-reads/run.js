@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+/* global fetch, setTimeout, URL */
+/*
+ * GET /deployments/{id} on a 10,000-node deployment against the raw limit of this machine: a
+ * bare Fastify route doing one primary-key SELECT through a pg pool, measured side by side with
+ * the same load generator (wrk), alternating, idle and again while a 10,000-node rollout and its
+ * telemetry collection run in a worker process. Starts the built service (NETORCH_DIST or
+ * dist/) on a database and queue prefix of its own and drops them at the end.
+ *
+ *   node bench/hot-reads/run.js [--runs 3] [--seconds 5] [--connections 50] [--nodes 10000]
+ *
+ * Needs wrk (`apt-get install wrk`).
+ */
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { cpus, loadavg } = require('node:os');
+const { join } = require('node:path');
+const { Client } = require('pg');
+const { clearQueueKeys } = require('../scratch');
+
+const ROOT = join(__dirname, '..', '..');
+const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
+const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const RUNS = arg('runs', 3);
+const SECONDS = arg('seconds', 5);
+const CONNECTIONS = arg('connections', 50);
+const NODES = arg('nodes', 10000);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort() {
+  const { createServer } = require('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url, child, what, marker) {
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const ok = url
+      ? await fetch(`${url}/health/live`)
+          .then((r) => r.ok)
+          .catch(() => false)
+      : marker();
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not start within 60 s`);
+}
+
+function serviceEnv(databaseUrl, queuePrefix, extra) {
+  return {
+    ...process.env,
+    NODE_PATH: join(ROOT, 'node_modules'),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    QUEUE_PREFIX: queuePrefix,
+    REDIS_URL,
+    API_KEYS: '',
+    LOG_LEVEL: 'warn',
+    // One client address sends every request of a load test.
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...extra,
+  };
+}
+
+async function startApi(databaseUrl, queuePrefix) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
+    env: serviceEnv(databaseUrl, queuePrefix, { APP_ROLE: 'api', PORT: String(port) }),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child, 'the API');
+  return { url, child };
+}
+
+async function startWorker(databaseUrl, queuePrefix) {
+  let out = '';
+  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
+    env: serviceEnv(databaseUrl, queuePrefix, {
+      APP_ROLE: 'worker',
+      LOG_LEVEL: 'info',
+      // Stretches the rollout over the measured window; collection runs every 5 s.
+      SIM_TIME_SCALE: '3',
+    }),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.on('data', (d) => (out += d));
+  await waitReady(null, child, 'the worker', () => out.includes('Worker started'));
+  return { child };
+}
+
+/** The raw limit: a bare Fastify route with one primary-key SELECT through a pg pool. */
+const RAW_SERVER = `
+  const fastify = require('fastify')({ logger: false });
+  const { Pool } = require('pg');
+  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
+  fastify.get('/raw/:id', async (request) => {
+    const { rows } = await pool.query('SELECT * FROM deployments WHERE id = $1', [Number(request.params.id)]);
+    return rows[0];
+  });
+  fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }).then(() => console.log('ready'));
+`;
+
+async function startRaw(databaseUrl) {
+  const port = await freePort();
+  let out = '';
+  const child = spawn(process.execPath, ['-e', RAW_SERVER], {
+    env: {
+      ...process.env,
+      NODE_PATH: join(ROOT, 'node_modules'),
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.on('data', (d) => (out += d));
+  await waitReady(null, child, 'the raw route', () => out.includes('ready'));
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+/** Requests per second and latency percentiles of one wrk run. */
+function wrk(url) {
+  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url], {
+    encoding: 'utf8',
+  });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  const pct = (p) => {
+    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return null;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  if (non2xx) throw new Error(`${url}: ${non2xx[1]} responses were not 2xx`);
+  return { rps, p50: pct(50), p99: pct(99) };
+}
+
+async function createDeployment(api) {
+  const res = await fetch(`${api.url}/deployments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `bench-${NODES}`, target_node_count: NODES }),
+  });
+  if (res.status !== 201) throw new Error(`create answered ${res.status}`);
+  return (await res.json()).id;
+}
+
+function summarize(label, runs) {
+  const pick = (k) => runs.map((r) => r[k]);
+  const fmt = (xs, d = 0) =>
+    `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+  return {
+    label,
+    service_rps: fmt(pick('service')),
+    raw_rps: fmt(pick('raw')),
+    ratio: fmt(pick('ratio'), 2),
+    service_p50_ms: fmt(pick('p50'), 2),
+    service_p99_ms: fmt(pick('p99'), 2),
+  };
+}
+
+async function measure(api, raw, id) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Alternating, so that drift of the machine's speed hits both sides alike.
+    const service = wrk(`${api.url}/deployments/${id}`);
+    const bare = wrk(`${raw.url}/raw/${id}`);
+    runs.push({
+      service: service.rps,
+      raw: bare.rps,
+      ratio: service.rps / bare.rps,
+      p50: service.p50,
+      p99: service.p99,
+    });
+  }
+  return runs;
+}
+
+async function main() {
+  // wrk --version exits 1; only a missing binary is an error here.
+  if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is missing: apt-get install wrk');
+  const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const name = `netorch_bench_hot_${suffix}`;
+  const queuePrefix = `netorch_bench_hot_${suffix}`;
+  const url = new URL(BASE_DB);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const children = [];
+  try {
+    const api = await startApi(databaseUrl, queuePrefix);
+    children.push(api.child);
+    const raw = await startRaw(databaseUrl);
+    children.push(raw.child);
+    console.log(
+      `hot reads: nproc ${cpus().length}, node ${process.version}, ${NODES} nodes, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s, ${RUNS} runs`,
+    );
+    // Idle: the deployment's nodes exist, no worker moves them.
+    const idle = await createDeployment(api);
+    console.log(summarize('idle', await measure(api, raw, idle)));
+    // Busy: a worker rolls a second 10,000-node deployment out and collects telemetry.
+    const worker = await startWorker(databaseUrl, queuePrefix);
+    children.push(worker.child);
+    const busy = await createDeployment(api);
+    await sleep(1000);
+    console.log(summarize('during a rollout', await measure(api, raw, busy)));
+    const counts = await (await fetch(`${api.url}/deployments/${busy}`)).json();
+    console.log(`rollout state at the end: ${JSON.stringify(counts.state_counts)}`);
+    console.log(
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await sleep(500);
+    const admin = new Client({ connectionString: BASE_DB });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+    await clearQueueKeys(queuePrefix, REDIS_URL);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
