@@ -16,7 +16,7 @@ import { AppModule } from './app.module';
 import { ApiKeyRing } from './common/api-keys';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerRateLimits } from './common/rate-limit';
-import { SecretRedactor, urlSecrets } from './common/redact';
+import { SecretRedactor, urlSecrets } from './config/redact';
 import { requestIdOf } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { AppConfig, LogLevel } from './config/app-config';

@@ -12,7 +12,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-import { redactUrl } from '../common/redact';
+import { redactUrl } from './redact';
 import { ApiKey, parseApiKeys } from './api-keys';
 import { ConfigError } from './config-error';
 

@@ -7,7 +7,7 @@ types.setTypeParser(types.builtins.INT8, (value) => Number(value));
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
-export { redactUrl } from '../common/redact';
+export { redactUrl } from '../config/redact';
 
 /**
  * One definition of the connection for the app, the migration runner and the TypeORM CLI.
