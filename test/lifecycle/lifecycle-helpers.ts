@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
 import { Pool } from 'pg';
+import { deleteQueuePrefix } from '../utils/queues';
 import { Service } from '../utils/service';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -73,22 +73,6 @@ export async function assertThreeTransitionsPerNode(db: Pool, deploymentId: numb
 }
 
 /** Deletes every key of this run's queue prefix, as if Redis had lost its data. */
-export async function deleteQueueKeys(): Promise<number> {
-  const prefix = process.env.QUEUE_PREFIX;
-  if (!prefix || !prefix.startsWith('netorch_test_')) {
-    throw new Error(`refusing to delete keys of queue prefix ${prefix}`);
-  }
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) deleted += await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
+export function deleteQueueKeys(): Promise<number> {
+  return deleteQueuePrefix(process.env.QUEUE_PREFIX);
 }

@@ -16,13 +16,7 @@ import { toUnitInterval } from '../../src/simulation/deterministic-random';
  * IEEE double arithmetic in both places.
  */
 
-export {
-  CONFIGURING_MS,
-  CONFIGURING_SALT,
-  FAILURE_SALT,
-  PROVISIONING_MS,
-  PROVISIONING_SALT,
-} from '../../src/simulation/lifecycle-model';
+export { CONFIGURING_MS, PROVISIONING_MS };
 
 /** Uniform double in [0, 1): the first 32 bits of md5("salt:id:attempt") over 2^32. */
 export function lifecycleDraw(salt: number, nodeId: number, attempt: number): number {

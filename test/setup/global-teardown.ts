@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
 import { Client } from 'pg';
+import { deleteQueuePrefix } from '../utils/queues';
 import { baseDatabaseUrl, RUN_DATABASE_URL, RUN_QUEUE_PREFIX } from './test-env';
 
 /** Drops the run's database and deletes every Redis key under its queue prefix. */
@@ -15,15 +15,5 @@ export default async function globalTeardown(): Promise<void> {
   } finally {
     await admin.end();
   }
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await deleteQueuePrefix(queuePrefix);
 }

@@ -31,18 +31,22 @@ export async function failedJobs(
   }
 }
 
-/** Deletes every Redis key under a queue prefix of this run's own. */
-export async function deleteQueuePrefix(prefix: string): Promise<void> {
-  if (!prefix.startsWith('netorch_test_')) throw new Error(`refusing to delete ${prefix}`);
+/** Deletes every Redis key under a queue prefix of a test run; how many keys went. */
+export async function deleteQueuePrefix(prefix: string | undefined): Promise<number> {
+  if (!prefix || !prefix.startsWith('netorch_test_')) {
+    throw new Error(`refusing to delete keys of queue prefix ${prefix}`);
+  }
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  let deleted = 0;
   try {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
+      if (keys.length > 0) deleted += await redis.del(...keys);
       cursor = next;
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
   }
+  return deleted;
 }
