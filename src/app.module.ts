@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { QueueModule } from './queue/queue.module';
+import { RolloutsModule } from './rollouts/rollouts.module';
 import { StoreModule } from './store/store.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 
@@ -24,6 +25,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     QueueModule,
     DeploymentsModule,
     NodesModule,
+    RolloutsModule,
     TelemetryModule,
     AnalyticsModule,
     HealthModule,

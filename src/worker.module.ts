@@ -4,6 +4,7 @@ import { DatabaseModule } from './database/database.module';
 import { LifecycleWorkerModule } from './lifecycle/lifecycle-worker.module';
 import { JobRegistry } from './queue/job-registry';
 import { QueueModule } from './queue/queue.module';
+import { RolloutsWorkerModule } from './rollouts/rollouts-worker.module';
 import { StoreModule } from './store/store.module';
 import { TelemetryWorkerModule } from './telemetry/telemetry-worker.module';
 
@@ -16,6 +17,7 @@ import { TelemetryWorkerModule } from './telemetry/telemetry-worker.module';
     QueueModule,
     LifecycleWorkerModule,
     TelemetryWorkerModule,
+    RolloutsWorkerModule,
   ],
 })
 export class WorkerModule implements OnModuleInit {

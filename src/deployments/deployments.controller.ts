@@ -23,7 +23,7 @@ import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.r
 import { ListDeploymentsQuery } from './dto/list-deployments.query';
 import { RetryDeploymentResponse } from './dto/retry-deployment.response';
 import { UpdateDeploymentDto } from './dto/update-deployment.dto';
-import { etagOf } from './etag';
+import { etagOf } from '../domain/etag';
 
 @ApiTags('deployments')
 @Controller('deployments')

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
+import { RolloutsModule } from '../rollouts/rollouts.module';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsService } from './deployments.service';
 
 /** Deployments: create, read, rename, retry and delete, each with its audit event. */
 @Module({
-  imports: [LifecycleModule],
+  imports: [LifecycleModule, RolloutsModule],
   controllers: [DeploymentsController],
   providers: [DeploymentsService],
   exports: [DeploymentsService],

@@ -16,6 +16,7 @@ import { deploymentStatus, progressPercent } from '../domain/deployment-status';
 import { EventType } from '../domain/event-type';
 import { NodeState } from '../domain/node-state';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
+import { rolloutView, RolloutsService } from '../rollouts/rollouts.service';
 import { DeploymentEntity } from '../store/deployment.entity';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { EventsRepository } from '../store/events.repository';
@@ -26,7 +27,7 @@ import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
 import { RetryDeploymentResponse } from './dto/retry-deployment.response';
 import { UpdateDeploymentDto } from './dto/update-deployment.dto';
-import { ifMatchSatisfied } from './etag';
+import { ifMatchSatisfied } from '../domain/etag';
 
 /** 412 unless If-Match (when sent) names the current version. */
 function assertIfMatch(header: string | undefined, version: number): void {
@@ -55,6 +56,7 @@ export class DeploymentsService {
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
     @Inject(LockService) private readonly locks: LockService,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
+    @Inject(RolloutsService) private readonly rollouts: RolloutsService,
   ) {}
 
   /**
@@ -67,6 +69,10 @@ export class DeploymentsService {
         `target_node_count must not be greater than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`,
       );
     }
+    const strategy = dto.strategy ? this.rollouts.normalize(dto.strategy) : null;
+    const waveEnds = strategy
+      ? this.rollouts.plan(strategy, dto.target_node_count, 1, dto.target_node_count)
+      : null;
     const deployment = await this.dataSource.transaction(async (m) => {
       const created = await this.deployments.insert(m, {
         name: dto.name,
@@ -74,7 +80,14 @@ export class DeploymentsService {
         targetNodeCount: dto.target_node_count,
         maxParallel: dto.max_parallel ?? null,
       });
-      await this.nodes.insertPending(m, created.id, 1, dto.target_node_count);
+      // Under a strategy only the first wave is due; later waves wait for their turn.
+      await this.nodes.insertPending(
+        m,
+        created.id,
+        1,
+        dto.target_node_count,
+        waveEnds ? waveEnds[0] : dto.target_node_count,
+      );
       await this.events.write(m, {
         deploymentId: created.id,
         type: EventType.DEPLOYMENT_CREATED,
@@ -82,15 +95,19 @@ export class DeploymentsService {
           name: dto.name,
           target_node_count: dto.target_node_count,
           max_parallel: dto.max_parallel ?? null,
+          strategy,
         },
         ...audit,
       });
+      if (strategy && waveEnds) {
+        await this.rollouts.createIn(m, created.id, strategy, waveEnds, audit);
+      }
       return created;
     });
     await this.wakeUps.armNewDeployment(
       {
         id: deployment.id,
-        nodeCount: deployment.targetNodeCount,
+        nodeCount: waveEnds ? waveEnds[0] : deployment.targetNodeCount,
         maxParallel: deployment.maxParallel,
         createdAt: deployment.createdAt,
       },
@@ -115,7 +132,7 @@ export class DeploymentsService {
   ): Promise<{ detail: DeploymentDetailResponse; version: number }> {
     const found = await this.deployments.withCounts(id);
     if (!found) throw new NotFoundException('Deployment not found');
-    const { deployment, counts } = found;
+    const { deployment, counts, rollout } = found;
     const detail: DeploymentDetailResponse = {
       ...DeploymentResponse.from(deployment),
       current_node_count: Object.values(counts).reduce((a, b) => a + b, 0),
@@ -124,6 +141,7 @@ export class DeploymentsService {
       progress_percent: progressPercent(counts),
       started_at: deployment.startedAt?.toISOString() ?? null,
       finished_at: deployment.finishedAt?.toISOString() ?? null,
+      rollout: rollout && rolloutView(rollout, counts),
     };
     return { detail, version: deployment.version };
   }

@@ -19,6 +19,8 @@ export interface AdvanceResult {
   moved: number;
   /** Wake-ups to arm: this shard's next one, and shards whose nodes this run admitted. */
   wakeUps: WakeUp[];
+  /** Nodes of a deployment rolled out under a strategy ended: its rollout needs a look. */
+  checkRollout?: boolean;
 }
 
 /**
@@ -50,11 +52,13 @@ export class LifecycleAdvanceService {
     const [fromSeq, toSeq] = shardSeqRange(shard);
     const admittedElsewhere: WakeUp[] = [];
     let moved = 0;
+    let checkRollout = false;
     for (;;) {
       const timed = await this.inTransaction((q) =>
         this.advanceDue(q, deploymentId, fromSeq, toSeq, requestId),
       );
-      if (timed === null) return { moved, wakeUps: [] };
+      if (timed === null) return { moved, wakeUps: [], checkRollout };
+      checkRollout ||= timed.rolloutEnded;
       // Only a max_parallel deployment admits in a transaction of its own, and most of its runs
       // find no node waiting: skip that transaction then. A node that starts waiting after the
       // check is due now, so the earliestDue below (or its own wake-up) sees it.
@@ -62,7 +66,7 @@ export class LifecycleAdvanceService {
         timed.limited && timed.waiting
           ? await this.inTransaction((q) => this.admit(q, deploymentId, requestId))
           : { moved: 0, wakeUps: [], limited: timed.limited };
-      if (admitted === null) return { moved, wakeUps: [] };
+      if (admitted === null) return { moved, wakeUps: [], checkRollout };
       moved += timed.moved + admitted.moved;
       admittedElsewhere.push(...admitted.wakeUps.filter((w) => w.shard !== shard));
       const next = await this.nodes.earliestDue(deploymentId, fromSeq, toSeq, admitted.limited);
@@ -80,7 +84,7 @@ export class LifecycleAdvanceService {
                 dueAtMs: Math.max(next.dueMs, next.nowMs + MIN_WAKEUP_GAP_MS),
               },
             ];
-      return { moved, wakeUps: earliestPerShard([...own, ...admittedElsewhere]) };
+      return { moved, wakeUps: earliestPerShard([...own, ...admittedElsewhere]), checkRollout };
     }
   }
 
@@ -96,7 +100,7 @@ export class LifecycleAdvanceService {
     fromSeq: number,
     toSeq: number,
     requestId: string | undefined,
-  ): Promise<{ moved: number; limited: boolean; waiting: boolean } | null> {
+  ): Promise<{ moved: number; limited: boolean; waiting: boolean; rolloutEnded: boolean } | null> {
     const deployment = await this.locks.batch(q, deploymentId, [fromSeq, toSeq]);
     if (deployment === null) return null;
     const limited = deployment.max_parallel !== null;
@@ -113,7 +117,12 @@ export class LifecycleAdvanceService {
     if (shards.some((r) => r.entered) && (deployment.unstarted || deployment.finished)) {
       await this.deployments.markStarted(q, deploymentId);
     }
-    return { moved, limited, waiting };
+    return {
+      moved,
+      limited,
+      waiting,
+      rolloutEnded: deployment.rollout && shards.some((r) => r.ended),
+    };
   }
 
   /**

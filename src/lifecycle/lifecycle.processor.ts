@@ -3,7 +3,8 @@ import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { JobRegistry } from '../queue/job-registry';
 import { RegisteredProcessor } from '../queue/registered-processor';
-import { JobName, JobPayload, QueueName } from '../queue/jobs';
+import { JobEnqueueService } from '../queue/job-enqueue.service';
+import { JobName, JobPayload, QueueName, rolloutCheckJobId } from '../queue/jobs';
 import { LifecycleAdvanceService } from './lifecycle-advance.service';
 import { LIFECYCLE_CONCURRENCY } from './lifecycle.constants';
 import { LifecycleReconcilerService } from './lifecycle-reconciler.service';
@@ -27,6 +28,7 @@ export class LifecycleProcessor extends RegisteredProcessor implements OnModuleD
     @Inject(LifecycleAdvanceService) private readonly advance: LifecycleAdvanceService,
     @Inject(LifecycleReconcilerService) private readonly reconciler: LifecycleReconcilerService,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
+    @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
     @Inject(JobRegistry) registry: JobRegistry,
   ) {
     super(registry, QueueName.LIFECYCLE);
@@ -44,6 +46,14 @@ export class LifecycleProcessor extends RegisteredProcessor implements OnModuleD
       () => this.closing,
     );
     if (result.wakeUps.length > 0) await this.wakeUps.add(result.wakeUps);
+    if (result.checkRollout) {
+      // Its wave may be over: the rollouts queue decides, under the rollout's row lock.
+      await this.jobs.add(
+        JobName.CHECK_ROLLOUT,
+        { deploymentId: data.deploymentId },
+        { jobId: rolloutCheckJobId(data.deploymentId, Date.now()), removeOnComplete: true },
+      );
+    }
     return { moved: result.moved, next: result.wakeUps.map((w) => w.dueAtMs) };
   }
 

@@ -14,6 +14,7 @@ import { EventType } from '../domain/event-type';
 import { nodeName, NodeRef, parseNodeRef } from '../domain/node-ref';
 import { NodeState } from '../domain/node-state';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
+import { RolloutsService } from '../rollouts/rollouts.service';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { EventsRepository } from '../store/events.repository';
 import { LockService } from '../store/locks';
@@ -41,6 +42,7 @@ export class NodesService {
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
     @Inject(LockService) private readonly locks: LockService,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
+    @Inject(RolloutsService) private readonly rollouts: RolloutsService,
   ) {}
 
   /** Nodes of a deployment in node-number order, with the count of all that match; 404 if gone. */
@@ -93,7 +95,16 @@ export class NodesService {
       if (top + count > MAX_INT32) {
         throw new UnprocessableEntityException('count would number nodes beyond the largest id');
       }
-      await this.nodes.insertPending(m, deploymentId, top + 1, top + count);
+      // A deployment rolled out in waves gets the new nodes as further waves at its end.
+      const dueUpTo = await this.rollouts.nodesAdded(
+        m,
+        deploymentId,
+        top + 1,
+        top + count,
+        n + count,
+        audit,
+      );
+      await this.nodes.insertPending(m, deploymentId, top + 1, top + count, dueUpTo);
       const target = deployment.targetNodeCount + count;
       // The rollout is running again until the new nodes are done.
       await this.deployments.grown(m, deploymentId, target);

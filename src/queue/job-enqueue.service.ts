@@ -24,11 +24,13 @@ export class JobEnqueueService {
     @InjectQueue(QueueName.LIFECYCLE) lifecycle: Queue,
     @InjectQueue(QueueName.TELEMETRY) telemetry: Queue,
     @InjectQueue(QueueName.MAINTENANCE) maintenance: Queue,
+    @InjectQueue(QueueName.ROLLOUTS) rollouts: Queue,
   ) {
     this.queues = {
       [QueueName.LIFECYCLE]: lifecycle,
       [QueueName.TELEMETRY]: telemetry,
       [QueueName.MAINTENANCE]: maintenance,
+      [QueueName.ROLLOUTS]: rollouts,
     };
   }
 

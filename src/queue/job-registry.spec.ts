@@ -18,6 +18,12 @@ function complete(): JobRegistry {
 }
 
 function withMaintenance(registry: JobRegistry, owner = 'Maintenance'): JobRegistry {
+  if (owner === 'Maintenance') {
+    registry.register('Rollouts', QueueName.ROLLOUTS, {
+      [JobName.CHECK_ROLLOUT]: done,
+      [JobName.RECONCILE_ROLLOUTS]: done,
+    });
+  }
   registry.register(owner, QueueName.MAINTENANCE, {
     [JobName.MAINTAIN_PARTITIONS]: done,
     [JobName.FOLD_PREFIX_SUMS]: done,

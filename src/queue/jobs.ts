@@ -3,6 +3,7 @@ export enum QueueName {
   LIFECYCLE = 'lifecycle',
   TELEMETRY = 'telemetry',
   MAINTENANCE = 'maintenance',
+  ROLLOUTS = 'rollouts',
 }
 
 export enum JobName {
@@ -18,6 +19,10 @@ export enum JobName {
   MAINTAIN_PARTITIONS = 'maintain-partitions',
   /** Fold the minutes that have passed into the per-node hourly running sums. Recurring. */
   FOLD_PREFIX_SUMS = 'fold-prefix-sums',
+  /** Look at one deployment's rollout: end a wave, halt, start the next wave. */
+  CHECK_ROLLOUT = 'check-rollout',
+  /** Check every running rollout again, so a lost check never stalls one. Recurring. */
+  RECONCILE_ROLLOUTS = 'reconcile-rollouts',
 }
 
 export interface ShardRef {
@@ -33,6 +38,8 @@ export interface JobPayloads {
   [JobName.COLLECT_TELEMETRY_SHARD]: ShardRef & { tickAt: number };
   [JobName.MAINTAIN_PARTITIONS]: Record<string, never>;
   [JobName.FOLD_PREFIX_SUMS]: Record<string, never>;
+  [JobName.CHECK_ROLLOUT]: { deploymentId: number };
+  [JobName.RECONCILE_ROLLOUTS]: Record<string, never>;
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -45,6 +52,8 @@ export const JOB_QUEUE = {
   [JobName.COLLECT_TELEMETRY_SHARD]: QueueName.TELEMETRY,
   [JobName.MAINTAIN_PARTITIONS]: QueueName.MAINTENANCE,
   [JobName.FOLD_PREFIX_SUMS]: QueueName.MAINTENANCE,
+  [JobName.CHECK_ROLLOUT]: QueueName.ROLLOUTS,
+  [JobName.RECONCILE_ROLLOUTS]: QueueName.ROLLOUTS,
 } as const satisfies Record<JobName, QueueName>;
 
 /** The job names a queue carries. */
@@ -82,6 +91,9 @@ export const JOB_PAYLOAD_CHECKS: Record<JobName, Check> = {
     shardRef(d) ?? (isId(d.tickAt, 0) ? null : 'tickAt must be epoch milliseconds'),
   [JobName.MAINTAIN_PARTITIONS]: empty,
   [JobName.FOLD_PREFIX_SUMS]: empty,
+  [JobName.CHECK_ROLLOUT]: (d) =>
+    isId(d.deploymentId, 1) ? null : 'deploymentId must be a positive integer',
+  [JobName.RECONCILE_ROLLOUTS]: empty,
 };
 
 /** Why a payload does not fit its job, or null when it does. */
@@ -90,4 +102,12 @@ export function payloadProblem(name: JobName, data: unknown): string | null {
     return 'the payload must be an object';
   }
   return JOB_PAYLOAD_CHECKS[name](data as Record<string, unknown>);
+}
+
+/** Checks of one deployment's rollout closer together than this share one job. */
+export const ROLLOUT_CHECK_COALESCE_MS = 100;
+
+/** The job id of a rollout check due at `atMs`: checks asked for close together are one job. */
+export function rolloutCheckJobId(deploymentId: number, atMs: number): string {
+  return `check-${deploymentId}-${Math.floor(atMs / ROLLOUT_CHECK_COALESCE_MS)}`;
 }

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { NodeState } from '../domain/node-state';
+import { RolloutStatus, RolloutStrategy } from '../domain/rollout';
 import { DeploymentEntity } from './deployment.entity';
 import { COUNT_SUMS, countsOf } from './state-counts';
 import { Queryable } from './queryable';
@@ -17,10 +18,23 @@ export interface NewDeployment {
 }
 
 const WITH_COUNTS_SQL = `SELECT d.id, d.name, d.description, d.target_node_count, d.max_parallel,
-    d.version, d.created_at, d.updated_at, d.started_at, d.finished_at, c.*
+    d.version, d.created_at, d.updated_at, d.started_at, d.finished_at, c.*,
+    r.status AS rollout_status, r.wave AS rollout_wave,
+    cardinality(r.wave_ends) AS rollout_waves_total, r.halted_reason AS rollout_halted_reason,
+    r.strategy AS rollout_strategy
   FROM deployments d
   CROSS JOIN LATERAL (SELECT ${COUNT_SUMS} FROM node_state_counts WHERE deployment_id = d.id) c
+  LEFT JOIN rollouts r ON r.deployment_id = d.id
   WHERE d.id = $1`;
+
+/** The rollout columns of the detail statement; null status without a strategy. */
+export interface RolloutColumns {
+  status: RolloutStatus;
+  wave: number;
+  waves_total: number;
+  halted_reason: string | null;
+  strategy: RolloutStrategy;
+}
 
 const manager = (m: Queryable | undefined, fallback: EntityManager): EntityManager =>
   m !== undefined && 'getRepository' in m ? (m as EntityManager) : fallback;
@@ -53,12 +67,15 @@ export class DeploymentsRepository {
   }
 
   /**
-   * The deployment with its node counts per state, in one statement: a primary-key probe and
-   * the deployment's few counts rows (node_state_counts), never its nodes. Null when gone.
+   * The deployment with its node counts per state and its rollout, in one statement: primary-key
+   * probes and the deployment's few counts rows (node_state_counts), never its nodes. Null when
+   * gone.
    */
-  async withCounts(
-    id: number,
-  ): Promise<{ deployment: DeploymentEntity; counts: Record<NodeState, number> } | null> {
+  async withCounts(id: number): Promise<{
+    deployment: DeploymentEntity;
+    counts: Record<NodeState, number>;
+    rollout: RolloutColumns | null;
+  } | null> {
     // The hottest read of the API: straight on the pool as a named statement, so PostgreSQL plans
     // it once per connection and no query runner is built for it.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
@@ -81,7 +98,17 @@ export class DeploymentsRepository {
       startedAt: row.started_at as Date | null,
       finishedAt: row.finished_at as Date | null,
     });
-    return { deployment, counts: countsOf(row) };
+    const rollout =
+      row.rollout_status === null
+        ? null
+        : {
+            status: row.rollout_status as RolloutStatus,
+            wave: row.rollout_wave as number,
+            waves_total: row.rollout_waves_total as number,
+            halted_reason: row.rollout_halted_reason as string | null,
+            strategy: row.rollout_strategy as RolloutStrategy,
+          };
+    return { deployment, counts: countsOf(row), rollout };
   }
 
   /** Whether the deployment exists (one primary-key probe). */
@@ -159,12 +186,16 @@ export class DeploymentsRepository {
     );
   }
 
-  /** Sets finished_at when no node of the deployment has a step left. */
+  /**
+   * Sets finished_at when no node of the deployment has a step left (a node held in a later
+   * wave of a rollout is still to go).
+   */
   async finishIfDone(q: Queryable, id: number): Promise<void> {
     await q.query(
       `UPDATE deployments SET finished_at = now()
        WHERE id = $1 AND finished_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND next_step_at IS NOT NULL)`,
+         AND NOT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1
+                           AND (next_step_at IS NOT NULL OR state = 'PENDING'))`,
       [id],
     );
   }

@@ -22,6 +22,8 @@ export interface BatchDeployment {
   finished: boolean;
   /** Whether the shard asked about has due nodes waiting to be admitted. */
   waiting?: boolean;
+  /** Whether the deployment's rollout is running under a strategy (waves to check). */
+  rollout: boolean;
 }
 
 /**
@@ -110,7 +112,8 @@ export class LockService {
                 EXISTS (SELECT 1 FROM nodes
                         WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
                           AND next_step_at <= now() AND state IN ('PENDING', 'FAILED'))
-              END AS waiting
+              END AS waiting,
+              EXISTS (SELECT 1 FROM rollouts WHERE deployment_id = $1 AND status = 'running') AS rollout
        FROM deployments, settings WHERE id = $1 FOR KEY SHARE OF deployments`,
       [deploymentId, shardSeqs?.[0] ?? null, shardSeqs?.[1] ?? null],
     );

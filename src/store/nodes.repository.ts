@@ -51,19 +51,25 @@ export class NodesRepository {
 
   // ---- The API's side ----
 
-  /** Inserts nodes fromSeq..toSeq as PENDING, due now, in one statement. */
+  /**
+   * Inserts nodes fromSeq..toSeq as PENDING in one statement: due now up to node number
+   * `dueUpTo`, and held (no next_step_at: no claim sees them) after it, for the later waves of
+   * a rollout strategy.
+   */
   async insertPending(
     m: Queryable,
     deploymentId: number,
     fromSeq: number,
     toSeq: number,
+    dueUpTo = toSeq,
   ): Promise<void> {
     const number = NODE_NUMBER_SQL('g');
     await m.query(
       `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, next_step_at)
-       SELECT $1::int, g, 'node-' || ${number}, 'switch-' || $1::int || '-' || ${number}, 'PENDING', now()
+       SELECT $1::int, g, 'node-' || ${number}, 'switch-' || $1::int || '-' || ${number}, 'PENDING',
+              CASE WHEN g <= $4 THEN now() END
        FROM generate_series($2::int, $3::int) AS g`,
-      [deploymentId, fromSeq, toSeq],
+      [deploymentId, fromSeq, toSeq, dueUpTo],
     );
   }
 
@@ -253,11 +259,14 @@ export class NodesRepository {
     return row.n;
   }
 
-  /** Whether any node of the shard still has a step to take. */
+  /**
+   * Whether any node of the shard still has a step to take: scheduled, or PENDING in a wave of a
+   * rollout that has not started.
+   */
   async shardBusy(q: Queryable, deploymentId: number, fromSeq: number, toSeq: number) {
     const [row]: { busy: boolean }[] = await q.query(
       `SELECT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
-                        AND next_step_at IS NOT NULL) AS busy`,
+                        AND (next_step_at IS NOT NULL OR state = 'PENDING')) AS busy`,
       [deploymentId, fromSeq, toSeq],
     );
     return row.busy;

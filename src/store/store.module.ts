@@ -3,6 +3,7 @@ import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
 import { LockService } from './locks';
 import { NodesRepository } from './nodes.repository';
+import { RolloutsRepository } from './rollouts.repository';
 import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryRepository } from './telemetry.repository';
 
@@ -11,6 +12,7 @@ const OWNERS = [
   DeploymentsRepository,
   NodesRepository,
   EventsRepository,
+  RolloutsRepository,
   TelemetryRepository,
   TelemetryRollupsRepository,
 ];

@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { RolloutStrategyDto } from './rollout-strategy.dto';
 
 export class CreateDeploymentDto {
   @ApiProperty({
@@ -44,4 +54,14 @@ export class CreateDeploymentDto {
   @IsInt()
   @Min(1)
   max_parallel?: number | null;
+
+  @ApiPropertyOptional({
+    type: RolloutStrategyDto,
+    description:
+      'Roll the nodes out in waves: a canary, then waves, halting on a failure budget or a telemetry gate. Without it every node is admitted at once (within max_parallel).',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RolloutStrategyDto)
+  strategy?: RolloutStrategyDto;
 }

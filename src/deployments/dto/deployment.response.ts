@@ -3,6 +3,7 @@ import { iso } from '../../common/iso-date';
 import { NodeState } from '../../domain/node-state';
 import { DeploymentEntity } from '../../store/deployment.entity';
 import { DeploymentStatus } from '../../domain/deployment-status';
+import { RolloutResponse } from '../../rollouts/rollout.response';
 
 export class DeploymentResponse {
   @ApiProperty({ example: 1 })
@@ -88,4 +89,11 @@ export class DeploymentDetailResponse extends DeploymentResponse {
     description: 'When the last node reached RUNNING or FAILED; null while rolling out',
   })
   finished_at: string | null;
+
+  @ApiProperty({
+    type: RolloutResponse,
+    nullable: true,
+    description: 'The rollout under a strategy; null for a deployment created without one',
+  })
+  rollout: RolloutResponse | null;
 }

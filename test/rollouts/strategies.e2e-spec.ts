@@ -1,0 +1,263 @@
+import { Pool } from 'pg';
+import { testPool } from '../utils/database';
+import { Service, startService } from '../utils/service';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+interface Rollout {
+  status: string;
+  wave: number;
+  waves_total: number;
+  admitted: number;
+  failed_percent: number;
+  halted_reason: string | null;
+}
+
+describe('Rollout strategies', () => {
+  let db: Pool;
+  let api: Service;
+  let worker: Service;
+  let failing: Service | undefined;
+
+  beforeAll(async () => {
+    db = testPool();
+    [api, worker] = await Promise.all([
+      startService({ APP_ROLE: 'api' }),
+      startService({ APP_ROLE: 'worker', SIM_TIME_SCALE: '0.02', SIM_FAILURE_RATE: '0' }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.stop(), worker?.stop(), failing?.stop()]);
+    await db?.end();
+  });
+
+  async function create(count: number, strategy: unknown): Promise<number> {
+    const res = await api.http
+      .post('/deployments')
+      .send({ name: `waves-${count}`, target_node_count: count, strategy })
+      .expect(201);
+    return res.body.id;
+  }
+
+  async function rollout(id: number): Promise<Rollout> {
+    return (await api.http.get(`/deployments/${id}`).expect(200)).body.rollout;
+  }
+
+  const settled = (id: number, statuses: string[]) =>
+    until(`rollout of ${id} to be ${statuses.join(' or ')}`, async () => {
+      const r = await rollout(id);
+      return statuses.includes(r.status) ? r : undefined;
+    });
+
+  it('runs the canary, then each wave only once the previous one is done, checked from the events', async () => {
+    const id = await create(60, { canary: 1, wave_size: 20 });
+    const done = await settled(id, ['completed']);
+    expect(done).toMatchObject({ wave: 3, waves_total: 4, admitted: 60, failed_percent: 0 });
+    const ends = [1, 21, 41, 60];
+    const waveOf = (seq: number) => ends.findIndex((e) => seq <= e);
+    const { rows } = await db.query<{
+      id: string;
+      seq: number;
+      from_state: string;
+      to_state: string;
+    }>(
+      `SELECT e.id, n.seq, e.from_state, e.to_state FROM events e JOIN nodes n ON n.id = e.node_id
+       WHERE e.deployment_id = $1 AND e.type = 'STATE_CHANGE' ORDER BY e.id`,
+      [id],
+    );
+    expect(rows).toHaveLength(180);
+    for (let wave = 1; wave < ends.length; wave++) {
+      const lastEnd = Math.max(
+        ...rows
+          .filter((r) => waveOf(r.seq) === wave - 1 && ['RUNNING', 'FAILED'].includes(r.to_state))
+          .map((r) => Number(r.id)),
+      );
+      const firstAdmission = Math.min(
+        ...rows
+          .filter((r) => waveOf(r.seq) === wave && r.from_state === 'PENDING')
+          .map((r) => Number(r.id)),
+      );
+      expect({ wave, before: lastEnd < firstAdmission }).toEqual({ wave, before: true });
+    }
+    const { rows: waves } = await db.query<{ type: string; wave: number }>(
+      `SELECT type, (metadata->>'wave')::int AS wave FROM events
+       WHERE deployment_id = $1 AND type LIKE 'ROLLOUT_%' ORDER BY id`,
+      [id],
+    );
+    expect(waves.map((w) => `${w.type}:${w.wave ?? ''}`)).toEqual([
+      'ROLLOUT_WAVE_STARTED:0',
+      'ROLLOUT_WAVE_COMPLETED:0',
+      'ROLLOUT_WAVE_STARTED:1',
+      'ROLLOUT_WAVE_COMPLETED:1',
+      'ROLLOUT_WAVE_STARTED:2',
+      'ROLLOUT_WAVE_COMPLETED:2',
+      'ROLLOUT_WAVE_STARTED:3',
+      'ROLLOUT_WAVE_COMPLETED:3',
+      'ROLLOUT_COMPLETED:',
+    ]);
+    const detail = (await api.http.get(`/deployments/${id}`).expect(200)).body;
+    expect(detail.finished_at).toEqual(expect.any(String));
+  });
+
+  it('pauses admissions at once, lets nodes in flight finish, and resumes', async () => {
+    const id = await create(400, { wave_size: 100, wave_pause_seconds: 0 });
+    await until('the first admissions', async () =>
+      (await rollout(id)).admitted > 0 ? true : undefined,
+    );
+    await api.http.post(`/deployments/${id}/rollout/pause`).expect(202);
+    await api.http
+      .post(`/deployments/${id}/rollout/pause`)
+      .expect(409)
+      .expect((res) => expect(res.body.detail).toMatch(/The rollout is paused/));
+    // Once the nodes in flight are done, the admitted count stands still.
+    const still = await until('the nodes in flight to finish', async () => {
+      const d = (await api.http.get(`/deployments/${id}`)).body;
+      return d.state_counts.PROVISIONING + d.state_counts.CONFIGURING === 0 ? d : undefined;
+    });
+    await sleep(800);
+    const later = (await api.http.get(`/deployments/${id}`)).body;
+    expect(later.rollout.status).toBe('paused');
+    expect(later.rollout.admitted).toBe(still.rollout.admitted);
+    expect(later.state_counts.PENDING).toBeGreaterThan(0);
+    await api.http.post(`/deployments/${id}/rollout/resume`).expect(202);
+    await settled(id, ['completed']);
+  });
+
+  it('aborts: nodes still PENDING are never admitted', async () => {
+    const id = await create(300, { canary: 1, wave_size: 100, wave_pause_seconds: 2 });
+    await until('the canary to end', async () =>
+      (await rollout(id)).admitted >= 1 ? true : undefined,
+    );
+    const aborted = await api.http.post(`/deployments/${id}/rollout/abort`).expect(202);
+    expect(aborted.body.status).toBe('aborted');
+    await sleep(3000);
+    const d = (await api.http.get(`/deployments/${id}`).expect(200)).body;
+    expect(d.rollout.status).toBe('aborted');
+    expect(d.state_counts.PENDING).toBe(299);
+    await api.http.post(`/deployments/${id}/rollout/resume`).expect(409);
+    await api.http.post(`/deployments/${id}/rollout/abort`).expect(409);
+  });
+
+  it('halts on the failure budget, at the first wave past it, and an operator resume goes on', async () => {
+    await worker.stop();
+    failing = await startService({
+      APP_ROLE: 'worker',
+      SIM_TIME_SCALE: '0.02',
+      SIM_FAILURE_RATE: '0.5',
+    });
+    try {
+      const id = await create(40, { canary: 2, wave_size: 10, max_failure_percent: 20 });
+      const halted = await settled(id, ['halted', 'completed']);
+      expect(halted.status).toBe('halted');
+      expect(halted.halted_reason).toMatch(
+        /^failure budget: \d+ of \d+ admitted nodes failed \([\d.]+%\), more than max_failure_percent 20%$/,
+      );
+      // Every node of the waves so far is done; no node of a later wave was admitted.
+      const { rows } = await db.query<{ pending: number; started: number }>(
+        `SELECT count(*) FILTER (WHERE state = 'PENDING')::int AS pending,
+                count(*) FILTER (WHERE state <> 'PENDING')::int AS started
+         FROM nodes WHERE deployment_id = $1`,
+        [id],
+      );
+      expect(rows[0].started).toBe(halted.admitted);
+      expect(rows[0].pending).toBe(40 - halted.admitted);
+      await sleep(500);
+      expect((await rollout(id)).admitted).toBe(halted.admitted);
+      await api.http.post(`/deployments/${id}/rollout/resume`).expect(202);
+      await until('the next wave', async () => {
+        const r = await rollout(id);
+        return r.wave > halted.wave ? r : undefined;
+      });
+    } finally {
+      await failing.stop();
+      failing = undefined;
+      worker = await startService({
+        APP_ROLE: 'worker',
+        SIM_TIME_SCALE: '0.02',
+        SIM_FAILURE_RATE: '0',
+      });
+    }
+  });
+
+  it('halts at the telemetry gate on a wave with slow nodes, after passing healthy ones', async () => {
+    await worker.stop();
+    const gated = await startService({
+      APP_ROLE: 'worker',
+      SIM_TIME_SCALE: '0.02',
+      SIM_FAILURE_RATE: '0',
+      TELEMETRY_INTERVAL_MS: '500',
+    });
+    try {
+      // Node numbers ending in 8 or 9 are the simulation's slow minority: waves 0 (node-001) and
+      // 1 (node-002..007) are healthy, wave 2 (node-008..013) holds two slow nodes of six.
+      const id = await create(20, {
+        canary: 1,
+        wave_size: 6,
+        gate: { soak_seconds: 2, max_bottleneck_percent: 10 },
+      });
+      const halted = await settled(id, ['halted', 'completed']);
+      expect(halted).toMatchObject({ status: 'halted', wave: 2 });
+      expect(halted.halted_reason).toMatch(
+        /^telemetry gate: 2 of 6 nodes of wave 2 flagged \(33\.33%\), more than max_bottleneck_percent 10%: node-008, node-009$/,
+      );
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM nodes WHERE deployment_id = $1 AND state <> 'PENDING'`,
+        [id],
+      );
+      expect(rows[0].n).toBe(13);
+    } finally {
+      await gated.stop();
+      worker = await startService({
+        APP_ROLE: 'worker',
+        SIM_TIME_SCALE: '0.02',
+        SIM_FAILURE_RATE: '0',
+      });
+    }
+  });
+
+  it('refuses bad strategies with 422 naming the field, and creates nothing', async () => {
+    const before = (await db.query(`SELECT count(*)::int AS n FROM deployments`)).rows[0].n;
+    const bad: [unknown, RegExp][] = [
+      [{ wave_size: 10, wave_percent: 10 }, /wave_size and strategy.wave_percent/],
+      [{ canary: -1 }, /strategy\.canary/],
+      [{ wave_percent: 0 }, /strategy\.wave_percent/],
+      [{ wave_percent: 101 }, /strategy\.wave_percent/],
+      [{ max_failure_percent: 150 }, /strategy\.max_failure_percent/],
+      [{ order: 'random' }, /strategy\.order/],
+      [{ gate: { soak_seconds: -5, max_bottleneck_percent: 10 } }, /strategy\.gate\.soak_seconds/],
+      [{ waves: 3 }, /strategy\.waves: property waves should not exist/],
+    ];
+    for (const [strategy, detail] of bad) {
+      const res = await api.http
+        .post('/deployments')
+        .send({ name: 'bad', target_node_count: 10, strategy })
+        .expect(422);
+      expect(res.body.detail).toMatch(detail);
+    }
+    expect((await db.query(`SELECT count(*)::int AS n FROM deployments`)).rows[0].n).toBe(before);
+  });
+
+  it('answers 409 without a strategy and 412 for a stale If-Match', async () => {
+    const plain = await api.http
+      .post('/deployments')
+      .send({ name: 'plain', target_node_count: 3 })
+      .expect(201);
+    expect((await api.http.get(`/deployments/${plain.body.id}`)).body.rollout).toBeNull();
+    await api.http.post(`/deployments/${plain.body.id}/rollout/pause`).expect(409);
+    const id = await create(200, { wave_size: 50, wave_pause_seconds: 30 });
+    await api.http.post(`/deployments/${id}/rollout/pause`).set('If-Match', '"99"').expect(412);
+    await api.http.post(`/deployments/${id}/rollout/pause`).set('If-Match', '"1"').expect(202);
+    await api.http.post(`/deployments/9999999/rollout/pause`).expect(404);
+  });
+});
