@@ -76,8 +76,20 @@ describe('scheduled telemetry collection', () => {
   beforeAll(async () => {
     deploymentId = (await createDeployment(api, { target_node_count: 40 })).id;
     ({ running, failed } = await settled(deploymentId));
-    // Several ticks after the last node settled.
-    await sleep(INTERVAL_MS * 5);
+    // Several ticks after the last node settled (a busy machine skips some: wait for them).
+    await until(
+      'three ticks after the rollout settled',
+      async () => {
+        const { rows } = await db.query<{ ticks: number }>(
+          `SELECT count(DISTINCT "timestamp")::int AS ticks FROM telemetry_samples
+           WHERE deployment_id = $1 AND "timestamp" > (
+             SELECT max(state_changed_at) FROM nodes WHERE deployment_id = $1) + $2 * interval '1 millisecond'`,
+          [deploymentId, INTERVAL_MS],
+        );
+        return rows[0].ticks >= 3 ? true : undefined;
+      },
+      60_000,
+    );
   });
 
   it('gives every RUNNING node one sample per tick and other nodes none', async () => {
@@ -407,11 +419,13 @@ describe('device push through the bulk writer', () => {
     expect(rejectedForeign.body.detail).toBe(
       `samples[4321].node_id 2000000 is not a node of deployment ${d.id}`,
     );
+    // The pushed instants only: the workers collect the deployment's RUNNING nodes meanwhile.
     const count = async () =>
       (
         await db.query(
-          `SELECT count(*)::int AS n FROM telemetry_samples WHERE deployment_id = $1`,
-          [d.id],
+          `SELECT count(*)::int AS n FROM telemetry_samples
+           WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3`,
+          [d.id, new Date(base), new Date(base + 10_000)],
         )
       ).rows[0].n;
     expect(await count()).toBe(0);
