@@ -150,13 +150,25 @@ async function setFleet(db, total) {
 
 /**
  * Empties the telemetry tables, taking the locks in the order a shard writer does (marker, then
- * samples, whose trigger writes the rollups), so it waits for writers instead of deadlocking.
+ * samples, whose trigger writes the rollups), so it waits for writers. The running-sum fold
+ * takes them in another order (its sums, then the samples it reads), so a clash with a fold is
+ * possible: PostgreSQL then cancels one side, and this tries again.
  */
 async function truncate(db) {
-  await db.query('BEGIN');
-  await db.query('LOCK TABLE telemetry_shard_ticks, telemetry_samples IN ACCESS EXCLUSIVE MODE');
-  await db.query(`TRUNCATE ${PARTITIONED_TABLES.join(', ')}, telemetry_shard_ticks`);
-  await db.query('COMMIT');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.query('BEGIN');
+      await db.query(
+        'LOCK TABLE telemetry_shard_ticks, telemetry_samples IN ACCESS EXCLUSIVE MODE',
+      );
+      await db.query(`TRUNCATE ${PARTITIONED_TABLES.join(', ')}, telemetry_shard_ticks`);
+      await db.query('COMMIT');
+      return;
+    } catch (error) {
+      await db.query('ROLLBACK');
+      if (error.code !== '40P01' || attempt >= 5) throw error;
+    }
+  }
 }
 
 /** (a) COPY of generated rows, 10,000 per statement, timed from generation to commit. */
