@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { testPool } from '../utils/database';
+import { deleteQueuePrefix } from '../utils/queues';
 import { Service, startService } from '../utils/service';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,6 +109,48 @@ describe('Rollout strategies', () => {
     ]);
     const detail = (await api.http.get(`/deployments/${id}`).expect(200)).body;
     expect(detail.finished_at).toEqual(expect.any(String));
+  });
+
+  it('survives a SIGKILLed worker and a Redis wipe mid-wave, never admitting a wave early', async () => {
+    const id = await create(500, { canary: 10, wave_size: 100 });
+    await until('wave 1 to be under way', async () =>
+      (await rollout(id)).wave >= 1 ? true : undefined,
+    );
+    await worker.kill();
+    await deleteQueuePrefix(process.env.QUEUE_PREFIX);
+    worker = await startService({
+      APP_ROLE: 'worker',
+      SIM_TIME_SCALE: '0.02',
+      SIM_FAILURE_RATE: '0',
+    });
+    const done = await settled(id, ['completed']);
+    expect(done).toMatchObject({ waves_total: 6, admitted: 500 });
+    const ends = [10, 110, 210, 310, 410, 500];
+    const waveOf = (seq: number) => ends.findIndex((e) => seq <= e);
+    const { rows } = await db.query<{
+      id: string;
+      seq: number;
+      from_state: string;
+      to_state: string;
+    }>(
+      `SELECT e.id, n.seq, e.from_state, e.to_state FROM events e JOIN nodes n ON n.id = e.node_id
+       WHERE e.deployment_id = $1 AND e.type = 'STATE_CHANGE' ORDER BY e.id`,
+      [id],
+    );
+    expect(rows).toHaveLength(1500);
+    for (let wave = 1; wave < ends.length; wave++) {
+      const lastEnd = Math.max(
+        ...rows
+          .filter((r) => waveOf(r.seq) === wave - 1 && ['RUNNING', 'FAILED'].includes(r.to_state))
+          .map((r) => Number(r.id)),
+      );
+      const firstAdmission = Math.min(
+        ...rows
+          .filter((r) => waveOf(r.seq) === wave && r.from_state === 'PENDING')
+          .map((r) => Number(r.id)),
+      );
+      expect({ wave, before: lastEnd < firstAdmission }).toEqual({ wave, before: true });
+    }
   });
 
   it('pauses admissions at once, lets nodes in flight finish, and resumes', async () => {
