@@ -1,4 +1,4 @@
-import { LoggerService } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import { hostname } from 'node:os';
 import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
 import type { LogLevel } from '../config/app-config';

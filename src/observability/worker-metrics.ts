@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Metric, Registry } from 'prom-client';
+import { Counter, Histogram, Metric, Registry } from 'prom-client';
 import { METRIC_PREFIX } from './metric-names';
 
 /** Job run time in seconds: a telemetry shard takes milliseconds, a large advance seconds. */
@@ -81,6 +81,38 @@ export class BatchHistogram {
 }
 
 /**
+ * A gauge computed at each scrape that is absent (no sample at all) while `compute` says
+ * undefined: prom-client's own gauge without labels always reports a value, 0 at first, which
+ * for a lag would read as "perfectly fresh".
+ */
+export class ComputedGauge {
+  readonly type = 'gauge';
+  readonly aggregator = 'min';
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly compute: () => number | undefined,
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as unknown as Metric);
+  }
+
+  async get() {
+    const value = this.compute();
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: value === undefined ? [] : [{ labels: {}, value }],
+    };
+  }
+
+  reset(): void {}
+}
+
+/**
  * What the queue processors measure in this process: jobs, lifecycle batches, collection ticks
  * and the running-sum fold. One registry per process (workers are processes), served on
  * METRICS_PORT by a worker and on the API's /metrics with APP_ROLE=all.
@@ -138,16 +170,13 @@ export class WorkerMetrics {
 
   private foldedUpTo: number | undefined;
 
-  readonly foldLag = new Gauge({
-    name: `${METRIC_PREFIX}telemetry_fold_lag_seconds`,
-    help: 'Seconds from the end of the last minute folded into the running sums by this process to now',
-    registers: [this.registry],
-    collect: () => {
-      if (this.foldedUpTo !== undefined) {
-        this.foldLag.set((Date.now() - this.foldedUpTo) / 1000);
-      }
-    },
-  });
+  /** Absent until this process folded once; the freshest worker (min) is the fold's real lag. */
+  readonly foldLag = new ComputedGauge(
+    `${METRIC_PREFIX}telemetry_fold_lag_seconds`,
+    'Seconds from the end of the last minute folded into the running sums by this process to now',
+    () => (this.foldedUpTo === undefined ? undefined : (Date.now() - this.foldedUpTo) / 1000),
+    this.registry,
+  );
 
   constructor() {
     // Series without labels exist from the first scrape, so rate() and alerts never see a gap.
