@@ -178,7 +178,7 @@ export async function createHttpApp(
   config: AppConfig,
   { withWorkers = false }: { withWorkers?: boolean } = {},
 ): Promise<NestFastifyApplication> {
-  const logger = createLogger(config);
+  const appLogger = createLogger(config);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -186,7 +186,7 @@ export async function createHttpApp(
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Fastify logs on the process's pino logger: its request lines carry `request_id`; the one
     // access line per request is registerRequestLogging's.
-    loggerInstance: logger.pino,
+    loggerInstance: appLogger.pino,
     logController: new LogController({
       disableRequestLogging: true,
       requestIdLogLabel: 'request_id',
@@ -201,7 +201,7 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     withWorkers ? ApiAndWorkerModule : ApiRootModule,
     adapter,
-    { logger },
+    { logger: appLogger },
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
