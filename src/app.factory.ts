@@ -1,25 +1,26 @@
-import {
-  ConsoleLogger,
-  ConsoleLoggerOptions,
-  INestApplicationContext,
-  Logger,
-  Module,
-  LogLevel as NestLogLevel,
-} from '@nestjs/common';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
+import { INestApplicationContext, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import { FastifyInstance, LogController } from 'fastify';
 import Redis from 'ioredis';
 import { once } from 'node:events';
 import { AppModule } from './app.module';
+import { queueBoardKeyCheck } from './common/api-key.guard';
 import { ApiKeyRing } from './common/api-keys';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerRateLimits } from './common/rate-limit';
 import { SecretRedactor, urlSecrets } from './config/redact';
 import { requestIdOf } from './common/request-id';
 import { createValidationPipe } from './common/validation';
-import { AppConfig, LogLevel } from './config/app-config';
+import { AppConfig } from './config/app-config';
+import { registerRequestLogging } from './observability/http-logging';
+import { createRootLogger, PinoLoggerService } from './observability/logger';
+import { ObservabilityModule } from './observability/observability.module';
+import { JobEnqueueService } from './queue/job-enqueue.service';
 import { plainRedisOptions } from './queue/redis-connection';
 import { WorkerModule } from './worker.module';
 
@@ -27,6 +28,9 @@ import { WorkerModule } from './worker.module';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** The telemetry push: big enough for 10,000 samples with room to spare. */
 export const TELEMETRY_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+/** Where the queue UI (bull-board) is served. */
+export const QUEUE_BOARD_PATH = '/queues';
+
 const LARGE_BODY_ROUTES: readonly { method: string; url: string }[] = [
   { method: 'POST', url: '/deployments/:id/telemetry' },
 ];
@@ -42,53 +46,49 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 export const CONNECTION_TIMEOUT_MS = 120_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-  silent: [],
-};
-
 /** Every secret of the configuration, for redacting log lines and error messages. */
 export function secretRedactor(
-  config: Pick<AppConfig, 'apiKeys' | 'databaseUrl' | 'redisUrl' | 'rateLimitRedisUrl'>,
+  config: Pick<
+    AppConfig,
+    'apiKeys' | 'databaseUrl' | 'redisUrl' | 'rateLimitRedisUrl' | 'otlpEndpoint'
+  >,
 ): SecretRedactor {
   return new SecretRedactor([
     ...config.apiKeys.map((key) => key.secret),
     ...urlSecrets(config.databaseUrl),
     ...urlSecrets(config.redisUrl),
     ...urlSecrets(config.rateLimitRedisUrl),
+    ...(config.otlpEndpoint ? urlSecrets(config.otlpEndpoint) : []),
   ]);
 }
 
-/** Nest's JSON logger, with every configured secret replaced by *** in what it writes. */
-class RedactingLogger extends ConsoleLogger {
-  constructor(
-    options: ConsoleLoggerOptions,
-    private readonly secrets: SecretRedactor,
-  ) {
-    super(options);
-  }
+let processLogger: PinoLoggerService | undefined;
 
-  protected override stringifyJsonLogObject(logObject: Record<string, unknown>): string {
-    return this.secrets.redact(super.stringifyJsonLogObject(logObject));
-  }
-}
-
-/** JSON lines, one logger for Nest's own messages in every role. */
+/**
+ * The process's one logger (pino, JSON lines): Nest's messages go through it as a LoggerService,
+ * Fastify logs on the same pino instance, and every configured secret is replaced by *** in
+ * whatever it writes. Created once per process; every role and app of the process shares it.
+ */
 export function createLogger(
   config: Pick<
     AppConfig,
-    'logLevel' | 'apiKeys' | 'databaseUrl' | 'redisUrl' | 'rateLimitRedisUrl'
+    | 'logLevel'
+    | 'role'
+    | 'apiKeys'
+    | 'databaseUrl'
+    | 'redisUrl'
+    | 'rateLimitRedisUrl'
+    | 'otlpEndpoint'
   >,
-): ConsoleLogger {
-  return new RedactingLogger(
-    { json: true, logLevels: NEST_LEVELS[config.logLevel] },
-    secretRedactor(config),
+): PinoLoggerService {
+  processLogger ??= new PinoLoggerService(
+    createRootLogger({
+      level: config.logLevel,
+      role: config.role,
+      redactor: secretRedactor(config),
+    }),
   );
+  return processLogger;
 }
 
 export function buildOpenApiDocument(app: NestFastifyApplication) {
@@ -131,8 +131,44 @@ async function rateLimitRedis(config: AppConfig, logger: Logger): Promise<Redis>
 }
 
 /** The API and the workers in one application: one module graph, so one connection pool. */
-@Module({ imports: [AppModule, WorkerModule] })
+@Module({ imports: [AppModule, WorkerModule, ObservabilityModule] })
 class ApiAndWorkerModule {}
+
+/** The API role. */
+@Module({ imports: [AppModule, ObservabilityModule] })
+class ApiRootModule {}
+
+/** The worker role. */
+@Module({ imports: [WorkerModule, ObservabilityModule] })
+class WorkerRootModule {}
+
+/**
+ * bull-board at /queues: every queue's jobs, with retry, promote and remove; behind an rw key
+ * when API_KEYS is set (queueBoardKeyCheck, since these are Fastify routes Nest's guard never sees).
+ */
+async function registerQueueBoard(
+  fastify: FastifyInstance,
+  app: NestFastifyApplication,
+  ring: ApiKeyRing,
+): Promise<void> {
+  const serverAdapter = new BullBoardFastifyAdapter();
+  serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({
+    queues: app
+      .get(JobEnqueueService)
+      .allQueues()
+      .map((queue) => new BullMQAdapter(queue)),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'netorch queues' } },
+  });
+  await fastify.register(
+    async (scope) => {
+      scope.addHook('onRequest', queueBoardKeyCheck(ring));
+      await scope.register(serverAdapter.registerPlugin());
+    },
+    { prefix: QUEUE_BOARD_PATH },
+  );
+}
 
 /**
  * The HTTP application exactly as `npm start` serves it; tests boot the same. With
@@ -142,30 +178,30 @@ export async function createHttpApp(
   config: AppConfig,
   { withWorkers = false }: { withWorkers?: boolean } = {},
 ): Promise<NestFastifyApplication> {
-  const redactor = secretRedactor(config);
+  const appLogger = createLogger(config);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    logger:
-      config.logLevel === 'silent'
-        ? false
-        : {
-            level: config.logLevel,
-            redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
-            ...(redactor.empty ? {} : { hooks: { streamWrite: (line) => redactor.redact(line) } }),
-          },
+    // Fastify logs on the process's pino logger: its request lines carry `request_id`; the one
+    // access line per request is registerRequestLogging's.
+    loggerInstance: appLogger.pino,
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
     // The client's X-Request-Id only when short and plain (it is stored in audit rows).
     requestIdHeader: false,
     genReqId: requestIdOf,
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  registerRequestLogging(fastify);
   registerBodyLimits(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
-    withWorkers ? ApiAndWorkerModule : AppModule,
+    withWorkers ? ApiAndWorkerModule : ApiRootModule,
     adapter,
-    { logger: createLogger(config) },
+    { logger: appLogger },
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
@@ -191,6 +227,7 @@ export async function createHttpApp(
       logger,
     );
   }
+  await registerQueueBoard(fastify, app, new ApiKeyRing(config.apiKeys));
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
   });
@@ -199,7 +236,7 @@ export async function createHttpApp(
 }
 
 export async function createWorkerContext(config: AppConfig): Promise<INestApplicationContext> {
-  const context = await NestFactory.createApplicationContext(WorkerModule, {
+  const context = await NestFactory.createApplicationContext(WorkerRootModule, {
     logger: createLogger(config),
   });
   context.enableShutdownHooks();

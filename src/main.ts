@@ -1,3 +1,5 @@
+// First: with OTEL_EXPORTER_OTLP_ENDPOINT set, tracing must hook http and pg before they load.
+import './observability/tracing-bootstrap';
 import { Logger } from '@nestjs/common';
 import { createHttpApp, createLogger, createWorkerContext, secretRedactor } from './app.factory';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';

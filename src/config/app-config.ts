@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from 'class-validator';
 import { redactUrl } from './redact';
+import { OTLP_PROTOCOLS, OtlpProtocol } from './otlp';
 import { ApiKey, parseApiKeys } from './api-keys';
 import { ConfigError } from './config-error';
 
@@ -134,6 +135,26 @@ class EnvironmentVariables {
   @Transform(trim)
   @IsString()
   NODE_ENV = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 0;
+
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^/?#]+/, { message: 'must be an http:// or https:// URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  @Transform(trim)
+  @IsIn(OTLP_PROTOCOLS)
+  OTEL_EXPORTER_OTLP_PROTOCOL: OtlpProtocol = 'http/protobuf';
+
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^[\w.:-]{1,128}$/, { message: 'must be 1-128 of A-Z a-z 0-9 _ . : -' })
+  OTEL_SERVICE_NAME?: string;
 }
 
 export interface AppConfig {
@@ -161,10 +182,21 @@ export interface AppConfig {
   idempotencyLeaseSeconds: number;
   logLevel: LogLevel;
   production: boolean;
+  /** A worker's own Prometheus port (`/metrics`); 0 = none. */
+  metricsPort: number;
+  /** OTLP/HTTP collector base URL; tracing is off (and not loaded) without it. */
+  otlpEndpoint: string | undefined;
+  otlpProtocol: OtlpProtocol;
+  otelServiceName: string | undefined;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
-const URL_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'RATE_LIMIT_REDIS_URL']);
+const URL_VARIABLES = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'RATE_LIMIT_REDIS_URL',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+]);
 
 /** The default burst: a 30th of the minute's allowance (twice its average rate), at least 10. */
 export function defaultBurst(perMinute: number): number {
@@ -201,7 +233,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${describe(errors[0], env[errors[0].property])}`);
   }
   for (const name of URL_VARIABLES) {
-    const value = vars[name as 'DATABASE_URL' | 'REDIS_URL' | 'RATE_LIMIT_REDIS_URL'];
+    const value =
+      vars[
+        name as
+          'DATABASE_URL' | 'REDIS_URL' | 'RATE_LIMIT_REDIS_URL' | 'OTEL_EXPORTER_OTLP_ENDPOINT'
+      ];
     if (value !== undefined && !URL.canParse(value)) {
       throw new ConfigError(
         `Invalid configuration: ${name} is not a valid URL (not shown: it may hold a password)`,
@@ -237,5 +273,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idempotencyLeaseSeconds: vars.IDEMPOTENCY_LEASE_SECONDS,
     logLevel: vars.LOG_LEVEL,
     production,
+    metricsPort: vars.METRICS_PORT,
+    otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
+    otlpProtocol: vars.OTEL_EXPORTER_OTLP_PROTOCOL,
+    otelServiceName: vars.OTEL_SERVICE_NAME,
   };
 }

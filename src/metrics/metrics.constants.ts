@@ -1,5 +1,4 @@
-/** Every metric netorch exports is prefixed so it cannot collide with another exporter's. */
-export const METRIC_PREFIX = 'netorch_';
+export { METRIC_PREFIX } from '../observability/metric-names';
 
 /** A scrape must answer even when PostgreSQL or Redis hangs; Prometheus times out at 10 s. */
 export const SCRAPE_PROBE_TIMEOUT_MS = 2000;

@@ -1,9 +1,12 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { withTimeout } from '../common/with-timeout';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
 import { NODE_STATES, NodeState } from '../domain/node-state';
+import { workerMetrics } from '../observability/worker-metrics';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { NodesRepository } from '../store/nodes.repository';
 import { TelemetryRepository } from '../store/telemetry.repository';
@@ -32,6 +35,7 @@ export class MetricsService implements OnModuleInit {
     private readonly telemetry: TelemetryRepository,
     private readonly jobs: JobEnqueueService,
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -50,10 +54,16 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
-  /** The Prometheus text exposition, with every store-backed figure read just now. */
+  /**
+   * The Prometheus text exposition, with every store-backed figure read just now; with
+   * APP_ROLE=all also the metrics of the processors running in this process (a worker process
+   * serves its own on METRICS_PORT).
+   */
   async scrape(): Promise<string> {
     await Promise.all([this.refreshFromDatabase(), this.refreshFromQueues()]);
-    return this.metrics.registry.metrics();
+    const api = await this.metrics.registry.metrics();
+    if (this.config.role !== 'all') return api;
+    return `${api}\n${await workerMetrics.registry.metrics()}`;
   }
 
   get contentType(): string {

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { activeTracing } from '../observability/tracing';
 import { JobEnqueueService } from './job-enqueue.service';
 import { JobRegistry } from './job-registry';
 import { RecurringJobsService } from './recurring-jobs.service';
@@ -19,6 +20,8 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
       useFactory: (config: AppConfig) => ({
         connection: redisOptions(config.redisUrl),
         prefix: config.queuePrefix,
+        // With tracing on, every add and job attempt is a span and the job carries the context.
+        telemetry: activeTracing()?.queueTelemetry,
       }),
     }),
     ...queues,

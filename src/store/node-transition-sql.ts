@@ -10,6 +10,7 @@ import {
   REASONS,
   RETRY_REASON,
 } from '../simulation/lifecycle-model';
+import { latenessSummarySql } from './transition-lateness-sql';
 
 /**
  * The statement that moves one batch of due nodes: it claims them (FOR UPDATE SKIP LOCKED,
@@ -28,7 +29,9 @@ import {
  * timed steps move here).
  *
  * Returns one row per shard touched: nodes moved, whether any ended (RUNNING or FAILED),
- * whether any entered PROVISIONING, and the earliest step end among those (epoch ms).
+ * whether any entered PROVISIONING, the earliest step end among those (epoch ms), and the moves'
+ * lateness (now() minus the step end as scheduled) for the worker metrics: how many were at most
+ * each TRANSITION_LATENESS_BUCKETS bound late (cumulative) and their sum in seconds.
  */
 
 /** lifecycleDraw(salt, d.id, d.attempt) in SQL. */
@@ -129,6 +132,7 @@ export function advanceSql(claimSql: string): string {
          bool_or(m.to_state IN ('${RUNNING}', '${FAILED}')) AS ended,
          bool_or(m.from_state IN ('${PENDING}', '${FAILED}')) AS entered,
          (extract(epoch FROM min(m.next_step_at)
-            FILTER (WHERE m.from_state IN ('${PENDING}', '${FAILED}'))) * 1000)::float8 AS entered_due_ms
+            FILTER (WHERE m.from_state IN ('${PENDING}', '${FAILED}'))) * 1000)::float8 AS entered_due_ms,
+         ${latenessSummarySql('m.due_at')}
   FROM moved m GROUP BY 1`;
 }

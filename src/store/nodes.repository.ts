@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NODE_NUMBER_SQL, NodeRef } from '../domain/node-ref';
 import { NodeState } from '../domain/node-state';
+import { workerMetrics } from '../observability/worker-metrics';
 import { NodeEntity } from './node.entity';
 import { ADMISSION_CLAIM_SQL, advanceSql, SHARD_CLAIM_SQL } from './node-transition-sql';
 import { Queryable } from './queryable';
@@ -241,12 +242,21 @@ export class NodesRepository {
     toSeq: number,
     limited: boolean,
   ): Promise<MovedShard[]> {
-    return q.query(SHARD_ADVANCE_SQL, [...batchValues(p), fromSeq, toSeq, limited]);
+    const rows: MovedShard[] = await q.query(SHARD_ADVANCE_SQL, [
+      ...batchValues(p),
+      fromSeq,
+      toSeq,
+      limited,
+    ]);
+    workerMetrics.observeTransitions(rows);
+    return rows;
   }
 
   /** One batch of the deployment's waiting nodes, lowest node numbers first (admission). */
   async admit(q: Queryable, p: BatchParams): Promise<MovedShard[]> {
-    return q.query(ADMISSION_SQL, batchValues(p));
+    const rows: MovedShard[] = await q.query(ADMISSION_SQL, batchValues(p));
+    workerMetrics.observeTransitions(rows);
+    return rows;
   }
 
   /** Nodes of the deployment holding a max_parallel slot (PROVISIONING or CONFIGURING). */

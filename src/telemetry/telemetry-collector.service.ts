@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { JobName, QueueName } from '../queue/jobs';
+import { workerMetrics } from '../observability/worker-metrics';
 import { fillSamples } from '../simulation/telemetry-generator';
 import { LockService } from '../store/locks';
 import { TelemetryRepository } from '../store/telemetry.repository';
@@ -10,7 +11,13 @@ import {
   collectShardJobId,
   TELEMETRY_SHARD_SIZE,
 } from './telemetry.constants';
-import { previousTick, recordFanOut, recordShardDone, recordSkip } from './telemetry-stats';
+import {
+  previousTick,
+  readTelemetryStats,
+  recordFanOut,
+  recordShardDone,
+  recordSkip,
+} from './telemetry-stats';
 import { TelemetryStorageService } from './telemetry-storage.service';
 
 /** Job states in which a shard of the previous tick may still write. */
@@ -59,12 +66,14 @@ export class TelemetryCollectorService {
       const states = await Promise.all(previous.jobIds.map((id) => this.queue.getJobState(id)));
       if (states.some((s) => UNFINISHED.has(s))) {
         await recordSkip(this.queue);
+        workerMetrics.ticksSkipped.inc();
         this.logger.warn(
           `Telemetry tick ${new Date(tickAt).toISOString()} skipped: shards of ${new Date(previous.tickAt).toISOString()} are still running`,
         );
         return { skipped: true, pendingTick: previous.tickAt };
       }
     }
+    if (previous) await this.observeTickDuration(previous.tickAt);
     const shards = await this.samples.runningNodesPerShard(TELEMETRY_SHARD_SIZE);
     const jobIds = shards.map((s) => collectShardJobId(s.deploymentId, s.shard, tickAt));
     const nodes = shards.reduce((sum, s) => sum + s.nodes, 0);
@@ -77,6 +86,17 @@ export class TelemetryCollectorService {
       })),
     );
     return { skipped: false, shards: shards.length, nodes };
+  }
+
+  /**
+   * The duration of the tick this one takes over from, once it completed (every shard stored):
+   * only the tick that fans out next observes it, so each tick is counted once across workers.
+   */
+  private async observeTickDuration(tickAt: number): Promise<void> {
+    const stats = await readTelemetryStats(this.queue);
+    if (stats.last_completed_tick_at !== new Date(tickAt).toISOString()) return;
+    if (stats.last_tick_duration_ms === null) return;
+    workerMetrics.tickDuration.observe(stats.last_tick_duration_ms / 1000);
   }
 
   /**

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { HOUR_MS, MINUTE_MS } from '../domain/time';
+import { workerMetrics } from '../observability/worker-metrics';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { LockService } from '../store/locks';
 import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
@@ -54,6 +55,8 @@ export class TelemetryPrefixService {
     if (minutes > 0) {
       this.logger.debug(`Folded ${minutes} minutes of ${deployments.length} deployments`);
     }
+    // Every deployment's running sums now reach `target`: the fold lag is counted from there.
+    workerMetrics.folded(target);
     return { deployments: deployments.length, minutes };
   }
 
