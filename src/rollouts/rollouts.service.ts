@@ -413,7 +413,7 @@ export class RolloutsService {
   /**
    * The names of the wave's nodes the bottleneck detector flags over the soak (whole minutes
    * covering it, at least one), against every RUNNING node of the deployment: method mad,
-   * threshold 3 (a robust z of 3 flags a healthy node rarely, a slow one always).
+   * threshold 3.5 (a robust z of 3.5 flags a healthy node rarely, a slow one always).
    */
   private async gateFlags(
     m: DataSource['manager'],
@@ -424,18 +424,17 @@ export class RolloutsService {
     const soak = rollout.strategy.gate!.soak_seconds;
     const result = await this.analytics.bottlenecks(rollout.deployment_id, {
       analysis_window_minutes: Math.min(60, Math.max(1, Math.ceil(soak / 60))),
-      // Robust to several slow nodes in one wave, which would hide each other under zscore.
-      threshold: 3,
+      // Robust to several slow nodes in one wave, which would hide each other under zscore; 3.5
+      // is the usual bound for a modified z-score, so a healthy node with few samples passes.
+      threshold: 3.5,
       method: 'mad',
       min_samples: 1,
     });
-    const wave = new Map(
-      (await this.rollouts.waveNodes(m, rollout.deployment_id, range)).map((n) => [
-        n.id,
-        n.node_id,
-      ]),
-    );
-    return result.bottlenecks.filter((b) => wave.has(b.node_id)).map((b) => wave.get(b.node_id)!);
+    // In node order, so that the reason reads the same whatever the detector's ranking.
+    const flagged = new Set(result.bottlenecks.map((b) => b.node_id));
+    return (await this.rollouts.waveNodes(m, rollout.deployment_id, range))
+      .filter((n) => flagged.has(n.id))
+      .map((n) => n.node_id);
   }
 
   private waveMetadata(ends: number[], wave: number): Record<string, unknown> {

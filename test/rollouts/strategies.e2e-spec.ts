@@ -247,13 +247,13 @@ describe('Rollout strategies', () => {
       const id = await create(20, {
         canary: 1,
         wave_size: 6,
-        gate: { soak_seconds: 2, max_bottleneck_percent: 10 },
+        gate: { soak_seconds: 3, max_bottleneck_percent: 10 },
       });
       const halted = await settled(id, ['halted', 'completed']);
-      expect(halted).toMatchObject({ status: 'halted', wave: 2 });
       expect(halted.halted_reason).toMatch(
         /^telemetry gate: 2 of 6 nodes of wave 2 flagged \(33\.33%\), more than max_bottleneck_percent 10%: node-008, node-009$/,
       );
+      expect(halted).toMatchObject({ status: 'halted', wave: 2 });
       const { rows } = await db.query(
         `SELECT count(*)::int AS n FROM nodes WHERE deployment_id = $1 AND state <> 'PENDING'`,
         [id],
