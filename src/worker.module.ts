@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { AlertingWorkerModule } from './alerting/alerting-worker.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { LifecycleWorkerModule } from './lifecycle/lifecycle-worker.module';
@@ -16,6 +17,7 @@ import { TelemetryWorkerModule } from './telemetry/telemetry-worker.module';
     QueueModule,
     LifecycleWorkerModule,
     TelemetryWorkerModule,
+    AlertingWorkerModule,
   ],
 })
 export class WorkerModule implements OnModuleInit {

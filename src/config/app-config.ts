@@ -134,6 +134,23 @@ class EnvironmentVariables {
   @Transform(trim)
   @IsString()
   NODE_ENV = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  ALERT_EVAL_INTERVAL_MS = 15000;
+
+  @Transform(trim)
+  @Matches(/^[A-Za-z0-9*.:[\]_-]*(\s*,\s*[A-Za-z0-9*.:[\]_-]+)*$/, {
+    message: 'must be a comma list of host patterns (example.com, *.example.com, 10.0.0.5)',
+  })
+  RECEIVER_ALLOWED_HOSTS = '';
+
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' })
+  ALERT_EXTERNAL_URL?: string;
 }
 
 export interface AppConfig {
@@ -161,6 +178,12 @@ export interface AppConfig {
   idempotencyLeaseSeconds: number;
   logLevel: LogLevel;
   production: boolean;
+  /** Period of the alert rule evaluation. */
+  alertEvalIntervalMs: number;
+  /** Host patterns receiver URLs may name; empty = any (link-local is refused regardless). */
+  receiverAllowedHosts: string[];
+  /** netorch's address as notifications name it (externalURL, generatorURL). */
+  alertExternalUrl: string;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
@@ -237,5 +260,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idempotencyLeaseSeconds: vars.IDEMPOTENCY_LEASE_SECONDS,
     logLevel: vars.LOG_LEVEL,
     production,
+    alertEvalIntervalMs: vars.ALERT_EVAL_INTERVAL_MS,
+    receiverAllowedHosts: vars.RECEIVER_ALLOWED_HOSTS.split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h.length > 0),
+    alertExternalUrl: (vars.ALERT_EXTERNAL_URL ?? `http://${vars.HOST}:${vars.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
   };
 }

@@ -8,4 +8,8 @@ export enum EventType {
   NODE_DELETED = 'NODE_DELETED',
   NODE_RETRIED = 'NODE_RETRIED',
   STATE_CHANGE = 'STATE_CHANGE',
+  /** An alert of a rule on a node started firing (written by the alert evaluation). */
+  ALERT_FIRING = 'ALERT_FIRING',
+  /** A firing alert resolved: the node recovered, or its rule, node or deployment went away. */
+  ALERT_RESOLVED = 'ALERT_RESOLVED',
 }

@@ -24,11 +24,13 @@ export class JobEnqueueService {
     @InjectQueue(QueueName.LIFECYCLE) lifecycle: Queue,
     @InjectQueue(QueueName.TELEMETRY) telemetry: Queue,
     @InjectQueue(QueueName.MAINTENANCE) maintenance: Queue,
+    @InjectQueue(QueueName.ALERTING) alerting: Queue,
   ) {
     this.queues = {
       [QueueName.LIFECYCLE]: lifecycle,
       [QueueName.TELEMETRY]: telemetry,
       [QueueName.MAINTENANCE]: maintenance,
+      [QueueName.ALERTING]: alerting,
     };
   }
 

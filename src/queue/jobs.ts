@@ -3,6 +3,7 @@ export enum QueueName {
   LIFECYCLE = 'lifecycle',
   TELEMETRY = 'telemetry',
   MAINTENANCE = 'maintenance',
+  ALERTING = 'alerting',
 }
 
 export enum JobName {
@@ -18,6 +19,10 @@ export enum JobName {
   MAINTAIN_PARTITIONS = 'maintain-partitions',
   /** Fold the minutes that have passed into the per-node hourly running sums. Recurring. */
   FOLD_PREFIX_SUMS = 'fold-prefix-sums',
+  /** Evaluate every enabled alert rule once for the current interval. Recurring. */
+  EVALUATE_ALERTS = 'evaluate-alerts',
+  /** Send one notification (a delivery row) to its receiver; retried with backoff. */
+  DELIVER_NOTIFICATION = 'deliver-notification',
 }
 
 export interface ShardRef {
@@ -33,6 +38,8 @@ export interface JobPayloads {
   [JobName.COLLECT_TELEMETRY_SHARD]: ShardRef & { tickAt: number };
   [JobName.MAINTAIN_PARTITIONS]: Record<string, never>;
   [JobName.FOLD_PREFIX_SUMS]: Record<string, never>;
+  [JobName.EVALUATE_ALERTS]: Record<string, never>;
+  [JobName.DELIVER_NOTIFICATION]: { deliveryId: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -45,6 +52,8 @@ export const JOB_QUEUE = {
   [JobName.COLLECT_TELEMETRY_SHARD]: QueueName.TELEMETRY,
   [JobName.MAINTAIN_PARTITIONS]: QueueName.MAINTENANCE,
   [JobName.FOLD_PREFIX_SUMS]: QueueName.MAINTENANCE,
+  [JobName.EVALUATE_ALERTS]: QueueName.ALERTING,
+  [JobName.DELIVER_NOTIFICATION]: QueueName.ALERTING,
 } as const satisfies Record<JobName, QueueName>;
 
 /** The job names a queue carries. */
@@ -82,6 +91,12 @@ export const JOB_PAYLOAD_CHECKS: Record<JobName, Check> = {
     shardRef(d) ?? (isId(d.tickAt, 0) ? null : 'tickAt must be epoch milliseconds'),
   [JobName.MAINTAIN_PARTITIONS]: empty,
   [JobName.FOLD_PREFIX_SUMS]: empty,
+  [JobName.EVALUATE_ALERTS]: empty,
+  [JobName.DELIVER_NOTIFICATION]: (d) =>
+    typeof d.deliveryId === 'string' &&
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(d.deliveryId)
+      ? null
+      : 'deliveryId must be a uuid',
 };
 
 /** Why a payload does not fit its job, or null when it does. */

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AlertingRepository } from './alerting.repository';
 import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
 import { LockService } from './locks';
@@ -13,6 +14,7 @@ const OWNERS = [
   EventsRepository,
   TelemetryRepository,
   TelemetryRollupsRepository,
+  AlertingRepository,
 ];
 
 /**
