@@ -452,8 +452,9 @@ export class AlertingRepository {
         [id, attempt.duration_ms, attempt.http_status, attempt.error, attempt.response_prefix],
       );
       await m.query(
-        `UPDATE alert_deliveries SET attempts = attempts + 1, status = $2, last_http_status = $3,
-                last_error = $4, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END
+        `UPDATE alert_deliveries SET attempts = attempts + 1, status = $2::varchar,
+                last_http_status = $3, last_error = $4,
+                delivered_at = CASE WHEN $2::varchar = 'delivered' THEN now() END
          WHERE id = $1`,
         [id, status, attempt.http_status, attempt.error],
       );
