@@ -9,6 +9,7 @@ const BENCHMARKS = [
   ['analytics', ['analytics/bottlenecks.bench.js']],
   ['metrics', ['metrics/scrape.js']],
   ['hot-reads', ['hot-reads/run.js']],
+  ['alerting', ['alerting/evaluation.bench.js']],
 ];
 
 const only = process.argv.slice(2);

@@ -101,6 +101,7 @@ export class AlertEvaluationService {
     const deployment = result ? await this.deployments.find(rule.deployment_id, m) : null;
     const deploymentName = deployment?.name ?? String(rule.deployment_id);
     const toSend: string[] = [];
+    const touched: Parameters<AlertingRepository['touchAlerts']>[1] = [];
     const write = async (
       nodeId: number,
       prev: AlertRow | null,
@@ -117,6 +118,7 @@ export class AlertEvaluationService {
           seen,
           receivers,
           fingerprint: alertFingerprint(rule.id, nodeId),
+          touched,
         })),
       );
 
@@ -151,6 +153,7 @@ export class AlertEvaluationService {
         : endAlert(timingOf(prev), now);
       await write(prev.node_id, prev, step, null);
     }
+    await this.repo.touchAlerts(m, touched);
     return toSend;
   }
 

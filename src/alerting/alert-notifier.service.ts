@@ -73,6 +73,8 @@ export class AlertNotifier {
       seen: Observation | null;
       receivers: ReceiverRow[];
       fingerprint: string;
+      /** Alerts that only saw another breach are collected here for one batch update. */
+      touched?: Parameters<AlertingRepository['touchAlerts']>[1];
     },
   ): Promise<string[]> {
     const { rule, prev, step, seen } = ctx;
@@ -99,10 +101,20 @@ export class AlertNotifier {
     let alertId: string;
     if (prev) {
       alertId = prev.id;
-      const changed =
-        prev.state !== row.state ||
-        new Date(prev.last_breach_at).getTime() !== row.last_breach_at.getTime();
-      if (changed) await this.repo.updateAlert(m, alertId, row);
+      if (prev.state !== row.state) {
+        await this.repo.updateAlert(m, alertId, row);
+      } else if (new Date(prev.last_breach_at).getTime() !== row.last_breach_at.getTime()) {
+        if (ctx.touched) {
+          ctx.touched.push({
+            id: alertId,
+            lastBreachAt: row.last_breach_at,
+            deviationScore: row.deviation_score,
+            metrics: row.metrics,
+          });
+        } else {
+          await this.repo.updateAlert(m, alertId, row);
+        }
+      }
     } else {
       alertId = await this.repo.insertAlert(m, row);
     }

@@ -342,6 +342,27 @@ export class AlertingRepository {
     );
   }
 
+  /** Open alerts that stay in their state: last breach, score and metrics, in one statement. */
+  async touchAlerts(
+    m: Queryable,
+    rows: { id: string; lastBreachAt: Date; deviationScore: number; metrics: object }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `UPDATE alerts a SET last_breach_at = u.at, deviation_score = u.score, metrics = u.metrics,
+              updated_at = now()
+       FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::jsonb[])
+            AS u(id, at, score, metrics)
+       WHERE a.id = u.id`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.lastBreachAt),
+        rows.map((r) => r.deviationScore),
+        rows.map((r) => JSON.stringify(r.metrics)),
+      ],
+    );
+  }
+
   async deleteAlert(m: Queryable, id: string): Promise<void> {
     await m.query(`DELETE FROM alerts WHERE id = $1`, [id]);
   }

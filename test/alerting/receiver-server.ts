@@ -29,7 +29,7 @@ export class ReceiverServer {
         const raw = Buffer.concat(chunks).toString('utf8');
         const path = req.url ?? '';
         const status = this.plans.get(path)?.shift() ?? 200;
-        let body: unknown = null;
+        let body: unknown;
         try {
           body = JSON.parse(raw);
         } catch {
