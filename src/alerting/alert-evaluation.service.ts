@@ -13,6 +13,7 @@ import { Queryable } from '../store/queryable';
 import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
 import { alertFingerprint, endAlert, stepAlert } from './alert-state';
 import { AlertNotifier, Observation, timingOf } from './alert-notifier.service';
+import { atThreshold } from './detection-threshold';
 
 /** Rules evaluated side by side within one evaluation job (each on its own connection). */
 export const EVALUATION_CONCURRENCY = 2;
@@ -58,14 +59,14 @@ export class AlertEvaluationService {
     const loop = async () => {
       for (;;) {
         const sent = await this.dataSource.transaction(async (m) => {
-          const rule = await this.repo.claimRule(m, slot);
-          if (!rule) return null;
-          const ids = await this.evaluateRule(m, rule);
-          await this.repo.markEvaluated(m, rule.id, slot);
+          const group = await this.repo.claimGroup(m, slot);
+          if (group.length === 0) return null;
+          const ids = await this.evaluateGroup(m, group);
+          for (const rule of group) await this.repo.markEvaluated(m, rule.id, slot);
+          rules += group.length;
           return ids;
         });
         if (sent === null) return;
-        rules += 1;
         notifications += sent.length;
         await this.notifier.enqueue(sent);
       }
@@ -77,25 +78,42 @@ export class AlertEvaluationService {
     return { rules, seconds, notifications };
   }
 
-  private async detect(rule: RuleRow): Promise<BottlenecksResponse | null> {
+  /** The detector once for rules sharing deployment, method, window and min_samples. */
+  private async detect(rules: RuleRow[]): Promise<BottlenecksResponse | null> {
     const q = Object.assign(new BottlenecksQuery(), {
-      analysis_window_minutes: rule.window_minutes,
-      threshold: rule.threshold,
-      method: rule.method,
-      min_samples: rule.min_samples,
+      analysis_window_minutes: rules[0].window_minutes,
+      threshold: Math.min(...rules.map((r) => r.threshold)),
+      method: rules[0].method,
+      min_samples: rules[0].min_samples,
     });
     try {
-      return await this.analytics.bottlenecks(rule.deployment_id, q);
+      return await this.analytics.bottlenecks(rules[0].deployment_id, q);
     } catch (error) {
       if (error instanceof NotFoundException) return null;
       throw error;
     }
   }
 
+  /**
+   * Rules that share a detection: it runs once at the lowest threshold, and each rule keeps the
+   * nodes whose z reaches its own threshold (z and the score do not depend on the threshold),
+   * so every rule sees what GET .../bottlenecks returns with its threshold.
+   */
+  async evaluateGroup(m: Queryable, rules: RuleRow[]): Promise<string[]> {
+    const result = await this.detect(rules);
+    const ids: string[] = [];
+    for (const rule of rules)
+      ids.push(...(await this.evaluateRule(m, rule, atThreshold(result, rule.threshold))));
+    return ids;
+  }
+
   /** One rule: the ids of the deliveries its changes created. */
-  async evaluateRule(m: Queryable, rule: RuleRow): Promise<string[]> {
+  async evaluateRule(
+    m: Queryable,
+    rule: RuleRow,
+    result: BottlenecksResponse | null,
+  ): Promise<string[]> {
     const now = new Date();
-    const result = await this.detect(rule);
     const open = await this.repo.openAlerts(m, rule.id);
     const receivers = await this.repo.ruleReceivers(m, rule.id);
     const deployment = result ? await this.deployments.find(rule.deployment_id, m) : null;

@@ -261,18 +261,33 @@ export class AlertingRepository {
   }
 
   /**
-   * Claims one enabled rule not yet evaluated in `slot` (the evaluation interval): the row
-   * stays locked until the caller's transaction commits, and other workers skip it, so each
-   * rule is evaluated once per interval however many workers look.
+   * Claims the enabled rules not yet evaluated in `slot` (the evaluation interval) that share
+   * one detection: same deployment, method, window and min_samples (thresholds may differ).
+   * The rows stay locked until the caller's transaction commits and other workers skip them,
+   * so each rule is evaluated once per interval however many workers look. Empty when none is due.
    */
-  async claimRule(m: Queryable, slot: number): Promise<RuleRow | null> {
-    const rows: { id: number; deployment_id: number }[] = await m.query(
-      `SELECT id, deployment_id FROM alert_rules WHERE enabled AND evaluated_slot < $1
-       ORDER BY evaluated_slot, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+  async claimGroup(m: Queryable, slot: number): Promise<RuleRow[]> {
+    const first: Pick<
+      RuleRow,
+      'id' | 'deployment_id' | 'method' | 'window_minutes' | 'min_samples'
+    >[] = await m.query(
+      `SELECT id, deployment_id, method, window_minutes, min_samples FROM alert_rules
+         WHERE enabled AND evaluated_slot < $1
+         ORDER BY evaluated_slot, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
       [slot],
     );
-    if (rows.length === 0) return null;
-    return this.findRule(rows[0].deployment_id, rows[0].id, m);
+    if (first.length === 0) return [];
+    const f = first[0];
+    const siblings: { id: number }[] = await m.query(
+      `SELECT id FROM alert_rules
+       WHERE enabled AND evaluated_slot < $1 AND deployment_id = $2 AND method = $3
+         AND window_minutes = $4 AND min_samples = $5 AND id <> $6
+       ORDER BY id FOR UPDATE SKIP LOCKED`,
+      [slot, f.deployment_id, f.method, f.window_minutes, f.min_samples, f.id],
+    );
+    return m.query(`${RULE_SELECT} WHERE r.id = ANY($1::int[]) ORDER BY r.id`, [
+      [f.id, ...siblings.map((r) => r.id)],
+    ]);
   }
 
   async markEvaluated(m: Queryable, ruleId: number, slot: number): Promise<void> {
