@@ -4,7 +4,9 @@
 // worker every ALERT_EVAL_INTERVAL_MS (15 s). Reports the duration of each full evaluation
 // (every rule), as the worker records it, and the detector's share.
 //   node bench/alerting/evaluation.bench.js [--deployments 10] [--nodes 10000] [--rules 100]
-//        [--evaluations 5] [--slow-percent 1]
+//        [--evaluations 5] [--slow-percent 1] [--distinct yes]
+// Rules of one deployment that share method, window and min_samples share one detection; with
+// --distinct every rule of a deployment gets its own window (one detection per rule, the worst case).
 // Uses the built service (NETORCH_DIST or dist/): one api (creates the rules) and one worker
 // (folds running sums, evaluates), on its own database and queue prefix, both dropped at the end.
 const { spawn } = require('node:child_process');
@@ -23,6 +25,7 @@ const NODES = Number(args.nodes ?? 10000);
 const RULES = Number(args.rules ?? 100);
 const EVALUATIONS = Number(args.evaluations ?? 5);
 const SLOW_PERCENT = Number(args['slow-percent'] ?? 1);
+const DISTINCT = args.distinct === 'yes';
 const INTERVAL_MS = 15000;
 const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
 const BASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -122,7 +125,7 @@ async function main() {
           name: `rule-${r}`,
           method: r % 4 === 3 ? 'mad' : 'zscore',
           threshold: 2 + (r % 3) * 0.5,
-          window_minutes: r % 2 ? 5 : 10,
+          window_minutes: DISTINCT ? 1 + Math.floor(r / DEPLOYMENTS) : r % 2 ? 5 : 10,
           for_seconds: 60,
         }),
       });
@@ -133,7 +136,7 @@ async function main() {
     // the pending alerts and is reported apart.
     const runs = [];
     let seen = 0;
-    const deadline = Date.now() + (EVALUATIONS + 4) * INTERVAL_MS * 2;
+    const deadline = Date.now() + (EVALUATIONS + 4) * INTERVAL_MS * 3;
     while (runs.length < EVALUATIONS + 1) {
       if (Date.now() > deadline) throw new Error('evaluations did not come');
       const {
@@ -164,6 +167,7 @@ async function main() {
         deployments: DEPLOYMENTS,
         nodes: DEPLOYMENTS * NODES,
         rules: RULES,
+        distinct_detections: DISTINCT,
         samples: DEPLOYMENTS * NODES * 30,
         slow_percent: SLOW_PERCENT,
         open_alerts: alerts.n,

@@ -20,10 +20,14 @@ export const EVALUATION_CONCURRENCY = 2;
 /** A pending delivery older than this without a job is queued again by the evaluation. */
 const STALE_DELIVERY_MS = 60_000;
 
+/** Passes one evaluation job may make when intervals went by while it ran. */
+const MAX_PASSES = 4;
+
 export interface EvaluationOutcome {
   rules: number;
   seconds: number;
   notifications: number;
+  passes: number;
 }
 
 /**
@@ -35,6 +39,7 @@ export interface EvaluationOutcome {
 @Injectable()
 export class AlertEvaluationService {
   private readonly logger = new Logger(AlertEvaluationService.name);
+  private running = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -51,9 +56,40 @@ export class AlertEvaluationService {
     return Math.floor(at / this.config.alertEvalIntervalMs);
   }
 
-  async evaluateDue(at = Date.now()): Promise<EvaluationOutcome> {
+  /**
+   * Evaluates every rule due in the current interval (one pass), and at once another pass when
+   * the interval has moved on meanwhile (an overloaded machine), up to MAX_PASSES. One run per
+   * process at a time: a job that comes while a run is going returns at once, since the run
+   * takes its interval's rules too; parallel runs on the same cores would only slow each other.
+   */
+  async evaluateDue(): Promise<EvaluationOutcome> {
+    const outcome: EvaluationOutcome = { rules: 0, seconds: 0, notifications: 0, passes: 0 };
+    if (this.running) return outcome;
+    this.running = true;
     const started = performance.now();
-    const slot = this.slotOf(at);
+    try {
+      let slot = this.slotOf(Date.now());
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
+        const { rules, notifications, seconds } = await this.pass(slot);
+        outcome.rules += rules;
+        outcome.notifications += notifications;
+        outcome.passes += 1;
+        if (rules > 0) await this.repo.recordEvaluation(seconds, rules);
+        const now = this.slotOf(Date.now());
+        if (now === slot) break;
+        slot = now;
+      }
+      await this.requeueStale();
+    } finally {
+      this.running = false;
+    }
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+  }
+
+  /** Every rule not yet evaluated in `slot`, EVALUATION_CONCURRENCY groups at a time. */
+  private async pass(slot: number) {
+    const started = performance.now();
     let rules = 0;
     let notifications = 0;
     const loop = async () => {
@@ -72,10 +108,7 @@ export class AlertEvaluationService {
       }
     };
     await Promise.all(Array.from({ length: EVALUATION_CONCURRENCY }, loop));
-    await this.requeueStale();
-    const seconds = (performance.now() - started) / 1000;
-    if (rules > 0) await this.repo.recordEvaluation(seconds, rules);
-    return { rules, seconds, notifications };
+    return { rules, notifications, seconds: (performance.now() - started) / 1000 };
   }
 
   /** The detector once for rules sharing deployment, method, window and min_samples. */
