@@ -4,7 +4,7 @@
 // worker every ALERT_EVAL_INTERVAL_MS (15 s). Reports the duration of each full evaluation
 // (every rule), as the worker records it, and the detector's share.
 //   node bench/alerting/evaluation.bench.js [--deployments 10] [--nodes 10000] [--rules 100]
-//        [--evaluations 5] [--slow-percent 1] [--distinct yes]
+//        [--evaluations 5] [--slow-percent 1] [--distinct yes] [--for-seconds 3600]
 // Rules of one deployment that share method, window and min_samples share one detection; with
 // --distinct every rule of a deployment gets its own window (one detection per rule, the worst case).
 // Uses the built service (NETORCH_DIST or dist/): one api (creates the rules) and one worker
@@ -26,6 +26,9 @@ const RULES = Number(args.rules ?? 100);
 const EVALUATIONS = Number(args.evaluations ?? 5);
 const SLOW_PERCENT = Number(args['slow-percent'] ?? 1);
 const DISTINCT = args.distinct === 'yes';
+// Long by default: the measured evaluations are steady ones (alerts pending, no state change);
+// --for-seconds 60 measures a run in which every pending alert turns firing.
+const FOR_SECONDS = Number(args['for-seconds'] ?? 3600);
 const INTERVAL_MS = 15000;
 const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
 const BASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -126,7 +129,7 @@ async function main() {
           method: r % 4 === 3 ? 'mad' : 'zscore',
           threshold: 2 + (r % 3) * 0.5,
           window_minutes: DISTINCT ? 1 + Math.floor(r / DEPLOYMENTS) : r % 2 ? 5 : 10,
-          for_seconds: 60,
+          for_seconds: FOR_SECONDS,
         }),
       });
       if (res.status !== 201) throw new Error(await res.text());
@@ -168,6 +171,7 @@ async function main() {
         nodes: DEPLOYMENTS * NODES,
         rules: RULES,
         distinct_detections: DISTINCT,
+        for_seconds: FOR_SECONDS,
         samples: DEPLOYMENTS * NODES * 30,
         slow_percent: SLOW_PERCENT,
         open_alerts: alerts.n,
