@@ -337,6 +337,37 @@ describe('alerting', () => {
     }
   });
 
+  it('a worker SIGKILLed with a delivery in flight still ends with one delivered notification', async () => {
+    const path = `/hook-kill-${Date.now()}`;
+    hooks.hold(path, 8000);
+    const r = await receiver({ name: 'kill', type: 'webhook', url: hooks.url + path });
+    const { id, nodes } = await fabric(10);
+    await svc.http
+      .post(`/deployments/${id}/alert-rules`)
+      .send({ name: 'slow', window_minutes: 5, for_seconds: 0, receiver_ids: [r.id] })
+      .expect(201);
+    await pushSamples(id, nodes, new Set([nodes[5].id]));
+    const inFlight = await until('the delivery in flight', async () => hooks.on(path)[0]);
+    await svc.kill();
+    svc = await startService(ENV);
+    // BullMQ finds the job stalled (its lock lapsed with the process) and runs it again.
+    const log = await until(
+      'the delivery retaken and recorded as delivered',
+      async () => {
+        const res = await svc.http.get(`/receivers/${r.id}/deliveries`).expect(200);
+        return res.body[0]?.status === 'delivered' && res.body;
+      },
+      150_000,
+    );
+    expect(log).toHaveLength(1);
+    const got = hooks.on(path);
+    expect(new Set(got.map((g) => g.headers['x-netorch-delivery']))).toEqual(
+      new Set([inFlight.headers['x-netorch-delivery']]),
+    );
+    expect(got.filter((g) => g.answered === 200).length).toBeGreaterThanOrEqual(1);
+    expect(log[0].id).toBe(inFlight.headers['x-netorch-delivery']);
+  });
+
   it('refuses bad receiver URLs and rule fields with 422 naming the field', async () => {
     for (const url of [
       'http://169.254.169.254/latest/meta-data/',

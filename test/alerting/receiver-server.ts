@@ -18,6 +18,7 @@ export interface Received {
 export class ReceiverServer {
   readonly received: Received[] = [];
   private readonly plans = new Map<string, number[]>();
+  private readonly holds = new Map<string, number>();
   private server!: Server;
   url = '';
 
@@ -43,8 +44,13 @@ export class ReceiverServer {
           body,
           answered: status,
         });
-        res.writeHead(status, { 'content-type': 'text/plain' });
-        res.end(status === 200 ? 'ok' : 'not now');
+        const hold = this.holds.get(path) ?? 0;
+        this.holds.delete(path);
+        setTimeout(() => {
+          if (res.destroyed) return;
+          res.writeHead(status, { 'content-type': 'text/plain' });
+          res.end(status === 200 ? 'ok' : 'not now');
+        }, hold);
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -53,6 +59,11 @@ export class ReceiverServer {
 
   plan(path: string, statuses: number[]): void {
     this.plans.set(path, [...statuses]);
+  }
+
+  /** The next request to `path` is answered only after `ms`. */
+  hold(path: string, ms: number): void {
+    this.holds.set(path, ms);
   }
 
   on(path: string): Received[] {
