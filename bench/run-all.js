@@ -10,6 +10,7 @@ const BENCHMARKS = [
   ['metrics', ['metrics/scrape.js']],
   ['hot-reads', ['hot-reads/run.js']],
   ['waves', ['rollouts/waves.js']],
+  ['alerting', ['alerting/evaluation.bench.js']],
 ];
 
 const only = process.argv.slice(2);

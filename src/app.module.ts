@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AlertingModule } from './alerting/alerting.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { ApiKeyGuard } from './common/api-key.guard';
 import { IdempotencyModule } from './common/idempotency.module';
@@ -33,6 +34,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     IdempotencyModule,
     MetricsModule,
     DashboardModule,
+    AlertingModule,
   ],
   providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
 })

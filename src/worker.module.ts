@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { AlertingWorkerModule } from './alerting/alerting-worker.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { LifecycleWorkerModule } from './lifecycle/lifecycle-worker.module';
@@ -18,6 +19,7 @@ import { TelemetryWorkerModule } from './telemetry/telemetry-worker.module';
     LifecycleWorkerModule,
     TelemetryWorkerModule,
     RolloutsWorkerModule,
+    AlertingWorkerModule,
   ],
 })
 export class WorkerModule implements OnModuleInit {

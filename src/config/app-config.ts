@@ -155,6 +155,20 @@ class EnvironmentVariables {
   @Transform(trim)
   @Matches(/^[\w.:-]{1,128}$/, { message: 'must be 1-128 of A-Z a-z 0-9 _ . : -' })
   OTEL_SERVICE_NAME?: string;
+  @Min(100)
+  @Max(3_600_000)
+  ALERT_EVAL_INTERVAL_MS = 15000;
+
+  @Transform(trim)
+  @Matches(/^[A-Za-z0-9*.:[\]_-]*(\s*,\s*[A-Za-z0-9*.:[\]_-]+)*$/, {
+    message: 'must be a comma list of host patterns (example.com, *.example.com, 10.0.0.5)',
+  })
+  RECEIVER_ALLOWED_HOSTS = '';
+
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' })
+  ALERT_EXTERNAL_URL?: string;
 }
 
 export interface AppConfig {
@@ -188,6 +202,12 @@ export interface AppConfig {
   otlpEndpoint: string | undefined;
   otlpProtocol: OtlpProtocol;
   otelServiceName: string | undefined;
+  /** Period of the alert rule evaluation. */
+  alertEvalIntervalMs: number;
+  /** Host patterns receiver URLs may name; empty = any (link-local is refused regardless). */
+  receiverAllowedHosts: string[];
+  /** netorch's address as notifications name it (externalURL, generatorURL). */
+  alertExternalUrl: string;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
@@ -277,5 +297,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
     otlpProtocol: vars.OTEL_EXPORTER_OTLP_PROTOCOL,
     otelServiceName: vars.OTEL_SERVICE_NAME,
+    alertEvalIntervalMs: vars.ALERT_EVAL_INTERVAL_MS,
+    receiverAllowedHosts: vars.RECEIVER_ALLOWED_HOSTS.split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h.length > 0),
+    alertExternalUrl: (vars.ALERT_EXTERNAL_URL ?? `http://${vars.HOST}:${vars.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
   };
 }

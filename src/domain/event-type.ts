@@ -15,4 +15,8 @@ export enum EventType {
   ROLLOUT_HALTED = 'ROLLOUT_HALTED',
   ROLLOUT_ABORTED = 'ROLLOUT_ABORTED',
   ROLLOUT_COMPLETED = 'ROLLOUT_COMPLETED',
+  /** An alert of a rule on a node started firing (written by the alert evaluation). */
+  ALERT_FIRING = 'ALERT_FIRING',
+  /** A firing alert resolved: the node recovered, or its rule, node or deployment went away. */
+  ALERT_RESOLVED = 'ALERT_RESOLVED',
 }

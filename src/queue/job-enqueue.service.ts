@@ -25,12 +25,14 @@ export class JobEnqueueService {
     @InjectQueue(QueueName.TELEMETRY) telemetry: Queue,
     @InjectQueue(QueueName.MAINTENANCE) maintenance: Queue,
     @InjectQueue(QueueName.ROLLOUTS) rollouts: Queue,
+    @InjectQueue(QueueName.ALERTING) alerting: Queue,
   ) {
     this.queues = {
       [QueueName.LIFECYCLE]: lifecycle,
       [QueueName.TELEMETRY]: telemetry,
       [QueueName.MAINTENANCE]: maintenance,
       [QueueName.ROLLOUTS]: rollouts,
+      [QueueName.ALERTING]: alerting,
     };
   }
 

@@ -14,6 +14,10 @@ function complete(): JobRegistry {
     [JobName.TELEMETRY_TICK]: done,
     [JobName.COLLECT_TELEMETRY_SHARD]: done,
   });
+  registry.register('Alerting', QueueName.ALERTING, {
+    [JobName.EVALUATE_ALERTS]: done,
+    [JobName.DELIVER_NOTIFICATION]: done,
+  });
   return registry;
 }
 

@@ -4,6 +4,7 @@ export enum QueueName {
   TELEMETRY = 'telemetry',
   MAINTENANCE = 'maintenance',
   ROLLOUTS = 'rollouts',
+  ALERTING = 'alerting',
 }
 
 export enum JobName {
@@ -23,6 +24,10 @@ export enum JobName {
   CHECK_ROLLOUT = 'check-rollout',
   /** Check every running rollout again, so a lost check never stalls one. Recurring. */
   RECONCILE_ROLLOUTS = 'reconcile-rollouts',
+  /** Evaluate every enabled alert rule once for the current interval. Recurring. */
+  EVALUATE_ALERTS = 'evaluate-alerts',
+  /** Send one notification (a delivery row) to its receiver; retried with backoff. */
+  DELIVER_NOTIFICATION = 'deliver-notification',
 }
 
 export interface ShardRef {
@@ -40,6 +45,8 @@ export interface JobPayloads {
   [JobName.FOLD_PREFIX_SUMS]: Record<string, never>;
   [JobName.CHECK_ROLLOUT]: { deploymentId: number };
   [JobName.RECONCILE_ROLLOUTS]: Record<string, never>;
+  [JobName.EVALUATE_ALERTS]: Record<string, never>;
+  [JobName.DELIVER_NOTIFICATION]: { deliveryId: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -54,6 +61,8 @@ export const JOB_QUEUE = {
   [JobName.FOLD_PREFIX_SUMS]: QueueName.MAINTENANCE,
   [JobName.CHECK_ROLLOUT]: QueueName.ROLLOUTS,
   [JobName.RECONCILE_ROLLOUTS]: QueueName.ROLLOUTS,
+  [JobName.EVALUATE_ALERTS]: QueueName.ALERTING,
+  [JobName.DELIVER_NOTIFICATION]: QueueName.ALERTING,
 } as const satisfies Record<JobName, QueueName>;
 
 /** The job names a queue carries. */
@@ -94,6 +103,12 @@ export const JOB_PAYLOAD_CHECKS: Record<JobName, Check> = {
   [JobName.CHECK_ROLLOUT]: (d) =>
     isId(d.deploymentId, 1) ? null : 'deploymentId must be a positive integer',
   [JobName.RECONCILE_ROLLOUTS]: empty,
+  [JobName.EVALUATE_ALERTS]: empty,
+  [JobName.DELIVER_NOTIFICATION]: (d) =>
+    typeof d.deliveryId === 'string' &&
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(d.deliveryId)
+      ? null
+      : 'deliveryId must be a uuid',
 };
 
 /** Why a payload does not fit its job, or null when it does. */

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AlertingRepository } from './alerting.repository';
 import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
 import { LockService } from './locks';
@@ -15,6 +16,7 @@ const OWNERS = [
   RolloutsRepository,
   TelemetryRepository,
   TelemetryRollupsRepository,
+  AlertingRepository,
 ];
 
 /**

@@ -1,0 +1,220 @@
+import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import { AnalyticsService } from '../analytics/analytics.service';
+import { BottlenecksQuery } from '../analytics/dto/bottlenecks.query';
+import { BottlenecksResponse } from '../analytics/dto/bottlenecks.response';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { AlertingRepository, AlertRow, RuleRow } from '../store/alerting.repository';
+import { DeploymentsRepository } from '../store/deployments.repository';
+import { Queryable } from '../store/queryable';
+import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
+import { alertFingerprint, endAlert, stepAlert } from './alert-state';
+import { AlertNotifier, Observation, timingOf } from './alert-notifier.service';
+import { atThreshold } from './detection-threshold';
+
+/** Rules evaluated side by side within one evaluation job (each on its own connection). */
+export const EVALUATION_CONCURRENCY = 2;
+/** A pending delivery older than this without a job is queued again by the evaluation. */
+const STALE_DELIVERY_MS = 60_000;
+
+/** Passes one evaluation job may make when intervals went by while it ran. */
+const MAX_PASSES = 4;
+
+export interface EvaluationOutcome {
+  rules: number;
+  seconds: number;
+  notifications: number;
+  passes: number;
+}
+
+/**
+ * One evaluation interval: claims the enabled rules not yet evaluated in it, one at a time
+ * (row lock, SKIP LOCKED, so any number of workers share them and none is evaluated twice),
+ * runs the bottleneck detector of GET .../bottlenecks on the rule's window, steps every alert
+ * of the rule and commits the alerts, their events and deliveries with the claim.
+ */
+@Injectable()
+export class AlertEvaluationService {
+  private readonly logger = new Logger(AlertEvaluationService.name);
+  private running = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repo: AlertingRepository,
+    private readonly deployments: DeploymentsRepository,
+    private readonly rollups: TelemetryRollupsRepository,
+    private readonly analytics: AnalyticsService,
+    private readonly notifier: AlertNotifier,
+  ) {}
+
+  /** The evaluation interval a moment belongs to. */
+  slotOf(at: number): number {
+    return Math.floor(at / this.config.alertEvalIntervalMs);
+  }
+
+  /**
+   * Evaluates every rule due in the current interval (one pass), and at once another pass when
+   * the interval has moved on meanwhile (an overloaded machine), up to MAX_PASSES. One run per
+   * process at a time: a job that comes while a run is going returns at once, since the run
+   * takes its interval's rules too; parallel runs on the same cores would only slow each other.
+   */
+  async evaluateDue(): Promise<EvaluationOutcome> {
+    const outcome: EvaluationOutcome = { rules: 0, seconds: 0, notifications: 0, passes: 0 };
+    if (this.running) return outcome;
+    this.running = true;
+    const started = performance.now();
+    try {
+      let slot = this.slotOf(Date.now());
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
+        const { rules, notifications, seconds } = await this.pass(slot);
+        outcome.rules += rules;
+        outcome.notifications += notifications;
+        outcome.passes += 1;
+        if (rules > 0) await this.repo.recordEvaluation(seconds, rules);
+        const now = this.slotOf(Date.now());
+        if (now === slot) break;
+        slot = now;
+      }
+      await this.requeueStale();
+    } finally {
+      this.running = false;
+    }
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+  }
+
+  /** Every rule not yet evaluated in `slot`, EVALUATION_CONCURRENCY groups at a time. */
+  private async pass(slot: number) {
+    const started = performance.now();
+    let rules = 0;
+    let notifications = 0;
+    const loop = async () => {
+      for (;;) {
+        const sent = await this.dataSource.transaction(async (m) => {
+          const group = await this.repo.claimGroup(m, slot);
+          if (group.length === 0) return null;
+          const ids = await this.evaluateGroup(m, group);
+          for (const rule of group) await this.repo.markEvaluated(m, rule.id, slot);
+          rules += group.length;
+          return ids;
+        });
+        if (sent === null) return;
+        notifications += sent.length;
+        await this.notifier.enqueue(sent);
+      }
+    };
+    await Promise.all(Array.from({ length: EVALUATION_CONCURRENCY }, loop));
+    return { rules, notifications, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** The detector once for rules sharing deployment, method, window and min_samples. */
+  private async detect(rules: RuleRow[]): Promise<BottlenecksResponse | null> {
+    const q = Object.assign(new BottlenecksQuery(), {
+      analysis_window_minutes: rules[0].window_minutes,
+      threshold: Math.min(...rules.map((r) => r.threshold)),
+      method: rules[0].method,
+      min_samples: rules[0].min_samples,
+    });
+    try {
+      return await this.analytics.bottlenecks(rules[0].deployment_id, q);
+    } catch (error) {
+      if (error instanceof NotFoundException) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Rules that share a detection: it runs once at the lowest threshold, and each rule keeps the
+   * nodes whose z reaches its own threshold (z and the score do not depend on the threshold),
+   * so every rule sees what GET .../bottlenecks returns with its threshold.
+   */
+  async evaluateGroup(m: Queryable, rules: RuleRow[]): Promise<string[]> {
+    const result = await this.detect(rules);
+    const ids: string[] = [];
+    for (const rule of rules)
+      ids.push(...(await this.evaluateRule(m, rule, atThreshold(result, rule.threshold))));
+    return ids;
+  }
+
+  /** One rule: the ids of the deliveries its changes created. */
+  async evaluateRule(
+    m: Queryable,
+    rule: RuleRow,
+    result: BottlenecksResponse | null,
+  ): Promise<string[]> {
+    const now = new Date();
+    const open = await this.repo.openAlerts(m, rule.id);
+    const receivers = await this.repo.ruleReceivers(m, rule.id);
+    const deployment = result ? await this.deployments.find(rule.deployment_id, m) : null;
+    const deploymentName = deployment?.name ?? String(rule.deployment_id);
+    const toSend: string[] = [];
+    const touched: Parameters<AlertingRepository['touchAlerts']>[1] = [];
+    const write = async (
+      nodeId: number,
+      prev: AlertRow | null,
+      step: ReturnType<typeof stepAlert>,
+      seen: Observation | null,
+    ) =>
+      toSend.push(
+        ...(await this.notifier.write(m, {
+          rule,
+          deploymentName,
+          nodeId,
+          prev,
+          step,
+          seen,
+          receivers,
+          fingerprint: alertFingerprint(rule.id, nodeId),
+          touched,
+        })),
+      );
+
+    if (result === null || deployment === null) {
+      // The deployment is gone: its alerts resolve and the rule goes with it.
+      for (const prev of open) await write(prev.node_id, prev, endAlert(timingOf(prev), now), null);
+      await this.repo.deleteRule(m, rule.id);
+      return toSend;
+    }
+    const byNode = new Map(open.map((a) => [a.node_id, a]));
+    const flagged = new Set<number>();
+    for (const b of result.bottlenecks) {
+      flagged.add(b.node_id);
+      const prev = byNode.get(b.node_id) ?? null;
+      const seen: Observation = {
+        nodeIdentifier: b.node_identifier,
+        deviationScore: b.deviation_score,
+        metrics: b.metrics as unknown as AlertRow['metrics'],
+      };
+      await write(
+        b.node_id,
+        prev,
+        stepAlert(prev && timingOf(prev), true, now, timing(rule)),
+        seen,
+      );
+    }
+    const quiet = open.filter((a) => !flagged.has(a.node_id));
+    const existing = await this.rollups.nodeNames(quiet.map((a) => a.node_id));
+    for (const prev of quiet) {
+      const step = existing.has(prev.node_id)
+        ? stepAlert(timingOf(prev), false, now, timing(rule))
+        : endAlert(timingOf(prev), now);
+      await write(prev.node_id, prev, step, null);
+    }
+    await this.repo.touchAlerts(m, touched);
+    return toSend;
+  }
+
+  /** Deliveries whose job was never added (a crash between commit and enqueue). */
+  private async requeueStale(): Promise<void> {
+    const ids = await this.repo.stalePending(new Date(Date.now() - STALE_DELIVERY_MS), 500);
+    await this.notifier.enqueue(ids);
+  }
+}
+
+function timing(rule: RuleRow) {
+  return { forSeconds: rule.for_seconds, keepFiringForSeconds: rule.keep_firing_for_seconds };
+}

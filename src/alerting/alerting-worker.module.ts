@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '../analytics/analytics.module';
+import { AlertEvaluationService } from './alert-evaluation.service';
+import { AlertNotifier } from './alert-notifier.service';
+import { AlertingProcessor } from './alerting.processor';
+import { AlertingSchedulerService } from './alerting-scheduler.service';
+import { NotificationDeliveryService } from './notification-delivery.service';
+
+/** The worker side of alerting: the recurring evaluation and the delivery jobs. */
+@Module({
+  imports: [AnalyticsModule],
+  providers: [
+    AlertNotifier,
+    AlertEvaluationService,
+    NotificationDeliveryService,
+    AlertingSchedulerService,
+    AlertingProcessor,
+  ],
+})
+export class AlertingWorkerModule {}

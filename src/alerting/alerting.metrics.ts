@@ -1,0 +1,74 @@
+import type { FactoryProvider, Type } from '@nestjs/common';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { AlertingRepository } from '../store/alerting.repository';
+import { ALERT_STATES } from './alert-state';
+
+const DELIVERY_OUTCOMES = ['pending', 'delivered', 'failed', 'silenced'] as const;
+
+/**
+ * Alerting's Prometheus figures, read from PostgreSQL at each scrape (the workers evaluate and
+ * deliver, the API is scraped): alerts by state, deliveries by outcome, evaluation duration.
+ */
+export function registerAlertingMetrics(registry: Registry, repo: AlertingRepository): void {
+  new Gauge({
+    name: 'netorch_alerts',
+    help: 'Alerts by state (pending, firing, resolved), over every rule',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = new Map((await repo.alertCounts()).map((r) => [r.state, r.n]));
+      for (const state of ALERT_STATES) this.set({ state }, counts.get(state) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'netorch_alert_deliveries',
+    help: 'Notifications by outcome (pending, delivered, failed, silenced)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = new Map((await repo.deliveryCounts()).map((r) => [r.status, r.n]));
+      for (const outcome of DELIVERY_OUTCOMES) this.set({ outcome }, counts.get(outcome) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'netorch_alert_evaluation_last_duration_seconds',
+    help: 'Duration of the last evaluation of every due alert rule',
+    registers: [registry],
+    async collect() {
+      this.set((await repo.evaluationStats())?.last_seconds ?? 0);
+    },
+  });
+  new Counter({
+    name: 'netorch_alert_evaluation_seconds_total',
+    help: 'Total time spent evaluating alert rules',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      this.inc((await repo.evaluationStats())?.seconds_total ?? 0);
+    },
+  });
+  new Counter({
+    name: 'netorch_alert_evaluations_total',
+    help: 'Evaluation intervals that evaluated at least one alert rule',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      this.inc(Number((await repo.evaluationStats())?.evaluations ?? 0));
+    },
+  });
+}
+
+/**
+ * The provider that registers these metrics with the scrape's registry: `host` is the class of
+ * the metrics service (passed in, as the metrics layer sits above this one).
+ */
+export function alertingMetricsProvider(
+  host: Type<{ metrics: { registry: Registry } }>,
+): FactoryProvider {
+  return {
+    provide: 'ALERTING_METRICS',
+    inject: [host, AlertingRepository],
+    useFactory: (service: { metrics: { registry: Registry } }, repo: AlertingRepository) =>
+      registerAlertingMetrics(service.metrics.registry, repo),
+  };
+}

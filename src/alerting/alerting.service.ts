@@ -1,0 +1,228 @@
+import {
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditContext } from '../common/audit-context';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import {
+  AlertingRepository,
+  AlertRow,
+  DeliveryRow,
+  ReceiverRow,
+  RuleFields,
+  RuleRow,
+  SilenceRow,
+} from '../store/alerting.repository';
+import { DeploymentsRepository } from '../store/deployments.repository';
+import { alertFingerprint, endAlert } from './alert-state';
+import { AlertNotifier, timingOf } from './alert-notifier.service';
+import { CreateAlertRuleDto, UpdateAlertRuleDto } from './dto/alert-rule.dto';
+import { CreateReceiverDto } from './dto/receiver.dto';
+import { CreateSilenceDto } from './dto/silence.dto';
+import { receiverUrlProblem, resolvesToForbidden } from './receiver-url';
+import { parseIsoDate } from '../common/iso-date';
+
+const RULE_DEFAULTS: Omit<RuleFields, 'name'> = {
+  method: 'zscore',
+  threshold: 2,
+  window_minutes: 10,
+  for_seconds: 60,
+  keep_firing_for_seconds: 0,
+  min_samples: 1,
+  enabled: true,
+};
+
+/**
+ * The API side of alerting: receivers, rules, silences, and reads of alerts and deliveries.
+ * Each change is one transaction; deliveries it creates are queued after commit.
+ */
+@Injectable()
+export class AlertingService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repo: AlertingRepository,
+    private readonly deployments: DeploymentsRepository,
+    private readonly notifier: AlertNotifier,
+  ) {}
+
+  // ---- receivers
+
+  async createReceiver(dto: CreateReceiverDto): Promise<ReceiverRow> {
+    const problem = receiverUrlProblem(dto.url, this.config.receiverAllowedHosts);
+    if (problem) throw new UnprocessableEntityException(problem);
+    if (await resolvesToForbidden(new URL(dto.url).hostname)) {
+      throw new UnprocessableEntityException(
+        'url must not point at a link-local or cloud metadata address (it resolves to one)',
+      );
+    }
+    return this.repo.insertReceiver({
+      name: dto.name,
+      type: dto.type,
+      url: dto.url,
+      secret: dto.secret ?? null,
+      events: [...new Set(dto.events ?? [])],
+    });
+  }
+
+  listReceivers(): Promise<ReceiverRow[]> {
+    return this.repo.listReceivers();
+  }
+
+  async receiver(id: number): Promise<ReceiverRow> {
+    const row = await this.repo.findReceiver(id);
+    if (!row) throw new NotFoundException('Receiver not found');
+    return row;
+  }
+
+  async deleteReceiver(id: number): Promise<void> {
+    if (!(await this.repo.deleteReceiver(id))) throw new NotFoundException('Receiver not found');
+  }
+
+  async deliveries(receiverId: number, status: string | undefined, limit: number) {
+    await this.receiver(receiverId);
+    return this.repo.listDeliveries(receiverId, status, limit);
+  }
+
+  async redeliver(receiverId: number, deliveryId: string): Promise<Pick<DeliveryRow, 'id'>> {
+    if (!(await this.repo.markForRedelivery(receiverId, deliveryId))) {
+      throw new NotFoundException('Delivery not found');
+    }
+    await this.notifier.enqueue([deliveryId], `-r${Date.now()}`);
+    return { id: deliveryId };
+  }
+
+  // ---- rules
+
+  private async assertDeployment(id: number): Promise<void> {
+    if (!(await this.deployments.exists(id))) throw new NotFoundException('Deployment not found');
+  }
+
+  private async setReceivers(m: DataSource['manager'], ruleId: number, ids: number[]) {
+    const wanted = [...new Set(ids)];
+    const found = new Set(await this.repo.lockReceivers(m, wanted));
+    const unknown = wanted.filter((id) => !found.has(id));
+    if (unknown.length > 0) {
+      throw new UnprocessableEntityException(
+        `receiver_ids: unknown receiver${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+      );
+    }
+    await this.repo.setRuleReceivers(m, ruleId, wanted);
+  }
+
+  async createRule(deploymentId: number, dto: CreateAlertRuleDto): Promise<RuleRow> {
+    await this.assertDeployment(deploymentId);
+    const { receiver_ids, ...fields } = dto;
+    const id = await this.dataSource.transaction(async (m) => {
+      const ruleId = await this.repo.insertRule(m, deploymentId, {
+        ...RULE_DEFAULTS,
+        ...stripUndefined(fields),
+      } as RuleFields);
+      await this.setReceivers(m, ruleId, receiver_ids ?? []);
+      return ruleId;
+    });
+    return (await this.repo.findRule(deploymentId, id))!;
+  }
+
+  async listRules(deploymentId: number): Promise<RuleRow[]> {
+    await this.assertDeployment(deploymentId);
+    return this.repo.listRules(deploymentId);
+  }
+
+  async rule(deploymentId: number, ruleId: number): Promise<RuleRow> {
+    const rule = await this.repo.findRule(deploymentId, ruleId);
+    if (!rule) throw new NotFoundException('Alert rule not found');
+    return rule;
+  }
+
+  async updateRule(
+    deploymentId: number,
+    ruleId: number,
+    dto: UpdateAlertRuleDto,
+  ): Promise<RuleRow> {
+    const { receiver_ids, ...fields } = dto;
+    await this.dataSource.transaction(async (m) => {
+      const rule = await this.repo.findRule(deploymentId, ruleId, m);
+      if (!rule) throw new NotFoundException('Alert rule not found');
+      await this.repo.updateRule(m, ruleId, { ...rule, ...stripUndefined(fields) });
+      if (receiver_ids !== undefined) await this.setReceivers(m, ruleId, receiver_ids);
+    });
+    return this.rule(deploymentId, ruleId);
+  }
+
+  /** Deletes the rule; its firing alerts resolve (and notify) in the same transaction. */
+  async deleteRule(deploymentId: number, ruleId: number, audit: AuditContext): Promise<void> {
+    void audit;
+    const toSend = await this.dataSource.transaction(async (m) => {
+      const rule = await this.repo.findRule(deploymentId, ruleId, m);
+      if (!rule) throw new NotFoundException('Alert rule not found');
+      const deployment = await this.deployments.find(deploymentId, m);
+      const receivers = await this.repo.ruleReceivers(m, ruleId);
+      const ids: string[] = [];
+      const now = new Date();
+      for (const prev of await this.repo.openAlerts(m, ruleId)) {
+        ids.push(
+          ...(await this.notifier.write(m, {
+            rule,
+            deploymentName: deployment?.name ?? String(deploymentId),
+            nodeId: prev.node_id,
+            prev,
+            step: endAlert(timingOf(prev), now),
+            seen: null,
+            receivers,
+            fingerprint: alertFingerprint(rule.id, prev.node_id),
+          })),
+        );
+      }
+      await this.repo.deleteRule(m, ruleId);
+      return ids;
+    });
+    await this.notifier.enqueue(toSend);
+  }
+
+  // ---- alerts
+
+  async deploymentAlerts(deploymentId: number, state: string | undefined, limit: number) {
+    await this.assertDeployment(deploymentId);
+    return this.repo.listAlerts({ deploymentId, state, limit });
+  }
+
+  fleetAlerts(q: { deploymentId?: number; state?: string; limit: number }): Promise<AlertRow[]> {
+    return this.repo.listAlerts(q);
+  }
+
+  // ---- silences
+
+  async createSilence(dto: CreateSilenceDto, audit: AuditContext): Promise<SilenceRow> {
+    const endsAt = parseIsoDate(dto.ends_at)!;
+    if (endsAt.getTime() <= Date.now()) {
+      throw new UnprocessableEntityException('ends_at must be in the future');
+    }
+    await this.assertDeployment(dto.deployment_id);
+    return this.repo.insertSilence({
+      deployment_id: dto.deployment_id,
+      node_id: dto.node_id ?? null,
+      rule_id: dto.rule_id ?? null,
+      ends_at: endsAt,
+      comment: dto.comment,
+      created_by: audit.actor,
+    });
+  }
+
+  listSilences(deploymentId?: number): Promise<SilenceRow[]> {
+    return this.repo.listSilences(deploymentId);
+  }
+
+  async deleteSilence(id: number): Promise<void> {
+    if (!(await this.repo.deleteSilence(id))) throw new NotFoundException('Silence not found');
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,565 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Queryable } from './queryable';
+
+export interface ReceiverRow {
+  id: number;
+  name: string;
+  type: 'webhook' | 'alertmanager';
+  url: string;
+  secret: string | null;
+  events: string[];
+  created_at: Date;
+}
+
+export interface NewReceiver {
+  name: string;
+  type: 'webhook' | 'alertmanager';
+  url: string;
+  secret: string | null;
+  events: string[];
+}
+
+export interface RuleFields {
+  name: string;
+  method: 'zscore' | 'mad';
+  threshold: number;
+  window_minutes: number;
+  for_seconds: number;
+  keep_firing_for_seconds: number;
+  min_samples: number;
+  enabled: boolean;
+}
+
+export interface RuleRow extends RuleFields {
+  id: number;
+  deployment_id: number;
+  receiver_ids: number[];
+  evaluated_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AlertRow {
+  id: string;
+  fingerprint: string;
+  rule_id: number;
+  rule_name: string;
+  deployment_id: number;
+  node_id: number;
+  node_identifier: string;
+  state: 'pending' | 'firing' | 'resolved';
+  active_since: Date;
+  starts_at: Date | null;
+  ends_at: Date | null;
+  last_breach_at: Date;
+  deviation_score: number;
+  metrics: Record<string, { value: number; baseline: number; z: number; triggered: boolean }>;
+  updated_at: Date;
+  silenced?: boolean;
+}
+
+export type AlertWrite = Omit<AlertRow, 'id' | 'updated_at' | 'silenced'>;
+
+export interface SilenceRow {
+  id: number;
+  deployment_id: number;
+  node_id: number | null;
+  rule_id: number | null;
+  ends_at: Date;
+  comment: string;
+  created_by: string | null;
+  created_at: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'silenced';
+
+export interface NewDelivery {
+  id: string;
+  receiverId: number;
+  dedupeKey: string;
+  alertId: string | null;
+  kind: string;
+  status: 'pending' | 'silenced';
+  body: string;
+}
+
+export interface DeliveryAttemptRow {
+  attempted_at: Date;
+  duration_ms: number;
+  http_status: number | null;
+  error: string | null;
+  response_prefix: string | null;
+}
+
+export interface DeliveryRow {
+  id: string;
+  receiver_id: number;
+  alert_id: string | null;
+  kind: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_http_status: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  created_at: Date;
+  attempt_log: DeliveryAttemptRow[];
+}
+
+/** A delivery with what sending it needs. */
+export interface OutgoingDelivery {
+  id: string;
+  status: DeliveryStatus;
+  body: string;
+  receiver_id: number;
+  receiver_type: 'webhook' | 'alertmanager';
+  url: string;
+  secret: string | null;
+}
+
+const RULE_SELECT = `
+  SELECT r.id, r.deployment_id, r.name, r.method, r.threshold, r.window_minutes, r.for_seconds,
+         r.keep_firing_for_seconds, r.min_samples, r.enabled, r.evaluated_at, r.created_at,
+         r.updated_at,
+         COALESCE((SELECT array_agg(rr.receiver_id ORDER BY rr.receiver_id)
+                   FROM alert_rule_receivers rr WHERE rr.rule_id = r.id), '{}') AS receiver_ids
+  FROM alert_rules r`;
+
+const ALERT_COLUMNS = `a.id, a.fingerprint, a.rule_id, a.rule_name, a.deployment_id, a.node_id,
+  a.node_identifier, a.state, a.active_since, a.starts_at, a.ends_at, a.last_breach_at,
+  a.deviation_score, a.metrics, a.updated_at`;
+
+/** A silence that matches an alert of (deployment, rule, node) and has not ended. */
+const SILENCE_MATCH = `s.deployment_id = a.deployment_id AND s.ends_at > now()
+  AND (s.node_id IS NULL OR s.node_id = a.node_id) AND (s.rule_id IS NULL OR s.rule_id = a.rule_id)`;
+
+/**
+ * Owns the alerting tables: receivers, rules and their receivers, alerts, silences, deliveries
+ * with their attempts, and the evaluation's running figures.
+ */
+@Injectable()
+export class AlertingRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  // ---- receivers
+
+  async insertReceiver(r: NewReceiver): Promise<ReceiverRow> {
+    const rows: ReceiverRow[] = await this.dataSource.query(
+      `INSERT INTO alert_receivers (name, type, url, secret, events) VALUES ($1, $2, $3, $4, $5)
+       RETURNING *`,
+      [r.name, r.type, r.url, r.secret, r.events],
+    );
+    return rows[0];
+  }
+
+  async listReceivers(): Promise<ReceiverRow[]> {
+    return this.dataSource.query(`SELECT * FROM alert_receivers ORDER BY id`);
+  }
+
+  async findReceiver(id: number): Promise<ReceiverRow | null> {
+    const rows: ReceiverRow[] = await this.dataSource.query(
+      `SELECT * FROM alert_receivers WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async deleteReceiver(id: number): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `DELETE FROM alert_receivers WHERE id = $1 RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** The ids among `ids` that name receivers, locked against deletion until commit. */
+  async lockReceivers(m: Queryable, ids: number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows: { id: number }[] = await m.query(
+      `SELECT id FROM alert_receivers WHERE id = ANY($1::int[]) FOR KEY SHARE`,
+      [ids],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  // ---- rules
+
+  async insertRule(m: Queryable, deploymentId: number, f: RuleFields): Promise<number> {
+    const rows: { id: number }[] = await m.query(
+      `INSERT INTO alert_rules (deployment_id, name, method, threshold, window_minutes, for_seconds,
+                                keep_firing_for_seconds, min_samples, enabled)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+      [
+        deploymentId,
+        f.name,
+        f.method,
+        f.threshold,
+        f.window_minutes,
+        f.for_seconds,
+        f.keep_firing_for_seconds,
+        f.min_samples,
+        f.enabled,
+      ],
+    );
+    return rows[0].id;
+  }
+
+  async updateRule(m: Queryable, id: number, f: RuleFields): Promise<void> {
+    await m.query(
+      `UPDATE alert_rules SET name = $2, method = $3, threshold = $4, window_minutes = $5,
+              for_seconds = $6, keep_firing_for_seconds = $7, min_samples = $8, enabled = $9,
+              updated_at = now()
+       WHERE id = $1`,
+      [
+        id,
+        f.name,
+        f.method,
+        f.threshold,
+        f.window_minutes,
+        f.for_seconds,
+        f.keep_firing_for_seconds,
+        f.min_samples,
+        f.enabled,
+      ],
+    );
+  }
+
+  async setRuleReceivers(m: Queryable, ruleId: number, receiverIds: number[]): Promise<void> {
+    await m.query(`DELETE FROM alert_rule_receivers WHERE rule_id = $1`, [ruleId]);
+    await m.query(
+      `INSERT INTO alert_rule_receivers (rule_id, receiver_id)
+       SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING`,
+      [ruleId, receiverIds],
+    );
+  }
+
+  async listRules(deploymentId: number): Promise<RuleRow[]> {
+    return this.dataSource.query(`${RULE_SELECT} WHERE r.deployment_id = $1 ORDER BY r.id`, [
+      deploymentId,
+    ]);
+  }
+
+  /** One rule of a deployment; with `m`, locked for a change until commit. */
+  async findRule(deploymentId: number, ruleId: number, m?: Queryable): Promise<RuleRow | null> {
+    if (m) {
+      const locked: unknown[] = await m.query(
+        `SELECT 1 FROM alert_rules WHERE id = $1 AND deployment_id = $2 FOR UPDATE`,
+        [ruleId, deploymentId],
+      );
+      if (locked.length === 0) return null;
+    }
+    const rows: RuleRow[] = await (m ?? this.dataSource).query(
+      `${RULE_SELECT} WHERE r.id = $1 AND r.deployment_id = $2`,
+      [ruleId, deploymentId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async deleteRule(m: Queryable, ruleId: number): Promise<void> {
+    await m.query(`DELETE FROM alert_rules WHERE id = $1`, [ruleId]);
+  }
+
+  /**
+   * Claims the enabled rules not yet evaluated in `slot` (the evaluation interval) that share
+   * one detection: same deployment, method, window and min_samples (thresholds may differ).
+   * The rows stay locked until the caller's transaction commits and other workers skip them,
+   * so each rule is evaluated once per interval however many workers look. Empty when none is due.
+   */
+  async claimGroup(m: Queryable, slot: number): Promise<RuleRow[]> {
+    const first: Pick<
+      RuleRow,
+      'id' | 'deployment_id' | 'method' | 'window_minutes' | 'min_samples'
+    >[] = await m.query(
+      `SELECT id, deployment_id, method, window_minutes, min_samples FROM alert_rules
+         WHERE enabled AND evaluated_slot < $1
+         ORDER BY evaluated_slot, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [slot],
+    );
+    if (first.length === 0) return [];
+    const f = first[0];
+    const siblings: { id: number }[] = await m.query(
+      `SELECT id FROM alert_rules
+       WHERE enabled AND evaluated_slot < $1 AND deployment_id = $2 AND method = $3
+         AND window_minutes = $4 AND min_samples = $5 AND id <> $6
+       ORDER BY id FOR UPDATE SKIP LOCKED`,
+      [slot, f.deployment_id, f.method, f.window_minutes, f.min_samples, f.id],
+    );
+    return m.query(`${RULE_SELECT} WHERE r.id = ANY($1::int[]) ORDER BY r.id`, [
+      [f.id, ...siblings.map((r) => r.id)],
+    ]);
+  }
+
+  async markEvaluated(m: Queryable, ruleId: number, slot: number): Promise<void> {
+    await m.query(
+      `UPDATE alert_rules SET evaluated_slot = $2, evaluated_at = now() WHERE id = $1`,
+      [ruleId, slot],
+    );
+  }
+
+  async ruleReceivers(m: Queryable, ruleId: number): Promise<ReceiverRow[]> {
+    return m.query(
+      `SELECT x.* FROM alert_receivers x JOIN alert_rule_receivers rr ON rr.receiver_id = x.id
+       WHERE rr.rule_id = $1 ORDER BY x.id`,
+      [ruleId],
+    );
+  }
+
+  // ---- alerts
+
+  async openAlerts(m: Queryable, ruleId: number): Promise<AlertRow[]> {
+    return m.query(
+      `SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.rule_id = $1 AND a.state <> 'resolved'`,
+      [ruleId],
+    );
+  }
+
+  async insertAlert(m: Queryable, a: AlertWrite): Promise<string> {
+    const rows: { id: string }[] = await m.query(
+      `INSERT INTO alerts (fingerprint, rule_id, rule_name, deployment_id, node_id, node_identifier,
+                           state, active_since, starts_at, ends_at, last_breach_at,
+                           deviation_score, metrics)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+      [
+        a.fingerprint,
+        a.rule_id,
+        a.rule_name,
+        a.deployment_id,
+        a.node_id,
+        a.node_identifier,
+        a.state,
+        a.active_since,
+        a.starts_at,
+        a.ends_at,
+        a.last_breach_at,
+        a.deviation_score,
+        a.metrics,
+      ],
+    );
+    return rows[0].id;
+  }
+
+  async updateAlert(m: Queryable, id: string, a: AlertWrite): Promise<void> {
+    await m.query(
+      `UPDATE alerts SET state = $2, starts_at = $3, ends_at = $4, last_breach_at = $5,
+              deviation_score = $6, metrics = $7, rule_name = $8, updated_at = now()
+       WHERE id = $1`,
+      [
+        id,
+        a.state,
+        a.starts_at,
+        a.ends_at,
+        a.last_breach_at,
+        a.deviation_score,
+        a.metrics,
+        a.rule_name,
+      ],
+    );
+  }
+
+  /** Open alerts that stay in their state: last breach, score and metrics, in one statement. */
+  async touchAlerts(
+    m: Queryable,
+    rows: { id: string; lastBreachAt: Date; deviationScore: number; metrics: object }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `UPDATE alerts a SET last_breach_at = u.at, deviation_score = u.score, metrics = u.metrics,
+              updated_at = now()
+       FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::jsonb[])
+            AS u(id, at, score, metrics)
+       WHERE a.id = u.id`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.lastBreachAt),
+        rows.map((r) => r.deviationScore),
+        rows.map((r) => JSON.stringify(r.metrics)),
+      ],
+    );
+  }
+
+  async deleteAlert(m: Queryable, id: string): Promise<void> {
+    await m.query(`DELETE FROM alerts WHERE id = $1`, [id]);
+  }
+
+  /** Alerts newest first, with whether a silence covers them now. */
+  async listAlerts(filter: {
+    deploymentId?: number;
+    state?: string;
+    limit: number;
+  }): Promise<AlertRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.deploymentId !== undefined) {
+      params.push(filter.deploymentId);
+      where.push(`a.deployment_id = $${params.length}`);
+    }
+    if (filter.state !== undefined) {
+      params.push(filter.state);
+      where.push(`a.state = $${params.length}`);
+    }
+    params.push(filter.limit);
+    return this.dataSource.query(
+      `SELECT ${ALERT_COLUMNS},
+              a.state <> 'resolved' AND EXISTS (SELECT 1 FROM alert_silences s WHERE ${SILENCE_MATCH})
+                AS silenced
+       FROM alerts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY a.id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async alertCounts(): Promise<{ state: string; n: number }[]> {
+    return this.dataSource.query(`SELECT state, count(*)::int AS n FROM alerts GROUP BY state`);
+  }
+
+  // ---- silences
+
+  async isSilenced(
+    m: Queryable,
+    a: { deploymentId: number; nodeId: number; ruleId: number },
+  ): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM alert_silences s
+       WHERE s.deployment_id = $1 AND s.ends_at > now()
+         AND (s.node_id IS NULL OR s.node_id = $2) AND (s.rule_id IS NULL OR s.rule_id = $3)
+       LIMIT 1`,
+      [a.deploymentId, a.nodeId, a.ruleId],
+    );
+    return rows.length > 0;
+  }
+
+  async insertSilence(s: Omit<SilenceRow, 'id' | 'created_at'>): Promise<SilenceRow> {
+    const rows: SilenceRow[] = await this.dataSource.query(
+      `INSERT INTO alert_silences (deployment_id, node_id, rule_id, ends_at, comment, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [s.deployment_id, s.node_id, s.rule_id, s.ends_at, s.comment, s.created_by],
+    );
+    return rows[0];
+  }
+
+  async listSilences(deploymentId?: number): Promise<SilenceRow[]> {
+    return this.dataSource.query(
+      `SELECT * FROM alert_silences WHERE ($1::int IS NULL OR deployment_id = $1) ORDER BY id`,
+      [deploymentId ?? null],
+    );
+  }
+
+  async deleteSilence(id: number): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `DELETE FROM alert_silences WHERE id = $1 RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  // ---- deliveries
+
+  /** Stores a notification unless its dedupe key exists: true when this call created it. */
+  async insertDelivery(m: Queryable, d: NewDelivery): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `INSERT INTO alert_deliveries (id, receiver_id, dedupe_key, alert_id, kind, status, body)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [d.id, d.receiverId, d.dedupeKey, d.alertId, d.kind, d.status, d.body],
+    );
+    return rows.length > 0;
+  }
+
+  async outgoing(id: string): Promise<OutgoingDelivery | null> {
+    const rows: OutgoingDelivery[] = await this.dataSource.query(
+      `SELECT d.id, d.status, d.body, d.receiver_id, x.type AS receiver_type, x.url, x.secret
+       FROM alert_deliveries d JOIN alert_receivers x ON x.id = d.receiver_id WHERE d.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** One attempt, and the delivery's status after it. */
+  async recordAttempt(
+    id: string,
+    attempt: Omit<DeliveryAttemptRow, 'attempted_at'>,
+    status: DeliveryStatus,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO alert_delivery_attempts (delivery_id, duration_ms, http_status, error,
+                                              response_prefix)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [id, attempt.duration_ms, attempt.http_status, attempt.error, attempt.response_prefix],
+      );
+      await m.query(
+        `UPDATE alert_deliveries SET attempts = attempts + 1, status = $2::varchar,
+                last_http_status = $3, last_error = $4,
+                delivered_at = CASE WHEN $2::varchar = 'delivered' THEN now() END
+         WHERE id = $1`,
+        [id, status, attempt.http_status, attempt.error],
+      );
+    });
+  }
+
+  async listDeliveries(receiverId: number, status: string | undefined, limit: number) {
+    const rows: DeliveryRow[] = await this.dataSource.query(
+      `SELECT d.id, d.receiver_id, d.alert_id, d.kind, d.status, d.attempts, d.last_http_status,
+              d.last_error, d.delivered_at, d.created_at,
+              COALESCE((SELECT json_agg(json_build_object(
+                         'attempted_at', t.attempted_at, 'duration_ms', t.duration_ms,
+                         'http_status', t.http_status, 'error', t.error,
+                         'response_prefix', t.response_prefix) ORDER BY t.id)
+                        FROM alert_delivery_attempts t WHERE t.delivery_id = d.id), '[]')
+                AS attempt_log
+       FROM alert_deliveries d
+       WHERE d.receiver_id = $1 AND ($2::text IS NULL OR d.status = $2)
+       ORDER BY d.created_at DESC, d.id LIMIT $3`,
+      [receiverId, status ?? null, limit],
+    );
+    return rows;
+  }
+
+  /** Puts a delivery of the receiver back to pending for one more send; false if none. */
+  async markForRedelivery(receiverId: number, id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE alert_deliveries SET status = 'pending' WHERE id = $1 AND receiver_id = $2
+       RETURNING id`,
+      [id, receiverId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Pending deliveries created before `before`, whose job may never have been added. */
+  async stalePending(before: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM alert_deliveries WHERE status = 'pending' AND created_at < $1
+       ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async deliveryCounts(): Promise<{ status: string; n: number }[]> {
+    return this.dataSource.query(
+      `SELECT status, count(*)::int AS n FROM alert_deliveries GROUP BY status`,
+    );
+  }
+
+  // ---- evaluation figures
+
+  async recordEvaluation(seconds: number, rules: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE alert_evaluation_stats SET evaluations = evaluations + 1,
+              seconds_total = seconds_total + $1, last_seconds = $1, last_rules = $2,
+              last_at = now()
+       WHERE id = 1`,
+      [seconds, rules],
+    );
+  }
+
+  async evaluationStats(): Promise<{
+    evaluations: string;
+    seconds_total: number;
+    last_seconds: number;
+    last_rules: number;
+  } | null> {
+    const rows = await this.dataSource.query(`SELECT * FROM alert_evaluation_stats WHERE id = 1`);
+    return rows[0] ?? null;
+  }
+}
