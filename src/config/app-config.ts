@@ -155,6 +155,9 @@ class EnvironmentVariables {
   @Transform(trim)
   @Matches(/^[\w.:-]{1,128}$/, { message: 'must be 1-128 of A-Z a-z 0-9 _ . : -' })
   OTEL_SERVICE_NAME?: string;
+
+  @Type(() => Number)
+  @IsInt()
   @Min(100)
   @Max(3_600_000)
   ALERT_EVAL_INTERVAL_MS = 15000;
