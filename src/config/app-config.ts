@@ -134,6 +134,12 @@ class EnvironmentVariables {
   @Transform(trim)
   @IsString()
   NODE_ENV = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  MAX_SERIES_RAW_SAMPLES = 2_000_000;
 }
 
 export interface AppConfig {
@@ -161,6 +167,8 @@ export interface AppConfig {
   idempotencyLeaseSeconds: number;
   logLevel: LogLevel;
   production: boolean;
+  /** Raw samples one series request may read; beyond it the request is 422. */
+  maxSeriesRawSamples: number;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
@@ -237,5 +245,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idempotencyLeaseSeconds: vars.IDEMPOTENCY_LEASE_SECONDS,
     logLevel: vars.LOG_LEVEL,
     production,
+    maxSeriesRawSamples: vars.MAX_SERIES_RAW_SAMPLES,
   };
 }
