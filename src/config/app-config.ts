@@ -140,6 +140,18 @@ class EnvironmentVariables {
   @Min(1)
   @Max(1_000_000_000)
   MAX_SERIES_RAW_SAMPLES = 2_000_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_EVENT_STREAMS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  MAX_EVENT_STREAMS_PER_KEY = 100;
 }
 
 export interface AppConfig {
@@ -169,6 +181,10 @@ export interface AppConfig {
   production: boolean;
   /** Raw samples one series request may read; beyond it the request is 422. */
   maxSeriesRawSamples: number;
+  /** Open event streams one process serves at most. */
+  maxEventStreams: number;
+  /** Open event streams of one API key (or client address when the API is open); 0 = no share. */
+  maxEventStreamsPerKey: number;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
@@ -246,5 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL,
     production,
     maxSeriesRawSamples: vars.MAX_SERIES_RAW_SAMPLES,
+    maxEventStreams: vars.MAX_EVENT_STREAMS,
+    maxEventStreamsPerKey: vars.MAX_EVENT_STREAMS_PER_KEY,
   };
 }

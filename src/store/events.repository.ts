@@ -42,6 +42,21 @@ export interface StreamCursor {
 
 export const STREAM_START: StreamCursor = { xid: '0', id: 0 };
 
+/** An event with the transaction that wrote it: its place in the live stream. */
+export type StreamRow = EventRow & { xid: string };
+
+/** What one poll of the live stream found. */
+export interface StreamPoll {
+  /** Whether the deployment still exists. */
+  live: boolean;
+  /**
+   * Only when not live: whether rows after the cursor exist that the horizon still holds back.
+   * A deleted deployment's stream is over once it is neither live nor pending.
+   */
+  pending: boolean;
+  rows: StreamRow[];
+}
+
 /** Which events a page holds; every field narrows it. */
 export interface EventFilter {
   type?: string;
@@ -158,36 +173,57 @@ export class EventsRepository {
    * database still running in the same snapshot (transactions in other databases cannot write
    * here). Each event is delivered exactly once.
    */
-  async poll(
-    deploymentId: number,
-    cursor: StreamCursor,
-    limit: number,
-  ): Promise<{ live: boolean; rows: (EventRow & { xid: string })[] }> {
-    const rows: ({ live: boolean; xid: string | null } & EventRow)[] = await this.dataSource.query(
-      `WITH snap AS (SELECT pg_current_snapshot() AS s),
-       elsewhere AS (
-         SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
-         WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
-       ),
-       horizon AS (
-         SELECT COALESCE(
-           (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
-             WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
-           (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
-       )
-       SELECT d.live, ev.* FROM
-         (SELECT EXISTS (SELECT 1 FROM deployments WHERE id = $1) AS live) d
-         LEFT JOIN LATERAL (
-           SELECT e.xid::text AS xid, ${COLUMNS} FROM events e, horizon
-           WHERE e.deployment_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint) AND e.xid < horizon.h
-           ORDER BY e.xid, e.id LIMIT $4
-         ) ev ON true`,
-      [deploymentId, cursor.xid, cursor.id, limit],
-    );
-    const live = rows[0]?.live ?? false;
+  async poll(deploymentId: number, cursor: StreamCursor, limit: number): Promise<StreamPoll> {
+    const rows: ({ live: boolean; pending: boolean; xid: string | null } & EventRow)[] =
+      await this.dataSource.query(
+        `WITH snap AS (SELECT pg_current_snapshot() AS s),
+         elsewhere AS (
+           SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
+           WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
+         ),
+         horizon AS (
+           SELECT COALESCE(
+             (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
+               WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
+             (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
+         )
+         SELECT d.live,
+                (NOT d.live AND EXISTS (
+                  SELECT 1 FROM events p
+                  WHERE p.deployment_id = $1 AND (p.xid, p.id) > ($2::xid8, $3::bigint))) AS pending,
+                ev.*
+         FROM (SELECT EXISTS (SELECT 1 FROM deployments WHERE id = $1) AS live) d
+           LEFT JOIN LATERAL (
+             SELECT e.xid::text AS xid, ${COLUMNS} FROM events e, horizon
+             WHERE e.deployment_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint) AND e.xid < horizon.h
+             ORDER BY e.xid, e.id LIMIT $4
+           ) ev ON true`,
+        [deploymentId, cursor.xid, cursor.id, limit],
+      );
     return {
-      live,
-      rows: rows.filter((r) => r.xid !== null) as (EventRow & { xid: string })[],
+      live: rows[0]?.live ?? false,
+      pending: rows[0]?.pending ?? false,
+      rows: rows.filter((r) => r.xid !== null) as StreamRow[],
     };
+  }
+
+  /**
+   * The deployment's events in (after, upTo], in stream order: a subscriber catching up to the
+   * shared feed. Every row up to a position the feed has passed is committed (the feed only
+   * passes rows below the horizon), so no horizon is needed here.
+   */
+  async readRange(
+    deploymentId: number,
+    after: StreamCursor,
+    upTo: StreamCursor,
+    limit: number,
+  ): Promise<StreamRow[]> {
+    return this.dataSource.query(
+      `SELECT e.xid::text AS xid, ${COLUMNS} FROM events e
+       WHERE e.deployment_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint)
+         AND (e.xid, e.id) <= ($4::xid8, $5::bigint)
+       ORDER BY e.xid, e.id LIMIT $6`,
+      [deploymentId, after.xid, after.id, upTo.xid, upTo.id, limit],
+    );
   }
 }
