@@ -152,6 +152,12 @@ class EnvironmentVariables {
   @Min(0)
   @Max(1_000_000)
   MAX_EVENT_STREAMS_PER_KEY = 100;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  EVENT_RETENTION_DAYS = 90;
 }
 
 export interface AppConfig {
@@ -185,6 +191,8 @@ export interface AppConfig {
   maxEventStreams: number;
   /** Open event streams of one API key (or client address when the API is open); 0 = no share. */
   maxEventStreamsPerKey: number;
+  /** Audit events older than this many days are deleted; 0 = kept for ever. */
+  eventRetentionDays: number;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
@@ -264,5 +272,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxSeriesRawSamples: vars.MAX_SERIES_RAW_SAMPLES,
     maxEventStreams: vars.MAX_EVENT_STREAMS,
     maxEventStreamsPerKey: vars.MAX_EVENT_STREAMS_PER_KEY,
+    eventRetentionDays: vars.EVENT_RETENTION_DAYS,
   };
 }

@@ -30,7 +30,7 @@ export class EventsController {
   @ApiOperation({
     summary: "Page through a deployment's audit trail, oldest first",
     description:
-      'Every change made through the API and every node state change, with the node, before/after values and the request id that caused it. Filters: `type`, `node_id` (id or name), `since` (an event id for the next page, or an ISO 8601 time), `limit` 1..1000 (default 100).',
+      'Every change made through the API and every node state change, with the node, before/after values, the request id that caused it and the actor. Filters: `type`, `node_id` (id or name), `since` (an event id for the next page, or an ISO 8601 time), `limit` 1..1000 (default 100). 404 once the deployment is deleted: its events stay, ending with `DEPLOYMENT_DELETED`, and are read at `GET /events?deployment_id={id}`.',
   })
   @ApiResponse({ status: 200, type: EventListResponse })
   @ApiStandardErrors('404')
@@ -44,7 +44,7 @@ export class EventsController {
   @Get('stream')
   @ApiOperation({
     summary: 'Live events (Server-Sent Events)',
-    description: `Sends the deployment's events from the first one, then new ones as they commit: each event once, in commit order, with \`id:\` and the event JSON as \`data:\`. Reconnect with \`Last-Event-ID\` to get only what was missed. Ends with \`event: end\` when the deployment is deleted or the server stops. A comment line (keep-alive) follows 15 s of silence. Works with the API and the workers in separate processes (events are read from PostgreSQL, by one poller per deployment and process, whatever the number of streams). A process serves at most MAX_EVENT_STREAMS streams (default 1000), one API key (or client address when the API is open) at most MAX_EVENT_STREAMS_PER_KEY of them (default 100): beyond, 429 with Retry-After, and the open streams go on.`,
+    description: `Sends the deployment's events from the first one, then new ones as they commit: each event once, in commit order, with \`id:\` and the event JSON as \`data:\`. Reconnect with \`Last-Event-ID\` to get only what was missed. When the deployment is deleted the stream sends its last event (\`DEPLOYMENT_DELETED\`), then \`event: end\`; it also ends with \`event: end\` when the server stops. A comment line (keep-alive) follows 15 s of silence. Works with the API and the workers in separate processes (events are read from PostgreSQL, by one poller per deployment and process, whatever the number of streams). A process serves at most MAX_EVENT_STREAMS streams (default 1000), one API key (or client address when the API is open) at most MAX_EVENT_STREAMS_PER_KEY of them (default 100): beyond, 429 with Retry-After, and the open streams go on.`,
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({

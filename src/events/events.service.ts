@@ -24,9 +24,20 @@ export class EventsService {
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
   ) {}
 
-  /** Oldest first; `since` is an event id (exclusive, the paging cursor) or a time (inclusive). */
+  /**
+   * Oldest first; `since` is an event id (exclusive, the paging cursor) or a time (inclusive).
+   * 404 once the deployment is deleted: its events are then read with {@link listAny}.
+   */
   async list(deploymentId: number, query: ListEventsQuery): Promise<EventListResponse> {
     await this.requireDeployment(deploymentId);
+    return this.listAny(deploymentId, query);
+  }
+
+  /**
+   * The same page for any deployment id, existing or deleted (events outlive their deployment
+   * until EVENT_RETENTION_DAYS); empty for an id that never had events.
+   */
+  async listAny(deploymentId: number, query: ListEventsQuery): Promise<EventListResponse> {
     const filter: EventFilter = { limit: query.limit };
     if (query.type) filter.type = query.type.toUpperCase();
     if (query.node_id) {

@@ -18,6 +18,8 @@ export enum JobName {
   MAINTAIN_PARTITIONS = 'maintain-partitions',
   /** Fold the minutes that have passed into the per-node hourly running sums. Recurring. */
   FOLD_PREFIX_SUMS = 'fold-prefix-sums',
+  /** Delete audit events older than EVENT_RETENTION_DAYS, in bounded batches. Recurring. */
+  PRUNE_EVENTS = 'prune-events',
 }
 
 export interface ShardRef {
@@ -33,6 +35,7 @@ export interface JobPayloads {
   [JobName.COLLECT_TELEMETRY_SHARD]: ShardRef & { tickAt: number };
   [JobName.MAINTAIN_PARTITIONS]: Record<string, never>;
   [JobName.FOLD_PREFIX_SUMS]: Record<string, never>;
+  [JobName.PRUNE_EVENTS]: Record<string, never>;
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -45,6 +48,7 @@ export const JOB_QUEUE = {
   [JobName.COLLECT_TELEMETRY_SHARD]: QueueName.TELEMETRY,
   [JobName.MAINTAIN_PARTITIONS]: QueueName.MAINTENANCE,
   [JobName.FOLD_PREFIX_SUMS]: QueueName.MAINTENANCE,
+  [JobName.PRUNE_EVENTS]: QueueName.MAINTENANCE,
 } as const satisfies Record<JobName, QueueName>;
 
 /** The job names a queue carries. */
@@ -82,6 +86,7 @@ export const JOB_PAYLOAD_CHECKS: Record<JobName, Check> = {
     shardRef(d) ?? (isId(d.tickAt, 0) ? null : 'tickAt must be epoch milliseconds'),
   [JobName.MAINTAIN_PARTITIONS]: empty,
   [JobName.FOLD_PREFIX_SUMS]: empty,
+  [JobName.PRUNE_EVENTS]: empty,
 };
 
 /** Why a payload does not fit its job, or null when it does. */

@@ -75,7 +75,9 @@ const COLUMNS = `e.id, e.deployment_id, e.node_id, e.node_identifier, e.type, e.
 /**
  * Owns the events table, the audit trail: the one writer of audit rows (inside the caller's
  * transaction, so a change and its record commit together), the pages and the live stream's
- * reads. The workers' batch statement writes its STATE_CHANGE rows itself (node-transition-sql.ts).
+ * reads. Events outlive their deployment (they go by age only, deleteCreatedBefore), so every
+ * read here works for a deleted deployment too. The workers' batch statement writes its
+ * STATE_CHANGE rows itself (node-transition-sql.ts).
  */
 @Injectable()
 export class EventsRepository {
@@ -225,5 +227,44 @@ export class EventsRepository {
        ORDER BY e.xid, e.id LIMIT $6`,
       [deploymentId, after.xid, after.id, upTo.xid, upTo.id, limit],
     );
+  }
+
+  /**
+   * Retention: deletes the events created before `cutoff` in statements of at most `batch`
+   * rows, each committed on its own so no lock or transaction grows with the backlog, and
+   * stops after `maxBatches` (the next run goes on). Returns what went and whether some is left.
+   */
+  async prune(
+    cutoff: Date,
+    batch: number,
+    maxBatches: number,
+  ): Promise<{ deleted: number; complete: boolean }> {
+    let deleted = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const n = await this.deleteCreatedBefore(cutoff, batch);
+      deleted += n;
+      if (n < batch) return { deleted, complete: true };
+    }
+    return { deleted, complete: false };
+  }
+
+  /**
+   * Deletes at most `batch` events created before `cutoff` (retention), in one short
+   * statement of its own, and says how many went. Found through the BRIN index on created_at
+   * (migration 1764261000000), deleted by primary key.
+   */
+  async deleteCreatedBefore(cutoff: Date, batch: number): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH doomed AS (
+         SELECT deployment_id, id FROM events WHERE created_at < $1 LIMIT $2
+       ), gone AS (
+         DELETE FROM events e USING doomed d
+         WHERE e.deployment_id = d.deployment_id AND e.id = d.id
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [cutoff, batch],
+    );
+    return (rows[0] as { n: number }).n;
   }
 }
