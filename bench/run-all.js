@@ -8,6 +8,7 @@ const BENCHMARKS = [
   ['telemetry', ['telemetry/run.js']],
   ['analytics', ['analytics/bottlenecks.bench.js']],
   ['metrics', ['metrics/scrape.js']],
+  ['streams', ['streams/run.js']],
 ];
 
 const only = process.argv.slice(2);
