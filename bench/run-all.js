@@ -11,6 +11,7 @@ const BENCHMARKS = [
   ['hot-reads', ['hot-reads/run.js']],
   ['waves', ['rollouts/waves.js']],
   ['alerting', ['alerting/evaluation.bench.js']],
+  ['streams', ['streams/run.js']],
 ];
 
 const only = process.argv.slice(2);

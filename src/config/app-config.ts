@@ -172,6 +172,30 @@ class EnvironmentVariables {
   @Transform(trim)
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' })
   ALERT_EXTERNAL_URL?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  MAX_SERIES_RAW_SAMPLES = 2_000_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_EVENT_STREAMS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  MAX_EVENT_STREAMS_PER_KEY = 100;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  EVENT_RETENTION_DAYS = 90;
 }
 
 export interface AppConfig {
@@ -211,6 +235,14 @@ export interface AppConfig {
   receiverAllowedHosts: string[];
   /** netorch's address as notifications name it (externalURL, generatorURL). */
   alertExternalUrl: string;
+  /** Raw samples one series request may read; beyond it the request is 422. */
+  maxSeriesRawSamples: number;
+  /** Open event streams one process serves at most. */
+  maxEventStreams: number;
+  /** Open event streams of one API key (or client address when the API is open); 0 = no share. */
+  maxEventStreamsPerKey: number;
+  /** Audit events older than this many days are deleted; 0 = kept for ever. */
+  eventRetentionDays: number;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
@@ -308,5 +340,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       /\/+$/,
       '',
     ),
+    maxSeriesRawSamples: vars.MAX_SERIES_RAW_SAMPLES,
+    maxEventStreams: vars.MAX_EVENT_STREAMS,
+    maxEventStreamsPerKey: vars.MAX_EVENT_STREAMS_PER_KEY,
+    eventRetentionDays: vars.EVENT_RETENTION_DAYS,
   };
 }

@@ -124,7 +124,7 @@ export class DeploymentsController {
   @ApiOperation({
     summary: 'Delete a deployment',
     description:
-      'Stops its rollout and telemetry at once and removes its nodes, samples and events; safe in the middle of a rollout. A second DELETE is 404. Optional If-Match with the ETag from GET.',
+      'Stops its rollout and telemetry at once and removes its nodes and samples; safe in the middle of a rollout. Its audit events stay, ending with a DEPLOYMENT_DELETED event (actor, request id), and are read at `GET /events?deployment_id={id}` until EVENT_RETENTION_DAYS. A second DELETE is 404. Optional If-Match with the ETag from GET.',
   })
   @ApiHeader({ name: 'If-Match', required: false, example: '"3"' })
   @ApiResponse({ status: 204, description: 'Deleted' })

@@ -228,11 +228,14 @@ export class DeploymentsService {
   }
 
   /**
-   * Removes a deployment with everything it owns, safely against running workers: one
-   * transaction, in the lock order every worker follows. The deployment row FOR UPDATE first
-   * (lifecycle batches and telemetry writers take KEY SHARE on it before touching nodes or
-   * samples, so the ones running now finish first and later ones wait, then find it gone), then
-   * the nodes, the telemetry, and the row itself with its events. Then the pending wake-ups go.
+   * Removes a deployment with what it owns, safely against running workers: one transaction,
+   * in the lock order every worker follows. The deployment row FOR UPDATE first (lifecycle
+   * batches and telemetry writers take KEY SHARE on it before touching nodes or samples, so the
+   * ones running now finish first and later ones wait, then find it gone), then the nodes, the
+   * telemetry, a DEPLOYMENT_DELETED event with who asked, and the row itself. The audit trail
+   * stays (read at GET /events?deployment_id=, until EVENT_RETENTION_DAYS): the delete's event
+   * is its last row, written before the row goes, so a live stream sends it and then ends.
+   * Then the pending wake-ups go.
    */
   async delete(id: number, ifMatch: string | undefined, audit: AuditContext): Promise<void> {
     const removed = await this.dataSource.transaction(async (m) => {
@@ -240,14 +243,25 @@ export class DeploymentsService {
       const found = await this.locks.forUpdate(m, id);
       if (found === null) throw new NotFoundException('Deployment not found');
       assertIfMatch(ifMatch, found.version);
+      const deployment = (await this.deployments.find(id, m))!;
       const nodes = await this.nodes.deleteAll(m, id);
       await this.telemetry.deleteSamples(m, { deploymentId: id });
+      await this.events.write(m, {
+        deploymentId: id,
+        type: EventType.DEPLOYMENT_DELETED,
+        metadata: {
+          name: deployment.name,
+          target_node_count: deployment.targetNodeCount,
+          version: deployment.version,
+          nodes_removed: nodes,
+        },
+        ...audit,
+      });
       if (!(await this.deployments.delete(m, id))) {
         throw new NotFoundException('Deployment not found');
       }
       return nodes;
     });
-    // The audit rows went with the deployment; the log keeps who deleted it.
     this.logger.log(
       `Deployment ${id} deleted with ${removed} nodes (request ${audit.requestId ?? '-'}, actor ${audit.actor ?? '-'})`,
     );

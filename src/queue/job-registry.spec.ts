@@ -31,6 +31,7 @@ function withMaintenance(registry: JobRegistry, owner = 'Maintenance'): JobRegis
   registry.register(owner, QueueName.MAINTENANCE, {
     [JobName.MAINTAIN_PARTITIONS]: done,
     [JobName.FOLD_PREFIX_SUMS]: done,
+    [JobName.PRUNE_EVENTS]: done,
   });
   return registry;
 }

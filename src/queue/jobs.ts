@@ -28,6 +28,8 @@ export enum JobName {
   EVALUATE_ALERTS = 'evaluate-alerts',
   /** Send one notification (a delivery row) to its receiver; retried with backoff. */
   DELIVER_NOTIFICATION = 'deliver-notification',
+  /** Delete audit events older than EVENT_RETENTION_DAYS, in bounded batches. Recurring. */
+  PRUNE_EVENTS = 'prune-events',
 }
 
 export interface ShardRef {
@@ -47,6 +49,7 @@ export interface JobPayloads {
   [JobName.RECONCILE_ROLLOUTS]: Record<string, never>;
   [JobName.EVALUATE_ALERTS]: Record<string, never>;
   [JobName.DELIVER_NOTIFICATION]: { deliveryId: string };
+  [JobName.PRUNE_EVENTS]: Record<string, never>;
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -63,6 +66,7 @@ export const JOB_QUEUE = {
   [JobName.RECONCILE_ROLLOUTS]: QueueName.ROLLOUTS,
   [JobName.EVALUATE_ALERTS]: QueueName.ALERTING,
   [JobName.DELIVER_NOTIFICATION]: QueueName.ALERTING,
+  [JobName.PRUNE_EVENTS]: QueueName.MAINTENANCE,
 } as const satisfies Record<JobName, QueueName>;
 
 /** The job names a queue carries. */
@@ -109,6 +113,7 @@ export const JOB_PAYLOAD_CHECKS: Record<JobName, Check> = {
     /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(d.deliveryId)
       ? null
       : 'deliveryId must be a uuid',
+  [JobName.PRUNE_EVENTS]: empty,
 };
 
 /** Why a payload does not fit its job, or null when it does. */

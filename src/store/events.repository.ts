@@ -42,6 +42,21 @@ export interface StreamCursor {
 
 export const STREAM_START: StreamCursor = { xid: '0', id: 0 };
 
+/** An event with the transaction that wrote it: its place in the live stream. */
+export type StreamRow = EventRow & { xid: string };
+
+/** What one poll of the live stream found. */
+export interface StreamPoll {
+  /** Whether the deployment still exists. */
+  live: boolean;
+  /**
+   * Only when not live: whether rows after the cursor exist that the horizon still holds back.
+   * A deleted deployment's stream is over once it is neither live nor pending.
+   */
+  pending: boolean;
+  rows: StreamRow[];
+}
+
 /** Which events a page holds; every field narrows it. */
 export interface EventFilter {
   type?: string;
@@ -60,7 +75,9 @@ const COLUMNS = `e.id, e.deployment_id, e.node_id, e.node_identifier, e.type, e.
 /**
  * Owns the events table, the audit trail: the one writer of audit rows (inside the caller's
  * transaction, so a change and its record commit together), the pages and the live stream's
- * reads. The workers' batch statement writes its STATE_CHANGE rows itself (node-transition-sql.ts).
+ * reads. Events outlive their deployment (they go by age only, deleteCreatedBefore), so every
+ * read here works for a deleted deployment too. The workers' batch statement writes its
+ * STATE_CHANGE rows itself (node-transition-sql.ts).
  */
 @Injectable()
 export class EventsRepository {
@@ -158,36 +175,96 @@ export class EventsRepository {
    * database still running in the same snapshot (transactions in other databases cannot write
    * here). Each event is delivered exactly once.
    */
-  async poll(
-    deploymentId: number,
-    cursor: StreamCursor,
-    limit: number,
-  ): Promise<{ live: boolean; rows: (EventRow & { xid: string })[] }> {
-    const rows: ({ live: boolean; xid: string | null } & EventRow)[] = await this.dataSource.query(
-      `WITH snap AS (SELECT pg_current_snapshot() AS s),
-       elsewhere AS (
-         SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
-         WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
-       ),
-       horizon AS (
-         SELECT COALESCE(
-           (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
-             WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
-           (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
-       )
-       SELECT d.live, ev.* FROM
-         (SELECT EXISTS (SELECT 1 FROM deployments WHERE id = $1) AS live) d
-         LEFT JOIN LATERAL (
-           SELECT e.xid::text AS xid, ${COLUMNS} FROM events e, horizon
-           WHERE e.deployment_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint) AND e.xid < horizon.h
-           ORDER BY e.xid, e.id LIMIT $4
-         ) ev ON true`,
-      [deploymentId, cursor.xid, cursor.id, limit],
-    );
-    const live = rows[0]?.live ?? false;
+  async poll(deploymentId: number, cursor: StreamCursor, limit: number): Promise<StreamPoll> {
+    const rows: ({ live: boolean; pending: boolean; xid: string | null } & EventRow)[] =
+      await this.dataSource.query(
+        `WITH snap AS (SELECT pg_current_snapshot() AS s),
+         elsewhere AS (
+           SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
+           WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
+         ),
+         horizon AS (
+           SELECT COALESCE(
+             (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
+               WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
+             (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
+         )
+         SELECT d.live,
+                (NOT d.live AND EXISTS (
+                  SELECT 1 FROM events p
+                  WHERE p.deployment_id = $1 AND (p.xid, p.id) > ($2::xid8, $3::bigint))) AS pending,
+                ev.*
+         FROM (SELECT EXISTS (SELECT 1 FROM deployments WHERE id = $1) AS live) d
+           LEFT JOIN LATERAL (
+             SELECT e.xid::text AS xid, ${COLUMNS} FROM events e, horizon
+             WHERE e.deployment_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint) AND e.xid < horizon.h
+             ORDER BY e.xid, e.id LIMIT $4
+           ) ev ON true`,
+        [deploymentId, cursor.xid, cursor.id, limit],
+      );
     return {
-      live,
-      rows: rows.filter((r) => r.xid !== null) as (EventRow & { xid: string })[],
+      live: rows[0]?.live ?? false,
+      pending: rows[0]?.pending ?? false,
+      rows: rows.filter((r) => r.xid !== null) as StreamRow[],
     };
+  }
+
+  /**
+   * The deployment's events in (after, upTo], in stream order: a subscriber catching up to the
+   * shared feed. Every row up to a position the feed has passed is committed (the feed only
+   * passes rows below the horizon), so no horizon is needed here.
+   */
+  async readRange(
+    deploymentId: number,
+    after: StreamCursor,
+    upTo: StreamCursor,
+    limit: number,
+  ): Promise<StreamRow[]> {
+    return this.dataSource.query(
+      `SELECT e.xid::text AS xid, ${COLUMNS} FROM events e
+       WHERE e.deployment_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint)
+         AND (e.xid, e.id) <= ($4::xid8, $5::bigint)
+       ORDER BY e.xid, e.id LIMIT $6`,
+      [deploymentId, after.xid, after.id, upTo.xid, upTo.id, limit],
+    );
+  }
+
+  /**
+   * Retention: deletes the events created before `cutoff` in statements of at most `batch`
+   * rows, each committed on its own so no lock or transaction grows with the backlog, and
+   * stops after `maxBatches` (the next run goes on). Returns what went and whether some is left.
+   */
+  async prune(
+    cutoff: Date,
+    batch: number,
+    maxBatches: number,
+  ): Promise<{ deleted: number; complete: boolean }> {
+    let deleted = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const n = await this.deleteCreatedBefore(cutoff, batch);
+      deleted += n;
+      if (n < batch) return { deleted, complete: true };
+    }
+    return { deleted, complete: false };
+  }
+
+  /**
+   * Deletes at most `batch` events created before `cutoff` (retention), in one short
+   * statement of its own, and says how many went. Found through the BRIN index on created_at
+   * (migration 1764261000000), deleted by primary key.
+   */
+  async deleteCreatedBefore(cutoff: Date, batch: number): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH doomed AS (
+         SELECT deployment_id, id FROM events WHERE created_at < $1 LIMIT $2
+       ), gone AS (
+         DELETE FROM events e USING doomed d
+         WHERE e.deployment_id = d.deployment_id AND e.id = d.id
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [cutoff, batch],
+    );
+    return (rows[0] as { n: number }).n;
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AnalysisWindow } from '../domain/analysis-window';
-import { METRICS } from '../domain/telemetry-metrics';
+import { Metric, METRICS } from '../domain/telemetry-metrics';
 import { HOUR_MS } from '../domain/time';
 import {
   PrefixMarks,
@@ -63,6 +63,25 @@ export interface WindowRequest {
 /** $1..$6 of both window statements: the deployment, the window's edges and min_samples. */
 function windowParams(deploymentId: number, w: AnalysisWindow, minSamples: number): unknown[] {
   return [deploymentId, w.from, w.to, w.wholeFrom, w.wholeTo, minSamples];
+}
+
+/** One metric's buckets over whole minutes of the rollups (avg, max and count; no p95). */
+export interface RollupSeriesFilter {
+  metric: Metric;
+  /** Whole minutes [from, to). */
+  from: Date;
+  to: Date;
+  /** A whole number of minutes. */
+  bucketMs: number;
+  nodeId?: number;
+}
+
+export interface RollupSeriesRow {
+  t: Date;
+  avg: number;
+  p95: null;
+  max: number;
+  count: number;
 }
 
 /**
@@ -223,6 +242,64 @@ export class TelemetryRollupsRepository {
       await m.query(WINDOW_SETTINGS);
       return m.query(WINDOW_SQL, windowParams(deploymentId, w, minSamples));
     });
+  }
+
+  /**
+   * A telemetry series over whole minutes: the deployment's 64-node group rollups (about
+   * 160 rows a minute at 10,000 nodes), or one node's minute rollups. Count and max are exact;
+   * avg is the count-weighted mean of the rollup means, equal to the samples' mean to rounding.
+   */
+  async series(deploymentId: number, f: RollupSeriesFilter): Promise<RollupSeriesRow[]> {
+    const params: unknown[] = [deploymentId, f.from, f.to, `${f.bucketMs / 1000} seconds`];
+    let source = 'telemetry_rollup_groups';
+    if (f.nodeId !== undefined) {
+      params.push(f.nodeId);
+      source = 'telemetry_rollups';
+    }
+    // f.metric is one of METRICS (typed, validated at the API): safe as a column name.
+    const m = f.metric;
+    return this.dataSource.query(
+      `SELECT date_bin($4::interval, minute, timestamptz '1970-01-01 00:00:00+00') AS t,
+              sum(n * ${m}_mean) / sum(n) AS avg, NULL AS p95, max(${m}_max) AS max,
+              sum(n)::bigint AS count
+       FROM ${source}
+       WHERE deployment_id = $1 AND minute >= $2 AND minute < $3
+         ${f.nodeId !== undefined ? 'AND node_id = $5' : ''}
+       GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+  }
+
+  /**
+   * How many samples the minutes touching these ranges hold (the deployment's, or one node's):
+   * an upper bound of what reading the ranges raw would scan, known from the rollups alone.
+   */
+  async samplesTouching(
+    deploymentId: number,
+    ranges: { from: Date; to: Date }[],
+    nodeId?: number,
+  ): Promise<number> {
+    if (ranges.length === 0) return 0;
+    const params: unknown[] = [deploymentId];
+    const where = ranges.map((r) => {
+      params.push(r.from, r.to);
+      const from = `$${params.length - 1}`;
+      const to = `$${params.length}`;
+      return `(minute >= date_bin('1 minute', ${from}::timestamptz, timestamptz '1970-01-01 00:00:00+00') AND minute < ${to})`;
+    });
+    let source = 'telemetry_rollup_groups';
+    let node = '';
+    if (nodeId !== undefined) {
+      params.push(nodeId);
+      source = 'telemetry_rollups';
+      node = `AND node_id = $${params.length}`;
+    }
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT coalesce(sum(n), 0)::bigint AS n FROM ${source}
+       WHERE deployment_id = $1 AND (${where.join(' OR ')}) ${node}`,
+      params,
+    );
+    return Number(row.n);
   }
 
   /**

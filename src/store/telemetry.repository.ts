@@ -53,19 +53,21 @@ export interface SampleFilter {
   limit: number;
 }
 
-/** One metric over [start, end) in epoch-aligned buckets of `bucketMs`. */
+/** One metric over the given ranges in epoch-aligned buckets of `bucketMs`. */
 export interface SeriesFilter {
   metric: Metric;
-  start: Date;
-  end: Date;
+  /** Half-open [from, to) ranges; their samples are bucketed together. */
+  ranges: { from: Date; to: Date }[];
   bucketMs: number;
   nodeId?: number;
+  /** Whether to compute the 95th percentile (null otherwise). */
+  p95: boolean;
 }
 
 export interface SeriesBucketRow {
   t: Date;
   avg: number;
-  p95: number;
+  p95: number | null;
   max: number;
   count: number;
 }
@@ -226,12 +228,12 @@ export class TelemetryRepository {
 
   /** Time buckets of one metric, aggregated in PostgreSQL; empty buckets are left out. */
   async series(deploymentId: number, filter: SeriesFilter): Promise<SeriesBucketRow[]> {
-    const params: unknown[] = [
-      deploymentId,
-      filter.start,
-      filter.end,
-      `${filter.bucketMs / 1000} seconds`,
-    ];
+    if (filter.ranges.length === 0) return [];
+    const params: unknown[] = [deploymentId, `${filter.bucketMs / 1000} seconds`];
+    const ranges = filter.ranges.map((r) => {
+      params.push(r.from, r.to);
+      return `("timestamp" >= $${params.length - 1} AND "timestamp" < $${params.length})`;
+    });
     let nodeFilter = '';
     if (filter.nodeId !== undefined) {
       params.push(filter.nodeId);
@@ -240,14 +242,17 @@ export class TelemetryRepository {
     // filter.metric is one of METRICS (typed, and validated at the API), so it is safe as a
     // column name.
     const metric = filter.metric;
+    const p95 = filter.p95
+      ? `percentile_cont(0.95) WITHIN GROUP (ORDER BY ${metric})`
+      : 'NULL::double precision';
     return this.dataSource.query(
-      `SELECT date_bin($4::interval, "timestamp", timestamptz '1970-01-01 00:00:00+00') AS t,
+      `SELECT date_bin($2::interval, "timestamp", timestamptz '1970-01-01 00:00:00+00') AS t,
               avg(${metric}) AS avg,
-              percentile_cont(0.95) WITHIN GROUP (ORDER BY ${metric}) AS p95,
+              ${p95} AS p95,
               max(${metric}) AS max,
               count(*)::int AS count
        FROM telemetry_samples
-       WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3 ${nodeFilter}
+       WHERE deployment_id = $1 AND (${ranges.join(' OR ')}) ${nodeFilter}
        GROUP BY 1 ORDER BY 1`,
       params,
     );

@@ -34,7 +34,7 @@ export class TelemetryController {
   @Get('series')
   @ApiOperation({
     summary: 'One metric in time buckets (avg, p95, max, count), for charts',
-    description: `metric: latency_ms (default), throughput_gbps or error_rate; bucket: 10s, 1m (default), 5m, 15m, 1h or 1d, aligned to the epoch; start_time inclusive (default: one hour before end_time), end_time exclusive (default: now); node_id narrows to one node. At most ${MAX_SERIES_BUCKETS} buckets per request (422 otherwise); buckets without samples are left out.`,
+    description: `metric: latency_ms (default), throughput_gbps or error_rate; bucket: 10s, 1m (default), 5m, 15m, 1h or 1d, aligned to the epoch; start_time inclusive (default: one hour before end_time), end_time exclusive (default: now); node_id narrows to one node. At most ${MAX_SERIES_BUCKETS} buckets per request (422 otherwise); buckets without samples are left out. Buckets of 1m or more are read from per-minute rollups: avg, max and count are exact, p95 is null (percentiles cannot be composed from rollups); only minutes that start_time or end_time cut are read from raw samples. 10s buckets are read from raw samples and carry p95. A request that would read more than MAX_SERIES_RAW_SAMPLES raw samples (default 2,000,000) is 422 naming what to ask instead (a wider bucket, a shorter range or one node).`,
   })
   @ApiResponse({
     status: 200,
@@ -47,8 +47,8 @@ export class TelemetryController {
       start_time: '2026-11-27T09:58:00.000Z',
       end_time: '2026-11-27T10:00:00.000Z',
       buckets: [
-        { timestamp: '2026-11-27T09:58:00.000Z', avg: 21.7, p95: 74.1, max: 88.2, count: 600 },
-        { timestamp: '2026-11-27T09:59:00.000Z', avg: 21.9, p95: 75.3, max: 89.0, count: 600 },
+        { timestamp: '2026-11-27T09:58:00.000Z', avg: 21.7, p95: null, max: 88.2, count: 600 },
+        { timestamp: '2026-11-27T09:59:00.000Z', avg: 21.9, p95: null, max: 89.0, count: 600 },
       ],
     },
   })

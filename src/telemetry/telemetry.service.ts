@@ -1,13 +1,28 @@
-import { Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { iso, parseIsoDate } from '../common/iso-date';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { LockService } from '../store/locks';
+import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
 import { TelemetryRepository } from '../store/telemetry.repository';
 import { QueryTelemetryQuery } from './dto/query-telemetry.query';
 import { TelemetrySampleResponse } from './dto/telemetry-sample.response';
 import { TelemetrySeriesQuery } from './dto/telemetry-series.query';
 import { TelemetrySeriesResponse } from './dto/telemetry-series.response';
-import { SERIES_BUCKETS, SeriesRangeError, seriesRange } from './telemetry-series';
+import {
+  mergeSeriesParts,
+  SERIES_BUCKETS,
+  seriesPlan,
+  SeriesRangeError,
+  seriesRange,
+  seriesTooLarge,
+} from './telemetry-series';
 import { TelemetryStorageService } from './telemetry-storage.service';
 import { SampleValidationError, validatePushedSamples } from './validate-pushed-samples';
 
@@ -18,6 +33,8 @@ export class TelemetryService {
     private readonly samples: TelemetryRepository,
     private readonly locks: LockService,
     private readonly storage: TelemetryStorageService,
+    private readonly rollups: TelemetryRollupsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private async assertDeployment(deploymentId: number): Promise<void> {
@@ -43,7 +60,12 @@ export class TelemetryService {
     return rows.map((r) => ({ ...r, timestamp: iso(r.timestamp)! }));
   }
 
-  /** Time buckets of one metric over [start, end), aggregated in PostgreSQL. */
+  /**
+   * Time buckets of one metric over [start, end), aggregated in PostgreSQL. Buckets of a minute
+   * or more read whole minutes from the rollups (avg, max, count; p95 null) and only cut edge
+   * minutes raw; 10-second buckets read the samples, with p95. A request whose raw part would
+   * read more than MAX_SERIES_RAW_SAMPLES samples (counted from the rollups first) is 422.
+   */
   async series(deploymentId: number, q: TelemetrySeriesQuery): Promise<TelemetrySeriesResponse> {
     await this.assertDeployment(deploymentId);
     let range;
@@ -58,13 +80,32 @@ export class TelemetryService {
       if (error instanceof SeriesRangeError) throw new UnprocessableEntityException(error.message);
       throw error;
     }
-    const rows = await this.samples.series(deploymentId, {
-      metric: q.metric,
-      start: range.start,
-      end: range.end,
-      bucketMs: SERIES_BUCKETS[q.bucket],
-      nodeId: q.node_id,
-    });
+    const bucketMs = SERIES_BUCKETS[q.bucket];
+    const plan = seriesPlan(range.start, range.end, bucketMs);
+    const raw = await this.rollups.samplesTouching(deploymentId, plan.raw, q.node_id);
+    if (raw > this.config.maxSeriesRawSamples) {
+      throw new UnprocessableEntityException(
+        seriesTooLarge(raw, this.config.maxSeriesRawSamples, q.bucket, q.node_id !== undefined),
+      );
+    }
+    const [fromRollups, fromSamples] = await Promise.all([
+      plan.minutes
+        ? this.rollups.series(deploymentId, {
+            metric: q.metric,
+            from: plan.minutes.from,
+            to: plan.minutes.to,
+            bucketMs,
+            nodeId: q.node_id,
+          })
+        : [],
+      this.samples.series(deploymentId, {
+        metric: q.metric,
+        ranges: plan.raw,
+        bucketMs,
+        nodeId: q.node_id,
+        p95: plan.p95,
+      }),
+    ]);
     return {
       deployment_id: deploymentId,
       node_id: q.node_id ?? null,
@@ -72,7 +113,7 @@ export class TelemetryService {
       bucket: q.bucket,
       start_time: iso(range.start)!,
       end_time: iso(range.end)!,
-      buckets: rows.map((r) => ({
+      buckets: mergeSeriesParts(fromRollups, fromSamples).map((r) => ({
         timestamp: iso(r.t)!,
         avg: r.avg,
         p95: r.p95,

@@ -83,6 +83,7 @@ const ROUTES: Route[] = [
   },
   { method: 'POST', path: () => `${d()}/nodes/node-001/retry`, allowed: { rw: 409 } },
   { method: 'GET', path: () => `${d()}/events`, allowed: reads },
+  { method: 'GET', path: () => `/events?deployment_id=${deploymentId}`, allowed: reads },
   { method: 'GET', path: () => `${d()}/telemetry`, allowed: reads },
   {
     method: 'GET',

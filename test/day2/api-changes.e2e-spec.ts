@@ -84,7 +84,7 @@ describe('PATCH /deployments/{id} with ETag', () => {
 });
 
 describe('DELETE /deployments/{id}', () => {
-  it('removes the deployment, its nodes, samples and events; a second DELETE is 404', async () => {
+  it('removes the deployment, its nodes and samples but keeps its events; a second DELETE is 404', async () => {
     const d = await createDeployment(api, { target_node_count: 4 });
     const nodes = await db.query(`SELECT id FROM nodes WHERE deployment_id = $1`, [d.id]);
     await api.http
@@ -106,7 +106,9 @@ describe('DELETE /deployments/{id}', () => {
               (SELECT count(*) FROM telemetry_samples WHERE deployment_id = $1)::int AS s`,
       [d.id],
     );
-    expect(rows[0]).toEqual({ d: 0, n: 0, e: 0, s: 0 });
+    // The audit trail outlives the deployment, down to the delete itself.
+    expect(rows[0]).toEqual({ d: 0, n: 0, e: 2, s: 0 });
+    expect((await eventsOf(d.id, 'DEPLOYMENT_DELETED')).length).toBe(1);
     expectError((await api.http.delete(`/deployments/${d.id}`)).body, 404, /Deployment not found/);
     expectError((await api.http.get(`/deployments/${d.id}`)).body, 404);
   });

@@ -11,21 +11,28 @@ export class SseClient {
   readonly messages: SseMessage[] = [];
   status = 0;
   ended = false;
+  /** Everything the server sent, as text (the JSON body of a refusal). */
+  raw = '';
   private response?: IncomingMessage;
   private destroy?: () => void;
 
-  static open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  static open(
+    url: string,
+    headers: Record<string, string> = {},
+    options: { localAddress?: string } = {},
+  ): Promise<SseClient> {
     const client = new SseClient();
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         url,
-        { headers: { accept: 'text/event-stream', ...headers } },
+        { headers: { accept: 'text/event-stream', ...headers }, ...options },
         (res) => {
           client.status = res.statusCode ?? 0;
           client.response = res;
           let buffer = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
+            client.raw += chunk;
             buffer += chunk;
             let cut: number;
             while ((cut = buffer.indexOf('\n\n')) >= 0) {

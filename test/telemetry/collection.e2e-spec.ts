@@ -274,8 +274,7 @@ describe('scheduled telemetry collection', () => {
       .expect(200);
     const { rows: expected } = await db.query(
       `SELECT date_bin('1 minute', "timestamp", timestamptz '1970-01-01Z') AS t,
-              avg(latency_ms) AS avg, max(latency_ms) AS max, count(*)::int AS count,
-              percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95
+              avg(latency_ms) AS avg, max(latency_ms) AS max, count(*)::int AS count
        FROM telemetry_samples WHERE node_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3
        GROUP BY 1 ORDER BY 1`,
       [node, start, end],
@@ -288,11 +287,13 @@ describe('scheduled telemetry collection', () => {
       start_time: start.toISOString(),
       end_time: end.toISOString(),
     });
+    // Minute buckets come from the rollups (whole minutes) and the samples (cut minutes):
+    // the mean to rounding, max and count exactly, no p95.
     expect(series.body.buckets).toEqual(
       expected.map((e) => ({
         timestamp: e.t.toISOString(),
-        avg: e.avg,
-        p95: e.p95,
+        avg: expect.closeTo(e.avg, 9),
+        p95: null,
         max: e.max,
         count: e.count,
       })),

@@ -23,7 +23,7 @@ export class EventResponse {
   @ApiProperty({
     example: 'STATE_CHANGE',
     description:
-      'DEPLOYMENT_CREATED, DEPLOYMENT_UPDATED, DEPLOYMENT_RETRIED, NODES_ADDED, NODE_UPDATED, NODE_DELETED, NODE_RETRIED, STATE_CHANGE',
+      'DEPLOYMENT_CREATED, DEPLOYMENT_UPDATED, DEPLOYMENT_RETRIED, DEPLOYMENT_DELETED (the last event of a deleted deployment; metadata: name, target_node_count, version, nodes_removed), NODES_ADDED, NODE_UPDATED, NODE_DELETED, NODE_RETRIED, STATE_CHANGE',
   })
   type: string;
 

@@ -6,15 +6,18 @@ export class SeriesBucketResponse {
   @ApiProperty({ example: '2026-11-27T09:00:00.000Z', description: 'Start of the bucket' })
   timestamp: string;
 
-  @ApiProperty({ example: 17.84 }) avg: number;
+  @ApiProperty({ example: 17.84, description: 'Mean of the samples in the bucket' }) avg: number;
 
   @ApiProperty({
-    example: 71.2,
-    description: '95th percentile (continuous, interpolated between samples)',
+    example: null,
+    nullable: true,
+    type: Number,
+    description:
+      '95th percentile (continuous, interpolated between samples) for 10s buckets; null for buckets of 1m or more, which are read from per-minute rollups (a percentile cannot be composed from them: ask for 10s buckets to get it)',
   })
-  p95: number;
+  p95: number | null;
 
-  @ApiProperty({ example: 88.9 }) max: number;
+  @ApiProperty({ example: 88.9, description: 'Largest sample in the bucket' }) max: number;
 
   @ApiProperty({ example: 1200, description: 'Samples in the bucket' }) count: number;
 }
