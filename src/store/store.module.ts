@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
+import { LinksRepository } from './links.repository';
 import { LockService } from './locks';
 import { NodesRepository } from './nodes.repository';
 import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
@@ -10,6 +11,7 @@ const OWNERS = [
   LockService,
   DeploymentsRepository,
   NodesRepository,
+  LinksRepository,
   EventsRepository,
   TelemetryRepository,
   TelemetryRollupsRepository,
