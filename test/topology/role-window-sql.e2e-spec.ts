@@ -29,7 +29,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.DEBUG_LOGS) console.log(api?.logs().slice(-5000));
   await db?.end();
   await api?.stop();
 });
