@@ -3,7 +3,7 @@
 // p50/p99 of GET /deployments/{id}/bottlenecks (rollups) next to the seed's plain SQL aggregate
 // over the raw samples, measured in the same run on the same data. With --fabric, a leaf-spine
 // fabric of the same size and samples (16 spines and 4 border leaves per 10,000 nodes, at least
-// 1 of each) is loaded beside it, and each block of requests to the flat deployment is followed
+// 1 of each, with every link) is loaded beside it, and each block of requests to the flat deployment is followed
 // by one to the fabric with peer_group=role and one with peer_group=deployment.
 //   node bench/analytics/bottlenecks.bench.js [--nodes 1000,10000] [--requests 40] [--fabric]
 // Uses the built service (NETORCH_DIST or dist/: an api and a worker, which folds the running
@@ -142,6 +142,14 @@ async function main() {
                   CASE WHEN g <= $3 THEN 'spine' WHEN g <= $3 + $4 THEN 'border-leaf' ELSE 'leaf' END
            FROM generate_series(1, $2) g`,
           [fabric.id, size, spines, borderLeaves],
+        );
+        // Every leaf and border leaf linked to every spine, as a create writes them.
+        await db.query(
+          `INSERT INTO links (deployment_id, a_node_id, a_port, b_node_id, b_port)
+           SELECT $1, s.id, l.seq - $2, l.id, 48 + s.seq
+           FROM nodes s JOIN nodes l ON l.deployment_id = s.deployment_id AND l.role <> 'spine'
+           WHERE s.deployment_id = $1 AND s.role = 'spine'`,
+          [fabric.id, spines],
         );
       }
       const t0 = performance.now();

@@ -203,7 +203,9 @@ export class AnalyticsService {
       }
       roles.set(r.node_id, r.role!);
       if (r.node_identifier) names.set(r.node_id, r.node_identifier);
-      nodesOf.set(r.role!, [...(nodesOf.get(r.role!) ?? []), aggregate(r)]);
+      const ofRole = nodesOf.get(r.role!);
+      if (ofRole) ofRole.push(aggregate(r));
+      else nodesOf.set(r.role!, [aggregate(r)]);
     }
     const all = [...summaries.values()];
     const detection: Detection = {

@@ -122,7 +122,8 @@ export class NodesRepository {
 
   /**
    * The deployment's RUNNING spines and how many spines it has in all, for the simulated uplink
-   * load of its leaves. Nothing is read for a deployment without a topology.
+   * load of its leaves, through the partial index of a fabric's spines and border leaves.
+   * Nothing is read for a deployment without a topology.
    */
   async spinesOf(
     m: Queryable,

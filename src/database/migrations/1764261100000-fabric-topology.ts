@@ -7,8 +7,10 @@ const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
  * needs to compare each node with the nodes of its own role.
  *
  * - `nodes.role` (spine, leaf, border-leaf), 'leaf' for every existing node: a constant default,
- *   so adding it rewrites no row. A node's role never changes, so transitions stay heap-only;
- *   it has no index (reads by role go through the deployment's rows).
+ *   so adding it rewrites no row. A partial index holds a fabric's spines and border leaves (a
+ *   few per fabric, none for a deployment without a topology): bottleneck detection by role,
+ *   the collector's uplink load and spine adds read them without scanning the nodes table
+ *   (BENCHMARKS.md). A node's role never changes, so transitions stay heap-only.
  * - `deployments.spine_count`, `leaf_count`, `border_leaf_count`: how many nodes of each role
  *   the fabric has now, kept by node adds and deletes; all null for a deployment created
  *   without a topology (only leaves, no links).
@@ -28,6 +30,7 @@ export class FabricTopology1764261100000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE nodes ADD COLUMN role varchar(16) NOT NULL DEFAULT 'leaf'
         CONSTRAINT nodes_role_check CHECK (role IN ('spine', 'leaf', 'border-leaf'))`);
+    await q.query(`CREATE INDEX nodes_fabric_role_idx ON nodes (deployment_id) WHERE role <> 'leaf'`);
     await q.query(`
       ALTER TABLE deployments
         ADD COLUMN spine_count integer CHECK (spine_count >= 0),
@@ -83,6 +86,7 @@ export class FabricTopology1764261100000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE deployments DROP CONSTRAINT deployments_topology_check,
         DROP COLUMN border_leaf_count, DROP COLUMN leaf_count, DROP COLUMN spine_count`);
+    await q.query(`DROP INDEX nodes_fabric_role_idx`);
     await q.query(`ALTER TABLE nodes DROP COLUMN role`);
   }
 }
