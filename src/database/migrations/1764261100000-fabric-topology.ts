@@ -30,7 +30,9 @@ export class FabricTopology1764261100000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE nodes ADD COLUMN role varchar(16) NOT NULL DEFAULT 'leaf'
         CONSTRAINT nodes_role_check CHECK (role IN ('spine', 'leaf', 'border-leaf'))`);
-    await q.query(`CREATE INDEX nodes_fabric_role_idx ON nodes (deployment_id) WHERE role <> 'leaf'`);
+    await q.query(
+      `CREATE INDEX nodes_fabric_role_idx ON nodes (deployment_id) WHERE role <> 'leaf'`,
+    );
     await q.query(`
       ALTER TABLE deployments
         ADD COLUMN spine_count integer CHECK (spine_count >= 0),
