@@ -148,7 +148,8 @@ async function main() {
           `INSERT INTO links (deployment_id, a_node_id, a_port, b_node_id, b_port)
            SELECT $1, s.id, l.seq - $2, l.id, 48 + s.seq
            FROM nodes s JOIN nodes l ON l.deployment_id = s.deployment_id AND l.role <> 'spine'
-           WHERE s.deployment_id = $1 AND s.role = 'spine'`,
+           WHERE s.deployment_id = $1 AND s.role = 'spine'
+           ORDER BY l.seq, s.seq`,
           [fabric.id, spines],
         );
       }

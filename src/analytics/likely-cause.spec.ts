@@ -69,6 +69,14 @@ describe('likely cause', () => {
     expect(likelyCauses([spine(1, 94), leaf(13, 20)], uplinks).causedBy.size).toBe(0);
   });
 
+  it('reads uplinks only for leaves that some spine could explain', () => {
+    const flagged = [spine(1, 54), spine(2, 34), leaf(10, 50), leaf(11, 49), leaf(12, 20)];
+    // The largest spine excess is 40: leaf 10 (excess 40) could be explained, 11 (39) and 12 too.
+    expect(causeCandidates(flagged).leaves.map((l) => l.nodeId)).toEqual([10, 11, 12]);
+    expect(causeCandidates([spine(1, 54), leaf(10, 51)]).leaves).toEqual([]);
+    expect(causeCandidates([leaf(10, 20)])).toEqual({ spines: [], leaves: [] });
+  });
+
   it('treats border leaves like leaves', () => {
     const flagged = [spine(1, 94), leaf(20, 15, 10, true, NodeRole.BORDER_LEAF)];
     const { causedBy, explains } = likelyCauses(flagged, mesh([20], [1, 2]));

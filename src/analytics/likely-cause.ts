@@ -30,15 +30,24 @@ export interface LikelyCauses {
   explains: Map<number, number>;
 }
 
-/** The flagged leaves and border leaves the rule may explain (latency triggered). */
+/**
+ * The flagged spines that may explain a leaf (latency triggered) and the flagged leaves and
+ * border leaves they may explain: latency triggered, and an excess no larger than the largest
+ * spine excess (a leaf has at least one uplink, so no share is larger). Only these need their
+ * uplinks read.
+ */
 export function causeCandidates(flagged: readonly FlaggedNode[]): {
   spines: FlaggedNode[];
   leaves: FlaggedNode[];
 } {
   const triggered = flagged.filter((f) => f.latencyTriggered);
+  const spines = triggered.filter((f) => f.role === NodeRole.SPINE);
+  const largest = Math.max(-Infinity, ...spines.map((s) => s.latency - s.latencyCentre));
   return {
-    spines: triggered.filter((f) => f.role === NodeRole.SPINE),
-    leaves: triggered.filter((f) => f.role !== NodeRole.SPINE),
+    spines,
+    leaves: triggered.filter(
+      (f) => f.role !== NodeRole.SPINE && f.latency - f.latencyCentre <= largest,
+    ),
   };
 }
 

@@ -35,7 +35,11 @@ export interface UplinksRow {
 export class LinksRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Writes the planned links of the deployment's nodes in one statement; how many. */
+  /**
+   * Writes the planned links of the deployment's nodes in one statement; how many. Leaf by
+   * leaf, so a leaf's uplinks share a page or two: bottleneck requests read the uplinks of the
+   * flagged leaves, while a spine's links are read only for its blast radius.
+   */
   async insertPlanned(m: Queryable, deploymentId: number, links: PlannedLink[]): Promise<number> {
     if (links.length === 0) return 0;
     const column = (pick: (l: PlannedLink) => number) => `{${links.map(pick).join(',')}}`;
@@ -46,7 +50,7 @@ export class LinksRepository {
          FROM unnest($2::int[], $3::int[], $4::int[], $5::int[]) AS u(a_seq, a_port, b_seq, b_port)
          JOIN nodes a ON a.deployment_id = $1 AND a.seq = u.a_seq
          JOIN nodes b ON b.deployment_id = $1 AND b.seq = u.b_seq
-         ORDER BY u.a_seq, u.b_seq
+         ORDER BY u.b_seq, u.a_seq
          RETURNING 1
        )
        SELECT count(*)::int AS n FROM stored`,
@@ -129,12 +133,16 @@ export class LinksRepository {
     );
   }
 
-  /** The spines each of the given leaves or border leaves has an uplink to. */
+  /**
+   * The spines each of the given leaves or border leaves has an uplink to: one probe of the
+   * (b_node_id, b_port) index per leaf, whatever the planner knows of the table.
+   */
   async uplinksOf(nodeIds: number[]): Promise<UplinksRow[]> {
     if (nodeIds.length === 0) return [];
     return this.dataSource.query(
-      `SELECT b_node_id AS node_id, array_agg(a_node_id ORDER BY a_node_id) AS spines
-       FROM links WHERE b_node_id = ANY($1::int[]) GROUP BY b_node_id`,
+      `SELECT u.id AS node_id,
+              ARRAY(SELECT a_node_id FROM links WHERE b_node_id = u.id ORDER BY a_node_id) AS spines
+       FROM unnest($1::int[]) AS u(id)`,
       [nodeIds],
     );
   }
