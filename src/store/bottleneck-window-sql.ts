@@ -238,8 +238,8 @@ const ROLE_OF = (alias: string) => `COALESCE(${alias}.role, 'leaf')`;
  * leaves); the minute rollups, node by node, of the groups that hold one (the spines and border
  * leaves, numbered first, share a group or two with leaves: a few hundred rows); the 10-second
  * moments per role of the leading minute (telemetry_prefix_role_buckets) and at most 10 s of raw
- * samples before them, and the raw samples of the trailing minute where a later sample cuts it,
- * both grouped by role. Node rows carry their role; the threshold filter ($7) uses the node's
+ * samples before them (the leaves' in one aggregate, the spines' and border leaves' by role),
+ * and the raw samples of the trailing minute where a later sample cuts it, grouped by role. Node rows carry their role; the threshold filter ($7) uses the node's
  * own role's baseline. $1..$15 as GROUPED_WINDOW_SQL.
  */
 export const ROLE_GROUPED_WINDOW_SQL = `
@@ -283,18 +283,21 @@ export const ROLE_GROUPED_WINDOW_SQL = `
     ) parts
     GROUP BY node_id
     HAVING sum(n) > 0
-  ), labelled AS MATERIALIZED (
-    SELECT p.*, ${ROLE_OF('sp')} AS role
-    FROM per_node p LEFT JOIN special sp ON sp.node_id = p.node_id
   ), lead AS (
     SELECT role, n, ${PART_COLUMNS}
     FROM telemetry_prefix_role_buckets
     WHERE deployment_id = $1 AND bucket >= $15 AND bucket < $4
     UNION ALL
-    SELECT ${ROLE_OF('sp')}, count(*)::int AS n, ${RAW_STATS}
-    FROM telemetry_samples s LEFT JOIN special sp ON sp.node_id = s.node_id
+    -- Raw leading samples: the leaves' in one aggregate, the few others' by role.
+    SELECT 'leaf', count(*)::int AS n, ${RAW_STATS}
+    FROM telemetry_samples
+    WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $15
+      AND node_id <> ALL (ARRAY(SELECT node_id FROM special))
+    UNION ALL
+    SELECT sp.role, count(*)::int AS n, ${RAW_STATS}
+    FROM special sp JOIN telemetry_samples s ON s.node_id = sp.node_id
     WHERE s.deployment_id = $1 AND s."timestamp" >= $2 AND s."timestamp" < $15
-    GROUP BY 1
+    GROUP BY sp.role
   ), tail AS (
     SELECT ${ROLE_OF('sp')} AS role, count(*)::int AS n, ${RAW_STATS}
     FROM telemetry_samples s LEFT JOIN special sp ON sp.node_id = s.node_id
@@ -340,16 +343,18 @@ export const ROLE_GROUPED_WINDOW_SQL = `
     ).join(', ')}
     FROM base
   ), counts AS (
-    SELECT role, count(*) FILTER (WHERE n < $6)::int AS below,
-           count(*) FILTER (WHERE n >= $6)::int AS analysed
-    FROM labelled GROUP BY role
+    SELECT ${ROLE_OF('sp')} AS role, count(*) FILTER (WHERE p.n < $6)::int AS below,
+           count(*) FILTER (WHERE p.n >= $6)::int AS analysed
+    FROM per_node p LEFT JOIN special sp ON sp.node_id = p.node_id
+    GROUP BY 1
   )
   SELECT p.node_id, p.n, ${METRICS.map((m) => `p.${m}_sum / p.n AS ${m}`).join(', ')},
          extract(epoch FROM p.last_ts)::float8 AS last_epoch,
          NULL::float8[] AS all_latency_ms, NULL::float8[] AS all_throughput_gbps,
          NULL::float8[] AS all_error_rate, NULL::int AS analysed,
-         (SELECT node_id FROM nodes WHERE id = p.node_id) AS node_identifier, p.role
-  FROM labelled p JOIN stats s ON s.role = p.role
+         (SELECT node_id FROM nodes WHERE id = p.node_id) AS node_identifier, s.role
+  FROM per_node p LEFT JOIN special sp ON sp.node_id = p.node_id
+    JOIN stats s ON s.role = ${ROLE_OF('sp')}
   WHERE p.n >= $6
     AND ($7::float8 IS NULL
       ${METRICS.map((m) => {
