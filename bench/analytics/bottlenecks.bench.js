@@ -1,8 +1,11 @@
 /* global URL, fetch, setTimeout, performance */
 // Bottleneck detection at 1,000 and 10,000 nodes x 120 samples in a 10-minute window:
 // p50/p99 of GET /deployments/{id}/bottlenecks (rollups) next to the seed's plain SQL aggregate
-// over the raw samples, measured in the same run on the same data.
-//   node bench/analytics/bottlenecks.bench.js [--nodes 1000,10000] [--requests 40]
+// over the raw samples, measured in the same run on the same data. With --fabric, a leaf-spine
+// fabric of the same size and samples (16 spines and 4 border leaves per 10,000 nodes, at least
+// 1 of each, with every link) is loaded beside it, and each block of requests to the flat deployment is followed
+// by one to the fabric with peer_group=role and one with peer_group=deployment.
+//   node bench/analytics/bottlenecks.bench.js [--nodes 1000,10000] [--requests 40] [--fabric]
 // Uses the built service (NETORCH_DIST or dist/: an api and a worker, which folds the running
 // sums), its own database and queue prefix, both dropped at the end.
 const { spawn } = require('node:child_process');
@@ -17,6 +20,7 @@ const args = Object.fromEntries(
     .reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []),
 );
 const SIZES = (args.nodes ?? '1000,10000').split(',').map(Number);
+const FABRIC = process.argv.includes('--fabric');
 const REQUESTS = Number(args.requests ?? 40);
 const BLOCK = 5;
 const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
@@ -91,6 +95,22 @@ async function main() {
     }
     await db.connect();
     const out = [];
+    // 120 samples per node over the last 10 minutes, written tick by tick (time order), as
+    // collection writes them; 20% slow nodes as in the seed. The rollup trigger runs as usual.
+    // Spines report four times a leaf's throughput and 4 ms more latency, border leaves twice.
+    const load = (id) =>
+      db.query(
+        `INSERT INTO telemetry_samples (deployment_id, node_id, "timestamp", latency_ms, throughput_gbps, error_rate)
+         SELECT $1, n.id, now() - interval '10 minutes' + (k * 5 + n.seq % 5) * interval '1 second',
+                CASE WHEN n.seq % 10 >= 8 THEN 50 + random() * 40 ELSE 5 + random() * 10 END
+                  + CASE WHEN n.role = 'spine' THEN 4 ELSE 0 END,
+                (CASE WHEN n.seq % 10 >= 8 THEN 2 + random() * 3 ELSE 8 + random() * 2 END)
+                  * CASE n.role WHEN 'spine' THEN 4 WHEN 'border-leaf' THEN 2 ELSE 1 END,
+                CASE WHEN n.seq % 10 >= 8 THEN 1 + random() ELSE random() * 0.5 END
+         FROM generate_series(0, 119) k CROSS JOIN nodes n WHERE n.deployment_id = $1
+         ORDER BY k, n.id`,
+        [id],
+      );
     for (const size of SIZES) {
       const {
         rows: [dep],
@@ -104,40 +124,77 @@ async function main() {
          FROM generate_series(1, $2) g`,
         [dep.id, size],
       );
-      // 120 samples per node over the last 10 minutes, written tick by tick (time order), as
-      // collection writes them; 20% slow nodes as in the seed. The rollup trigger runs as usual.
-      const t0 = performance.now();
-      await db.query(
-        `INSERT INTO telemetry_samples (deployment_id, node_id, "timestamp", latency_ms, throughput_gbps, error_rate)
-         SELECT $1, n.id, now() - interval '10 minutes' + (k * 5 + n.seq % 5) * interval '1 second',
-                CASE WHEN n.seq % 10 >= 8 THEN 50 + random() * 40 ELSE 5 + random() * 10 END,
-                CASE WHEN n.seq % 10 >= 8 THEN 2 + random() * 3 ELSE 8 + random() * 2 END,
-                CASE WHEN n.seq % 10 >= 8 THEN 1 + random() ELSE random() * 0.5 END
-         FROM generate_series(0, 119) k CROSS JOIN nodes n WHERE n.deployment_id = $1
-         ORDER BY k, n.id`,
-        [dep.id],
-      );
-      const loadMs = performance.now() - t0;
-      // Measure once the worker has folded every passed minute of the window.
-      for (let i = 0; ; i++) {
-        const { rows } = await db.query(
-          `SELECT 1 FROM telemetry_prefix_marks
-           WHERE deployment_id = $1 AND until >= date_trunc('minute', now() - interval '5 seconds')`,
-          [dep.id],
+      let fabric = null;
+      if (FABRIC) {
+        const spines = Math.max(1, Math.round((size * 16) / 10000));
+        const borderLeaves = Math.max(1, Math.round((size * 4) / 10000));
+        const {
+          rows: [created],
+        } = await db.query(
+          `INSERT INTO deployments (name, target_node_count, spine_count, leaf_count, border_leaf_count)
+           VALUES ('bench-fabric', $1, $2, $3, $4) RETURNING id`,
+          [size, spines, size - spines - borderLeaves, borderLeaves],
         );
-        if (rows.length > 0) break;
-        if (i > 600) throw new Error('the worker did not fold the running sums within 60 s');
-        await new Promise((r) => setTimeout(r, 100));
+        fabric = created;
+        await db.query(
+          `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, role)
+           SELECT $1::int, g, 'node-' || lpad(g::text, 5, '0'), 'bench-' || $1::int || '-' || g, 'RUNNING',
+                  CASE WHEN g <= $3 THEN 'spine' WHEN g <= $3 + $4 THEN 'border-leaf' ELSE 'leaf' END
+           FROM generate_series(1, $2) g`,
+          [fabric.id, size, spines, borderLeaves],
+        );
+        // Every leaf and border leaf linked to every spine, as a create writes them.
+        await db.query(
+          `INSERT INTO links (deployment_id, a_node_id, a_port, b_node_id, b_port)
+           SELECT $1, s.id, l.seq - $2, l.id, 48 + s.seq
+           FROM nodes s JOIN nodes l ON l.deployment_id = s.deployment_id AND l.role <> 'spine'
+           WHERE s.deployment_id = $1 AND s.role = 'spine'
+           ORDER BY l.seq, s.seq`,
+          [fabric.id, spines],
+        );
+      }
+      const t0 = performance.now();
+      await load(dep.id);
+      const loadMs = performance.now() - t0;
+      if (fabric) await load(fabric.id);
+      // Measure once the worker has folded every passed minute of the window.
+      for (const id of fabric ? [dep.id, fabric.id] : [dep.id]) {
+        for (let i = 0; ; i++) {
+          const { rows } = await db.query(
+            `SELECT 1 FROM telemetry_prefix_marks
+             WHERE deployment_id = $1 AND until >= date_trunc('minute', now() - interval '5 seconds')`,
+            [id],
+          );
+          if (rows.length > 0) break;
+          if (i > 600) throw new Error('the worker did not fold the running sums within 60 s');
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
       // Vacuumed as autovacuum would leave data that arrived over ten minutes; otherwise it
       // starts on the bulk load in the middle of the measurement (measured: the first ~10
       // requests of a run 1.5x slower while it ran).
-      for (const table of ['telemetry_samples', 'telemetry_rollups', 'telemetry_prefix_sums']) {
+      for (const table of [
+        'telemetry_samples',
+        'telemetry_rollups',
+        'telemetry_prefix_sums',
+        'nodes',
+      ]) {
         await db.query(`VACUUM ANALYZE ${table}`);
       }
       const api = [];
       const raw = [];
       const rawNoJit = [];
+      const byRole = [];
+      const byDeployment = [];
+      let fabricBody;
+      const timed = async (path, into, block) => {
+        const t = performance.now();
+        const res = await fetch(`${url}${path}`);
+        const json = await res.json();
+        if (res.status !== 200) throw new Error(JSON.stringify(json));
+        if (block > 0) into.push(performance.now() - t);
+        return json;
+      };
       // Blocks of BLOCK requests back to back, as a dashboard polls, each block followed by the
       // raw aggregate with and without JIT, twice: both are measured across the whole run, and
       // the 1.2M-row scan of the raw aggregate precedes one request in BLOCK, not every one.
@@ -152,6 +209,15 @@ async function main() {
           body = await res.json();
           if (res.status !== 200) throw new Error(JSON.stringify(body));
           if (block > 0) api.push(performance.now() - t);
+        }
+        if (fabric) {
+          const path = `/deployments/${fabric.id}/bottlenecks?analysis_window_minutes=10`;
+          for (let i = 0; i < BLOCK; i++) {
+            fabricBody = await timed(`${path}&peer_group=role`, byRole, block);
+          }
+          for (let i = 0; i < BLOCK; i++) {
+            await timed(`${path}&peer_group=deployment`, byDeployment, block);
+          }
         }
         for (let k = 0; k < 2; k++) {
           const to = new Date();
@@ -169,9 +235,16 @@ async function main() {
       console.error(
         `  ${size} nodes: ${body.nodes_analyzed} analysed, ${body.samples_analyzed} samples, ${body.total_bottlenecks} bottlenecks`,
       );
+      if (fabricBody) {
+        console.error(
+          `  ${size} nodes, fabric by role: ${fabricBody.nodes_analyzed} analysed, ${fabricBody.total_bottlenecks} bottlenecks, peer groups ${Object.keys(fabricBody.baselines).join(', ')}`,
+        );
+      }
       const a = stats(api);
       const r = stats(raw);
       const rn = stats(rawNoJit);
+      const fr = fabric ? stats(byRole) : null;
+      const fd = fabric ? stats(byDeployment) : null;
       out.push({
         nodes: size,
         // Other processes share the two cores: say how busy they were while this size ran.
@@ -184,6 +257,15 @@ async function main() {
         raw_sql_p99_ms: +r.p99.toFixed(1),
         raw_sql_nojit_p50_ms: +rn.p50.toFixed(1),
         speedup_vs_best_raw_p50: +(Math.min(r.p50, rn.p50) / a.p50).toFixed(2),
+        ...(fabric
+          ? {
+              fabric_role_p50_ms: +fr.p50.toFixed(1),
+              fabric_role_p99_ms: +fr.p99.toFixed(1),
+              fabric_deployment_p50_ms: +fd.p50.toFixed(1),
+              fabric_deployment_p99_ms: +fd.p99.toFixed(1),
+              role_vs_flat_p50: +(fr.p50 / a.p50).toFixed(2),
+            }
+          : {}),
       });
     }
     console.log(JSON.stringify(out));

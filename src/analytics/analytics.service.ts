@@ -1,56 +1,101 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { splitWindow } from '../domain/analysis-window';
+import { NODE_ROLES, NodeRole } from '../domain/node-role';
 import { METRICS } from '../domain/telemetry-metrics';
 import { WindowRow } from '../store/bottleneck-window-sql';
+import { LinksRepository } from '../store/links.repository';
 import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
 import {
   Baseline,
   detectBottlenecks,
   madBaseline,
+  mergeMoments,
   Moments,
   NodeAggregate,
+  Verdict,
   zscoreBaseline,
 } from './bottleneck-detector';
 import { BottlenecksQuery } from './dto/bottlenecks.query';
-import { BaselineResponse, BottlenecksResponse } from './dto/bottlenecks.response';
+import {
+  BaselineResponse,
+  BottlenecksResponse,
+  PeerBaselineResponse,
+} from './dto/bottlenecks.response';
+import { causeCandidates, FlaggedNode, likelyCauses } from './likely-cause';
 
 function moments(state: number[]): Moments {
   const [n, sum, m2] = state;
   return { n, mean: n > 0 ? sum / n : 0, m2 };
 }
 
+function aggregate(r: WindowRow): NodeAggregate {
+  return {
+    nodeId: r.node_id!,
+    samples: r.n,
+    means: {
+      latency_ms: r.latency_ms!,
+      throughput_gbps: r.throughput_gbps!,
+      error_rate: r.error_rate!,
+    },
+    lastTimestamp: new Date(Math.round(r.last_epoch! * 1000)),
+  };
+}
+
+/** What one peer group contributes: its baseline, nodes and samples. */
+interface PeerGroup {
+  key: string;
+  baseline: Baseline;
+  nodes: number;
+  samples: number;
+}
+
+/** The verdicts of a request, whichever way the nodes were grouped. */
+interface Detection {
+  analysed: number;
+  below: number;
+  samples: number;
+  baseline: Baseline | null;
+  groups: PeerGroup[];
+  verdicts: Verdict[];
+  roles: Map<number, NodeRole>;
+  names: Map<number, string>;
+}
+
 @Injectable()
 export class AnalyticsService {
-  constructor(private readonly rollups: TelemetryRollupsRepository) {}
+  constructor(
+    private readonly rollups: TelemetryRollupsRepository,
+    @Inject(LinksRepository) private readonly links: LinksRepository,
+  ) {}
 
   async bottlenecks(deploymentId: number, q: BottlenecksQuery): Promise<BottlenecksResponse> {
     const detectedAt = new Date();
     const w = splitWindow(detectedAt, q.analysis_window_minutes);
     // The deployment's existence is read in the window's own snapshot: null when it is gone.
-    let rows: WindowRow[] | null = await this.rollups.groupedWindow(deploymentId, w, {
+    const window = await this.rollups.groupedWindow(deploymentId, w, {
       minSamples: q.min_samples,
       threshold: q.method === 'zscore' ? q.threshold : null,
+      byRole: q.peer_group === 'role',
     });
-    if (rows === null) throw new NotFoundException('Deployment not found');
-    let summary = rows.find((r) => r.node_id === null)!;
+    if (window === null) throw new NotFoundException('Deployment not found');
+    let rows = window.rows;
     // The group rollups include every node: when some are left out, fold per node instead.
-    if (summary.n > 0) {
-      rows = await this.rollups.window(deploymentId, w, q.min_samples);
-      summary = rows.find((r) => r.node_id === null)!;
+    const below = rows.filter((r) => r.node_id === null).reduce((sum, r) => sum + r.n, 0);
+    if (below > 0) rows = await this.rollups.window(deploymentId, w, q.min_samples, window.byRole);
+    const detection = window.byRole
+      ? this.byRole(rows, q)
+      : this.byDeployment(rows, q, q.peer_group === 'role' && !window.fabric ? 'leaf' : null);
+    const unnamed = detection.verdicts
+      .map((v) => v.node.nodeId)
+      .filter((id) => !detection.names.has(id));
+    for (const [id, name] of await this.rollups.nodeNames(unnamed)) detection.names.set(id, name);
+    if (window.fabric && !window.byRole) {
+      detection.roles = await this.rollups.nodeRoles(detection.verdicts.map((v) => v.node.nodeId));
     }
-    const nodes: NodeAggregate[] = rows
-      .filter((r) => r.node_id !== null)
-      .map((r) => ({
-        nodeId: r.node_id!,
-        samples: r.n,
-        means: {
-          latency_ms: r.latency_ms!,
-          throughput_gbps: r.throughput_gbps!,
-          error_rate: r.error_rate!,
-        },
-        lastTimestamp: new Date(Math.round(r.last_epoch! * 1000)),
-      }));
-    const analysed = summary.analysed ?? nodes.length;
+    const causes = window.fabric
+      ? await this.causes(detection.verdicts, detection.roles)
+      : { causedBy: new Map<number, number[]>(), explains: new Map<number, number>() };
+
     const base: BottlenecksResponse = {
       deployment_id: deploymentId,
       detected_at: detectedAt.toISOString(),
@@ -62,34 +107,31 @@ export class AnalyticsService {
       min_samples: q.min_samples,
       window_start: w.from.toISOString(),
       window_end: w.to.toISOString(),
-      nodes_analyzed: analysed,
-      nodes_below_min_samples: summary.n,
+      nodes_analyzed: detection.analysed,
+      nodes_below_min_samples: detection.below,
       samples_analyzed: 0,
       baseline: null,
+      peer_group: q.peer_group,
+      baselines: {},
     };
-    if (analysed === 0) return base;
-
-    const baseline: Baseline =
-      q.method === 'mad'
-        ? madBaseline(nodes)
-        : zscoreBaseline({
-            latency_ms: moments(summary.all_latency_ms!),
-            throughput_gbps: moments(summary.all_throughput_gbps!),
-            error_rate: moments(summary.all_error_rate!),
-          });
-    const verdicts = detectBottlenecks(nodes, baseline, q.threshold);
-    const names = new Map<number, string>();
-    for (const r of rows) if (r.node_identifier) names.set(r.node_id!, r.node_identifier);
-    const unnamed = verdicts.map((v) => v.node.nodeId).filter((id) => !names.has(id));
-    for (const [id, name] of await this.rollups.nodeNames(unnamed)) names.set(id, name);
+    if (detection.analysed === 0) return base;
+    const baselines: Record<string, PeerBaselineResponse> = {};
+    for (const group of detection.groups) {
+      baselines[group.key] = {
+        ...toBaselineResponse(group.baseline),
+        nodes_analyzed: group.nodes,
+        samples_analyzed: group.samples,
+      };
+    }
     return {
       ...base,
-      samples_analyzed: summary.all_latency_ms![0],
-      baseline: toBaselineResponse(baseline),
-      total_bottlenecks: verdicts.length,
-      bottlenecks: verdicts.map((v) => ({
+      samples_analyzed: detection.samples,
+      baseline: toBaselineResponse(detection.baseline!),
+      baselines,
+      total_bottlenecks: detection.verdicts.length,
+      bottlenecks: detection.verdicts.map((v) => ({
         node_id: v.node.nodeId,
-        node_identifier: names.get(v.node.nodeId) ?? '',
+        node_identifier: detection.names.get(v.node.nodeId) ?? '',
         deployment_id: deploymentId,
         latency_ms: v.node.means.latency_ms,
         throughput_gbps: v.node.means.throughput_gbps,
@@ -98,8 +140,137 @@ export class AnalyticsService {
         timestamp: v.node.lastTimestamp.toISOString(),
         samples: v.node.samples,
         metrics: v.metrics,
+        role: detection.roles.get(v.node.nodeId) ?? NodeRole.LEAF,
+        likely_caused_by: causes.causedBy.get(v.node.nodeId) ?? [],
+        explains: causes.explains.get(v.node.nodeId) ?? 0,
       })),
     };
+  }
+
+  /**
+   * The seed's way: every node against one baseline of the whole deployment. Its one peer group
+   * is keyed `groupKey` (`leaf` for a deployment without a topology asked by role), else
+   * `deployment`.
+   */
+  private byDeployment(rows: WindowRow[], q: BottlenecksQuery, groupKey: string | null): Detection {
+    const summary = rows.find((r) => r.node_id === null)!;
+    const nodes = rows.filter((r) => r.node_id !== null).map(aggregate);
+    const analysed = summary.analysed ?? nodes.length;
+    const names = new Map<number, string>();
+    for (const r of rows) if (r.node_identifier) names.set(r.node_id!, r.node_identifier);
+    const detection: Detection = {
+      analysed,
+      below: summary.n,
+      samples: 0,
+      baseline: null,
+      groups: [],
+      verdicts: [],
+      roles: new Map(),
+      names,
+    };
+    if (analysed === 0) return detection;
+    const baseline: Baseline =
+      q.method === 'mad'
+        ? madBaseline(nodes)
+        : zscoreBaseline({
+            latency_ms: moments(summary.all_latency_ms!),
+            throughput_gbps: moments(summary.all_throughput_gbps!),
+            error_rate: moments(summary.all_error_rate!),
+          });
+    const samples = summary.all_latency_ms![0];
+    return {
+      ...detection,
+      samples,
+      baseline,
+      groups: [{ key: groupKey ?? 'deployment', baseline, nodes: analysed, samples }],
+      verdicts: detectBottlenecks(nodes, baseline, q.threshold),
+    };
+  }
+
+  /**
+   * A fabric by role: each node against the baseline of its own role; the response's `baseline`
+   * is the whole deployment's (the roles' moments merged, or the median of every node for mad).
+   */
+  private byRole(rows: WindowRow[], q: BottlenecksQuery): Detection {
+    const summaries = new Map<NodeRole, WindowRow>();
+    const roles = new Map<number, NodeRole>();
+    const names = new Map<number, string>();
+    const nodesOf = new Map<NodeRole, NodeAggregate[]>();
+    for (const r of rows) {
+      if (r.node_id === null) {
+        summaries.set(r.role!, r);
+        continue;
+      }
+      roles.set(r.node_id, r.role!);
+      if (r.node_identifier) names.set(r.node_id, r.node_identifier);
+      const ofRole = nodesOf.get(r.role!);
+      if (ofRole) ofRole.push(aggregate(r));
+      else nodesOf.set(r.role!, [aggregate(r)]);
+    }
+    const all = [...summaries.values()];
+    const detection: Detection = {
+      analysed: all.reduce((sum, r) => sum + (r.analysed ?? 0), 0),
+      below: all.reduce((sum, r) => sum + r.n, 0),
+      samples: 0,
+      baseline: null,
+      groups: [],
+      verdicts: [],
+      roles,
+      names,
+    };
+    if (detection.analysed === 0) return detection;
+    const pooled = {
+      latency_ms: { n: 0, mean: 0, m2: 0 },
+      throughput_gbps: { n: 0, mean: 0, m2: 0 },
+      error_rate: { n: 0, mean: 0, m2: 0 },
+    } as Record<(typeof METRICS)[number], Moments>;
+    const verdicts: Verdict[] = [];
+    for (const role of NODE_ROLES) {
+      const summary = summaries.get(role);
+      if (!summary || !summary.analysed) continue;
+      const roleMoments = {
+        latency_ms: moments(summary.all_latency_ms!),
+        throughput_gbps: moments(summary.all_throughput_gbps!),
+        error_rate: moments(summary.all_error_rate!),
+      };
+      for (const metric of METRICS)
+        pooled[metric] = mergeMoments(pooled[metric], roleMoments[metric]);
+      const nodes = nodesOf.get(role) ?? [];
+      const baseline = q.method === 'mad' ? madBaseline(nodes) : zscoreBaseline(roleMoments);
+      detection.groups.push({
+        key: role,
+        baseline,
+        nodes: summary.analysed,
+        samples: roleMoments.latency_ms.n,
+      });
+      verdicts.push(...detectBottlenecks(nodes, baseline, q.threshold));
+    }
+    detection.samples = pooled.latency_ms.n;
+    detection.baseline =
+      q.method === 'mad' ? madBaseline([...nodesOf.values()].flat()) : zscoreBaseline(pooled);
+    detection.verdicts = verdicts.sort(
+      (a, b) => b.deviationScore - a.deviationScore || a.node.nodeId - b.node.nodeId,
+    );
+    return detection;
+  }
+
+  /** The likely-cause rule (likely-cause.ts) over the flagged nodes of a fabric. */
+  private async causes(verdicts: Verdict[], roles: Map<number, NodeRole>) {
+    const flagged: FlaggedNode[] = verdicts.map((v) => ({
+      nodeId: v.node.nodeId,
+      role: roles.get(v.node.nodeId) ?? NodeRole.LEAF,
+      latencyTriggered: v.metrics.latency_ms.triggered,
+      latency: v.metrics.latency_ms.value,
+      latencyCentre: v.metrics.latency_ms.baseline,
+    }));
+    const { spines, leaves } = causeCandidates(flagged);
+    const uplinks = new Map<number, number[]>();
+    if (spines.length > 0 && leaves.length > 0) {
+      for (const row of await this.links.uplinksOf(leaves.map((l) => l.nodeId))) {
+        uplinks.set(row.node_id, row.spines);
+      }
+    }
+    return likelyCauses(flagged, uplinks);
   }
 }
 

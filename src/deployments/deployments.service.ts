@@ -14,12 +14,20 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { deploymentStatus, progressPercent } from '../domain/deployment-status';
 import { EventType } from '../domain/event-type';
+import {
+  MAX_LINKS,
+  planFabric,
+  TopologyShape,
+  topologyLinkCount,
+  topologyNodeCount,
+} from '../domain/fabric-topology';
 import { NodeState } from '../domain/node-state';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { rolloutView, RolloutsService } from '../rollouts/rollouts.service';
 import { DeploymentEntity } from '../store/deployment.entity';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { EventsRepository } from '../store/events.repository';
+import { LinksRepository } from '../store/links.repository';
 import { LockService } from '../store/locks';
 import { NodesRepository } from '../store/nodes.repository';
 import { TelemetryRepository } from '../store/telemetry.repository';
@@ -52,6 +60,7 @@ export class DeploymentsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(LinksRepository) private readonly links: LinksRepository,
     @Inject(EventsRepository) private readonly events: EventsRepository,
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
     @Inject(LockService) private readonly locks: LockService,
@@ -60,42 +69,88 @@ export class DeploymentsService {
   ) {}
 
   /**
-   * Writes the deployment, all its nodes (one multi-row INSERT) and its creation event in one
-   * transaction; every node is PENDING and due at once. Then wakes the shards.
+   * Writes the deployment, all its nodes (one multi-row INSERT per role) and, for a fabric, its
+   * links and its creation event in one transaction; every node is PENDING and due at once. Then
+   * wakes the shards.
    */
   async create(dto: CreateDeploymentDto, audit: AuditContext): Promise<DeploymentEntity> {
-    if (dto.target_node_count > this.config.maxNodesPerDeployment) {
+    const shape = topologyOf(dto);
+    const total = shape ? topologyNodeCount(shape) : dto.target_node_count!;
+    if (shape && dto.target_node_count !== undefined && dto.target_node_count !== total) {
       throw new UnprocessableEntityException(
-        `target_node_count must not be greater than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`,
+        `target_node_count (${dto.target_node_count}) and topology (${describeShape(shape)} = ${total} nodes) differ; leave target_node_count out or make them equal`,
       );
     }
+    if (total > this.config.maxNodesPerDeployment) {
+      throw new UnprocessableEntityException(
+        shape
+          ? `topology has ${total} nodes (${describeShape(shape)}); it must not have more than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`
+          : `target_node_count must not be greater than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`,
+      );
+    }
+    if (shape && topologyLinkCount(shape) > MAX_LINKS) {
+      throw new UnprocessableEntityException(
+        `topology has ${topologyLinkCount(shape)} links (${shape.spines} spines x ${shape.leaves + shape.borderLeaves} leaves and border leaves); a fabric takes at most ${MAX_LINKS}`,
+      );
+    }
+    const fabric = shape ? planFabric(shape) : null;
     const strategy = dto.strategy ? this.rollouts.normalize(dto.strategy) : null;
+    // Order `role` keeps every wave within one role: spines, then border leaves, then leaves.
     const waveEnds = strategy
-      ? this.rollouts.plan(strategy, dto.target_node_count, 1, dto.target_node_count)
+      ? this.rollouts.plan(
+          strategy,
+          total,
+          1,
+          total,
+          fabric?.nodes.map((n) => ({ from: n.fromSeq, to: n.toSeq })),
+        )
       : null;
+    const dueUpTo = waveEnds ? waveEnds[0] : total;
     const deployment = await this.dataSource.transaction(async (m) => {
       const created = await this.deployments.insert(m, {
         name: dto.name,
         description: dto.description ?? null,
-        targetNodeCount: dto.target_node_count,
+        targetNodeCount: total,
         maxParallel: dto.max_parallel ?? null,
+        spineCount: shape?.spines ?? null,
+        leafCount: shape?.leaves ?? null,
+        borderLeafCount: shape?.borderLeaves ?? null,
       });
       // Under a strategy only the first wave is due; later waves wait for their turn.
-      await this.nodes.insertPending(
-        m,
-        created.id,
-        1,
-        dto.target_node_count,
-        waveEnds ? waveEnds[0] : dto.target_node_count,
-      );
+      let links = 0;
+      if (shape) {
+        for (const nodes of fabric!.nodes) {
+          await this.nodes.insertPending(
+            m,
+            created.id,
+            nodes.fromSeq,
+            nodes.toSeq,
+            nodes,
+            Math.min(nodes.toSeq, dueUpTo),
+          );
+        }
+        links = await this.links.insertPlanned(m, created.id, fabric!.links);
+      } else {
+        await this.nodes.insertPending(m, created.id, 1, total, undefined, dueUpTo);
+      }
       await this.events.write(m, {
         deploymentId: created.id,
         type: EventType.DEPLOYMENT_CREATED,
         metadata: {
           name: dto.name,
-          target_node_count: dto.target_node_count,
+          target_node_count: total,
           max_parallel: dto.max_parallel ?? null,
           strategy,
+          ...(shape
+            ? {
+                topology: {
+                  spines: shape.spines,
+                  leaves: shape.leaves,
+                  border_leaves: shape.borderLeaves,
+                },
+                links,
+              }
+            : {}),
         },
         ...audit,
       });
@@ -245,6 +300,7 @@ export class DeploymentsService {
       assertIfMatch(ifMatch, found.version);
       const deployment = (await this.deployments.find(id, m))!;
       const nodes = await this.nodes.deleteAll(m, id);
+      await this.links.deleteAll(m, id);
       await this.telemetry.deleteSamples(m, { deploymentId: id });
       await this.events.write(m, {
         deploymentId: id,
@@ -267,4 +323,18 @@ export class DeploymentsService {
     );
     await this.wakeUps.dropDeployment(id);
   }
+}
+
+/** The fabric a create asks for, or null for a deployment without a topology. */
+function topologyOf(dto: CreateDeploymentDto): TopologyShape | null {
+  if (!dto.topology) return null;
+  return {
+    spines: dto.topology.spines,
+    leaves: dto.topology.leaves,
+    borderLeaves: dto.topology.border_leaves ?? 0,
+  };
+}
+
+function describeShape(shape: TopologyShape): string {
+  return `${shape.spines} spines + ${shape.borderLeaves} border leaves + ${shape.leaves} leaves`;
 }

@@ -24,7 +24,7 @@ export class NodesController {
   @Get()
   @ApiOperation({
     summary: "List a deployment's nodes",
-    description: 'Every node in node order unless `limit` is given; filter by `state`.',
+    description: 'Every node in node order unless `limit` is given; filter by `state` and `role`.',
   })
   @ApiResponse({ status: 200, type: NodeListResponse })
   @ApiStandardErrors('404')
@@ -41,7 +41,7 @@ export class NodesController {
   @ApiOperation({
     summary: 'Add nodes (grow the fabric)',
     description:
-      'New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. 422 beyond MAX_NODES_PER_DEPLOYMENT.',
+      'New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.',
   })
   @ApiIdempotencyKey()
   @ApiResponse({ status: 201, type: AddedNodesResponse })
@@ -51,7 +51,7 @@ export class NodesController {
     @Body() dto: AddNodesDto,
     @Audit() audit: AuditContext,
   ): Promise<AddedNodesResponse> {
-    const { nodes, targetNodeCount } = await this.nodes.grow(id, dto.count, audit);
+    const { nodes, targetNodeCount } = await this.nodes.grow(id, dto.count, audit, dto.role);
     return {
       nodes: nodes.map((n) => NodeResponse.from(n)),
       total: nodes.length,

@@ -11,12 +11,15 @@ import { AuditContext } from '../common/audit-context';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventType } from '../domain/event-type';
+import { MAX_LINKS, MAX_SPINES, planGrowth } from '../domain/fabric-topology';
 import { nodeName, NodeRef, parseNodeRef } from '../domain/node-ref';
+import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { RolloutsService } from '../rollouts/rollouts.service';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { EventsRepository } from '../store/events.repository';
+import { LinksRepository } from '../store/links.repository';
 import { LockService } from '../store/locks';
 import { NodeEntity } from '../store/node.entity';
 import { NodesRepository } from '../store/nodes.repository';
@@ -38,6 +41,7 @@ export class NodesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(LinksRepository) private readonly links: LinksRepository,
     @Inject(EventsRepository) private readonly events: EventsRepository,
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
     @Inject(LockService) private readonly locks: LockService,
@@ -48,7 +52,7 @@ export class NodesService {
   /** Nodes of a deployment in node-number order, with the count of all that match; 404 if gone. */
   async list(
     deploymentId: number,
-    filter: { state?: NodeState; skip?: number; limit?: number },
+    filter: { state?: NodeState; role?: NodeRole; skip?: number; limit?: number },
   ): Promise<{ nodes: NodeEntity[]; total: number }> {
     await this.requireDeployment(deploymentId);
     return this.nodes.list(deploymentId, filter);
@@ -73,18 +77,32 @@ export class NodesService {
   }
 
   /**
-   * Adds `count` PENDING nodes numbered after the highest existing one; target_node_count
-   * follows and MAX_NODES_PER_DEPLOYMENT holds. Then wakes their shards.
+   * Adds `count` PENDING nodes of `role` numbered after the highest existing one;
+   * target_node_count follows and MAX_NODES_PER_DEPLOYMENT holds. In a fabric, new leaves and
+   * border leaves get a link to every spine and new spines a link to every leaf and border leaf,
+   * in the same transaction. Then wakes their shards.
    */
   async grow(
     deploymentId: number,
     count: number,
     audit: AuditContext,
+    role: NodeRole = NodeRole.LEAF,
   ): Promise<{ nodes: NodeEntity[]; targetNodeCount: number }> {
     const grown = await this.dataSource.transaction(async (m) => {
       await this.locks.deploymentChange(m, deploymentId);
       const deployment = await this.deployments.find(deploymentId, m);
       if (!deployment) throw new NotFoundException('Deployment not found');
+      const fabric = deployment.spineCount !== null;
+      if (!fabric && role !== NodeRole.LEAF) {
+        throw new UnprocessableEntityException(
+          `role must be leaf: deployment ${deploymentId} was created without a topology and has only leaves`,
+        );
+      }
+      if (role === NodeRole.SPINE && deployment.spineCount! + count > MAX_SPINES) {
+        throw new UnprocessableEntityException(
+          `count must not be greater than ${Math.max(0, MAX_SPINES - deployment.spineCount!)}: the fabric has ${deployment.spineCount} spines and takes at most ${MAX_SPINES}`,
+        );
+      }
       const { n, top } = await this.nodes.countAndTop(m, deploymentId);
       const max = this.config.maxNodesPerDeployment;
       if (n + count > max || deployment.targetNodeCount + count > max) {
@@ -104,10 +122,35 @@ export class NodesService {
         n + count,
         audit,
       );
-      await this.nodes.insertPending(m, deploymentId, top + 1, top + count, dueUpTo);
+      let links = 0;
+      if (fabric) {
+        const ordinal = await this.nodes.nextRoleOrdinal(m, deploymentId, role);
+        const peers =
+          role === NodeRole.SPINE
+            ? await this.links.leafPeers(m, deploymentId)
+            : await this.links.spinePeers(m, deploymentId);
+        const existing = await this.links.count(m, deploymentId);
+        if (existing + count * peers.length > MAX_LINKS) {
+          throw new UnprocessableEntityException(
+            `count must not be greater than ${Math.floor((MAX_LINKS - existing) / Math.max(1, peers.length))}: each new ${role} adds ${peers.length} links to the fabric's ${existing}, and a fabric takes at most ${MAX_LINKS}`,
+          );
+        }
+        const plan = planGrowth(role, count, top, ordinal, peers);
+        await this.nodes.insertPending(
+          m,
+          deploymentId,
+          top + 1,
+          top + count,
+          plan.nodes[0],
+          dueUpTo,
+        );
+        links = await this.links.insertPlanned(m, deploymentId, plan.links);
+      } else {
+        await this.nodes.insertPending(m, deploymentId, top + 1, top + count, undefined, dueUpTo);
+      }
       const target = deployment.targetNodeCount + count;
       // The rollout is running again until the new nodes are done.
-      await this.deployments.grown(m, deploymentId, target);
+      await this.deployments.grown(m, deploymentId, target, role, count);
       const nodes = await this.nodes.listAfter(m, deploymentId, top);
       await this.events.write(m, {
         deploymentId,
@@ -118,6 +161,7 @@ export class NodesService {
           last: nodeName(top + count),
           before: { target_node_count: deployment.targetNodeCount },
           after: { target_node_count: target },
+          ...(fabric ? { role, links } : {}),
         },
         ...audit,
       });
@@ -165,7 +209,8 @@ export class NodesService {
       const state = await this.nodes.delete(m, node.id);
       if (state === null) throw new NotFoundException(`Node ${node.nodeId} not found`);
       await this.telemetry.deleteSamples(m, { deploymentId, nodeId: node.id });
-      const before = await this.deployments.nodeRemoved(m, deploymentId);
+      const links = await this.links.deleteForNode(m, node.id);
+      const before = await this.deployments.nodeRemoved(m, deploymentId, node.role);
       await this.events.write(m, {
         deploymentId,
         type: EventType.NODE_DELETED,
@@ -175,6 +220,7 @@ export class NodesService {
         metadata: {
           before: NodeResponse.from({ ...node, state }),
           target_node_count: { before, after: Math.max(before - 1, 0) },
+          ...(links > 0 ? { links_removed: links } : {}),
         },
         ...audit,
       });

@@ -429,6 +429,8 @@ export class RolloutsService {
       threshold: 3.5,
       method: 'mad',
       min_samples: 1,
+      // Each node against its own role: spines carry more traffic than leaves by design.
+      peer_group: 'role',
     });
     // In node order, so that the reason reads the same whatever the detector's ranking.
     const flagged = new Set(result.bottlenecks.map((b) => b.node_id));

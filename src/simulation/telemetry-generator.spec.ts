@@ -1,11 +1,15 @@
+import { NodeRole } from '../domain/node-role';
 import {
   DRIFT_PERIOD_MS,
+  HEALTHY_PROFILE,
   JITTER_BUCKET_MS,
   MetricColumns,
   MetricSample,
+  SPINE_PROFILE,
   fillSamples,
   generateSample,
   isSlowNode,
+  uplinkDelayMs,
 } from './telemetry-generator';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -259,5 +263,88 @@ describe('fillSamples', () => {
 
   it('rejects a non-finite timestamp', () => {
     expect(() => fillSamples(ids, seqs, NaN, columns(count))).toThrow(RangeError);
+  });
+});
+
+describe('fabric roles', () => {
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const samplesOf = (role: NodeRole, ids: number[], delay = 0) =>
+    ids.flatMap((id) =>
+      Array.from({ length: 60 }, (_, k) => generateSample(id, id, T0 + k * 10_007, role, delay)),
+    );
+  const healthyIds = Array.from({ length: 200 }, (_, i) => i + 1).filter((id) => !isSlowNode(id));
+
+  it('gives spines four times the throughput of a leaf and a few ms more latency', () => {
+    const spines = samplesOf(NodeRole.SPINE, healthyIds);
+    const leaves = samplesOf(NodeRole.LEAF, healthyIds);
+    const ratio =
+      mean(spines.map((s) => s.throughputGbps)) / mean(leaves.map((s) => s.throughputGbps));
+    expect(ratio).toBeGreaterThan(3.8);
+    expect(ratio).toBeLessThan(4.2);
+    const extra = mean(spines.map((s) => s.latencyMs)) - mean(leaves.map((s) => s.latencyMs));
+    expect(extra).toBeGreaterThan(3);
+    expect(extra).toBeLessThan(5);
+    for (const s of spines) {
+      expect(s.throughputGbps).toBeGreaterThanOrEqual(SPINE_PROFILE.throughputGbps.min);
+      expect(s.latencyMs).toBeLessThanOrEqual(SPINE_PROFILE.latencyMs.max);
+    }
+    // Border leaves: twice a leaf's throughput.
+    const border = samplesOf(NodeRole.BORDER_LEAF, healthyIds);
+    const borderRatio =
+      mean(border.map((s) => s.throughputGbps)) / mean(leaves.map((s) => s.throughputGbps));
+    expect(borderRatio).toBeGreaterThan(1.9);
+    expect(borderRatio).toBeLessThan(2.1);
+  });
+
+  it('keeps the slow minority slow in every role', () => {
+    for (const role of [NodeRole.SPINE, NodeRole.BORDER_LEAF, NodeRole.LEAF]) {
+      const slow = samplesOf(role, [8, 19, 28]);
+      expect(Math.min(...slow.map((s) => s.latencyMs))).toBeGreaterThanOrEqual(50);
+    }
+  });
+
+  it('is the seed`s sample for a leaf without uplink delay, in both forms', () => {
+    const ids = [1, 8, 9, 10, 4242];
+    const out = columns(ids.length);
+    fillSamples(
+      ids,
+      ids,
+      T0,
+      out,
+      ids.map(() => NodeRole.LEAF),
+      0,
+    );
+    const seed = columns(ids.length);
+    fillSamples(ids, ids, T0, seed);
+    expect(out).toEqual(seed);
+    ids.forEach((id, i) => expect(generateSample(id, id, T0).latencyMs).toBe(seed.latency[i]));
+  });
+
+  it('adds a slow spine`s excess over a healthy spine, shared by its S spines, to every leaf', () => {
+    // Spines node-001..node-008: node-008 is in the slow minority.
+    const spines = Array.from({ length: 8 }, (_, i) => ({ id: 100 + i, seq: i + 1 }));
+    const t = T0 + 123_456;
+    const slow = generateSample(107, 8, t, NodeRole.SPINE).latencyMs;
+    const delay = uplinkDelayMs(spines, 8, t);
+    expect(delay).toBeCloseTo((slow - SPINE_PROFILE.latencyMs.centre) / 8, 12);
+    expect(delay).toBeGreaterThan(4);
+    // Smaller than the spine's own excess, and only while the slow spine runs.
+    expect(delay).toBeLessThan(slow - SPINE_PROFILE.latencyMs.centre);
+    expect(uplinkDelayMs(spines.slice(0, 7), 8, t)).toBe(0);
+    expect(uplinkDelayMs([], 0, t)).toBe(0);
+    const ids = [201, 202, 203];
+    const out = columns(3);
+    fillSamples(
+      ids,
+      [9, 10, 11],
+      t,
+      out,
+      [NodeRole.SPINE, NodeRole.BORDER_LEAF, NodeRole.LEAF],
+      delay,
+    );
+    expect(out.latency[0]).toBe(generateSample(201, 9, t, NodeRole.SPINE).latencyMs);
+    expect(out.latency[1]).toBe(generateSample(202, 10, t, NodeRole.BORDER_LEAF).latencyMs + delay);
+    expect(out.latency[2]).toBe(generateSample(203, 11, t, NodeRole.LEAF).latencyMs + delay);
+    expect(out.latency[2]).toBeGreaterThan(HEALTHY_PROFILE.latencyMs.min + delay - 1e-9);
   });
 });

@@ -1,3 +1,4 @@
+import { NodeRole } from '../domain/node-role';
 import { hash3, toUnitInterval } from './deterministic-random';
 
 /**
@@ -50,6 +51,49 @@ export const SLOW_PROFILE: NodeProfile = Object.freeze({
   errorRate: { centre: 3, drift: 0.6, jitter: 1.4, min: 1, max: 5 },
 });
 
+/**
+ * Spines carry the traffic of every leaf: four times a leaf's throughput, a few ms more
+ * latency. The seed's slow minority applies to them too (slow spine: four times a slow leaf's
+ * throughput, a slow leaf's latency and errors).
+ */
+export const SPINE_PROFILE: NodeProfile = Object.freeze({
+  latencyMs: { centre: 14, drift: 3, jitter: 5, min: 6, max: 22 },
+  throughputGbps: { centre: 36.4, drift: -1.6, jitter: 2, min: 32, max: 40 },
+  errorRate: { centre: 0.25, drift: 0.05, jitter: 0.2, min: 0, max: 0.5 },
+});
+
+export const SLOW_SPINE_PROFILE: NodeProfile = Object.freeze({
+  latencyMs: SLOW_PROFILE.latencyMs,
+  throughputGbps: { centre: 14, drift: -2, jitter: 4, min: 8, max: 20 },
+  errorRate: SLOW_PROFILE.errorRate,
+});
+
+/** Border leaves carry the fabric's external traffic too: twice a leaf's throughput. */
+export const BORDER_LEAF_PROFILE: NodeProfile = Object.freeze({
+  latencyMs: HEALTHY_PROFILE.latencyMs,
+  throughputGbps: { centre: 18.2, drift: -0.8, jitter: 1, min: 16, max: 20 },
+  errorRate: HEALTHY_PROFILE.errorRate,
+});
+
+export const SLOW_BORDER_LEAF_PROFILE: NodeProfile = Object.freeze({
+  latencyMs: SLOW_PROFILE.latencyMs,
+  throughputGbps: { centre: 7, drift: -1, jitter: 2, min: 4, max: 10 },
+  errorRate: SLOW_PROFILE.errorRate,
+});
+
+/** What a node of `role` reports, healthy or in the slow minority. */
+export function profileOf(role: NodeRole, nodeSeq: number): NodeProfile {
+  const slow = isSlowNode(nodeSeq);
+  switch (role) {
+    case NodeRole.SPINE:
+      return slow ? SLOW_SPINE_PROFILE : SPINE_PROFILE;
+    case NodeRole.BORDER_LEAF:
+      return slow ? SLOW_BORDER_LEAF_PROFILE : BORDER_LEAF_PROFILE;
+    default:
+      return slow ? SLOW_PROFILE : HEALTHY_PROFILE;
+  }
+}
+
 /** A slow load cycle, long against the collection interval so charts show it. */
 export const DRIFT_PERIOD_MS = 600_000;
 /** Jitter holds still within a bucket: readings a few ms apart are one reading, not fresh noise. */
@@ -67,29 +111,65 @@ export function isSlowNode(nodeSeq: number): boolean {
   return digit === 8 || digit === 9;
 }
 
-export function generateSample(nodeId: number, nodeSeq: number, timestampMs: number): MetricSample {
+export function generateSample(
+  nodeId: number,
+  nodeSeq: number,
+  timestampMs: number,
+  role: NodeRole = NodeRole.LEAF,
+  uplinkDelayMs = 0,
+): MetricSample {
   assertTimestamp(timestampMs);
-  const profile = isSlowNode(nodeSeq) ? SLOW_PROFILE : HEALTHY_PROFILE;
+  const profile = profileOf(role, nodeSeq);
   const load = driftLoad(nodeId, timestampMs);
   const bucket = Math.floor(timestampMs / JITTER_BUCKET_MS);
+  const delay = role === NodeRole.SPINE ? 0 : uplinkDelayMs;
   return {
-    latencyMs: metric(profile.latencyMs, load, hash3(nodeId, bucket, LATENCY_SALT)),
+    latencyMs: metric(profile.latencyMs, load, hash3(nodeId, bucket, LATENCY_SALT)) + delay,
     throughputGbps: metric(profile.throughputGbps, load, hash3(nodeId, bucket, THROUGHPUT_SALT)),
     errorRate: metric(profile.errorRate, load, hash3(nodeId, bucket, ERROR_RATE_SALT)),
   };
 }
 
-/** {@link generateSample} for a whole shard at one time, without an object per sample. */
+/**
+ * The latency a fabric's slow spines add to each leaf and border leaf at `timestampMs`: every
+ * RUNNING spine of the slow minority carries 1/S of a leaf's uplinks (S spines in the fabric),
+ * so it adds 1/S of its own excess over a healthy spine's centre latency.
+ */
+export function uplinkDelayMs(
+  runningSpines: readonly { id: number; seq: number }[],
+  spineCount: number,
+  timestampMs: number,
+): number {
+  if (spineCount === 0) return 0;
+  let excess = 0;
+  for (const spine of runningSpines) {
+    if (!isSlowNode(spine.seq)) continue;
+    const latency = generateSample(spine.id, spine.seq, timestampMs, NodeRole.SPINE).latencyMs;
+    excess += Math.max(0, latency - SPINE_PROFILE.latencyMs.centre);
+  }
+  return excess / spineCount;
+}
+
+/**
+ * {@link generateSample} for a whole shard at one time, without an object per sample. Without
+ * `roles` every node is a leaf (a deployment without a topology); `uplinkDelay` is added to the
+ * latency of every leaf and border leaf (see {@link uplinkDelayMs}).
+ */
 export function fillSamples(
   nodeIds: Int32Array | readonly number[],
   nodeSeqs: Int32Array | readonly number[],
   timestampMs: number,
   out: MetricColumns,
+  roles?: readonly NodeRole[],
+  uplinkDelay = 0,
 ): void {
   assertTimestamp(timestampMs);
   const count = nodeIds.length;
   if (nodeSeqs.length !== count) {
     throw new RangeError(`${count} node ids but ${nodeSeqs.length} node sequence numbers`);
+  }
+  if (roles && roles.length !== count) {
+    throw new RangeError(`${count} node ids but ${roles.length} roles`);
   }
   if (out.latency.length < count || out.throughput.length < count || out.errorRate.length < count) {
     throw new RangeError(`Output columns are shorter than the ${count} nodes to fill`);
@@ -97,9 +177,11 @@ export function fillSamples(
   const bucket = Math.floor(timestampMs / JITTER_BUCKET_MS);
   for (let i = 0; i < count; i++) {
     const nodeId = nodeIds[i];
-    const profile = isSlowNode(nodeSeqs[i]) ? SLOW_PROFILE : HEALTHY_PROFILE;
+    const role = roles ? roles[i] : NodeRole.LEAF;
+    const profile = profileOf(role, nodeSeqs[i]);
     const load = driftLoad(nodeId, timestampMs);
-    out.latency[i] = metric(profile.latencyMs, load, hash3(nodeId, bucket, LATENCY_SALT));
+    const delay = role === NodeRole.SPINE ? 0 : uplinkDelay;
+    out.latency[i] = metric(profile.latencyMs, load, hash3(nodeId, bucket, LATENCY_SALT)) + delay;
     out.throughput[i] = metric(
       profile.throughputGbps,
       load,

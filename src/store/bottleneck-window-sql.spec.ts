@@ -1,5 +1,12 @@
 import { splitWindow } from '../domain/analysis-window';
-import { leadRawUntil, mergeParts, prefixTerms, WindowRow } from './bottleneck-window-sql';
+import {
+  leadRawUntil,
+  mergeParts,
+  mergeRoleParts,
+  prefixTerms,
+  WindowRow,
+} from './bottleneck-window-sql';
+import { NodeRole } from '../domain/node-role';
 
 const at = (hhmm: string) => new Date(`2026-11-27T${hhmm}:00.000Z`);
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString().slice(11, 16));
@@ -97,5 +104,35 @@ describe('mergeParts', () => {
     ]);
     expect(merged.map((r) => r.node_id)).toEqual([2, 1, 3, null]);
     expect(merged[3]).toMatchObject({ n: 3, analysed: 3, all_latency_ms: [6, 6, 0] });
+  });
+});
+
+describe('mergeRoleParts', () => {
+  it('keeps every node row and one summary row per role, counts summed over the parts', () => {
+    const row = (id: number | null, role: NodeRole, n = 3, analysed?: number): WindowRow => ({
+      node_id: id,
+      n,
+      latency_ms: null,
+      throughput_gbps: null,
+      error_rate: null,
+      last_epoch: null,
+      all_latency_ms: id === null ? [10, 50, 2] : null,
+      all_throughput_gbps: null,
+      all_error_rate: null,
+      analysed,
+      role,
+    });
+    const merged = mergeRoleParts([
+      [row(2, NodeRole.LEAF), row(null, NodeRole.SPINE, 0, 1), row(null, NodeRole.LEAF, 1, 4)],
+      [row(1, NodeRole.SPINE), row(null, NodeRole.LEAF, 2, 5), row(null, NodeRole.SPINE, 0, 2)],
+    ]);
+    expect(merged.map((r) => [r.node_id, r.role])).toEqual([
+      [2, NodeRole.LEAF],
+      [1, NodeRole.SPINE],
+      [null, NodeRole.SPINE],
+      [null, NodeRole.LEAF],
+    ]);
+    expect(merged[2]).toMatchObject({ n: 0, analysed: 3, all_latency_ms: [10, 50, 2] });
+    expect(merged[3]).toMatchObject({ n: 3, analysed: 9 });
   });
 });

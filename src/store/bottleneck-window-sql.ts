@@ -3,6 +3,7 @@
  * tests can run them against the database at chosen window ends.
  */
 import { AnalysisWindow } from '../domain/analysis-window';
+import { NodeRole } from '../domain/node-role';
 import { METRICS } from '../domain/telemetry-metrics';
 import { HOUR_MS, MINUTE_MS } from '../domain/time';
 
@@ -75,6 +76,11 @@ export interface WindowRow {
   analysed?: number | null;
   /** Node rows of GROUPED_WINDOW_SQL: the node's name (node-001). */
   node_identifier?: string | null;
+  /**
+   * The statements by role (ROLE_GROUPED_WINDOW_SQL, ROLE_WINDOW_SQL): the node's role, or the
+   * role whose baseline and counts a summary row holds (one summary row per role).
+   */
+  role?: NodeRole | null;
 }
 
 /** telemetry_rollup_groups.node_group = node_id >> 6 (migration 1764250500000). */
@@ -216,6 +222,194 @@ export const GROUPED_WINDOW_SQL = `
          (SELECT count(*)::int FROM per_node WHERE n >= $6), NULL
   FROM base`;
 
+/** Columns of the parts of a baseline, qualified by a table alias. */
+const partColumnsOf = (alias: string) =>
+  METRICS.map((m) => `${alias}.${m}_mean, ${alias}.${m}_m2`).join(', ');
+
+/** The role of a node of a fabric: its entry in `special` (spines, border leaves), else leaf. */
+const ROLE_OF = (alias: string) => `COALESCE(${alias}.role, 'leaf')`;
+
+/**
+ * GROUPED_WINDOW_SQL for a fabric, scoring each node against the nodes of its own role: the same
+ * per-node sums and parameters, one baseline per role, one summary row per role.
+ * Only the spines and border leaves are read from `nodes` (few; every other node is a leaf).
+ * Each role's baseline is folded with the same Chan merge from parts that each hold samples of
+ * one role only: the group rollups of the 64-node groups without a spine or border leaf (all
+ * leaves); the minute rollups, node by node, of the groups that hold one (the spines and border
+ * leaves, numbered first, share a group or two with leaves: a few hundred rows); the 10-second
+ * moments per role of the leading minute (telemetry_prefix_role_buckets) and at most 10 s of raw
+ * samples before them (the leaves' in one aggregate, the spines' and border leaves' by role),
+ * and the raw samples of the trailing minute where a later sample cuts it, grouped by role. Node rows carry their role; the threshold filter ($7) uses the node's
+ * own role's baseline. $1..$15 as GROUPED_WINDOW_SQL.
+ */
+export const ROLE_GROUPED_WINDOW_SQL = `
+  WITH special AS MATERIALIZED (
+    SELECT id AS node_id, role FROM nodes WHERE deployment_id = $1 AND role <> 'leaf'
+  ), special_groups AS MATERIALIZED (
+    SELECT DISTINCT node_id >> ${NODE_GROUP_SHIFT} AS node_group FROM special
+  ), cut AS MATERIALIZED (
+    SELECT node_id FROM telemetry_rollups
+    WHERE deployment_id = $1 AND minute = $5 AND last_ts > $3
+      AND EXISTS (SELECT 1 FROM telemetry_rollup_groups
+                  WHERE deployment_id = $1 AND minute = $5 AND last_ts > $3)
+  ), per_node AS MATERIALIZED (
+    SELECT node_id, sum(n)::int AS n, max(last_ts) AS last_ts, ${SUMS}
+    FROM (
+      SELECT node_id, n, last_ts, ${PREFIX_SUMS}
+      FROM telemetry_prefix_sums
+      WHERE ${OWN_PART} AND deployment_id = $1 AND minute = ANY ($12::timestamptz[])
+      UNION ALL
+      SELECT node_id, -n, NULL, ${NEGATED_PREFIX_SUMS}
+      FROM telemetry_prefix_sums
+      WHERE ${OWN_PART} AND deployment_id = $1 AND minute = ANY ($13::timestamptz[])
+      UNION ALL
+      SELECT node_id, n, last_ts, ${ROLLUP_SUMS}
+      FROM telemetry_rollups
+      WHERE ${OWN_PART} AND deployment_id = $1 AND minute >= $14 AND minute <= $5
+        AND NOT (minute = $5 AND last_ts > $3)
+      UNION ALL
+      SELECT node_id, 1, "timestamp", ${RAW_VALUES}
+      FROM telemetry_samples
+      WHERE ${OWN_PART} AND NOT $9 AND deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $4
+      UNION ALL
+      SELECT node_id, -1, NULL, ${NEGATED_RAW_VALUES}
+      FROM telemetry_samples
+      WHERE ${OWN_PART} AND $9 AND deployment_id = $1 AND "timestamp" >= $8 AND "timestamp" < $2
+      UNION ALL
+      SELECT node_id, 1, "timestamp", ${RAW_VALUES}
+      FROM telemetry_samples
+      WHERE ${OWN_PART} AND deployment_id = $1 AND "timestamp" >= $5 AND "timestamp" <= $3
+        AND node_id IN (SELECT node_id FROM cut)
+    ) parts
+    GROUP BY node_id
+    HAVING sum(n) > 0
+  ), lead AS (
+    SELECT role, n, ${PART_COLUMNS}
+    FROM telemetry_prefix_role_buckets
+    WHERE deployment_id = $1 AND bucket >= $15 AND bucket < $4
+    UNION ALL
+    -- Raw leading samples: the leaves' in one aggregate, the few others' by role.
+    SELECT 'leaf', count(*)::int AS n, ${RAW_STATS}
+    FROM telemetry_samples
+    WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $15
+      AND node_id <> ALL (ARRAY(SELECT node_id FROM special))
+    UNION ALL
+    SELECT sp.role, count(*)::int AS n, ${RAW_STATS}
+    FROM special sp JOIN telemetry_samples s ON s.node_id = sp.node_id
+    WHERE s.deployment_id = $1 AND s."timestamp" >= $2 AND s."timestamp" < $15
+    GROUP BY sp.role
+  ), tail AS (
+    SELECT ${ROLE_OF('sp')} AS role, count(*)::int AS n, ${RAW_STATS}
+    FROM telemetry_samples s LEFT JOIN special sp ON sp.node_id = s.node_id
+    WHERE s.deployment_id = $1 AND s."timestamp" >= $5 AND s."timestamp" <= $3
+      AND s.node_id IN (SELECT node_id FROM cut)
+    GROUP BY 1
+  ), base AS MATERIALIZED (
+    SELECT role, ${NODE_STATES}
+    FROM (
+      -- Whole minutes of the groups of leaves only.
+      SELECT 'leaf' AS role, n, ${PART_COLUMNS}
+      FROM telemetry_rollup_groups
+      WHERE deployment_id = $1 AND minute >= $4 AND minute <= $5
+        AND NOT (minute = $5 AND last_ts > $3)
+        AND node_group NOT IN (SELECT node_group FROM special_groups)
+      UNION ALL
+      -- The trailing minute of such a group that a later sample cuts: its nodes one by one.
+      SELECT 'leaf', n, ${PART_COLUMNS}
+      FROM telemetry_rollups r
+      WHERE deployment_id = $1 AND minute = $5 AND last_ts <= $3
+        AND (node_id >> ${NODE_GROUP_SHIFT}) IN (SELECT node_group FROM telemetry_rollup_groups
+                               WHERE deployment_id = $1 AND minute = $5 AND last_ts > $3)
+        AND (node_id >> ${NODE_GROUP_SHIFT}) NOT IN (SELECT node_group FROM special_groups)
+      UNION ALL
+      -- Groups with a spine or border leaf: every whole minute node by node.
+      SELECT ${ROLE_OF('sp')}, t.n, ${partColumnsOf('t')}
+      FROM telemetry_rollups t LEFT JOIN special sp ON sp.node_id = t.node_id
+      WHERE t.deployment_id = $1
+        AND t.minute = ANY (ARRAY(SELECT generate_series($4::timestamptz, $5::timestamptz, interval '1 minute')))
+        AND t.node_id = ANY (ARRAY(SELECT (node_group << ${NODE_GROUP_SHIFT}) + k
+                                   FROM special_groups, generate_series(0, ${2 ** 6 - 1}) k))
+        AND NOT (t.minute = $5 AND t.last_ts > $3)
+      UNION ALL
+      SELECT role, n, ${PART_COLUMNS} FROM tail
+      UNION ALL
+      SELECT role, n, ${PART_COLUMNS} FROM lead WHERE n > 0
+    ) parts
+    GROUP BY role
+  ), stats AS (
+    SELECT role, ${METRICS.map(
+      (m) => `${m}[2] / nullif(${m}[1], 0) AS ${m}_c,
+           CASE WHEN ${m}[1] > 1 THEN sqrt(greatest(${m}[3], 0) / (${m}[1] - 1)) END AS ${m}_sd`,
+    ).join(', ')}
+    FROM base
+  ), counts AS (
+    SELECT ${ROLE_OF('sp')} AS role, count(*) FILTER (WHERE p.n < $6)::int AS below,
+           count(*) FILTER (WHERE p.n >= $6)::int AS analysed
+    FROM per_node p LEFT JOIN special sp ON sp.node_id = p.node_id
+    GROUP BY 1
+  )
+  SELECT p.node_id, p.n, ${METRICS.map((m) => `p.${m}_sum / p.n AS ${m}`).join(', ')},
+         extract(epoch FROM p.last_ts)::float8 AS last_epoch,
+         NULL::float8[] AS all_latency_ms, NULL::float8[] AS all_throughput_gbps,
+         NULL::float8[] AS all_error_rate, NULL::int AS analysed,
+         (SELECT node_id FROM nodes WHERE id = p.node_id) AS node_identifier, s.role
+  FROM per_node p LEFT JOIN special sp ON sp.node_id = p.node_id
+    JOIN stats s ON s.role = ${ROLE_OF('sp')}
+  WHERE p.n >= $6
+    AND ($7::float8 IS NULL
+      ${METRICS.map((m) => {
+        const bad =
+          m === 'throughput_gbps' ? `s.${m}_c - p.${m}_sum / p.n` : `p.${m}_sum / p.n - s.${m}_c`;
+        return `OR ${bad} >= $7 * s.${m}_sd * (1 - 1e-6)`;
+      }).join('\n      ')})
+  UNION ALL
+  SELECT NULL, COALESCE(c.below, 0), NULL, NULL, NULL, NULL,
+         b.latency_ms, b.throughput_gbps, b.error_rate, COALESCE(c.analysed, 0), NULL, b.role
+  FROM base b LEFT JOIN counts c ON c.role = b.role`;
+
+/**
+ * WINDOW_SQL for a fabric: the same per-node moments, each role's baseline from the analysed
+ * nodes of that role, one summary row per role with nodes (below min_samples and analysed).
+ * $1..$6 as WINDOW_SQL.
+ */
+export const ROLE_WINDOW_SQL = `
+  WITH special AS MATERIALIZED (
+    SELECT id AS node_id, role FROM nodes WHERE deployment_id = $1 AND role <> 'leaf'
+  ), raw AS (
+    SELECT node_id, count(*)::int AS n, max("timestamp") AS last_ts, ${RAW_STATS}
+    FROM telemetry_samples
+    WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $4
+    GROUP BY node_id
+    UNION ALL
+    SELECT node_id, count(*)::int AS n, max("timestamp") AS last_ts, ${RAW_STATS}
+    FROM telemetry_samples
+    WHERE deployment_id = $1 AND "timestamp" >= $5 AND "timestamp" <= $3
+      AND node_id IN (SELECT node_id FROM telemetry_rollups
+                      WHERE deployment_id = $1 AND minute = $5 AND last_ts > $3)
+    GROUP BY node_id
+  ), parts AS (
+    SELECT node_id, n, last_ts, ${PART_COLUMNS}
+    FROM telemetry_rollups
+    WHERE deployment_id = $1 AND minute >= $4 AND minute <= $5 AND NOT (minute = $5 AND last_ts > $3)
+    UNION ALL
+    SELECT node_id, n, last_ts, ${PART_COLUMNS} FROM raw
+  ), per_node AS (
+    SELECT p.node_id, sum(p.n)::int AS n, max(p.last_ts) AS last_ts,
+           min(${ROLE_OF('sp')}) AS role,
+           ${METRICS.map((m) => `telemetry_moments(ARRAY[p.n, p.n * p.${m}_mean, p.${m}_m2]) AS ${m}`).join(', ')}
+    FROM parts p LEFT JOIN special sp ON sp.node_id = p.node_id GROUP BY p.node_id
+  )
+  SELECT node_id, n, ${METRICS.map((m) => `${m}[2] / ${m}[1] AS ${m}`).join(', ')},
+         extract(epoch FROM last_ts)::float8 AS last_epoch,
+         NULL::float8[] AS all_latency_ms, NULL::float8[] AS all_throughput_gbps,
+         NULL::float8[] AS all_error_rate, NULL::int AS analysed, role
+  FROM per_node WHERE n >= $6
+  UNION ALL
+  SELECT NULL, count(*) FILTER (WHERE n < $6)::int, NULL, NULL, NULL, NULL,
+         ${METRICS.map((m) => `telemetry_moments(${m}) FILTER (WHERE n >= $6)`).join(', ')},
+         count(*) FILTER (WHERE n >= $6)::int, role
+  FROM per_node GROUP BY role`;
+
 /**
  * Settings of every window query. The planner misjudges this shape: JIT compilation and parallel
  * workers cost more than the whole query on busy cores; it expects few nodes and would sort
@@ -227,11 +421,12 @@ export const WINDOW_SETTINGS = `SELECT set_config('jit', 'off', true),
   set_config('enable_sort', 'off', true)`;
 
 /**
- * The settings, the deployment's size (null when it does not exist) and its running-sum marks,
- * read in the same snapshot as the window ($1 deployment).
+ * The settings, the deployment's size (null when it does not exist), whether it has a topology
+ * and its running-sum marks, read in the same snapshot as the window ($1 deployment).
  */
 export const WINDOW_BEGIN_SQL = `${WINDOW_SETTINGS},
   (SELECT target_node_count FROM deployments WHERE id = $1) AS target_node_count,
+  (SELECT spine_count IS NOT NULL FROM deployments WHERE id = $1) AS fabric,
   (SELECT since FROM telemetry_prefix_marks WHERE deployment_id = $1) AS since,
   (SELECT until FROM telemetry_prefix_marks WHERE deployment_id = $1) AS until`;
 
@@ -288,6 +483,15 @@ export type WindowQuery = (sql: string, params?: unknown[]) => Promise<Record<st
  */
 export const SPLIT_MIN_NODES = 4000;
 
+/** What a window statement returned, and which one ran. */
+export interface GroupedWindow {
+  rows: WindowRow[];
+  /** The deployment has a topology. */
+  fabric: boolean;
+  /** ROLE_GROUPED_WINDOW_SQL ran: node rows carry roles, one summary row per role. */
+  byRole: boolean;
+}
+
 /**
  * GROUPED_WINDOW_SQL as the service runs it, on one connection or, for a large deployment, split
  * across two. `first` is in a REPEATABLE READ transaction the caller has begun (and ends): it
@@ -304,11 +508,29 @@ export async function runGroupedWindow(
   base: unknown[],
   splitMinNodes = SPLIT_MIN_NODES,
 ): Promise<WindowRow[] | null> {
+  const result = await runWindow(first, second, window, base, false, splitMinNodes);
+  return result && result.rows;
+}
+
+/**
+ * {@link runGroupedWindow}, by role when `byRole` is set and the deployment has a topology
+ * (ROLE_GROUPED_WINDOW_SQL); a deployment without one gets GROUPED_WINDOW_SQL either way.
+ */
+export async function runWindow(
+  first: WindowQuery,
+  second: (begin: string) => Promise<WindowQuery | null>,
+  window: AnalysisWindow,
+  base: unknown[],
+  byRole: boolean,
+  splitMinNodes = SPLIT_MIN_NODES,
+): Promise<GroupedWindow | null> {
   const [deploymentId] = base;
   const [head] = await first(`${WINDOW_BEGIN_SQL}, pg_export_snapshot() AS snapshot`, [
     deploymentId,
   ]);
   if (head.target_node_count === null) return null;
+  const fabric = head.fabric === true;
+  const roles = byRole && fabric;
   const connections = [first];
   if (Number(head.target_node_count) >= splitMinNodes) {
     const snapshot = String(head.snapshot);
@@ -330,7 +552,7 @@ export async function runGroupedWindow(
   const leadRaw = leadRawUntil(window, marks);
   const results = await Promise.all(
     connections.map(async (query, part) => {
-      const rows = await query(GROUPED_WINDOW_SQL, [
+      const rows = await query(roles ? ROLE_GROUPED_WINDOW_SQL : GROUPED_WINDOW_SQL, [
         ...base,
         connections.length,
         part,
@@ -342,7 +564,26 @@ export async function runGroupedWindow(
       return rows as unknown[] as WindowRow[];
     }),
   );
-  return mergeParts(results);
+  return { rows: roles ? mergeRoleParts(results) : mergeParts(results), fabric, byRole: roles };
+}
+
+/** mergeParts by role: the node rows of every part and one summary row per role. */
+export function mergeRoleParts(parts: WindowRow[][]): WindowRow[] {
+  const summaries = new Map<string, WindowRow>();
+  for (const row of parts.flat()) {
+    if (row.node_id !== null) continue;
+    const seen = summaries.get(row.role!);
+    summaries.set(
+      row.role!,
+      seen
+        ? { ...seen, n: seen.n + row.n, analysed: (seen.analysed ?? 0) + (row.analysed ?? 0) }
+        : { ...row },
+    );
+  }
+  return [
+    ...parts.flatMap((rows) => rows.filter((r) => r.node_id !== null)),
+    ...summaries.values(),
+  ];
 }
 
 /** The node rows of every part, and one summary row: the baseline plus both parts' counts. */

@@ -26,6 +26,16 @@ export class DeploymentEntity {
   @Column({ type: 'integer', default: 1 })
   version: number;
 
+  /** Nodes of each role now; all three null for a deployment without a topology. */
+  @Column({ name: 'spine_count', type: 'integer', nullable: true })
+  spineCount: number | null;
+
+  @Column({ name: 'leaf_count', type: 'integer', nullable: true })
+  leafCount: number | null;
+
+  @Column({ name: 'border_leaf_count', type: 'integer', nullable: true })
+  borderLeafCount: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

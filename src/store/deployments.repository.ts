@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { NodeState } from '../domain/node-state';
 import { RolloutStatus, RolloutStrategy } from '../domain/rollout';
+import { NodeRole } from '../domain/node-role';
 import { DeploymentEntity } from './deployment.entity';
 import { COUNT_SUMS, countsOf } from './state-counts';
 import { Queryable } from './queryable';
@@ -15,10 +16,15 @@ export interface NewDeployment {
   description: string | null;
   targetNodeCount: number;
   maxParallel: number | null;
+  /** Nodes per role of a fabric; all null (or left out) for a deployment without a topology. */
+  spineCount?: number | null;
+  leafCount?: number | null;
+  borderLeafCount?: number | null;
 }
 
 const WITH_COUNTS_SQL = `SELECT d.id, d.name, d.description, d.target_node_count, d.max_parallel,
-    d.version, d.created_at, d.updated_at, d.started_at, d.finished_at, c.*,
+    d.version, d.created_at, d.updated_at, d.started_at, d.finished_at, d.spine_count,
+    d.leaf_count, d.border_leaf_count, c.*,
     r.status AS rollout_status, r.wave AS rollout_wave,
     cardinality(r.wave_ends) AS rollout_waves_total, r.halted_reason AS rollout_halted_reason,
     r.strategy AS rollout_strategy
@@ -35,6 +41,13 @@ export interface RolloutColumns {
   halted_reason: string | null;
   strategy: RolloutStrategy;
 }
+
+/** The deployments column that counts the nodes of a role. */
+const ROLE_COUNT_COLUMN: Record<NodeRole, string> = {
+  [NodeRole.SPINE]: 'spine_count',
+  [NodeRole.LEAF]: 'leaf_count',
+  [NodeRole.BORDER_LEAF]: 'border_leaf_count',
+};
 
 const manager = (m: Queryable | undefined, fallback: EntityManager): EntityManager =>
   m !== undefined && 'getRepository' in m ? (m as EntityManager) : fallback;
@@ -97,6 +110,9 @@ export class DeploymentsRepository {
       updatedAt: row.updated_at as Date,
       startedAt: row.started_at as Date | null,
       finishedAt: row.finished_at as Date | null,
+      spineCount: row.spine_count as number | null,
+      leafCount: row.leaf_count as number | null,
+      borderLeafCount: row.border_leaf_count as number | null,
     });
     const rollout =
       row.rollout_status === null
@@ -129,12 +145,22 @@ export class DeploymentsRepository {
     );
   }
 
-  /** Nodes were added: the new target, a new version, and the rollout is running again. */
-  async grown(m: Queryable, id: number, targetNodeCount: number): Promise<void> {
+  /**
+   * Nodes were added: the new target, a new version, and the rollout is running again. A
+   * fabric also counts `added` more nodes of `role` (a deployment without a topology keeps null).
+   */
+  async grown(
+    m: Queryable,
+    id: number,
+    targetNodeCount: number,
+    role: NodeRole = NodeRole.LEAF,
+    added = 0,
+  ): Promise<void> {
+    const column = ROLE_COUNT_COLUMN[role];
     await m.query(
       `UPDATE deployments SET target_node_count = $2, version = version + 1, updated_at = now(),
-         finished_at = NULL WHERE id = $1`,
-      [id, targetNodeCount],
+         finished_at = NULL, ${column} = ${column} + $3 WHERE id = $1`,
+      [id, targetNodeCount, added],
     );
   }
 
@@ -142,13 +168,15 @@ export class DeploymentsRepository {
    * A node was removed: one fewer in the target and a new version; when the node removed was the
    * last one still rolling out, the rollout is over. Returns the target before.
    */
-  async nodeRemoved(m: Queryable, id: number): Promise<number> {
+  async nodeRemoved(m: Queryable, id: number, role: NodeRole = NodeRole.LEAF): Promise<number> {
     const [before]: { target_node_count: number }[] = await m.query(
       `SELECT target_node_count FROM deployments WHERE id = $1`,
       [id],
     );
+    const column = ROLE_COUNT_COLUMN[role];
     await m.query(
       `UPDATE deployments SET target_node_count = GREATEST(target_node_count - 1, 0),
+         ${column} = ${column} - CASE WHEN ${column} > 0 THEN 1 ELSE 0 END,
          version = version + 1, updated_at = now(),
          finished_at = CASE
            WHEN finished_at IS NULL AND started_at IS NOT NULL AND EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1)

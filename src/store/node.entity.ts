@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
 
 @Entity({ name: 'nodes' })
@@ -18,6 +19,10 @@ export class NodeEntity {
 
   @Column({ type: 'varchar', length: 16 })
   state: NodeState;
+
+  /** Spine, leaf or border leaf; never changes. Every node of a flat deployment is a leaf. */
+  @Column({ type: 'varchar', length: 16, default: NodeRole.LEAF })
+  role: NodeRole;
 
   @Column({ type: 'varchar', length: 255 })
   hostname: string;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NODE_NUMBER_SQL, NodeRef } from '../domain/node-ref';
+import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
 import { workerMetrics } from '../observability/worker-metrics';
 import { NodeEntity } from './node.entity';
@@ -53,33 +54,54 @@ export class NodesRepository {
   // ---- The API's side ----
 
   /**
-   * Inserts nodes fromSeq..toSeq as PENDING in one statement: due now up to node number
-   * `dueUpTo`, and held (no next_step_at: no claim sees them) after it, for the later waves of
-   * a rollout strategy.
+   * Inserts nodes fromSeq..toSeq as PENDING, due now, in one statement. Without `planned` they
+   * are the leaves of a deployment without a topology (host names switch-<deployment>-<number>);
+   * with it, nodes of that role with the given host names, in order.
+   * Nodes numbered after `dueUpTo` are held (no next_step_at: no claim sees them), for the
+   * later waves of a rollout strategy.
    */
   async insertPending(
     m: Queryable,
     deploymentId: number,
     fromSeq: number,
     toSeq: number,
+    planned?: { role: NodeRole; hostnames: string[] },
     dueUpTo = toSeq,
   ): Promise<void> {
     const number = NODE_NUMBER_SQL('g');
+    if (!planned) {
+      await m.query(
+        `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, next_step_at)
+         SELECT $1::int, g, 'node-' || ${number}, 'switch-' || $1::int || '-' || ${number}, 'PENDING',
+                CASE WHEN g <= $4 THEN now() END
+         FROM generate_series($2::int, $3::int) AS g`,
+        [deploymentId, fromSeq, toSeq, dueUpTo],
+      );
+      return;
+    }
+    if (planned.hostnames.length !== toSeq - fromSeq + 1) {
+      throw new RangeError(`${planned.hostnames.length} host names for nodes ${fromSeq}..${toSeq}`);
+    }
     await m.query(
-      `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, next_step_at)
-       SELECT $1::int, g, 'node-' || ${number}, 'switch-' || $1::int || '-' || ${number}, 'PENDING',
-              CASE WHEN g <= $4 THEN now() END
-       FROM generate_series($2::int, $3::int) AS g`,
-      [deploymentId, fromSeq, toSeq, dueUpTo],
+      `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, next_step_at, role)
+       SELECT $1::int, g, 'node-' || ${number}, hostname, 'PENDING',
+              CASE WHEN g <= $5 THEN now() END, $3
+       FROM (SELECT $2::int + i::int - 1 AS g, hostname
+             FROM unnest($4::text[]) WITH ORDINALITY AS h(hostname, i)) planned`,
+      [deploymentId, fromSeq, planned.role, planned.hostnames, dueUpTo],
     );
   }
 
   /** Nodes of a deployment in node-number order, with the count of all that match. */
   async list(
     deploymentId: number,
-    filter: { state?: NodeState; skip?: number; limit?: number },
+    filter: { state?: NodeState; role?: NodeRole; skip?: number; limit?: number },
   ): Promise<{ nodes: NodeEntity[]; total: number }> {
-    const where = { deploymentId, ...(filter.state ? { state: filter.state } : {}) };
+    const where = {
+      deploymentId,
+      ...(filter.state ? { state: filter.state } : {}),
+      ...(filter.role ? { role: filter.role } : {}),
+    };
     const [nodes, total] = await this.dataSource.getRepository(NodeEntity).findAndCount({
       where,
       order: { seq: 'ASC' },
@@ -87,6 +109,40 @@ export class NodesRepository {
       take: filter.limit,
     });
     return { nodes, total };
+  }
+
+  /**
+   * The number the next host name of `role` takes: one past the highest `<role>-<n>` host name
+   * of the deployment, and past the count of its nodes of that role (renamed nodes).
+   */
+  async nextRoleOrdinal(m: Queryable, deploymentId: number, role: NodeRole): Promise<number> {
+    const [row]: { next: number }[] = await m.query(
+      `SELECT GREATEST(count(*), COALESCE(max(substring(hostname FROM '^' || $2 || '-([0-9]{1,9})$')::int), 0))::int + 1 AS next
+       FROM nodes WHERE deployment_id = $1 AND role = $2`,
+      [deploymentId, role],
+    );
+    return row.next;
+  }
+
+  /**
+   * The deployment's RUNNING spines and how many spines it has in all, for the simulated uplink
+   * load of its leaves, through the partial index of a fabric's spines and border leaves.
+   * Nothing is read for a deployment without a topology.
+   */
+  async spinesOf(
+    m: Queryable,
+    deploymentId: number,
+  ): Promise<{ total: number; running: { id: number; seq: number }[] }> {
+    const rows: { id: number; seq: number; running: boolean }[] = await m.query(
+      `SELECT id, seq, state = 'RUNNING' AS running FROM nodes
+       WHERE deployment_id = $1 AND role = 'spine'
+         AND EXISTS (SELECT 1 FROM deployments WHERE id = $1 AND spine_count > 0)`,
+      [deploymentId],
+    );
+    return {
+      total: rows.length,
+      running: rows.filter((r) => r.running).map((r) => ({ id: r.id, seq: r.seq })),
+    };
   }
 
   /** The node a URL names (id or number) in the deployment, or null. */

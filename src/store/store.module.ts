@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { AlertingRepository } from './alerting.repository';
 import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
+import { LinksRepository } from './links.repository';
 import { LockService } from './locks';
 import { NodesRepository } from './nodes.repository';
 import { RolloutsRepository } from './rollouts.repository';
@@ -12,6 +13,7 @@ const OWNERS = [
   LockService,
   DeploymentsRepository,
   NodesRepository,
+  LinksRepository,
   EventsRepository,
   RolloutsRepository,
   TelemetryRepository,

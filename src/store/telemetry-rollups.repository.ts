@@ -2,11 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AnalysisWindow } from '../domain/analysis-window';
+import { NodeRole } from '../domain/node-role';
 import { Metric, METRICS } from '../domain/telemetry-metrics';
 import { HOUR_MS } from '../domain/time';
 import {
+  GroupedWindow,
   PrefixMarks,
-  runGroupedWindow,
+  ROLE_WINDOW_SQL,
+  runWindow,
   WINDOW_SETTINGS,
   WINDOW_SQL,
   WindowRow,
@@ -48,6 +51,22 @@ const UNFOLD_BUCKETS_SQL = `
   DELETE FROM telemetry_prefix_buckets
   WHERE deployment_id = $1 AND bucket >= $2 AND bucket < $2::timestamptz + interval '1 minute'`;
 
+/**
+ * FOLD_BUCKETS_SQL per role, for a deployment with a topology only (its window statement by
+ * role reads them); after UNFOLD_ROLE_BUCKETS_SQL. $1 deployment, $2 minute.
+ */
+const FOLD_ROLE_BUCKETS_SQL = `
+  INSERT INTO telemetry_prefix_role_buckets (deployment_id, bucket, role, n, ${METRICS.map((m) => `${m}_mean, ${m}_m2`).join(', ')})
+  SELECT $1, date_bin('10 seconds', s."timestamp", timestamptz '1970-01-01 00:00:00+00'), r.role, count(*),
+         ${METRICS.map((m) => `avg(s.${m}), var_pop(s.${m}) * count(*)`).join(', ')}
+  FROM telemetry_samples s JOIN nodes r ON r.id = s.node_id AND r.deployment_id = $1
+  WHERE s.deployment_id = $1 AND s."timestamp" >= $2 AND s."timestamp" < $2::timestamptz + interval '1 minute'
+    AND EXISTS (SELECT 1 FROM deployments WHERE id = $1 AND spine_count IS NOT NULL)
+  GROUP BY 2, 3`;
+const UNFOLD_ROLE_BUCKETS_SQL = `
+  DELETE FROM telemetry_prefix_role_buckets
+  WHERE deployment_id = $1 AND bucket >= $2 AND bucket < $2::timestamptz + interval '1 minute'`;
+
 /** Whether a minute is the first of its UTC hour, where running sums restart. */
 function startsHour(minute: Date): boolean {
   return minute.getTime() % HOUR_MS === 0;
@@ -58,6 +77,8 @@ export interface WindowRequest {
   minSamples: number;
   /** zscore: only nodes that can reach it are returned; null (mad) returns every node. */
   threshold: number | null;
+  /** Score a fabric's nodes against the nodes of their own role (ignored without a topology). */
+  byRole?: boolean;
 }
 
 /** $1..$6 of both window statements: the deployment, the window's edges and min_samples. */
@@ -148,17 +169,24 @@ export class TelemetryRollupsRepository {
       `DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute >= $2 AND minute < $3`,
       [deploymentId, from, until],
     );
-    await m.query(
-      `DELETE FROM telemetry_prefix_buckets WHERE deployment_id = $1 AND bucket >= $2 AND bucket < $3`,
-      [deploymentId, from, until],
-    );
+    for (const table of ['telemetry_prefix_buckets', 'telemetry_prefix_role_buckets']) {
+      await m.query(
+        `DELETE FROM ${table} WHERE deployment_id = $1 AND bucket >= $2 AND bucket < $3`,
+        [deploymentId, from, until],
+      );
+    }
   }
 
-  /** Folds one minute: its running sums per node, then its 10-second moments afresh. */
+  /**
+   * Folds one minute: its running sums per node, then its 10-second moments afresh (per role
+   * too for a deployment with a topology).
+   */
   async foldMinute(m: Queryable, deploymentId: number, minute: Date): Promise<void> {
     await m.query(FOLD_MINUTE_SQL, [deploymentId, minute, startsHour(minute)]);
     await m.query(UNFOLD_BUCKETS_SQL, [deploymentId, minute]);
     await m.query(FOLD_BUCKETS_SQL, [deploymentId, minute]);
+    await m.query(UNFOLD_ROLE_BUCKETS_SQL, [deploymentId, minute]);
+    await m.query(FOLD_ROLE_BUCKETS_SQL, [deploymentId, minute]);
   }
 
   /** Removes running sums and 10-second moments before `since`. */
@@ -167,10 +195,12 @@ export class TelemetryRollupsRepository {
       deploymentId,
       since,
     ]);
-    await m.query(`DELETE FROM telemetry_prefix_buckets WHERE deployment_id = $1 AND bucket < $2`, [
-      deploymentId,
-      since,
-    ]);
+    for (const table of ['telemetry_prefix_buckets', 'telemetry_prefix_role_buckets']) {
+      await m.query(`DELETE FROM ${table} WHERE deployment_id = $1 AND bucket < $2`, [
+        deploymentId,
+        since,
+      ]);
+    }
   }
 
   async setPrefixMarks(m: Queryable, deploymentId: number, marks: PrefixMarks): Promise<void> {
@@ -192,7 +222,7 @@ export class TelemetryRollupsRepository {
     deploymentId: number,
     w: AnalysisWindow,
     request: WindowRequest,
-  ): Promise<WindowRow[] | null> {
+  ): Promise<GroupedWindow | null> {
     const base = [
       ...windowParams(deploymentId, w, request.minSamples),
       request.threshold,
@@ -208,7 +238,7 @@ export class TelemetryRollupsRepository {
       await Promise.all([first.connect(), spare?.connect()]);
       await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       begun.push(first);
-      const rows = await runGroupedWindow(
+      const rows = await runWindow(
         query(first),
         async (begin) => {
           if (!spare) return null;
@@ -218,6 +248,7 @@ export class TelemetryRollupsRepository {
         },
         w,
         base,
+        request.byRole === true,
       );
       await Promise.all(begun.splice(0).map((q) => q.query('COMMIT')));
       return rows;
@@ -235,12 +266,20 @@ export class TelemetryRollupsRepository {
 
   /**
    * WINDOW_SQL, the general path: per-node moments from the minute rollups, for requests whose
-   * min_samples leaves nodes out (the group rollups cannot).
+   * min_samples leaves nodes out (the group rollups cannot); ROLE_WINDOW_SQL by role.
    */
-  window(deploymentId: number, w: AnalysisWindow, minSamples: number): Promise<WindowRow[]> {
+  window(
+    deploymentId: number,
+    w: AnalysisWindow,
+    minSamples: number,
+    byRole = false,
+  ): Promise<WindowRow[]> {
     return this.dataSource.transaction(async (m) => {
       await m.query(WINDOW_SETTINGS);
-      return m.query(WINDOW_SQL, windowParams(deploymentId, w, minSamples));
+      return m.query(
+        byRole ? ROLE_WINDOW_SQL : WINDOW_SQL,
+        windowParams(deploymentId, w, minSamples),
+      );
     });
   }
 
@@ -314,5 +353,15 @@ export class TelemetryRollupsRepository {
       [ids],
     );
     return new Map(rows.map((r) => [r.id, r.node_id]));
+  }
+
+  /** Roles of the given node ids (flagged nodes of a fabric scored against the deployment). */
+  async nodeRoles(ids: number[]): Promise<Map<number, NodeRole>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: number; role: NodeRole }[] = await this.dataSource.query(
+      `SELECT id, role FROM nodes WHERE id = ANY($1::int[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.role]));
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { NodeRole } from '../domain/node-role';
 import { Metric } from '../domain/telemetry-metrics';
 import { LockService } from './locks';
 import { Queryable } from './queryable';
@@ -348,9 +349,9 @@ export class TelemetryRepository {
     deploymentId: number,
     shard: number,
     shardSize: number,
-  ): Promise<{ id: number; seq: number }[]> {
+  ): Promise<{ id: number; seq: number; role: NodeRole }[]> {
     return m.query(
-      `SELECT id, seq FROM nodes
+      `SELECT id, seq, role FROM nodes
        WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND state = 'RUNNING'`,
       [deploymentId, shard * shardSize + 1, (shard + 1) * shardSize],
     );

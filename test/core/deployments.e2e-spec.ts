@@ -228,6 +228,7 @@ describe('GET /deployments/{id}/nodes', () => {
         'id',
         'ip_address',
         'node_id',
+        'role',
         'state',
         'state_changed_at',
         'updated_at',

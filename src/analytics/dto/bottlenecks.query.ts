@@ -4,6 +4,9 @@ import { Type } from 'class-transformer';
 import { IsIn, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import { DETECTION_METHODS, DetectionMethod } from '../bottleneck-detector';
 
+export const PEER_GROUPS = ['role', 'deployment'] as const;
+export type PeerGroup = (typeof PEER_GROUPS)[number];
+
 export class BottlenecksQuery {
   @ApiPropertyOptional({
     default: 10,
@@ -51,4 +54,14 @@ export class BottlenecksQuery {
   @IsOptional()
   @IsIntIn(1, 1_000_000)
   min_samples = 1;
+
+  @ApiPropertyOptional({
+    enum: PEER_GROUPS,
+    default: 'role',
+    description:
+      'role: each node is compared with the nodes of its own role (spines with spines, leaves with leaves, border leaves with border leaves). deployment: with every node of the deployment (the seed behaviour). A deployment without a topology has only leaves: both give the same result.',
+  })
+  @IsOptional()
+  @IsIn(PEER_GROUPS)
+  peer_group: PeerGroup = 'role';
 }

@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { NodeRole } from '../../domain/node-role';
 
 export class MetricVerdictResponse {
   @ApiProperty({ example: 71.3, description: "The node's mean over the window" })
@@ -64,9 +65,28 @@ export class BottleneckResponse {
 
   @ApiProperty({
     type: MetricVerdictsResponse,
-    description: 'Per metric: value, baseline, z and whether it triggered',
+    description:
+      "Per metric: value, baseline (its peer group's centre), z and whether it triggered",
   })
   metrics: MetricVerdictsResponse;
+
+  @ApiProperty({ enum: NodeRole, example: NodeRole.LEAF })
+  role: NodeRole;
+
+  @ApiProperty({
+    type: [Number],
+    example: [3],
+    description:
+      "Leaves and border leaves: the flagged spines that explain this node: both have latency triggered, the node has an uplink to the spine, and the spine's latency excess over its peer-group centre divided by the node's uplink count is at least the node's own latency excess. Empty otherwise",
+  })
+  likely_caused_by: number[];
+
+  @ApiProperty({
+    example: 0,
+    description:
+      'Spines: how many flagged leaves and border leaves list this spine in likely_caused_by',
+  })
+  explains: number;
 }
 
 export class BaselineMetricResponse {
@@ -107,6 +127,14 @@ export class BaselineResponse {
   @ApiProperty({ type: BaselineMetricResponse }) latency_ms: BaselineMetricResponse;
   @ApiProperty({ type: BaselineMetricResponse }) throughput_gbps: BaselineMetricResponse;
   @ApiProperty({ type: BaselineMetricResponse }) error_rate: BaselineMetricResponse;
+}
+
+export class PeerBaselineResponse extends BaselineResponse {
+  @ApiProperty({ example: 28, description: 'Analysed nodes of the peer group' })
+  nodes_analyzed: number;
+
+  @ApiProperty({ example: 3360, description: 'Their samples in the window' })
+  samples_analyzed: number;
 }
 
 export class BottlenecksResponse {
@@ -164,4 +192,24 @@ export class BottlenecksResponse {
     description: 'Null when the window holds no samples',
   })
   baseline: BaselineResponse | null;
+
+  @ApiProperty({ enum: ['role', 'deployment'], example: 'role' })
+  peer_group: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(PeerBaselineResponse) },
+    example: {
+      spine: {
+        latency_ms: { centre: 14.1, spread: 2.9, spread_kind: 'stddev', scale: 2.9 },
+        throughput_gbps: { centre: 36.3, spread: 1.2, spread_kind: 'stddev', scale: 1.2 },
+        error_rate: { centre: 0.25, spread: 0.1, spread_kind: 'stddev', scale: 0.1 },
+        nodes_analyzed: 4,
+        samples_analyzed: 480,
+      },
+    },
+    description:
+      "The baseline of each peer group, with its nodes and samples: by role (spine, border-leaf, leaf; only roles with samples) for peer_group=role, else one named deployment. Empty when the window holds no samples. `baseline` stays the whole deployment's",
+  })
+  baselines: Record<string, PeerBaselineResponse>;
 }

@@ -8,6 +8,8 @@ const STATES = ['PENDING', 'PROVISIONING', 'CONFIGURING', 'RUNNING', 'FAILED'];
 const SVG_NS = 'http://www.w3.org/2000/svg';
 // Above this many nodes the grid switches to small cells so a 10,000-node fabric still fits.
 const DENSE_GRID_FROM = 1500;
+// Fabrics up to this many nodes are drawn with their links; larger ones only in the grid.
+const FABRIC_MAX_NODES = 200;
 
 const $ = (id) => document.getElementById(id);
 
@@ -70,6 +72,9 @@ const view = {
   selectedNodeId: null,
   gridKey: '',
   cells: [],
+  // The links of the fabric drawn, fetched again only when its set of nodes changes.
+  fabricKey: '',
+  fabricLinks: [],
   timer: null,
   inFlight: false,
   // Set when a refresh is asked for while one runs, so a click is never lost.
@@ -202,6 +207,93 @@ function renderGrid(deploymentId, nodes, total) {
   $('grid-caption').textContent = `${fmt(total, 0)} node(s); click one to chart only its latency`;
 }
 
+/**
+ * A fabric as two rows, spines above and leaves (border leaves first) below, with a line per
+ * link; nodes coloured by state, flagged nodes ringed, and a leaf's link to the spine that
+ * likely causes its latency drawn in red.
+ */
+function renderFabric(detail, nodes, links, result) {
+  const panel = $('fabric-panel');
+  panel.hidden = !detail.topology;
+  if (!detail.topology) return;
+  const chart = $('fabric');
+  const W = 720;
+  const H = 240;
+  const spines = nodes.filter((n) => n.role === 'spine');
+  const leaves = nodes.filter((n) => n.role !== 'spine');
+  const t = detail.topology;
+  if (nodes.length > FABRIC_MAX_NODES) {
+    $('fabric-caption').textContent =
+      `${t.spines} spine(s), ${t.border_leaves} border leaf(s), ${t.leaves} leaf(s): too many to draw; see the grid`;
+    chart.replaceChildren();
+    return;
+  }
+  const flagged = new Set(result.bottlenecks.map((b) => b.node_id));
+  const causes = new Set(
+    result.bottlenecks.flatMap((b) => (b.likely_caused_by ?? []).map((s) => `${s}-${b.node_id}`)),
+  );
+  const place = (row, y) => {
+    const step = W / (row.length + 1);
+    return new Map(row.map((n, i) => [n.id, { x: step * (i + 1), y }]));
+  };
+  const at = new Map([...place(spines, 50), ...place(leaves, 190)]);
+  const r = Math.max(3, Math.min(10, W / (2.6 * Math.max(spines.length, leaves.length, 1))));
+  const parts = [
+    svg('text', { x: 4, y: 14, class: 'tier' }, 'spines'),
+    svg('text', { x: 4, y: H - 8, class: 'tier' }, 'border leaves and leaves'),
+  ];
+  for (const link of links) {
+    const a = at.get(link.a_node_id);
+    const b = at.get(link.b_node_id);
+    if (!a || !b) continue;
+    const cause = causes.has(`${link.a_node_id}-${link.b_node_id}`);
+    parts.push(
+      svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: cause ? 'link cause' : 'link' }),
+    );
+  }
+  for (const n of [...spines, ...leaves]) {
+    const p = at.get(n.id);
+    const classes = ['node', `s-${n.state}`];
+    if (flagged.has(n.id)) classes.push('flagged');
+    if (n.id === view.selectedNodeId) classes.push('selected');
+    const circle = svg('circle', {
+      cx: p.x,
+      cy: p.y,
+      r,
+      class: classes.join(' '),
+      'data-node-id': n.id,
+      'data-state': n.state,
+    });
+    circle.append(
+      svg(
+        'title',
+        {},
+        `${n.node_id} · ${n.role} · ${n.hostname} · ${n.state}${flagged.has(n.id) ? ' · flagged' : ''}`,
+      ),
+    );
+    circle.addEventListener('click', () => {
+      view.selectedNodeId = view.selectedNodeId === n.id ? null : n.id;
+      scheduleRefresh(0);
+    });
+    parts.push(circle);
+  }
+  chart.replaceChildren(...parts);
+  $('fabric-caption').textContent =
+    `${t.spines} spine(s), ${t.border_leaves} border leaf(s), ${t.leaves} leaf(s), ${fmt(links.length, 0)} link(s); flagged nodes ringed, likely causes in red`;
+}
+
+/** The fabric's links, fetched when the deployment or its set of nodes changed. */
+async function fabricLinks(id, detail, nodes) {
+  if (!detail.topology || nodes.length > FABRIC_MAX_NODES) return [];
+  const key = `${id}:${nodes.map((n) => n.id).join(',')}`;
+  if (key !== view.fabricKey) {
+    const result = await api(`/deployments/${id}/links?limit=10000`);
+    view.fabricKey = key;
+    view.fabricLinks = result.links;
+  }
+  return view.fabricLinks;
+}
+
 /** Rounds an axis maximum up to 1, 2 or 5 times a power of ten. */
 function niceCeil(value) {
   if (!(value > 0)) return 1;
@@ -295,10 +387,17 @@ function renderChart(samples, nodeLabel) {
   chart.replaceChildren(...parts);
 }
 
-function renderBottlenecks(result) {
+function renderBottlenecks(result, nodes) {
+  const names = new Map(nodes.map((n) => [n.id, n.node_id]));
   const rows = result.bottlenecks.map((b) => {
     const tr = el('tr', { 'data-node-id': String(b.node_id) });
-    tr.append(el('td', {}, b.node_identifier));
+    tr.append(
+      el(
+        'td',
+        {},
+        b.role && b.role !== 'leaf' ? `${b.node_identifier} (${b.role})` : b.node_identifier,
+      ),
+    );
     tr.append(el('td', { class: 'num' }, fmt(b.latency_ms)));
     tr.append(el('td', { class: 'num' }, fmt(b.throughput_gbps)));
     tr.append(el('td', { class: 'num' }, fmt(b.error_rate, 3)));
@@ -308,6 +407,11 @@ function renderBottlenecks(result) {
           .filter(([, verdict]) => verdict.triggered)
           .map(([name, verdict]) => `${name} (z ${fmt(verdict.z)})`)
       : [];
+    if (b.likely_caused_by && b.likely_caused_by.length > 0) {
+      const spines = b.likely_caused_by.map((id) => names.get(id) ?? `#${id}`).join(', ');
+      triggered.push(`likely caused by ${spines}`);
+    }
+    if (b.explains > 0) triggered.push(`explains ${b.explains} leaf(s)`);
     tr.append(el('td', {}, triggered.join(', ')));
     return tr;
   });
@@ -332,15 +436,17 @@ async function refreshDeployment(id) {
     api(`/deployments/${id}/telemetry?limit=1000${nodeFilter}`),
     api(`/deployments/${id}/bottlenecks?analysis_window_minutes=10`),
   ]);
+  const links = await fabricLinks(id, detail, nodes.nodes);
   if (selectedDeploymentId() !== id) return;
   if (view.selectedNodeId && !nodes.nodes.some((n) => n.id === view.selectedNodeId)) {
     view.selectedNodeId = null;
   }
   renderDetail(detail);
+  renderFabric(detail, nodes.nodes, links, bottlenecks);
   renderGrid(id, nodes.nodes, nodes.total);
   const selected = nodes.nodes.find((n) => n.id === view.selectedNodeId);
   renderChart(telemetry.samples, selected ? selected.node_id : null);
-  renderBottlenecks(bottlenecks);
+  renderBottlenecks(bottlenecks, nodes.nodes);
 }
 
 // ---- refresh loop ---------------------------------------------------------------------------

@@ -3,13 +3,16 @@ import { Type } from 'class-transformer';
 import {
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { RolloutStrategyDto } from './rollout-strategy.dto';
+import { TopologyDto } from './topology.dto';
 
 export class CreateDeploymentDto {
   @ApiProperty({
@@ -33,15 +36,29 @@ export class CreateDeploymentDto {
   @MaxLength(10000)
   description?: string | null;
 
-  @ApiProperty({
-    description: 'How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000)',
+  @ApiPropertyOptional({
+    description:
+      "How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology; with one it may be left out, and must equal the topology's node count when given",
     example: 50,
     minimum: 1,
     maximum: 10000,
   })
+  @ValidateIf((o: CreateDeploymentDto) => !o.topology || o.target_node_count !== undefined)
   @IsInt()
   @Min(1)
-  target_node_count: number;
+  target_node_count?: number;
+
+  @ApiPropertyOptional({
+    type: TopologyDto,
+    nullable: true,
+    description:
+      'A leaf-spine fabric: spines node-001 ..., then border leaves, then leaves, every leaf and border leaf linked to every spine. Without it every node is a leaf and there are no links.',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TopologyDto)
+  topology?: TopologyDto | null;
 
   @ApiPropertyOptional({
     description:

@@ -4,6 +4,7 @@ import { NodeState } from '../../domain/node-state';
 import { DeploymentEntity } from '../../store/deployment.entity';
 import { DeploymentStatus } from '../../domain/deployment-status';
 import { RolloutResponse } from '../../rollouts/rollout.response';
+import { TopologyResponse } from './topology.dto';
 
 export class DeploymentResponse {
   @ApiProperty({ example: 1 })
@@ -32,8 +33,15 @@ export class DeploymentResponse {
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
   updated_at: string;
 
+  @ApiPropertyOptional({
+    type: TopologyResponse,
+    description:
+      'Only for a deployment created with a topology: its nodes per role now (adds and deletes included)',
+  })
+  topology?: TopologyResponse;
+
   static from(entity: DeploymentEntity): DeploymentResponse {
-    return {
+    const response: DeploymentResponse = {
       id: entity.id,
       name: entity.name,
       description: entity.description,
@@ -42,6 +50,14 @@ export class DeploymentResponse {
       created_at: iso(entity.createdAt)!,
       updated_at: iso(entity.updatedAt)!,
     };
+    if (entity.spineCount !== null && entity.spineCount !== undefined) {
+      response.topology = {
+        spines: entity.spineCount,
+        leaves: entity.leafCount ?? 0,
+        border_leaves: entity.borderLeafCount ?? 0,
+      };
+    }
+    return response;
   }
 }
 

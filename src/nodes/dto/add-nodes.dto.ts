@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEnum, IsInt, IsOptional, Min } from 'class-validator';
+import { NodeRole } from '../../domain/node-role';
 
 export class AddNodesDto {
   @ApiProperty({
@@ -12,4 +13,14 @@ export class AddNodesDto {
   @IsInt()
   @Min(1)
   count: number;
+
+  @ApiPropertyOptional({
+    enum: NodeRole,
+    default: NodeRole.LEAF,
+    description:
+      'The role of the new nodes. Leaves and border leaves get a link to every spine; spines a link to every leaf and border leaf. A deployment without a topology takes leaves only.',
+  })
+  @IsOptional()
+  @IsEnum(NodeRole)
+  role?: NodeRole;
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsOptional } from 'class-validator';
 import { MAX_INT32, IsIntIn } from '../../common/id-param.dto';
+import { NodeRole } from '../../domain/node-role';
 import { NodeState } from '../../domain/node-state';
 
 export class ListNodesQuery {
@@ -8,6 +9,11 @@ export class ListNodesQuery {
   @IsOptional()
   @IsEnum(NodeState)
   state?: NodeState;
+
+  @ApiPropertyOptional({ enum: NodeRole, description: 'Only nodes of this role' })
+  @IsOptional()
+  @IsEnum(NodeRole)
+  role?: NodeRole;
 
   @ApiPropertyOptional({ default: 0, minimum: 0, example: 0 })
   @IsOptional()

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { iso } from '../../common/iso-date';
 import { NodeEntity } from '../../store/node.entity';
+import { NodeRole } from '../../domain/node-role';
 import { NodeState } from '../../domain/node-state';
 
 export class NodeResponse {
@@ -16,7 +17,15 @@ export class NodeResponse {
   @ApiProperty({ enum: NodeState, example: NodeState.RUNNING })
   state: NodeState;
 
-  @ApiProperty({ example: 'switch-1-001' })
+  @ApiProperty({
+    enum: NodeRole,
+    example: NodeRole.LEAF,
+    description:
+      'spine, leaf or border-leaf; every node of a deployment without a topology is a leaf',
+  })
+  role: NodeRole;
+
+  @ApiProperty({ example: 'switch-1-001', description: 'spine-01, leaf-001 ... in a fabric' })
   hostname: string;
 
   @ApiProperty({
@@ -42,6 +51,7 @@ export class NodeResponse {
       deployment_id: node.deploymentId,
       node_id: node.nodeId,
       state: node.state,
+      role: node.role,
       hostname: node.hostname,
       ip_address: node.ipAddress,
       created_at: iso(node.createdAt)!,
