@@ -153,6 +153,42 @@ describe('Rollout strategies', () => {
     }
   });
 
+  it("order 'role' finishes every spine before any leaf is admitted", async () => {
+    const res = await api.http
+      .post('/deployments')
+      .send({
+        name: 'fabric-waves',
+        topology: { spines: 2, leaves: 6, border_leaves: 1 },
+        strategy: { order: 'role', wave_size: 4 },
+      })
+      .expect(201);
+    const id = res.body.id as number;
+    const done = await settled(id, ['completed']);
+    // Spines 1-2, the border leaf 3, leaves 4-7 and 8-9: a wave never mixes roles.
+    expect(done).toMatchObject({ waves_total: 4, admitted: 9 });
+    const { rows } = await db.query<{
+      id: string;
+      role: string;
+      from_state: string;
+      to_state: string;
+    }>(
+      `SELECT e.id, n.role, e.from_state, e.to_state FROM events e JOIN nodes n ON n.id = e.node_id
+       WHERE e.deployment_id = $1 AND e.type = 'STATE_CHANGE' ORDER BY e.id`,
+      [id],
+    );
+    const lastSpineEnd = Math.max(
+      ...rows
+        .filter((r) => r.role === 'spine' && ['RUNNING', 'FAILED'].includes(r.to_state))
+        .map((r) => Number(r.id)),
+    );
+    const firstLeafAdmission = Math.min(
+      ...rows
+        .filter((r) => r.role !== 'spine' && r.from_state === 'PENDING')
+        .map((r) => Number(r.id)),
+    );
+    expect(lastSpineEnd).toBeLessThan(firstLeafAdmission);
+  });
+
   it('pauses admissions at once, lets nodes in flight finish, and resumes', async () => {
     const id = await create(400, { wave_size: 100, wave_pause_seconds: 0 });
     await until('the first admissions', async () =>
