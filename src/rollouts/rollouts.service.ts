@@ -209,8 +209,12 @@ export class RolloutsService {
     audit: AuditContext,
   ): Promise<RolloutView> {
     await this.dataSource.transaction(async (m) => {
+      // The change lock serialises the API's changes, version bumps included, so the version
+      // is read without a row lock: a row lock here, held while the pending nodes are held,
+      // would deadlock with a lifecycle batch that holds those nodes and marks the deployment
+      // started.
       await this.locks.deploymentChange(m, deploymentId);
-      const deployment = await this.locks.noKeyUpdate(m, deploymentId);
+      const deployment = await this.deployments.find(deploymentId, m);
       if (!deployment) throw new NotFoundException('Deployment not found');
       if (!ifMatchSatisfied(ifMatch, deployment.version)) {
         throw new PreconditionFailedException(

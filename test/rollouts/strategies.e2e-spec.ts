@@ -15,6 +15,35 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
+/** Every wave's first admission comes after the previous wave's last node ended (event ids). */
+async function expectWavesInOrder(db: Pool, id: number, ends: number[], transitions: number) {
+  const waveOf = (seq: number) => ends.findIndex((e) => seq <= e);
+  const { rows } = await db.query<{
+    id: string;
+    seq: number;
+    from_state: string;
+    to_state: string;
+  }>(
+    `SELECT e.id, n.seq, e.from_state, e.to_state FROM events e JOIN nodes n ON n.id = e.node_id
+     WHERE e.deployment_id = $1 AND e.type = 'STATE_CHANGE' ORDER BY e.id`,
+    [id],
+  );
+  expect(rows).toHaveLength(transitions);
+  for (let wave = 1; wave < ends.length; wave++) {
+    const lastEnd = Math.max(
+      ...rows
+        .filter((r) => waveOf(r.seq) === wave - 1 && ['RUNNING', 'FAILED'].includes(r.to_state))
+        .map((r) => Number(r.id)),
+    );
+    const firstAdmission = Math.min(
+      ...rows
+        .filter((r) => waveOf(r.seq) === wave && r.from_state === 'PENDING')
+        .map((r) => Number(r.id)),
+    );
+    expect({ wave, before: lastEnd < firstAdmission }).toEqual({ wave, before: true });
+  }
+}
+
 interface Rollout {
   status: string;
   wave: number;
@@ -65,32 +94,7 @@ describe('Rollout strategies', () => {
     const id = await create(60, { canary: 1, wave_size: 20 });
     const done = await settled(id, ['completed']);
     expect(done).toMatchObject({ wave: 3, waves_total: 4, admitted: 60, failed_percent: 0 });
-    const ends = [1, 21, 41, 60];
-    const waveOf = (seq: number) => ends.findIndex((e) => seq <= e);
-    const { rows } = await db.query<{
-      id: string;
-      seq: number;
-      from_state: string;
-      to_state: string;
-    }>(
-      `SELECT e.id, n.seq, e.from_state, e.to_state FROM events e JOIN nodes n ON n.id = e.node_id
-       WHERE e.deployment_id = $1 AND e.type = 'STATE_CHANGE' ORDER BY e.id`,
-      [id],
-    );
-    expect(rows).toHaveLength(180);
-    for (let wave = 1; wave < ends.length; wave++) {
-      const lastEnd = Math.max(
-        ...rows
-          .filter((r) => waveOf(r.seq) === wave - 1 && ['RUNNING', 'FAILED'].includes(r.to_state))
-          .map((r) => Number(r.id)),
-      );
-      const firstAdmission = Math.min(
-        ...rows
-          .filter((r) => waveOf(r.seq) === wave && r.from_state === 'PENDING')
-          .map((r) => Number(r.id)),
-      );
-      expect({ wave, before: lastEnd < firstAdmission }).toEqual({ wave, before: true });
-    }
+    await expectWavesInOrder(db, id, [1, 21, 41, 60], 180);
     const { rows: waves } = await db.query<{ type: string; wave: number }>(
       `SELECT type, (metadata->>'wave')::int AS wave FROM events
        WHERE deployment_id = $1 AND type LIKE 'ROLLOUT_%' ORDER BY id`,
@@ -125,32 +129,7 @@ describe('Rollout strategies', () => {
     });
     const done = await settled(id, ['completed']);
     expect(done).toMatchObject({ waves_total: 6, admitted: 500 });
-    const ends = [10, 110, 210, 310, 410, 500];
-    const waveOf = (seq: number) => ends.findIndex((e) => seq <= e);
-    const { rows } = await db.query<{
-      id: string;
-      seq: number;
-      from_state: string;
-      to_state: string;
-    }>(
-      `SELECT e.id, n.seq, e.from_state, e.to_state FROM events e JOIN nodes n ON n.id = e.node_id
-       WHERE e.deployment_id = $1 AND e.type = 'STATE_CHANGE' ORDER BY e.id`,
-      [id],
-    );
-    expect(rows).toHaveLength(1500);
-    for (let wave = 1; wave < ends.length; wave++) {
-      const lastEnd = Math.max(
-        ...rows
-          .filter((r) => waveOf(r.seq) === wave - 1 && ['RUNNING', 'FAILED'].includes(r.to_state))
-          .map((r) => Number(r.id)),
-      );
-      const firstAdmission = Math.min(
-        ...rows
-          .filter((r) => waveOf(r.seq) === wave && r.from_state === 'PENDING')
-          .map((r) => Number(r.id)),
-      );
-      expect({ wave, before: lastEnd < firstAdmission }).toEqual({ wave, before: true });
-    }
+    await expectWavesInOrder(db, id, [10, 110, 210, 310, 410, 500], 1500);
   });
 
   it("order 'role' finishes every spine before any leaf is admitted", async () => {
