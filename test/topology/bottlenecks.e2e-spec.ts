@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { testPool } from '../utils/database';
+import { deleteQueuePrefix } from '../utils/queues';
 import { expectError } from '../utils/http';
 import { Service, startService } from '../utils/service';
 
@@ -11,16 +12,24 @@ const WEIGHT: Record<Metric, number> = { latency_ms: 0.4, throughput_gbps: 0.4, 
 let api: Service;
 let db: Pool;
 const NAME = `fabric-bottlenecks-${process.pid}-${Date.now().toString(36)}`;
+// Wake-ups of this suite's rollouts go to queues of its own.
+const PREFIX = `${process.env.QUEUE_PREFIX}_fabric_bottlenecks`;
 
 beforeAll(async () => {
   // API only: nothing folds or collects, so every read of a window sees the same samples.
-  api = await startService({ APP_ROLE: 'api' });
+  api = await startService({ APP_ROLE: 'api', QUEUE_PREFIX: PREFIX });
   db = testPool();
 });
 
 afterAll(async () => {
+  // Leave no fleet behind for the workers of later suites, and no wake-up in their queues.
+  if (api && db) {
+    const { rows } = await db.query(`SELECT id FROM deployments WHERE name = $1`, [NAME]);
+    for (const { id } of rows) await api.http.delete(`/deployments/${id}`);
+  }
   await db?.end();
   await api?.stop();
+  await deleteQueuePrefix(PREFIX);
 });
 
 interface Node {

@@ -10,6 +10,7 @@ import {
   WindowRow,
 } from '../../src/store/bottleneck-window-sql';
 import { testPool } from '../utils/database';
+import { deleteQueuePrefix } from '../utils/queues';
 import { Service, startService } from '../utils/service';
 
 /**
@@ -22,15 +23,24 @@ let api: Service;
 let db: Pool;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+// Queues of its own: its workers' schedules never reach another suite.
+const PREFIX = `${process.env.QUEUE_PREFIX}_role_window`;
+const NAME = `role-window-${process.pid}-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api' });
+  api = await startService({ APP_ROLE: 'api', QUEUE_PREFIX: PREFIX });
   db = testPool();
 });
 
 afterAll(async () => {
+  // Leave no fleet behind, even when the test failed half way.
+  if (api && db) {
+    const { rows } = await db.query(`SELECT id FROM deployments WHERE name = $1`, [NAME]);
+    for (const { id } of rows) await api.http.delete(`/deployments/${id}`);
+  }
   await db?.end();
   await api?.stop();
+  await deleteQueuePrefix(PREFIX);
 });
 
 type Marks = { since: Date; until: Date } | null;
@@ -45,7 +55,11 @@ async function marksOf(deploymentId: number): Promise<Marks> {
 
 /** A worker until it has folded the deployment up to `minute` (it folds every 10 s). */
 async function foldUpTo(deploymentId: number, minute: number): Promise<void> {
-  const worker = await startService({ APP_ROLE: 'worker', TELEMETRY_INTERVAL_MS: '3600000' });
+  const worker = await startService({
+    APP_ROLE: 'worker',
+    QUEUE_PREFIX: PREFIX,
+    TELEMETRY_INTERVAL_MS: '3600000',
+  });
   try {
     const deadline = Date.now() + 90_000;
     for (;;) {
@@ -202,7 +216,7 @@ describe('bottleneck window statements by role', () => {
     // leaves; later groups hold leaves only, and one of them is made all border leaves below.
     const created = await api.http
       .post('/deployments')
-      .send({ name: 'role-window', topology: { spines: 3, leaves: 200, border_leaves: 2 } })
+      .send({ name: NAME, topology: { spines: 3, leaves: 200, border_leaves: 2 } })
       .expect(201);
     const d = created.body as { id: number };
     const { rows: nodes } = await db.query(

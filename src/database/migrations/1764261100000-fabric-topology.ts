@@ -16,7 +16,8 @@ const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
  *   without a topology (only leaves, no links).
  * - `links`: side a is the spine, side b the leaf or border leaf; a port number per side, the
  *   interface name derived from it, unique per node. No foreign keys, as for nodes and events:
- *   the per-row check more than doubles the time to write a fabric's links (BENCHMARKS.md).
+ *   the per-row check adds about half again to the time to write a fabric's links
+ *   (BENCHMARKS.md).
  *   Node deletes remove their links; a trigger removes a deleted deployment's, however it is
  *   deleted.
  * - `telemetry_prefix_role_buckets`: the 10-second sample moments of telemetry_prefix_buckets,
