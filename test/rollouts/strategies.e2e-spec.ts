@@ -193,7 +193,8 @@ describe('Rollout strategies', () => {
   });
 
   it('aborts: nodes still PENDING are never admitted', async () => {
-    const id = await create(300, { canary: 1, wave_size: 100, wave_pause_seconds: 2 });
+    // A long pause after the canary: the abort always comes before wave 1 could start.
+    const id = await create(300, { canary: 1, wave_size: 100, wave_pause_seconds: 60 });
     await until('the canary to end', async () =>
       (await rollout(id)).admitted >= 1 ? true : undefined,
     );
