@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-/** The one error body of the API (DESIGN.md, Errors). */
+/** The one error body of the API: `{status_code, error, detail}` for every error. */
 export class ApiErrorDto {
   @ApiProperty({ example: 404 })
   status_code: number;

@@ -1,4 +1,4 @@
-/** Dates on the wire are ISO 8601 UTC with Z (DESIGN.md). */
+/** Dates on the wire are ISO 8601 UTC with Z, as every response and query parameter uses them. */
 export function iso(date: Date | string | null | undefined): string | null {
   if (date === null || date === undefined) return null;
   return (date instanceof Date ? date : new Date(date)).toISOString();
