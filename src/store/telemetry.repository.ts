@@ -343,15 +343,20 @@ export class TelemetryRepository {
     return rows.map((r) => ({ deploymentId: r.deployment_id, shard: r.shard, nodes: r.nodes }));
   }
 
-  /** The RUNNING nodes of one shard: node numbers shard*size+1 .. (shard+1)*size. */
+  /**
+   * The RUNNING nodes of one shard: node numbers shard*size+1 .. (shard+1)*size, with their
+   * roles, and whether the deployment has a topology (read once, in the same statement).
+   */
   async runningNodesOfShard(
     m: Queryable,
     deploymentId: number,
     shard: number,
     shardSize: number,
-  ): Promise<{ id: number; seq: number; role: NodeRole }[]> {
+  ): Promise<{ id: number; seq: number; role: NodeRole; fabric: boolean }[]> {
     return m.query(
-      `SELECT id, seq, role FROM nodes
+      `SELECT id, seq, role,
+              (SELECT spine_count IS NOT NULL FROM deployments WHERE id = $1) AS fabric
+       FROM nodes
        WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND state = 'RUNNING'`,
       [deploymentId, shard * shardSize + 1, (shard + 1) * shardSize],
     );

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { JobName, QueueName } from '../queue/jobs';
-import { NodeRole } from '../domain/node-role';
 import { workerMetrics } from '../observability/worker-metrics';
 import { fillSamples, uplinkDelayMs } from '../simulation/telemetry-generator';
 import { LockService } from '../store/locks';
@@ -123,27 +122,25 @@ export class TelemetryCollectorService {
       const n = rows.length;
       const ids = new Int32Array(n);
       const seqs = new Int32Array(n);
-      const roles: NodeRole[] = new Array<NodeRole>(n);
       for (let i = 0; i < n; i++) {
         ids[i] = rows[i].id;
         seqs[i] = rows[i].seq;
-        roles[i] = rows[i].role;
       }
-      // In a fabric, slow spines slow every leaf by their share of its uplinks.
-      const spines = await this.nodes.spinesOf(m, deploymentId);
       const metrics = {
         latency: new Float64Array(n),
         throughput: new Float64Array(n),
         errorRate: new Float64Array(n),
       };
-      fillSamples(
-        ids,
-        seqs,
-        tickAt,
-        metrics,
-        roles,
-        uplinkDelayMs(spines.running, spines.total, tickAt),
-      );
+      if (rows[0].fabric) {
+        // In a fabric, each role has its profile, and slow spines slow every leaf by their share
+        // of its uplinks.
+        const spines = await this.nodes.spinesOf(m, deploymentId);
+        const roles = rows.map((r) => r.role);
+        const delay = uplinkDelayMs(spines.running, spines.total, tickAt);
+        fillSamples(ids, seqs, tickAt, metrics, roles, delay);
+      } else {
+        fillSamples(ids, seqs, tickAt, metrics);
+      }
       return this.samples.write(m, deploymentId, { nodeIds: ids, timestamps: at, ...metrics });
     });
     await recordShardDone(this.queue, tickAt, stored);
