@@ -103,30 +103,12 @@ const PREFIX_SUMS = METRICS.map((m) => `${m}_sum`).join(', ');
 const NEGATED_PREFIX_SUMS = METRICS.map((m) => `-${m}_sum`).join(', ');
 
 /**
- * The fast path, one statement over one snapshot. Per-node means need only plain sums, so every
- * part is fed straight into one per-node aggregate: the minutes [start, whole_to] of the window
- * (start is the leading partial minute when `from` falls early in it, $9, else the first whole
- * minute), then the raw leading samples: [from, whole_from) added, or [lead_minute, from)
- * subtracted, whichever are fewer (a plain difference of sums, exact to rounding). The minutes
- * come from per-node hourly running sums where folded ($12 added, $13 subtracted rows; see
- * prefixTerms), from minute rollups after that ($14 on), and from raw samples for the rare nodes
- * whose trailing minute holds samples later than `to`.
- * The zscore baseline (moments of every sample) is folded with the Chan merge from ~1/64 as many
- * group rollups plus the moments of the leading samples: folded 10-second buckets from $15 on,
- * raw samples before. It holds only when every node
- * has at least min_samples samples (the group rollups cannot leave a node out): the summary row
- * counts the nodes below, and the caller falls back to WINDOW_SQL when there are any. With $7 set
- * (zscore), only nodes that can reach the threshold are returned, with a 1e-6 relative slack so
- * the exact decision stays with the detector.
- * Every node is scored by exactly one of $10 parts: those with node_id % $10 = $11 (see
- * TelemetryRollupsRepository.groupedWindow); the baseline and the summary row are the same in each part.
- * $1 deployment, $2 from, $3 to, $4 whole_from, $5 whole_to, $6 min_samples, $7 threshold|null,
- * $8 lead_minute, $9 lead_by_complement, $10 parts, $11 part, $12 prefix rows to add,
- * $13 prefix rows to subtract, $14 first minute read from rollups, $15 end of the raw leading
- * samples (see leadRawUntil).
+ * The window's per-node sums of one part of the nodes, shared by the statement for the whole
+ * deployment and the one by role: running sums where folded, minute rollups after, the
+ * leading partial minute from raw samples, and the trailing minute's raw samples where a
+ * later sample cuts it. The two CTEs `cut` and `per_node`, without the leading WITH.
  */
-export const GROUPED_WINDOW_SQL = `
-  WITH cut AS MATERIALIZED (
+const PER_NODE_CTES = `cut AS MATERIALIZED (
     SELECT node_id FROM telemetry_rollups
     WHERE deployment_id = $1 AND minute = $5 AND last_ts > $3
       -- Checked once on ~1/64 as many rows: usually no group of the trailing minute is cut.
@@ -164,7 +146,33 @@ export const GROUPED_WINDOW_SQL = `
     GROUP BY node_id
     -- A node whose leading-minute samples all fall before the window nets to nothing.
     HAVING sum(n) > 0
-  ), lead AS (
+`;
+
+/**
+ * The fast path, one statement over one snapshot. Per-node means need only plain sums, so every
+ * part is fed straight into one per-node aggregate: the minutes [start, whole_to] of the window
+ * (start is the leading partial minute when `from` falls early in it, $9, else the first whole
+ * minute), then the raw leading samples: [from, whole_from) added, or [lead_minute, from)
+ * subtracted, whichever are fewer (a plain difference of sums, exact to rounding). The minutes
+ * come from per-node hourly running sums where folded ($12 added, $13 subtracted rows; see
+ * prefixTerms), from minute rollups after that ($14 on), and from raw samples for the rare nodes
+ * whose trailing minute holds samples later than `to`.
+ * The zscore baseline (moments of every sample) is folded with the Chan merge from ~1/64 as many
+ * group rollups plus the moments of the leading samples: folded 10-second buckets from $15 on,
+ * raw samples before. It holds only when every node
+ * has at least min_samples samples (the group rollups cannot leave a node out): the summary row
+ * counts the nodes below, and the caller falls back to WINDOW_SQL when there are any. With $7 set
+ * (zscore), only nodes that can reach the threshold are returned, with a 1e-6 relative slack so
+ * the exact decision stays with the detector.
+ * Every node is scored by exactly one of $10 parts: those with node_id % $10 = $11 (see
+ * TelemetryRollupsRepository.groupedWindow); the baseline and the summary row are the same in each part.
+ * $1 deployment, $2 from, $3 to, $4 whole_from, $5 whole_to, $6 min_samples, $7 threshold|null,
+ * $8 lead_minute, $9 lead_by_complement, $10 parts, $11 part, $12 prefix rows to add,
+ * $13 prefix rows to subtract, $14 first minute read from rollups, $15 end of the raw leading
+ * samples (see leadRawUntil).
+ */
+export const GROUPED_WINDOW_SQL = `
+  WITH ${PER_NODE_CTES}  ), lead AS (
     SELECT n, ${PART_COLUMNS}
     FROM telemetry_prefix_buckets
     WHERE deployment_id = $1 AND bucket >= $15 AND bucket < $4
@@ -247,43 +255,7 @@ export const ROLE_GROUPED_WINDOW_SQL = `
     SELECT id AS node_id, role FROM nodes WHERE deployment_id = $1 AND role <> 'leaf'
   ), special_groups AS MATERIALIZED (
     SELECT DISTINCT node_id >> ${NODE_GROUP_SHIFT} AS node_group FROM special
-  ), cut AS MATERIALIZED (
-    SELECT node_id FROM telemetry_rollups
-    WHERE deployment_id = $1 AND minute = $5 AND last_ts > $3
-      AND EXISTS (SELECT 1 FROM telemetry_rollup_groups
-                  WHERE deployment_id = $1 AND minute = $5 AND last_ts > $3)
-  ), per_node AS MATERIALIZED (
-    SELECT node_id, sum(n)::int AS n, max(last_ts) AS last_ts, ${SUMS}
-    FROM (
-      SELECT node_id, n, last_ts, ${PREFIX_SUMS}
-      FROM telemetry_prefix_sums
-      WHERE ${OWN_PART} AND deployment_id = $1 AND minute = ANY ($12::timestamptz[])
-      UNION ALL
-      SELECT node_id, -n, NULL, ${NEGATED_PREFIX_SUMS}
-      FROM telemetry_prefix_sums
-      WHERE ${OWN_PART} AND deployment_id = $1 AND minute = ANY ($13::timestamptz[])
-      UNION ALL
-      SELECT node_id, n, last_ts, ${ROLLUP_SUMS}
-      FROM telemetry_rollups
-      WHERE ${OWN_PART} AND deployment_id = $1 AND minute >= $14 AND minute <= $5
-        AND NOT (minute = $5 AND last_ts > $3)
-      UNION ALL
-      SELECT node_id, 1, "timestamp", ${RAW_VALUES}
-      FROM telemetry_samples
-      WHERE ${OWN_PART} AND NOT $9 AND deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $4
-      UNION ALL
-      SELECT node_id, -1, NULL, ${NEGATED_RAW_VALUES}
-      FROM telemetry_samples
-      WHERE ${OWN_PART} AND $9 AND deployment_id = $1 AND "timestamp" >= $8 AND "timestamp" < $2
-      UNION ALL
-      SELECT node_id, 1, "timestamp", ${RAW_VALUES}
-      FROM telemetry_samples
-      WHERE ${OWN_PART} AND deployment_id = $1 AND "timestamp" >= $5 AND "timestamp" <= $3
-        AND node_id IN (SELECT node_id FROM cut)
-    ) parts
-    GROUP BY node_id
-    HAVING sum(n) > 0
-  ), lead AS (
+  ), ${PER_NODE_CTES}  ), lead AS (
     SELECT role, n, ${PART_COLUMNS}
     FROM telemetry_prefix_role_buckets
     WHERE deployment_id = $1 AND bucket >= $15 AND bucket < $4
