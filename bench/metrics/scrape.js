@@ -12,7 +12,7 @@ const { randomBytes } = require('node:crypto');
 const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const { clearQueueKeys } = require('../scratch');
+const { arg, clearQueueKeys, freePort, median } = require('../scratch');
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
@@ -28,27 +28,6 @@ const FLEET_SQL = `SELECT d.id, ${['pending', 'provisioning', 'configuring', 'ru
   GROUP BY d.id`;
 const SEQUENCE_SQL = `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS written
   FROM telemetry_samples_id_seq`;
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-async function freePort() {
-  const { createServer } = require('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startApi(databaseUrl, queuePrefix) {
   const port = await freePort();

@@ -13,39 +13,20 @@ const { randomBytes } = require('node:crypto');
 const { cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const { clearQueueKeys } = require('../scratch');
+const { arg, clearQueueKeys, freePort, median } = require('../scratch');
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
 const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const NODES = arg('nodes', 100000);
 const RUNS = arg('runs', 3);
 const PERCENT = arg('percent', 10);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const fmt = (xs) =>
   `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
-
-async function freePort() {
-  const { createServer } = require('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function start(role, env) {
   let out = '';

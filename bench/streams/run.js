@@ -20,7 +20,7 @@ const { request: httpRequest } = require('node:http');
 const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const { clearQueueKeys } = require('../scratch');
+const { arg, clearQueueKeys, freePort, median } = require('../scratch');
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
@@ -29,28 +29,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The whole benchmark is killed after this long, whatever happens. */
 const DEADLINE_MS = 20 * 60_000;
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-async function freePort() {
-  const { createServer } = require('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startApi(databaseUrl, queuePrefix, streams) {
   const port = await freePort();

@@ -24,7 +24,7 @@ const { pipeline } = require('node:stream/promises');
 const { Client } = require('pg');
 const { from: copyFrom } = require('pg-copy-streams');
 const Redis = require('ioredis');
-const { clearQueueKeys } = require('../scratch');
+const { arg, clearQueueKeys, freePort, median } = require('../scratch');
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
@@ -37,10 +37,6 @@ const PER_DEPLOYMENT = 10000;
 const BATCH = 10000;
 const INTERVAL_MS = 5000;
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const RUNS = arg('runs', 3);
 const COPY_ROWS = arg('copy-rows', 300000);
 const START = arg('start', 250000);
@@ -51,22 +47,7 @@ const PUSH_BATCHES = arg('push-batches', 30);
 const PUSH_CONCURRENCY = arg('push-concurrency', 2);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
-
-async function freePort() {
-  const { createServer } = require('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startService(role, env) {
   return (async () => {
