@@ -175,12 +175,6 @@ export class DeploymentsService {
     return this.deployments.list(skip, limit);
   }
 
-  async findOrFail(id: number): Promise<DeploymentEntity> {
-    const deployment = await this.deployments.find(id);
-    if (!deployment) throw new NotFoundException('Deployment not found');
-    return deployment;
-  }
-
   /** The detail body and the version its ETag is made of. */
   async detailAndVersion(
     id: number,

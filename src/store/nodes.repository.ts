@@ -252,18 +252,6 @@ export class NodesRepository {
   }
 
   /**
-   * How many of the deployment's nodes are in each state (all five, zeros included), read by key
-   * from the counts the triggers on nodes keep (migration 1764260900000).
-   */
-  async stateCounts(deploymentId: number): Promise<Record<NodeState, number>> {
-    const [row]: Record<string, number | null>[] = await this.dataSource.query(
-      `SELECT ${COUNT_SUMS} FROM node_state_counts WHERE deployment_id = $1`,
-      [deploymentId],
-    );
-    return countsOf(row);
-  }
-
-  /**
    * Node counts per deployment and state, every deployment included (zeros for one without
    * nodes), in one statement so the figures share a snapshot.
    */
