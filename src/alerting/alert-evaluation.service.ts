@@ -7,10 +7,10 @@ import { BottlenecksQuery } from '../analytics/dto/bottlenecks.query';
 import { BottlenecksResponse } from '../analytics/dto/bottlenecks.response';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { NodesRepository } from '../store/nodes.repository';
 import { AlertingRepository, AlertRow, RuleRow } from '../store/alerting.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { Queryable } from '../store/queryable';
-import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
 import { alertFingerprint, endAlert, stepAlert } from './alert-state';
 import { AlertNotifier, Observation, timingOf } from './alert-notifier.service';
 import { atThreshold } from './detection-threshold';
@@ -46,7 +46,7 @@ export class AlertEvaluationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repo: AlertingRepository,
     private readonly deployments: DeploymentsRepository,
-    private readonly rollups: TelemetryRollupsRepository,
+    private readonly nodes: NodesRepository,
     private readonly analytics: AnalyticsService,
     private readonly notifier: AlertNotifier,
   ) {}
@@ -197,7 +197,7 @@ export class AlertEvaluationService {
       );
     }
     const quiet = open.filter((a) => !flagged.has(a.node_id));
-    const existing = await this.rollups.nodeNames(quiet.map((a) => a.node_id));
+    const existing = await this.nodes.nodeNames(quiet.map((a) => a.node_id));
     for (const prev of quiet) {
       const step = existing.has(prev.node_id)
         ? stepAlert(timingOf(prev), false, now, timing(rule))

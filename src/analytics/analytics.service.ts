@@ -2,6 +2,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { splitWindow } from '../domain/analysis-window';
 import { NODE_ROLES, NodeRole } from '../domain/node-role';
 import { METRICS } from '../domain/telemetry-metrics';
+import { NodesRepository } from '../store/nodes.repository';
 import { WindowRow } from '../store/bottleneck-window-sql';
 import { LinksRepository } from '../store/links.repository';
 import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
@@ -66,6 +67,7 @@ export class AnalyticsService {
   constructor(
     private readonly rollups: TelemetryRollupsRepository,
     @Inject(LinksRepository) private readonly links: LinksRepository,
+    @Inject(NodesRepository) private readonly nodes: NodesRepository,
   ) {}
 
   async bottlenecks(deploymentId: number, q: BottlenecksQuery): Promise<BottlenecksResponse> {
@@ -88,9 +90,9 @@ export class AnalyticsService {
     const unnamed = detection.verdicts
       .map((v) => v.node.nodeId)
       .filter((id) => !detection.names.has(id));
-    for (const [id, name] of await this.rollups.nodeNames(unnamed)) detection.names.set(id, name);
+    for (const [id, name] of await this.nodes.nodeNames(unnamed)) detection.names.set(id, name);
     if (window.fabric && !window.byRole) {
-      detection.roles = await this.rollups.nodeRoles(detection.verdicts.map((v) => v.node.nodeId));
+      detection.roles = await this.nodes.nodeRoles(detection.verdicts.map((v) => v.node.nodeId));
     }
     const causes = window.fabric
       ? await this.causes(detection.verdicts, detection.roles)

@@ -42,6 +42,13 @@ export interface DueShard {
 const SHARD_ADVANCE_SQL = advanceSql(SHARD_CLAIM_SQL);
 const ADMISSION_SQL = advanceSql(ADMISSION_CLAIM_SQL);
 
+/** RUNNING nodes of one collection shard of a deployment. */
+export interface ShardNodes {
+  deploymentId: number;
+  shard: number;
+  nodes: number;
+}
+
 /**
  * Owns the nodes table: the API's reads and changes, and the workers' set-based batches. A node
  * row holds its state and schedule (`next_step_at`); its only indexes are on what a node never
@@ -390,6 +397,73 @@ export class NodesRepository {
        GROUP BY 1, 2`,
       [shardSize, graceMs],
     );
+  }
+
+  // ---- Reads for telemetry and analytics: which node ids a push may write, which nodes a
+  // collection tick samples, the names and roles of flagged nodes ----
+
+  /** Which of `ids` are nodes of the deployment (any state). */
+  async nodeIdsOf(
+    m: Queryable,
+    deploymentId: number,
+    ids: ArrayLike<number>,
+  ): Promise<Set<number>> {
+    const known: { id: number }[] = await m.query(
+      `SELECT id FROM nodes WHERE deployment_id = $1 AND id = ANY($2::int[])`,
+      [deploymentId, [...new Set(Array.from(ids))]],
+    );
+    return new Set(known.map((k) => k.id));
+  }
+
+  /** RUNNING nodes per deployment and shard (`shardSize` node numbers each), in order. */
+  async runningNodesPerShard(shardSize: number): Promise<ShardNodes[]> {
+    const rows: { deployment_id: number; shard: number; nodes: number }[] =
+      await this.dataSource.query(
+        `SELECT deployment_id, (seq - 1) / $1 AS shard, count(*)::int AS nodes
+         FROM nodes WHERE state = 'RUNNING'
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+        [shardSize],
+      );
+    return rows.map((r) => ({ deploymentId: r.deployment_id, shard: r.shard, nodes: r.nodes }));
+  }
+
+  /**
+   * The RUNNING nodes of one shard: node numbers shard*size+1 .. (shard+1)*size, with their
+   * roles, and whether the deployment has a topology (read once, in the same statement).
+   */
+  async runningNodesOfShard(
+    m: Queryable,
+    deploymentId: number,
+    shard: number,
+    shardSize: number,
+  ): Promise<{ id: number; seq: number; role: NodeRole; fabric: boolean }[]> {
+    return m.query(
+      `SELECT id, seq, role,
+              (SELECT spine_count IS NOT NULL FROM deployments WHERE id = $1) AS fabric
+       FROM nodes
+       WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND state = 'RUNNING'`,
+      [deploymentId, shard * shardSize + 1, (shard + 1) * shardSize],
+    );
+  }
+
+  /** Names (node-001) of the given node ids: flagged nodes the window rows did not name. */
+  async nodeNames(ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: number; node_id: string }[] = await this.dataSource.query(
+      `SELECT id, node_id FROM nodes WHERE id = ANY($1::int[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.node_id]));
+  }
+
+  /** Roles of the given node ids (flagged nodes of a fabric scored against the deployment). */
+  async nodeRoles(ids: number[]): Promise<Map<number, NodeRole>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: number; role: NodeRole }[] = await this.dataSource.query(
+      `SELECT id, role FROM nodes WHERE id = ANY($1::int[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.role]));
   }
 }
 

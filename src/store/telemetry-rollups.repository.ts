@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AnalysisWindow } from '../domain/analysis-window';
-import { NodeRole } from '../domain/node-role';
 import { Metric, METRICS } from '../domain/telemetry-metrics';
 import { HOUR_MS } from '../domain/time';
 import {
@@ -339,29 +338,5 @@ export class TelemetryRollupsRepository {
       params,
     );
     return Number(row.n);
-  }
-
-  /**
-   * Names (node-001) of the given node ids. It reads `nodes`, for the flagged nodes that the
-   * window rows did not name (the general path names none); it lives here until the nodes table
-   * has an owner of its own.
-   */
-  async nodeNames(ids: number[]): Promise<Map<number, string>> {
-    if (ids.length === 0) return new Map();
-    const rows: { id: number; node_id: string }[] = await this.dataSource.query(
-      `SELECT id, node_id FROM nodes WHERE id = ANY($1::int[])`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.id, r.node_id]));
-  }
-
-  /** Roles of the given node ids (flagged nodes of a fabric scored against the deployment). */
-  async nodeRoles(ids: number[]): Promise<Map<number, NodeRole>> {
-    if (ids.length === 0) return new Map();
-    const rows: { id: number; role: NodeRole }[] = await this.dataSource.query(
-      `SELECT id, role FROM nodes WHERE id = ANY($1::int[])`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.id, r.role]));
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { NodeRole } from '../domain/node-role';
 import { Metric } from '../domain/telemetry-metrics';
 import { LockService } from './locks';
 import { Queryable } from './queryable';
@@ -71,13 +70,6 @@ export interface SeriesBucketRow {
   p95: number | null;
   max: number;
   count: number;
-}
-
-/** RUNNING nodes of one collection shard of a deployment. */
-export interface ShardNodes {
-  deploymentId: number;
-  shard: number;
-  nodes: number;
 }
 
 /**
@@ -312,53 +304,5 @@ export class TelemetryRepository {
         filter.deploymentId,
       ]);
     }
-  }
-
-  // The three reads below read `nodes`, for telemetry's own use (which node ids a push may write,
-  // which nodes a collection tick samples). They live here until the nodes table has an owner of
-  // its own.
-
-  /** Which of `ids` are nodes of the deployment (any state). */
-  async nodeIdsOf(
-    m: Queryable,
-    deploymentId: number,
-    ids: ArrayLike<number>,
-  ): Promise<Set<number>> {
-    const known: { id: number }[] = await m.query(
-      `SELECT id FROM nodes WHERE deployment_id = $1 AND id = ANY($2::int[])`,
-      [deploymentId, [...new Set(Array.from(ids))]],
-    );
-    return new Set(known.map((k) => k.id));
-  }
-
-  /** RUNNING nodes per deployment and shard (`shardSize` node numbers each), in order. */
-  async runningNodesPerShard(shardSize: number): Promise<ShardNodes[]> {
-    const rows: { deployment_id: number; shard: number; nodes: number }[] =
-      await this.dataSource.query(
-        `SELECT deployment_id, (seq - 1) / $1 AS shard, count(*)::int AS nodes
-         FROM nodes WHERE state = 'RUNNING'
-         GROUP BY 1, 2 ORDER BY 1, 2`,
-        [shardSize],
-      );
-    return rows.map((r) => ({ deploymentId: r.deployment_id, shard: r.shard, nodes: r.nodes }));
-  }
-
-  /**
-   * The RUNNING nodes of one shard: node numbers shard*size+1 .. (shard+1)*size, with their
-   * roles, and whether the deployment has a topology (read once, in the same statement).
-   */
-  async runningNodesOfShard(
-    m: Queryable,
-    deploymentId: number,
-    shard: number,
-    shardSize: number,
-  ): Promise<{ id: number; seq: number; role: NodeRole; fabric: boolean }[]> {
-    return m.query(
-      `SELECT id, seq, role,
-              (SELECT spine_count IS NOT NULL FROM deployments WHERE id = $1) AS fabric
-       FROM nodes
-       WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 AND state = 'RUNNING'`,
-      [deploymentId, shard * shardSize + 1, (shard + 1) * shardSize],
-    );
   }
 }

@@ -76,7 +76,7 @@ export class TelemetryCollectorService {
       }
     }
     if (previous) await this.observeTickDuration(previous.tickAt);
-    const shards = await this.samples.runningNodesPerShard(TELEMETRY_SHARD_SIZE);
+    const shards = await this.nodes.runningNodesPerShard(TELEMETRY_SHARD_SIZE);
     const jobIds = shards.map((s) => collectShardJobId(s.deploymentId, s.shard, tickAt));
     const nodes = shards.reduce((sum, s) => sum + s.nodes, 0);
     await recordFanOut(this.queue, tickAt, jobIds, nodes);
@@ -111,7 +111,7 @@ export class TelemetryCollectorService {
       // Held until commit: a delete of the deployment or of one of these nodes waits for this
       // batch and removes it, or ran before and the nodes are no longer read.
       if (!(await this.locks.keyShare(m, deploymentId))) return 0;
-      const rows = await this.samples.runningNodesOfShard(
+      const rows = await this.nodes.runningNodesOfShard(
         m,
         deploymentId,
         shard,

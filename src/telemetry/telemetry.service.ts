@@ -7,6 +7,7 @@ import {
 import { iso, parseIsoDate } from '../common/iso-date';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { NodesRepository } from '../store/nodes.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { LockService } from '../store/locks';
 import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
@@ -31,6 +32,7 @@ export class TelemetryService {
   constructor(
     private readonly deployments: DeploymentsRepository,
     private readonly samples: TelemetryRepository,
+    private readonly nodes: NodesRepository,
     private readonly locks: LockService,
     private readonly storage: TelemetryStorageService,
     private readonly rollups: TelemetryRollupsRepository,
@@ -140,7 +142,7 @@ export class TelemetryService {
       if (!(await this.locks.keyShare(m, deploymentId))) {
         throw new NotFoundException('Deployment not found');
       }
-      const ids = await this.samples.nodeIdsOf(m, deploymentId, columns.nodeIds);
+      const ids = await this.nodes.nodeIdsOf(m, deploymentId, columns.nodeIds);
       const bad = columns.nodeIds.findIndex((id) => !ids.has(id));
       if (bad >= 0) {
         throw new UnprocessableEntityException(
