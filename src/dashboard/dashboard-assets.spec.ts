@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dashboardAssetDirs, loadDashboardAssets } from './dashboard-assets';
+import { dashboardAssetDirs, loadDashboardAssets, loadVendorAssets } from './dashboard-assets';
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'netorch-dashboard-'));
@@ -46,5 +46,23 @@ describe('dashboard assets', () => {
     const assets = loadDashboardAssets(dashboardAssetDirs('/nowhere', join(__dirname, '..', '..')));
     expect(assets.get('index.html')!.body.toString()).toContain('/dashboard/app.js');
     expect(assets.has('app.js') && assets.has('style.css')).toBe(true);
+  });
+
+  it('serves the chart library from the installed package', () => {
+    const vendor = loadVendorAssets();
+    expect([...vendor.keys()].sort()).toEqual(['uPlot.iife.min.js', 'uPlot.min.css']);
+    expect(vendor.get('uPlot.iife.min.js')!.body.toString()).toContain('uPlot');
+    expect(vendor.get('uPlot.iife.min.js')!.contentType).toBe('text/javascript; charset=utf-8');
+    expect(vendor.get('uPlot.min.css')!.contentType).toBe('text/css; charset=utf-8');
+    expect(vendor.get('uPlot.min.css')!.body.toString()).toContain('.uplot');
+  });
+
+  it('says what to do when a package is missing', () => {
+    const resolve = () => {
+      throw new Error('Cannot find module');
+    };
+    expect(() => loadVendorAssets({ 'x.js': 'missing/x.js' }, resolve)).toThrow(
+      'Dashboard file x.js not found: install the dependencies (npm ci)',
+    );
   });
 });

@@ -38,9 +38,39 @@ export function loadDashboardAssets(dirs: string[]): Map<string, DashboardAsset>
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const contentType = CONTENT_TYPES[extname(entry.name)];
     if (!entry.isFile() || !contentType) continue;
-    const body = readFileSync(join(dir, entry.name));
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-    assets.set(entry.name, { body, contentType, etag });
+    assets.set(entry.name, asset(entry.name, readFileSync(join(dir, entry.name))));
   }
   return assets;
+}
+
+/**
+ * Files of npm packages the page loads, under the names it asks for (/dashboard/<name>): served
+ * by the app like its own files, so the page needs nothing from another origin.
+ */
+export const VENDOR_ASSETS: Record<string, string> = {
+  'uPlot.iife.min.js': 'uplot/dist/uPlot.iife.min.js',
+  'uPlot.min.css': 'uplot/dist/uPlot.min.css',
+};
+
+/** Reads the vendor files once, resolved like `require` does (node_modules, NODE_PATH). */
+export function loadVendorAssets(
+  files: Record<string, string> = VENDOR_ASSETS,
+  resolve: (id: string) => string = require.resolve,
+): Map<string, DashboardAsset> {
+  const assets = new Map<string, DashboardAsset>();
+  for (const [name, id] of Object.entries(files)) {
+    let path: string;
+    try {
+      path = resolve(id);
+    } catch {
+      throw new Error(`Dashboard file ${name} not found: install the dependencies (npm ci)`);
+    }
+    assets.set(name, asset(name, readFileSync(path)));
+  }
+  return assets;
+}
+
+function asset(name: string, body: Buffer): DashboardAsset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { body, contentType: CONTENT_TYPES[extname(name)], etag };
 }

@@ -2,7 +2,12 @@ import { Controller, Get, Headers, NotFoundException, Param, Res } from '@nestjs
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/public.decorator';
-import { DashboardAsset, dashboardAssetDirs, loadDashboardAssets } from './dashboard-assets';
+import {
+  DashboardAsset,
+  dashboardAssetDirs,
+  loadDashboardAssets,
+  loadVendorAssets,
+} from './dashboard-assets';
 
 /** Scripts, styles and API calls only from this origin; the page never needs anything else. */
 const CONTENT_SECURITY_POLICY = [
@@ -24,9 +29,11 @@ const CONTENT_SECURITY_POLICY = [
 @Public()
 @Controller()
 export class DashboardController {
-  private readonly assets: Map<string, DashboardAsset> = loadDashboardAssets(
-    dashboardAssetDirs(__dirname),
-  );
+  // The page's own files and the chart library's, each read once at start.
+  private readonly assets: Map<string, DashboardAsset> = new Map([
+    ...loadDashboardAssets(dashboardAssetDirs(__dirname)),
+    ...loadVendorAssets(),
+  ]);
 
   @Get()
   index(
