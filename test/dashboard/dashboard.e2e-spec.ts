@@ -425,7 +425,7 @@ describe('operator dashboard', () => {
     await shot('04-firing-alert');
   });
 
-  it('shows a rollout with its waves; pause, then abort after a confirmation', async () => {
+  it('shows a rollout with its waves; pause, resume, then abort after a confirmation', async () => {
     // Waves: the canary, then 4 waves of 2, 20 s apart: still running when the test clicks.
     const created = await api()
       .post('/deployments')
@@ -467,6 +467,11 @@ describe('operator dashboard', () => {
     expect(await text('#rollout-message')).toContain('paused');
     await shot('06-rollout-paused');
 
+    await page.click('#rollout-resume');
+    await until(async () => (await rolloutOf(id)).status === 'running', 'the rollout resumed');
+    await until(async () => await page.isEnabled('#rollout-pause'), 'pause enabled again');
+    expect(await page.isEnabled('#rollout-resume')).toBe(false);
+
     // Abort asks first; declined, nothing changes.
     const dialogs: Dialog[] = [];
     const dismiss = async (dialog: Dialog) => {
@@ -478,7 +483,7 @@ describe('operator dashboard', () => {
     await until(async () => dialogs.length === 1, 'the confirmation');
     expect(dialogs[0].type()).toBe('confirm');
     expect(dialogs[0].message()).toMatch(/Abort this rollout/);
-    expect((await rolloutOf(id)).status).toBe('paused');
+    expect((await rolloutOf(id)).status).toBe('running');
 
     page.once('dialog', (dialog) => {
       dialogs.push(dialog);
