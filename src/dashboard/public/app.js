@@ -688,7 +688,9 @@ function renderRollout(detail) {
     c.PENDING + c.PROVISIONING + c.CONFIGURING - (detail.current_node_count - rollout.admitted);
   const waves = [];
   for (let i = 0; i < rollout.waves_total; i += 1) {
-    const state = waveState(rollout, i);
+    let state = waveState(rollout, i);
+    // An abort during the pause after a wave leaves that wave whole.
+    if (state === 'stopped' && inFlight <= 0) state = 'done';
     const item = el('li', {
       class: `wave ${state}`,
       'data-wave': String(i),
