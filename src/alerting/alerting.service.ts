@@ -118,6 +118,7 @@ export class AlertingService {
   }
 
   async createRule(deploymentId: number, dto: CreateAlertRuleDto): Promise<RuleRow> {
+    refuseNulls(dto);
     await this.assertDeployment(deploymentId);
     const { receiver_ids, ...fields } = dto;
     const id = await this.dataSource.transaction(async (m) => {
@@ -147,6 +148,7 @@ export class AlertingService {
     ruleId: number,
     dto: UpdateAlertRuleDto,
   ): Promise<RuleRow> {
+    refuseNulls(dto);
     const { receiver_ids, ...fields } = dto;
     await this.dataSource.transaction(async (m) => {
       const rule = await this.repo.findRule(deploymentId, ruleId, m);
@@ -217,6 +219,21 @@ export class AlertingService {
 
   async deleteSilence(id: number): Promise<void> {
     if (!(await this.repo.deleteSilence(id))) throw new NotFoundException('Silence not found');
+  }
+}
+
+/**
+ * Optional rule fields may be left out, not sent as null (validation lets null through as
+ * "absent", and every rule column has a value): 422 naming them.
+ */
+function refuseNulls(dto: object): void {
+  const nulls = Object.entries(dto)
+    .filter(([, v]) => v === null)
+    .map(([k]) => k);
+  if (nulls.length > 0) {
+    throw new UnprocessableEntityException(
+      `${nulls.join(', ')}: must not be null (leave ${nulls.length > 1 ? 'them' : 'it'} out instead)`,
+    );
   }
 }
 

@@ -402,6 +402,7 @@ describe('alerting', () => {
       [{ receiver_ids: 'all' }, /receiver_ids/],
       [{ colour: 'red' }, /colour/],
       [{ name: '' }, /name/],
+      [{ threshold: null }, /threshold: must not be null/],
     ];
     for (const [fields, detail] of cases) {
       const res = await svc.http
