@@ -439,6 +439,14 @@ export class AlertingRepository {
     );
   }
 
+  /** Per deployment, the nodes that at least one firing alert flags now. */
+  async firingNodesByDeployment(): Promise<{ deployment_id: number; n: number }[]> {
+    return this.dataSource.query(
+      `SELECT deployment_id, count(DISTINCT node_id)::int AS n FROM alerts
+       WHERE state = 'firing' GROUP BY deployment_id`,
+    );
+  }
+
   async alertCounts(): Promise<{ state: string; n: number }[]> {
     return this.dataSource.query(`SELECT state, count(*)::int AS n FROM alerts GROUP BY state`);
   }
