@@ -17,6 +17,7 @@ import { EventsRepository } from '../store/events.repository';
 import { Queryable } from '../store/queryable';
 import { alertFingerprint, AlertStep, AlertTiming } from './alert-state';
 import { alertmanagerAlert, NotifiedAlert, webhookBody } from './notification-body';
+import { receiverTakesAlert } from './receiver-events';
 
 /** Every delivery job: first retry after ~1 s, doubling up to a minute, 12 attempts (~8 min). */
 export const DELIVERY_ATTEMPTS = 12;
@@ -27,15 +28,6 @@ export const DELIVERY_MAX_BACKOFF_MS = 60_000;
 export function deliveryBackoff(attemptsMade: number): number {
   const base = Math.min(DELIVERY_MAX_BACKOFF_MS, DELIVERY_FIRST_RETRY_MS * 2 ** (attemptsMade - 1));
   return Math.round(base * (0.8 + 0.4 * Math.random()));
-}
-
-/**
- * Whether a receiver is sent an alert change (ALERT_FIRING or ALERT_RESOLVED): a receiver
- * without an events list gets every alert change (and no deployment event); one with a list
- * gets what it names.
- */
-export function receiverTakesAlert(receiver: Pick<ReceiverRow, 'events'>, type: string): boolean {
-  return receiver.events.length === 0 || receiver.events.includes(type);
 }
 
 /** What the detector said of a node at this evaluation. */

@@ -10,6 +10,7 @@ import { AlertingRepository, NewDelivery, ReceiverRow } from '../store/alerting.
 import { EventsRepository, OUTBOX_EVENT_TYPES, OutboxRow } from '../store/events.repository';
 import { NodesRepository } from '../store/nodes.repository';
 import { AlertNotifier } from './alert-notifier.service';
+import { eventDedupeKey } from './receiver-events';
 import {
   alertmanagerEventAlert,
   DeploymentEventType,
@@ -27,11 +28,6 @@ const STATUS_EVENTS: Partial<Record<DeploymentStatus, EventType>> = {
   [DeploymentStatus.DEGRADED]: EventType.DEPLOYMENT_DEGRADED,
   [DeploymentStatus.FAILED]: EventType.DEPLOYMENT_FAILED,
 };
-
-/** The dedupe key of an event's notification to a receiver: one per (event, receiver). */
-export function eventDedupeKey(eventId: string | number, receiverId: number): string {
-  return `event:${eventId}:receiver:${receiverId}`;
-}
 
 /**
  * Deployment events for receivers, run by the alert evaluation job. The events table is the
