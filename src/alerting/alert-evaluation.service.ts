@@ -86,10 +86,16 @@ export class AlertEvaluationService {
     this.running = true;
     const started = performance.now();
     try {
-      // Deployment events first: they do not wait for a long evaluation of the rules.
-      const events = await this.deploymentEvents.run();
-      outcome.statusEvents = events.statusEvents;
-      outcome.notifications += events.notifications;
+      // Deployment events first: they do not wait for a long evaluation of the rules. A failure
+      // here leaves the outbox cursor where it was (the next job goes on) and the rules are
+      // still evaluated.
+      try {
+        const events = await this.deploymentEvents.run();
+        outcome.statusEvents = events.statusEvents;
+        outcome.notifications += events.notifications;
+      } catch (error) {
+        this.logger.warn(`Deployment events not notified this time: ${(error as Error).message}`);
+      }
       let slot = this.slotOf(Date.now());
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         const { rules, notifications, seconds } = await this.pass(slot);
