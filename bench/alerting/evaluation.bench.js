@@ -5,6 +5,12 @@
 // (every rule), as the worker records it, and the detector's share.
 //   node bench/alerting/evaluation.bench.js [--deployments 10] [--nodes 10000] [--rules 100]
 //        [--evaluations 5] [--slow-percent 1] [--distinct yes] [--for-seconds 3600]
+//        [--method zscore|mad] [--receiver yes]
+// --method gives every rule that method (default: every fourth rule mad, the others zscore);
+// --receiver yes attaches a webhook receiver (a local server answering 200) to every rule, so
+// each alert that turns firing also writes its notification.
+// A mass state change: --deployments 1 --nodes 10000 --rules 1 --method mad --for-seconds 0
+// --receiver yes --evaluations 1: the first evaluation turns every flagged node firing at once.
 // Rules of one deployment that share method, window and min_samples share one detection; with
 // --distinct every rule of a deployment gets its own window (one detection per rule, the worst case).
 // Uses the built service (NETORCH_DIST or dist/): one api (creates the rules) and one worker
@@ -29,6 +35,8 @@ const DISTINCT = args.distinct === 'yes';
 // Long by default: the measured evaluations are steady ones (alerts pending, no state change);
 // --for-seconds 60 measures a run in which every pending alert turns firing.
 const FOR_SECONDS = Number(args['for-seconds'] ?? 3600);
+const METHOD = args.method;
+const RECEIVER = args.receiver === 'yes';
 const INTERVAL_MS = 15000;
 const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
 const BASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -71,6 +79,8 @@ async function main() {
   const api = start('api', { ALERT_EVAL_INTERVAL_MS: String(INTERVAL_MS) });
   const url = `http://127.0.0.1:${PORT}`;
   let worker;
+  let hook;
+  let delivered = 0;
   const db = new Client({ connectionString: dbUrl });
   try {
     for (let i = 0; ; i++) {
@@ -118,6 +128,29 @@ async function main() {
     for (const table of ['telemetry_samples', 'telemetry_rollups', 'telemetry_rollup_groups']) {
       await db.query(`VACUUM ANALYZE ${table}`);
     }
+    const receiverIds = [];
+    if (RECEIVER) {
+      hook = require('node:http').createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          delivered += 1;
+          res.writeHead(200).end('ok');
+        });
+      });
+      await new Promise((r) => hook.listen(0, '127.0.0.1', r));
+      const res = await fetch(`${url}/receivers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'bench',
+          type: 'webhook',
+          url: `http://127.0.0.1:${hook.address().port}/hook`,
+          secret: 'bench-secret-0123',
+        }),
+      });
+      if (res.status !== 201) throw new Error(await res.text());
+      receiverIds.push((await res.json()).id);
+    }
     // Rules spread evenly over the deployments: both methods, windows of 5 and 10 minutes.
     for (let r = 0; r < RULES; r++) {
       const dep = ids[r % ids.length];
@@ -126,10 +159,11 @@ async function main() {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           name: `rule-${r}`,
-          method: r % 4 === 3 ? 'mad' : 'zscore',
+          method: METHOD ?? (r % 4 === 3 ? 'mad' : 'zscore'),
           threshold: 2 + (r % 3) * 0.5,
           window_minutes: DISTINCT ? 1 + Math.floor(r / DEPLOYMENTS) : r % 2 ? 5 : 10,
           for_seconds: FOR_SECONDS,
+          receiver_ids: receiverIds,
         }),
       });
       if (res.status !== 201) throw new Error(await res.text());
@@ -163,6 +197,12 @@ async function main() {
     const {
       rows: [alerts],
     } = await db.query(`SELECT count(*)::int AS n FROM alerts WHERE state <> 'resolved'`);
+    const {
+      rows: [notes],
+    } = await db.query(`SELECT count(*)::int AS n FROM alert_deliveries`);
+    const {
+      rows: [changes],
+    } = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'ALERT_FIRING'`);
     const steady = runs.slice(1);
     const { rows: pg } = await db.query(`SHOW server_version`);
     console.log(
@@ -175,11 +215,15 @@ async function main() {
         samples: DEPLOYMENTS * NODES * 30,
         slow_percent: SLOW_PERCENT,
         open_alerts: alerts.n,
+        firing_events: changes.n,
+        notifications: notes.n,
+        notifications_received: delivered,
+        method: METHOD ?? 'mixed',
         load_ms: Math.round(loadMs),
         first_evaluation_s: +runs[0].toFixed(3),
-        evaluation_median_s: +median(steady).toFixed(3),
-        evaluation_min_s: +Math.min(...steady).toFixed(3),
-        evaluation_max_s: +Math.max(...steady).toFixed(3),
+        evaluation_median_s: steady.length ? +median(steady).toFixed(3) : null,
+        evaluation_min_s: steady.length ? +Math.min(...steady).toFixed(3) : null,
+        evaluation_max_s: steady.length ? +Math.max(...steady).toFixed(3) : null,
         evaluations: steady.map((v) => +v.toFixed(3)),
         interval_s: INTERVAL_MS / 1000,
         nproc: cpus().length,
@@ -191,6 +235,7 @@ async function main() {
     );
   } finally {
     await db.end().catch(() => undefined);
+    hook?.close();
     for (const child of [api, worker].filter(Boolean)) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

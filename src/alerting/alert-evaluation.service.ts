@@ -11,8 +11,10 @@ import { NodesRepository } from '../store/nodes.repository';
 import { AlertingRepository, AlertRow, RuleRow } from '../store/alerting.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { Queryable } from '../store/queryable';
-import { alertFingerprint, endAlert, stepAlert } from './alert-state';
-import { AlertNotifier, Observation, timingOf } from './alert-notifier.service';
+import { endAlert, stepAlert } from './alert-state';
+import { AlertNotifier, StepInput, timingOf } from './alert-notifier.service';
+import { AlertPrune, AlertRetentionService } from './alert-retention.service';
+import { DeploymentEventsService } from './deployment-events.service';
 import { atThreshold } from './detection-threshold';
 
 /** Rules evaluated side by side within one evaluation job (each on its own connection). */
@@ -28,9 +30,16 @@ export interface EvaluationOutcome {
   seconds: number;
   notifications: number;
   passes: number;
+  /** DEPLOYMENT_DEGRADED / DEPLOYMENT_FAILED events written by this run. */
+  statusEvents: number;
+  /** What the retention deleted, when this run pruned. */
+  pruned: AlertPrune | null;
 }
 
 /**
+ * One evaluation job: the deployment events for receivers (DeploymentEventsService), then the
+ * rules of the interval, then the sweep of deliveries without a job and the retention.
+ *
  * One evaluation interval: claims the enabled rules not yet evaluated in it, one at a time
  * (row lock, SKIP LOCKED, so any number of workers share them and none is evaluated twice),
  * runs the bottleneck detector of GET .../bottlenecks on the rule's window, steps every alert
@@ -49,6 +58,8 @@ export class AlertEvaluationService {
     private readonly nodes: NodesRepository,
     private readonly analytics: AnalyticsService,
     private readonly notifier: AlertNotifier,
+    private readonly deploymentEvents: DeploymentEventsService,
+    private readonly retention: AlertRetentionService,
   ) {}
 
   /** The evaluation interval a moment belongs to. */
@@ -63,11 +74,28 @@ export class AlertEvaluationService {
    * takes its interval's rules too; parallel runs on the same cores would only slow each other.
    */
   async evaluateDue(): Promise<EvaluationOutcome> {
-    const outcome: EvaluationOutcome = { rules: 0, seconds: 0, notifications: 0, passes: 0 };
+    const outcome: EvaluationOutcome = {
+      rules: 0,
+      seconds: 0,
+      notifications: 0,
+      passes: 0,
+      statusEvents: 0,
+      pruned: null,
+    };
     if (this.running) return outcome;
     this.running = true;
     const started = performance.now();
     try {
+      // Deployment events first: they do not wait for a long evaluation of the rules. A failure
+      // here leaves the outbox cursor where it was (the next job goes on) and the rules are
+      // still evaluated.
+      try {
+        const events = await this.deploymentEvents.run();
+        outcome.statusEvents = events.statusEvents;
+        outcome.notifications += events.notifications;
+      } catch (error) {
+        this.logger.warn(`Deployment events not notified this time: ${(error as Error).message}`);
+      }
       let slot = this.slotOf(Date.now());
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         const { rules, notifications, seconds } = await this.pass(slot);
@@ -80,6 +108,7 @@ export class AlertEvaluationService {
         slot = now;
       }
       await this.requeueStale();
+      outcome.pruned = await this.retention.pruneIfDue();
     } finally {
       this.running = false;
     }
@@ -111,13 +140,14 @@ export class AlertEvaluationService {
     return { rules, notifications, seconds: (performance.now() - started) / 1000 };
   }
 
-  /** The detector once for rules sharing deployment, method, window and min_samples. */
+  /** The detector once for rules sharing deployment, method, window, min_samples and peer group. */
   private async detect(rules: RuleRow[]): Promise<BottlenecksResponse | null> {
     const q = Object.assign(new BottlenecksQuery(), {
       analysis_window_minutes: rules[0].window_minutes,
       threshold: Math.min(...rules.map((r) => r.threshold)),
       method: rules[0].method,
       min_samples: rules[0].min_samples,
+      peer_group: rules[0].peer_group,
     });
     try {
       return await this.analytics.bottlenecks(rules[0].deployment_id, q);
@@ -150,32 +180,15 @@ export class AlertEvaluationService {
     const open = await this.repo.openAlerts(m, rule.id);
     const receivers = await this.repo.ruleReceivers(m, rule.id);
     const deployment = result ? await this.deployments.find(rule.deployment_id, m) : null;
-    const deploymentName = deployment?.name ?? String(rule.deployment_id);
-    const toSend: string[] = [];
-    const touched: Parameters<AlertingRepository['touchAlerts']>[1] = [];
-    const write = async (
-      nodeId: number,
-      prev: AlertRow | null,
-      step: ReturnType<typeof stepAlert>,
-      seen: Observation | null,
-    ) =>
-      toSend.push(
-        ...(await this.notifier.write(m, {
-          rule,
-          deploymentName,
-          nodeId,
-          prev,
-          step,
-          seen,
-          receivers,
-          fingerprint: alertFingerprint(rule.id, nodeId),
-          touched,
-        })),
-      );
+    const ctx = { rule, deploymentName: deployment?.name ?? String(rule.deployment_id), receivers };
+    const steps: StepInput[] = [];
 
     if (result === null || deployment === null) {
       // The deployment is gone: its alerts resolve and the rule goes with it.
-      for (const prev of open) await write(prev.node_id, prev, endAlert(timingOf(prev), now), null);
+      for (const prev of open) {
+        steps.push({ nodeId: prev.node_id, prev, step: endAlert(timingOf(prev), now), seen: null });
+      }
+      const toSend = await this.notifier.writeSteps(m, ctx, steps);
       await this.repo.deleteRule(m, rule.id);
       return toSend;
     }
@@ -184,17 +197,16 @@ export class AlertEvaluationService {
     for (const b of result.bottlenecks) {
       flagged.add(b.node_id);
       const prev = byNode.get(b.node_id) ?? null;
-      const seen: Observation = {
-        nodeIdentifier: b.node_identifier,
-        deviationScore: b.deviation_score,
-        metrics: b.metrics as unknown as AlertRow['metrics'],
-      };
-      await write(
-        b.node_id,
+      steps.push({
+        nodeId: b.node_id,
         prev,
-        stepAlert(prev && timingOf(prev), true, now, timing(rule)),
-        seen,
-      );
+        step: stepAlert(prev && timingOf(prev), true, now, timing(rule)),
+        seen: {
+          nodeIdentifier: b.node_identifier,
+          deviationScore: b.deviation_score,
+          metrics: b.metrics as unknown as AlertRow['metrics'],
+        },
+      });
     }
     const quiet = open.filter((a) => !flagged.has(a.node_id));
     const existing = await this.nodes.nodeNames(quiet.map((a) => a.node_id));
@@ -202,10 +214,9 @@ export class AlertEvaluationService {
       const step = existing.has(prev.node_id)
         ? stepAlert(timingOf(prev), false, now, timing(rule))
         : endAlert(timingOf(prev), now);
-      await write(prev.node_id, prev, step, null);
+      steps.push({ nodeId: prev.node_id, prev, step, seen: null });
     }
-    await this.repo.touchAlerts(m, touched);
-    return toSend;
+    return this.notifier.writeSteps(m, ctx, steps);
   }
 
   /** Deliveries whose job was never added (a crash between commit and enqueue). */

@@ -9,13 +9,15 @@ import {
   AlertingRepository,
   AlertRow,
   AlertWrite,
+  NewDelivery,
   ReceiverRow,
   RuleRow,
 } from '../store/alerting.repository';
 import { EventsRepository } from '../store/events.repository';
 import { Queryable } from '../store/queryable';
-import { AlertStep, AlertTiming } from './alert-state';
+import { alertFingerprint, AlertStep, AlertTiming } from './alert-state';
 import { alertmanagerAlert, NotifiedAlert, webhookBody } from './notification-body';
+import { receiverTakesAlert } from './receiver-events';
 
 /** Every delivery job: first retry after ~1 s, doubling up to a minute, 12 attempts (~8 min). */
 export const DELIVERY_ATTEMPTS = 12;
@@ -45,11 +47,38 @@ export function timingOf(a: AlertRow): AlertTiming {
   };
 }
 
+/** One (rule, node) of an evaluation: the alert before, its step, and what the detector saw. */
+export interface StepInput {
+  nodeId: number;
+  prev: AlertRow | null;
+  step: AlertStep;
+  seen: Observation | null;
+}
+
+/** What a rule's steps are written with: the rule, its deployment's name, its receivers. */
+export interface StepContext {
+  rule: RuleRow;
+  deploymentName: string;
+  receivers: ReceiverRow[];
+}
+
+/** An alert notification to write once the alert's id is known. */
+interface Notice {
+  row: AlertWrite;
+  prevId: string | null;
+  next: AlertTiming;
+  transition: AlertStep['transition'];
+  refresh: boolean;
+}
+
 /**
- * Writes one alert's step inside the caller's transaction: the alert row, and on a change to
- * firing or resolved the audit event and one delivery row per receiver (unique per alert,
- * change and receiver, so a step written twice notifies once). Silenced notifications are
- * stored as `silenced` and never sent. Returns the ids of the deliveries to send after commit.
+ * Writes the steps of one rule's alerts inside the caller's transaction, set-based: whatever
+ * the number of alerts, one statement each for the cleared pending alerts, the new alerts, the
+ * alerts that change state, the alerts that only saw another breach, the audit events of the
+ * changes to firing or resolved, the silences that cover them, and their deliveries (one per
+ * receiver, unique per alert, change and receiver, so a step written twice notifies once).
+ * Silenced notifications are stored as `silenced` and never sent. Returns the ids of the
+ * deliveries to send after commit.
  */
 @Injectable()
 export class AlertNotifier {
@@ -62,67 +91,63 @@ export class AlertNotifier {
     private readonly jobs: JobEnqueueService,
   ) {}
 
-  async write(
-    m: Queryable,
-    ctx: {
-      rule: RuleRow;
-      deploymentName: string;
-      nodeId: number;
-      prev: AlertRow | null;
-      step: AlertStep;
-      seen: Observation | null;
-      receivers: ReceiverRow[];
-      fingerprint: string;
-      /** Alerts that only saw another breach are collected here for one batch update. */
-      touched?: Parameters<AlertingRepository['touchAlerts']>[1];
-    },
-  ): Promise<string[]> {
-    const { rule, prev, step, seen } = ctx;
-    if (step.next === null) {
-      if (prev) await this.repo.deleteAlert(m, prev.id);
-      return [];
-    }
-    const next = step.next;
-    const row: AlertWrite = {
-      fingerprint: ctx.fingerprint,
-      rule_id: rule.id,
-      rule_name: rule.name,
-      deployment_id: rule.deployment_id,
-      node_id: ctx.nodeId,
-      node_identifier: seen?.nodeIdentifier ?? prev?.node_identifier ?? '',
-      state: next.state,
-      active_since: next.activeSince,
-      starts_at: next.startsAt,
-      ends_at: next.endsAt,
-      last_breach_at: next.lastBreachAt,
-      deviation_score: seen?.deviationScore ?? prev?.deviation_score ?? 0,
-      metrics: seen?.metrics ?? prev?.metrics ?? {},
-    };
-    let alertId: string;
-    if (prev) {
-      alertId = prev.id;
-      if (prev.state !== row.state) {
-        await this.repo.updateAlert(m, alertId, row);
-      } else if (new Date(prev.last_breach_at).getTime() !== row.last_breach_at.getTime()) {
-        if (ctx.touched) {
-          ctx.touched.push({
-            id: alertId,
-            lastBreachAt: row.last_breach_at,
-            deviationScore: row.deviation_score,
-            metrics: row.metrics,
-          });
-        } else {
-          await this.repo.updateAlert(m, alertId, row);
-        }
+  async writeSteps(m: Queryable, ctx: StepContext, steps: StepInput[]): Promise<string[]> {
+    const { rule } = ctx;
+    const cleared: string[] = [];
+    const inserts: AlertWrite[] = [];
+    const changes: (AlertWrite & { id: string })[] = [];
+    const touched: Parameters<AlertingRepository['touchAlerts']>[1] = [];
+    const notices: Notice[] = [];
+    // Alertmanager expects firing alerts again at every evaluation; webhooks get changes only.
+    const refreshes = ctx.receivers.some((r) => r.type === 'alertmanager');
+    for (const { nodeId, prev, step, seen } of steps) {
+      if (step.next === null) {
+        if (prev) cleared.push(prev.id);
+        continue;
       }
-    } else {
-      alertId = await this.repo.insertAlert(m, row);
+      const next = step.next;
+      const row: AlertWrite = {
+        fingerprint: alertFingerprint(rule.id, nodeId),
+        rule_id: rule.id,
+        rule_name: rule.name,
+        deployment_id: rule.deployment_id,
+        node_id: nodeId,
+        node_identifier: seen?.nodeIdentifier ?? prev?.node_identifier ?? '',
+        state: next.state,
+        active_since: next.activeSince,
+        starts_at: next.startsAt,
+        ends_at: next.endsAt,
+        last_breach_at: next.lastBreachAt,
+        deviation_score: seen?.deviationScore ?? prev?.deviation_score ?? 0,
+        metrics: seen?.metrics ?? prev?.metrics ?? {},
+      };
+      if (!prev) {
+        inserts.push(row);
+      } else if (prev.state !== row.state) {
+        changes.push({ ...row, id: prev.id });
+      } else if (new Date(prev.last_breach_at).getTime() !== row.last_breach_at.getTime()) {
+        touched.push({
+          id: prev.id,
+          lastBreachAt: row.last_breach_at,
+          deviationScore: row.deviation_score,
+          metrics: row.metrics,
+        });
+      }
+      const refresh = refreshes && step.transition === null && next.state === 'firing';
+      if (step.transition !== null || refresh) {
+        notices.push({ row, prevId: prev?.id ?? null, next, transition: step.transition, refresh });
+      }
     }
-    const refresh = step.transition === null && next.state === 'firing';
-    if (step.transition === null && !refresh) return [];
-    const notified: NotifiedAlert = {
-      status: next.state === 'resolved' ? 'resolved' : 'firing',
-      fingerprint: row.fingerprint,
+    await this.repo.deleteAlerts(m, cleared);
+    const created = await this.repo.insertAlerts(m, inserts);
+    await this.repo.updateAlerts(m, changes);
+    await this.repo.touchAlerts(m, touched);
+    if (notices.length === 0) return [];
+
+    const idOf = (n: Notice) => n.prevId ?? created.get(n.row.node_id)!;
+    const notified = (n: Notice): NotifiedAlert => ({
+      status: n.next.state === 'resolved' ? 'resolved' : 'firing',
+      fingerprint: n.row.fingerprint,
       ruleId: rule.id,
       ruleName: rule.name,
       method: rule.method,
@@ -130,62 +155,74 @@ export class AlertNotifier {
       windowMinutes: rule.window_minutes,
       deploymentId: rule.deployment_id,
       deploymentName: ctx.deploymentName,
-      nodeId: ctx.nodeId,
-      nodeIdentifier: row.node_identifier,
-      deviationScore: row.deviation_score,
-      metrics: row.metrics,
-      startsAt: next.startsAt ?? next.activeSince,
-      endsAt: next.endsAt,
-    };
-    const eventType = next.state === 'resolved' ? EventType.ALERT_RESOLVED : EventType.ALERT_FIRING;
-    if (step.transition !== null) {
-      await this.events.write(m, {
-        deploymentId: rule.deployment_id,
-        type: eventType,
-        nodeId: ctx.nodeId,
-        nodeIdentifier: row.node_identifier,
-        reason: rule.name,
-        metadata: {
-          alert_id: Number(alertId),
-          fingerprint: row.fingerprint,
-          rule_id: rule.id,
-          starts_at: notified.startsAt.toISOString(),
-          ends_at: next.endsAt?.toISOString() ?? null,
-          deviation_score: row.deviation_score,
-          metrics: row.metrics,
-        },
-      });
-    }
-    const silenced = await this.repo.isSilenced(m, {
-      deploymentId: rule.deployment_id,
-      nodeId: ctx.nodeId,
-      ruleId: rule.id,
+      nodeId: n.row.node_id,
+      nodeIdentifier: n.row.node_identifier,
+      deviationScore: n.row.deviation_score,
+      metrics: n.row.metrics,
+      startsAt: n.next.startsAt ?? n.next.activeSince,
+      endsAt: n.next.endsAt,
     });
-    const toSend: string[] = [];
+    const typeOf = (n: Notice) =>
+      n.next.state === 'resolved' ? EventType.ALERT_RESOLVED : EventType.ALERT_FIRING;
+    await this.events.writeMany(
+      m,
+      notices
+        .filter((n) => n.transition !== null)
+        .map((n) => ({
+          deploymentId: rule.deployment_id,
+          type: typeOf(n),
+          nodeId: n.row.node_id,
+          nodeIdentifier: n.row.node_identifier,
+          reason: rule.name,
+          metadata: {
+            alert_id: Number(idOf(n)),
+            fingerprint: n.row.fingerprint,
+            rule_id: rule.id,
+            starts_at: (n.next.startsAt ?? n.next.activeSince).toISOString(),
+            ends_at: n.next.endsAt?.toISOString() ?? null,
+            deviation_score: n.row.deviation_score,
+            metrics: n.row.metrics,
+          },
+        })),
+    );
+
+    const deliveries: NewDelivery[] = [];
     for (const receiver of ctx.receivers) {
-      if (receiver.events.length > 0 && !receiver.events.includes(eventType)) continue;
-      // Alertmanager expects firing alerts again at every evaluation; webhooks get changes only.
-      if (refresh && receiver.type !== 'alertmanager') continue;
-      const id = randomUUID();
-      const kind = refresh ? 'refresh' : (step.transition as string);
-      const body =
-        receiver.type === 'alertmanager'
-          ? JSON.stringify([alertmanagerAlert(this.config.alertExternalUrl, notified)])
-          : JSON.stringify(webhookBody(receiver.name, this.config.alertExternalUrl, notified));
-      const created = await this.repo.insertDelivery(m, {
-        id,
-        receiverId: receiver.id,
-        dedupeKey: refresh
-          ? `alert:${alertId}:refresh:${Date.now()}:receiver:${receiver.id}`
-          : `alert:${alertId}:${kind}:receiver:${receiver.id}`,
-        alertId,
-        kind,
-        status: silenced ? 'silenced' : 'pending',
-        body,
-      });
-      if (created && !silenced) toSend.push(id);
+      for (const n of notices) {
+        const eventType = typeOf(n);
+        if (!receiverTakesAlert(receiver, eventType)) continue;
+        if (n.refresh && receiver.type !== 'alertmanager') continue;
+        const alertId = idOf(n);
+        const kind = n.refresh ? 'refresh' : (n.transition as string);
+        const body =
+          receiver.type === 'alertmanager'
+            ? JSON.stringify([alertmanagerAlert(this.config.alertExternalUrl, notified(n))])
+            : JSON.stringify(webhookBody(receiver.name, this.config.alertExternalUrl, notified(n)));
+        deliveries.push({
+          id: randomUUID(),
+          receiverId: receiver.id,
+          dedupeKey: n.refresh
+            ? `alert:${alertId}:refresh:${Date.now()}:receiver:${receiver.id}`
+            : `alert:${alertId}:${kind}:receiver:${receiver.id}`,
+          alertId,
+          kind,
+          status: 'pending',
+          body,
+        });
+      }
     }
-    return toSend;
+    if (deliveries.length === 0) return [];
+    const silenced = await this.repo.silencedNodes(m, {
+      deploymentId: rule.deployment_id,
+      ruleId: rule.id,
+      nodeIds: [...new Set(notices.map((n) => n.row.node_id))],
+    });
+    const nodeOf = new Map(notices.map((n) => [idOf(n), n.row.node_id]));
+    for (const d of deliveries) {
+      if (silenced.has(nodeOf.get(d.alertId!)!)) d.status = 'silenced';
+    }
+    const stored = await this.repo.insertDeliveries(m, deliveries);
+    return deliveries.filter((d) => d.status === 'pending' && stored.has(d.id)).map((d) => d.id);
   }
 
   /** Adds one delivery job per id (job id = delivery id, so adding twice sends once). */

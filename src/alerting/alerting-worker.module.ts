@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '../analytics/analytics.module';
 import { AlertEvaluationService } from './alert-evaluation.service';
 import { AlertNotifier } from './alert-notifier.service';
+import { AlertRetentionService } from './alert-retention.service';
+import { DeploymentEventsService } from './deployment-events.service';
 import { AlertingProcessor } from './alerting.processor';
 import { AlertingSchedulerService } from './alerting-scheduler.service';
 import { NotificationDeliveryService } from './notification-delivery.service';
@@ -12,6 +14,8 @@ import { NotificationDeliveryService } from './notification-delivery.service';
   providers: [
     AlertNotifier,
     AlertEvaluationService,
+    DeploymentEventsService,
+    AlertRetentionService,
     NotificationDeliveryService,
     AlertingSchedulerService,
     AlertingProcessor,

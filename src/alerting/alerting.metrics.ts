@@ -1,15 +1,22 @@
 import type { FactoryProvider, Type } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
 import { AlertingRepository } from '../store/alerting.repository';
+import { NodesRepository } from '../store/nodes.repository';
 import { ALERT_STATES } from './alert-state';
 
 const DELIVERY_OUTCOMES = ['pending', 'delivered', 'failed', 'silenced'] as const;
 
 /**
  * Alerting's Prometheus figures, read from PostgreSQL at each scrape (the workers evaluate and
- * deliver, the API is scraped): alerts by state, deliveries by outcome, evaluation duration.
+ * deliver, the API is scraped): alerts by state, flagged nodes by deployment status, deliveries
+ * by outcome, evaluation duration.
  */
-export function registerAlertingMetrics(registry: Registry, repo: AlertingRepository): void {
+export function registerAlertingMetrics(
+  registry: Registry,
+  repo: AlertingRepository,
+  nodes: NodesRepository,
+): void {
   new Gauge({
     name: 'netorch_alerts',
     help: 'Alerts by state (pending, firing, resolved), over every rule',
@@ -18,6 +25,28 @@ export function registerAlertingMetrics(registry: Registry, repo: AlertingReposi
     async collect() {
       const counts = new Map((await repo.alertCounts()).map((r) => [r.state, r.n]));
       for (const state of ALERT_STATES) this.set({ state }, counts.get(state) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'netorch_alert_flagged_nodes',
+    help: 'Nodes that a firing alert flags as a bottleneck, by the status of their deployment (one series per status, whatever the number of deployments)',
+    labelNames: ['deployment_status'] as const,
+    registers: [registry],
+    async collect() {
+      const [firing, fleet] = await Promise.all([
+        repo.firingNodesByDeployment(),
+        nodes.fleetCounts(),
+      ]);
+      const statusOf = new Map(fleet.map((d) => [d.id, deploymentStatus(d.counts)]));
+      const sums = new Map<string, number>();
+      // A deleted deployment's alerts resolve at the next evaluation; until then they count nowhere.
+      for (const { deployment_id, n } of firing) {
+        const status = statusOf.get(deployment_id);
+        if (status !== undefined) sums.set(status, (sums.get(status) ?? 0) + n);
+      }
+      for (const status of Object.values(DeploymentStatus)) {
+        this.set({ deployment_status: status }, sums.get(status) ?? 0);
+      }
     },
   });
   new Gauge({
@@ -67,8 +96,11 @@ export function alertingMetricsProvider(
 ): FactoryProvider {
   return {
     provide: 'ALERTING_METRICS',
-    inject: [host, AlertingRepository],
-    useFactory: (service: { metrics: { registry: Registry } }, repo: AlertingRepository) =>
-      registerAlertingMetrics(service.metrics.registry, repo),
+    inject: [host, AlertingRepository, NodesRepository],
+    useFactory: (
+      service: { metrics: { registry: Registry } },
+      repo: AlertingRepository,
+      nodes: NodesRepository,
+    ) => registerAlertingMetrics(service.metrics.registry, repo, nodes),
   };
 }

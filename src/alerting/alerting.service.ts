@@ -19,7 +19,7 @@ import {
   SilenceRow,
 } from '../store/alerting.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
-import { alertFingerprint, endAlert } from './alert-state';
+import { endAlert } from './alert-state';
 import { AlertNotifier, timingOf } from './alert-notifier.service';
 import { CreateAlertRuleDto, UpdateAlertRuleDto } from './dto/alert-rule.dto';
 import { CreateReceiverDto } from './dto/receiver.dto';
@@ -34,6 +34,8 @@ const RULE_DEFAULTS: Omit<RuleFields, 'name'> = {
   for_seconds: 60,
   keep_firing_for_seconds: 0,
   min_samples: 1,
+  // As GET /deployments/{id}/bottlenecks: each node against the nodes of its own role.
+  peer_group: 'role',
   enabled: true,
 };
 
@@ -116,6 +118,7 @@ export class AlertingService {
   }
 
   async createRule(deploymentId: number, dto: CreateAlertRuleDto): Promise<RuleRow> {
+    refuseNulls(dto);
     await this.assertDeployment(deploymentId);
     const { receiver_ids, ...fields } = dto;
     const id = await this.dataSource.transaction(async (m) => {
@@ -145,6 +148,7 @@ export class AlertingService {
     ruleId: number,
     dto: UpdateAlertRuleDto,
   ): Promise<RuleRow> {
+    refuseNulls(dto);
     const { receiver_ids, ...fields } = dto;
     await this.dataSource.transaction(async (m) => {
       const rule = await this.repo.findRule(deploymentId, ruleId, m);
@@ -163,22 +167,17 @@ export class AlertingService {
       if (!rule) throw new NotFoundException('Alert rule not found');
       const deployment = await this.deployments.find(deploymentId, m);
       const receivers = await this.repo.ruleReceivers(m, ruleId);
-      const ids: string[] = [];
       const now = new Date();
-      for (const prev of await this.repo.openAlerts(m, ruleId)) {
-        ids.push(
-          ...(await this.notifier.write(m, {
-            rule,
-            deploymentName: deployment?.name ?? String(deploymentId),
-            nodeId: prev.node_id,
-            prev,
-            step: endAlert(timingOf(prev), now),
-            seen: null,
-            receivers,
-            fingerprint: alertFingerprint(rule.id, prev.node_id),
-          })),
-        );
-      }
+      const ids = await this.notifier.writeSteps(
+        m,
+        { rule, deploymentName: deployment?.name ?? String(deploymentId), receivers },
+        (await this.repo.openAlerts(m, ruleId)).map((prev) => ({
+          nodeId: prev.node_id,
+          prev,
+          step: endAlert(timingOf(prev), now),
+          seen: null,
+        })),
+      );
       await this.repo.deleteRule(m, ruleId);
       return ids;
     });
@@ -220,6 +219,21 @@ export class AlertingService {
 
   async deleteSilence(id: number): Promise<void> {
     if (!(await this.repo.deleteSilence(id))) throw new NotFoundException('Silence not found');
+  }
+}
+
+/**
+ * Optional rule fields may be left out, not sent as null (validation lets null through as
+ * "absent", and every rule column has a value): 422 naming them.
+ */
+function refuseNulls(dto: object): void {
+  const nulls = Object.entries(dto)
+    .filter(([, v]) => v === null)
+    .map(([k]) => k);
+  if (nulls.length > 0) {
+    throw new UnprocessableEntityException(
+      `${nulls.join(', ')}: must not be null (leave ${nulls.length > 1 ? 'them' : 'it'} out instead)`,
+    );
   }
 }
 

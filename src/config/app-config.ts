@@ -196,6 +196,12 @@ class EnvironmentVariables {
   @Min(0)
   @Max(36_500)
   EVENT_RETENTION_DAYS = 90;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  ALERT_RETENTION_DAYS = 7;
 }
 
 export interface AppConfig {
@@ -243,6 +249,8 @@ export interface AppConfig {
   maxEventStreamsPerKey: number;
   /** Audit events older than this many days are deleted; 0 = kept for ever. */
   eventRetentionDays: number;
+  /** Resolved alerts and delivery records older than this many days are deleted; 0 = kept. */
+  alertRetentionDays: number;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
@@ -344,5 +352,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxEventStreams: vars.MAX_EVENT_STREAMS,
     maxEventStreamsPerKey: vars.MAX_EVENT_STREAMS_PER_KEY,
     eventRetentionDays: vars.EVENT_RETENTION_DAYS,
+    alertRetentionDays: vars.ALERT_RETENTION_DAYS,
   };
 }

@@ -21,4 +21,8 @@ export enum EventType {
   ALERT_FIRING = 'ALERT_FIRING',
   /** A firing alert resolved: the node recovered, or its rule, node or deployment went away. */
   ALERT_RESOLVED = 'ALERT_RESOLVED',
+  /** The deployment's status entered degraded (written by the alert evaluation job). */
+  DEPLOYMENT_DEGRADED = 'DEPLOYMENT_DEGRADED',
+  /** The deployment's status entered failed (written by the alert evaluation job). */
+  DEPLOYMENT_FAILED = 'DEPLOYMENT_FAILED',
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { StreamCursor } from './events.repository';
 import { Queryable } from './queryable';
 
 export interface ReceiverRow {
@@ -29,6 +30,8 @@ export interface RuleFields {
   for_seconds: number;
   keep_firing_for_seconds: number;
   min_samples: number;
+  /** Whose baseline a node is scored against: its role's, or the whole deployment's. */
+  peer_group: 'role' | 'deployment';
   enabled: boolean;
 }
 
@@ -80,10 +83,16 @@ export interface NewDelivery {
   receiverId: number;
   dedupeKey: string;
   alertId: string | null;
+  /** The deployment event notified (outbox deliveries); null for alert notifications. */
+  eventId?: string | null;
+  /** firing, resolved or refresh for alerts; the event type for deployment events. */
   kind: string;
   status: 'pending' | 'silenced';
   body: string;
 }
+
+/** An alert row to insert, or the new state of an open one (`id` set). */
+export type AlertChange = AlertWrite & { id?: string };
 
 export interface DeliveryAttemptRow {
   attempted_at: Date;
@@ -97,6 +106,7 @@ export interface DeliveryRow {
   id: string;
   receiver_id: number;
   alert_id: string | null;
+  event_id: string | null;
   kind: string;
   status: DeliveryStatus;
   attempts: number;
@@ -120,7 +130,8 @@ export interface OutgoingDelivery {
 
 const RULE_SELECT = `
   SELECT r.id, r.deployment_id, r.name, r.method, r.threshold, r.window_minutes, r.for_seconds,
-         r.keep_firing_for_seconds, r.min_samples, r.enabled, r.evaluated_at, r.created_at,
+         r.keep_firing_for_seconds, r.min_samples, r.peer_group, r.enabled, r.evaluated_at,
+         r.created_at,
          r.updated_at,
          COALESCE((SELECT array_agg(rr.receiver_id ORDER BY rr.receiver_id)
                    FROM alert_rule_receivers rr WHERE rr.rule_id = r.id), '{}') AS receiver_ids
@@ -188,8 +199,8 @@ export class AlertingRepository {
   async insertRule(m: Queryable, deploymentId: number, f: RuleFields): Promise<number> {
     const rows: { id: number }[] = await m.query(
       `INSERT INTO alert_rules (deployment_id, name, method, threshold, window_minutes, for_seconds,
-                                keep_firing_for_seconds, min_samples, enabled)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+                                keep_firing_for_seconds, min_samples, enabled, peer_group)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
       [
         deploymentId,
         f.name,
@@ -200,6 +211,7 @@ export class AlertingRepository {
         f.keep_firing_for_seconds,
         f.min_samples,
         f.enabled,
+        f.peer_group,
       ],
     );
     return rows[0].id;
@@ -209,7 +221,7 @@ export class AlertingRepository {
     await m.query(
       `UPDATE alert_rules SET name = $2, method = $3, threshold = $4, window_minutes = $5,
               for_seconds = $6, keep_firing_for_seconds = $7, min_samples = $8, enabled = $9,
-              updated_at = now()
+              peer_group = $10, updated_at = now()
        WHERE id = $1`,
       [
         id,
@@ -221,6 +233,7 @@ export class AlertingRepository {
         f.keep_firing_for_seconds,
         f.min_samples,
         f.enabled,
+        f.peer_group,
       ],
     );
   }
@@ -262,16 +275,17 @@ export class AlertingRepository {
 
   /**
    * Claims the enabled rules not yet evaluated in `slot` (the evaluation interval) that share
-   * one detection: same deployment, method, window and min_samples (thresholds may differ).
+   * one detection: same deployment, method, window, min_samples and peer group (thresholds may
+   * differ).
    * The rows stay locked until the caller's transaction commits and other workers skip them,
    * so each rule is evaluated once per interval however many workers look. Empty when none is due.
    */
   async claimGroup(m: Queryable, slot: number): Promise<RuleRow[]> {
     const first: Pick<
       RuleRow,
-      'id' | 'deployment_id' | 'method' | 'window_minutes' | 'min_samples'
+      'id' | 'deployment_id' | 'method' | 'window_minutes' | 'min_samples' | 'peer_group'
     >[] = await m.query(
-      `SELECT id, deployment_id, method, window_minutes, min_samples FROM alert_rules
+      `SELECT id, deployment_id, method, window_minutes, min_samples, peer_group FROM alert_rules
          WHERE enabled AND evaluated_slot < $1
          ORDER BY evaluated_slot, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
       [slot],
@@ -281,9 +295,9 @@ export class AlertingRepository {
     const siblings: { id: number }[] = await m.query(
       `SELECT id FROM alert_rules
        WHERE enabled AND evaluated_slot < $1 AND deployment_id = $2 AND method = $3
-         AND window_minutes = $4 AND min_samples = $5 AND id <> $6
+         AND window_minutes = $4 AND min_samples = $5 AND peer_group = $7 AND id <> $6
        ORDER BY id FOR UPDATE SKIP LOCKED`,
-      [slot, f.deployment_id, f.method, f.window_minutes, f.min_samples, f.id],
+      [slot, f.deployment_id, f.method, f.window_minutes, f.min_samples, f.id, f.peer_group],
     );
     return m.query(`${RULE_SELECT} WHERE r.id = ANY($1::int[]) ORDER BY r.id`, [
       [f.id, ...siblings.map((r) => r.id)],
@@ -314,45 +328,59 @@ export class AlertingRepository {
     );
   }
 
-  async insertAlert(m: Queryable, a: AlertWrite): Promise<string> {
-    const rows: { id: string }[] = await m.query(
+  /**
+   * New alerts of one evaluation in one statement; returns the id of each, by node (a rule has
+   * at most one open alert per node).
+   */
+  async insertAlerts(m: Queryable, rows: AlertWrite[]): Promise<Map<number, string>> {
+    if (rows.length === 0) return new Map();
+    const got: { id: string; node_id: number }[] = await m.query(
       `INSERT INTO alerts (fingerprint, rule_id, rule_name, deployment_id, node_id, node_identifier,
                            state, active_since, starts_at, ends_at, last_breach_at,
                            deviation_score, metrics)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+       SELECT * FROM unnest($1::char(16)[], $2::int[], $3::varchar[], $4::int[], $5::int[],
+                            $6::varchar[], $7::varchar[], $8::timestamptz[], $9::timestamptz[],
+                            $10::timestamptz[], $11::timestamptz[], $12::float8[], $13::jsonb[])
+       RETURNING id, node_id`,
       [
-        a.fingerprint,
-        a.rule_id,
-        a.rule_name,
-        a.deployment_id,
-        a.node_id,
-        a.node_identifier,
-        a.state,
-        a.active_since,
-        a.starts_at,
-        a.ends_at,
-        a.last_breach_at,
-        a.deviation_score,
-        a.metrics,
+        rows.map((a) => a.fingerprint),
+        rows.map((a) => a.rule_id),
+        rows.map((a) => a.rule_name),
+        rows.map((a) => a.deployment_id),
+        rows.map((a) => a.node_id),
+        rows.map((a) => a.node_identifier),
+        rows.map((a) => a.state),
+        rows.map((a) => a.active_since),
+        rows.map((a) => a.starts_at),
+        rows.map((a) => a.ends_at),
+        rows.map((a) => a.last_breach_at),
+        rows.map((a) => a.deviation_score),
+        rows.map((a) => JSON.stringify(a.metrics)),
       ],
     );
-    return rows[0].id;
+    return new Map(got.map((r) => [r.node_id, String(r.id)]));
   }
 
-  async updateAlert(m: Queryable, id: string, a: AlertWrite): Promise<void> {
+  /** Open alerts that change state in one evaluation, in one statement. */
+  async updateAlerts(m: Queryable, rows: (AlertWrite & { id: string })[]): Promise<void> {
+    if (rows.length === 0) return;
     await m.query(
-      `UPDATE alerts SET state = $2, starts_at = $3, ends_at = $4, last_breach_at = $5,
-              deviation_score = $6, metrics = $7, rule_name = $8, updated_at = now()
-       WHERE id = $1`,
+      `UPDATE alerts a SET state = u.state, starts_at = u.starts_at, ends_at = u.ends_at,
+              last_breach_at = u.at, deviation_score = u.score, metrics = u.metrics,
+              rule_name = u.rule_name, updated_at = now()
+       FROM unnest($1::bigint[], $2::varchar[], $3::timestamptz[], $4::timestamptz[],
+                   $5::timestamptz[], $6::float8[], $7::jsonb[], $8::varchar[])
+            AS u(id, state, starts_at, ends_at, at, score, metrics, rule_name)
+       WHERE a.id = u.id`,
       [
-        id,
-        a.state,
-        a.starts_at,
-        a.ends_at,
-        a.last_breach_at,
-        a.deviation_score,
-        a.metrics,
-        a.rule_name,
+        rows.map((a) => a.id),
+        rows.map((a) => a.state),
+        rows.map((a) => a.starts_at),
+        rows.map((a) => a.ends_at),
+        rows.map((a) => a.last_breach_at),
+        rows.map((a) => a.deviation_score),
+        rows.map((a) => JSON.stringify(a.metrics)),
+        rows.map((a) => a.rule_name),
       ],
     );
   }
@@ -378,8 +406,10 @@ export class AlertingRepository {
     );
   }
 
-  async deleteAlert(m: Queryable, id: string): Promise<void> {
-    await m.query(`DELETE FROM alerts WHERE id = $1`, [id]);
+  /** Pending alerts that cleared (they leave no trace), in one statement. */
+  async deleteAlerts(m: Queryable, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await m.query(`DELETE FROM alerts WHERE id = ANY($1::bigint[])`, [ids]);
   }
 
   /** Alerts newest first, with whether a silence covers them now. */
@@ -409,24 +439,47 @@ export class AlertingRepository {
     );
   }
 
+  /** Per deployment, the nodes that at least one firing alert flags now. */
+  async firingNodesByDeployment(): Promise<{ deployment_id: number; n: number }[]> {
+    return this.dataSource.query(
+      `SELECT deployment_id, count(DISTINCT node_id)::int AS n FROM alerts
+       WHERE state = 'firing' GROUP BY deployment_id`,
+    );
+  }
+
   async alertCounts(): Promise<{ state: string; n: number }[]> {
     return this.dataSource.query(`SELECT state, count(*)::int AS n FROM alerts GROUP BY state`);
   }
 
   // ---- silences
 
-  async isSilenced(
+  /** The nodes among `nodeIds` that a silence covers now for this rule of the deployment. */
+  async silencedNodes(
     m: Queryable,
-    a: { deploymentId: number; nodeId: number; ruleId: number },
-  ): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM alert_silences s
-       WHERE s.deployment_id = $1 AND s.ends_at > now()
-         AND (s.node_id IS NULL OR s.node_id = $2) AND (s.rule_id IS NULL OR s.rule_id = $3)
-       LIMIT 1`,
-      [a.deploymentId, a.nodeId, a.ruleId],
+    a: { deploymentId: number; ruleId: number; nodeIds: number[] },
+  ): Promise<Set<number>> {
+    if (a.nodeIds.length === 0) return new Set();
+    const rows: { node_id: number }[] = await m.query(
+      `SELECT u.node_id FROM unnest($3::int[]) AS u(node_id)
+       WHERE EXISTS (
+         SELECT 1 FROM alert_silences s
+         WHERE s.deployment_id = $1 AND s.ends_at > now()
+           AND (s.node_id IS NULL OR s.node_id = u.node_id) AND (s.rule_id IS NULL OR s.rule_id = $2))`,
+      [a.deploymentId, a.ruleId, a.nodeIds],
     );
-    return rows.length > 0;
+    return new Set(rows.map((r) => r.node_id));
+  }
+
+  /** The deployments among `ids` that a deployment-wide silence (no node, no rule) covers now. */
+  async silencedDeployments(m: Queryable, ids: number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows: { deployment_id: number }[] = await m.query(
+      `SELECT DISTINCT deployment_id FROM alert_silences
+       WHERE deployment_id = ANY($1::int[]) AND ends_at > now()
+         AND node_id IS NULL AND rule_id IS NULL`,
+      [ids],
+    );
+    return new Set(rows.map((r) => r.deployment_id));
   }
 
   async insertSilence(s: Omit<SilenceRow, 'id' | 'created_at'>): Promise<SilenceRow> {
@@ -455,14 +508,30 @@ export class AlertingRepository {
 
   // ---- deliveries
 
-  /** Stores a notification unless its dedupe key exists: true when this call created it. */
-  async insertDelivery(m: Queryable, d: NewDelivery): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `INSERT INTO alert_deliveries (id, receiver_id, dedupe_key, alert_id, kind, status, body)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [d.id, d.receiverId, d.dedupeKey, d.alertId, d.kind, d.status, d.body],
+  /**
+   * Stores notifications in one statement, each unless its dedupe key exists: returns the ids
+   * this call created (a step or an event written twice notifies once).
+   */
+  async insertDeliveries(m: Queryable, rows: NewDelivery[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const got: { id: string }[] = await m.query(
+      `INSERT INTO alert_deliveries (id, receiver_id, dedupe_key, alert_id, event_id, kind, status,
+                                    body)
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::varchar[], $4::bigint[], $5::bigint[],
+                            $6::varchar[], $7::varchar[], $8::text[])
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [
+        rows.map((d) => d.id),
+        rows.map((d) => d.receiverId),
+        rows.map((d) => d.dedupeKey),
+        rows.map((d) => d.alertId),
+        rows.map((d) => d.eventId ?? null),
+        rows.map((d) => d.kind),
+        rows.map((d) => d.status),
+        rows.map((d) => d.body),
+      ],
     );
-    return rows.length > 0;
+    return new Set(got.map((r) => r.id));
   }
 
   async outgoing(id: string): Promise<OutgoingDelivery | null> {
@@ -499,7 +568,7 @@ export class AlertingRepository {
 
   async listDeliveries(receiverId: number, status: string | undefined, limit: number) {
     const rows: DeliveryRow[] = await this.dataSource.query(
-      `SELECT d.id, d.receiver_id, d.alert_id, d.kind, d.status, d.attempts, d.last_http_status,
+      `SELECT d.id, d.receiver_id, d.alert_id, d.event_id, d.kind, d.status, d.attempts, d.last_http_status,
               d.last_error, d.delivered_at, d.created_at,
               COALESCE((SELECT json_agg(json_build_object(
                          'attempted_at', t.attempted_at, 'duration_ms', t.duration_ms,
@@ -539,6 +608,114 @@ export class AlertingRepository {
     return this.dataSource.query(
       `SELECT status, count(*)::int AS n FROM alert_deliveries GROUP BY status`,
     );
+  }
+
+  // ---- deployment events (the events table is the outbox)
+
+  /**
+   * The outbox position, locked until commit; null while another worker holds it (that worker
+   * is turning the same events into deliveries, so this one has nothing to do).
+   */
+  async lockOutbox(m: Queryable): Promise<{ cursor: StreamCursor; prunedAt: Date | null } | null> {
+    const rows: { xid: string; event_id: string; pruned_at: Date | null }[] = await m.query(
+      `SELECT xid::text AS xid, event_id, pruned_at FROM alert_event_cursor WHERE id = 1
+       FOR UPDATE SKIP LOCKED`,
+    );
+    if (rows.length === 0) return null;
+    return {
+      cursor: { xid: rows[0].xid, id: Number(rows[0].event_id) },
+      prunedAt: rows[0].pruned_at,
+    };
+  }
+
+  async advanceOutbox(m: Queryable, cursor: StreamCursor): Promise<void> {
+    await m.query(`UPDATE alert_event_cursor SET xid = $1::xid8, event_id = $2 WHERE id = 1`, [
+      cursor.xid,
+      cursor.id,
+    ]);
+  }
+
+  /** Receivers that subscribed to any of `types`. */
+  async subscribedReceivers(m: Queryable, types: readonly string[]): Promise<ReceiverRow[]> {
+    return m.query(`SELECT * FROM alert_receivers WHERE events && $1::text[] ORDER BY id`, [types]);
+  }
+
+  /**
+   * Records every deployment's status as seen now, in one statement, and returns those whose
+   * status changed since the last look (or that had none recorded) with the status before;
+   * deployments no longer listed are forgotten.
+   */
+  async recordStatuses(
+    m: Queryable,
+    seen: { deploymentId: number; status: string }[],
+  ): Promise<{ deployment_id: number; status: string; previous: string | null }[]> {
+    return m.query(
+      `WITH cur AS (
+         SELECT * FROM unnest($1::int[], $2::varchar[]) AS c(deployment_id, status)
+       ), gone AS (
+         DELETE FROM alert_deployment_statuses s
+         WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.deployment_id = s.deployment_id)
+       ), prev AS (
+         SELECT s.deployment_id, s.status FROM alert_deployment_statuses s
+         JOIN cur USING (deployment_id)
+       ), up AS (
+         INSERT INTO alert_deployment_statuses AS s (deployment_id, status)
+         SELECT deployment_id, status FROM cur
+         ON CONFLICT (deployment_id) DO UPDATE SET status = EXCLUDED.status, changed_at = now()
+           WHERE s.status <> EXCLUDED.status
+         RETURNING s.deployment_id, s.status
+       )
+       SELECT up.deployment_id, up.status, prev.status AS previous
+       FROM up LEFT JOIN prev USING (deployment_id) ORDER BY up.deployment_id`,
+      [seen.map((x) => x.deploymentId), seen.map((x) => x.status)],
+    );
+  }
+
+  // ---- retention
+
+  /**
+   * Deletes, set-based, the resolved alerts that ended before `cutoff`, the delivery attempts
+   * made before it, and the deliveries created before it that are no longer pending (their
+   * attempts with them), each in statements of at most `batch` rows; returns what went.
+   */
+  async prune(
+    cutoff: Date,
+    batch: number,
+  ): Promise<{ alerts: number; deliveries: number; attempts: number }> {
+    const drain = async (sql: string) => {
+      let n = 0;
+      for (;;) {
+        const rows: { n: number }[] = await this.dataSource.query(sql, [cutoff, batch]);
+        n += rows[0].n;
+        if (rows[0].n < batch) return n;
+      }
+    };
+    const alerts = await drain(
+      `WITH gone AS (
+         DELETE FROM alerts WHERE id IN (
+           SELECT id FROM alerts WHERE state = 'resolved' AND ends_at < $1 LIMIT $2)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+    );
+    const deliveries = await drain(
+      `WITH gone AS (
+         DELETE FROM alert_deliveries WHERE id IN (
+           SELECT id FROM alert_deliveries WHERE created_at < $1 AND status <> 'pending' LIMIT $2)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+    );
+    const attempts = await drain(
+      `WITH gone AS (
+         DELETE FROM alert_delivery_attempts WHERE id IN (
+           SELECT id FROM alert_delivery_attempts WHERE attempted_at < $1 LIMIT $2)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+    );
+    return { alerts, deliveries, attempts };
+  }
+
+  async markPruned(m: Queryable): Promise<void> {
+    await m.query(`UPDATE alert_event_cursor SET pruned_at = now() WHERE id = 1`);
   }
 
   // ---- evaluation figures

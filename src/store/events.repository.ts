@@ -69,6 +69,21 @@ export interface EventFilter {
   limit: number;
 }
 
+/**
+ * The event types alerting reads as its outbox (receivers subscribe to them), in the order and
+ * spelling of the partial index events_outbox_idx (migration 1764261420000): a statement must
+ * name them as literals for the planner to use that index.
+ */
+export const OUTBOX_EVENT_TYPES = [
+  'ROLLOUT_HALTED',
+  'ROLLOUT_COMPLETED',
+  'DEPLOYMENT_DEGRADED',
+  'DEPLOYMENT_FAILED',
+] as const;
+
+/** An outbox event with its deployment's name while the deployment exists. */
+export type OutboxRow = StreamRow & { deployment_name: string | null };
+
 const COLUMNS = `e.id, e.deployment_id, e.node_id, e.node_identifier, e.type, e.from_state, e.to_state,
   e.reason, e.metadata, e.request_id, e.actor, e.created_at`;
 
@@ -99,6 +114,29 @@ export class EventsRepository {
         event.metadata ?? {},
         event.requestId ?? null,
         event.actor ?? null,
+      ],
+    );
+  }
+
+  /** Many audit rows, each with its own fields, in one statement (in the caller's transaction). */
+  async writeMany(m: Queryable, events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await m.query(
+      `INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, to_state,
+                           reason, metadata, request_id, actor)
+       SELECT * FROM unnest($1::int[], $2::int[], $3::varchar[], $4::varchar[], $5::varchar[],
+                            $6::varchar[], $7::text[], $8::jsonb[], $9::varchar[], $10::varchar[])`,
+      [
+        events.map((e) => e.deploymentId),
+        events.map((e) => e.nodeId ?? null),
+        events.map((e) => e.nodeIdentifier ?? null),
+        events.map((e) => e.type),
+        events.map((e) => e.fromState ?? null),
+        events.map((e) => e.toState ?? null),
+        events.map((e) => e.reason ?? null),
+        events.map((e) => JSON.stringify(e.metadata ?? {})),
+        events.map((e) => e.requestId ?? null),
+        events.map((e) => e.actor ?? null),
       ],
     );
   }
@@ -266,5 +304,33 @@ export class EventsRepository {
       [cutoff, batch],
     );
     return (rows[0] as { n: number }).n;
+  }
+
+  /**
+   * The next outbox events (OUTBOX_EVENT_TYPES) of every deployment after `cursor`, in
+   * (transaction, id) order and only below the oldest transaction still running, as `poll`
+   * reads a stream: an event whose transaction commits late is read once it has committed,
+   * never skipped. Read through the partial index that holds only these types.
+   */
+  async outboxAfter(m: Queryable, cursor: StreamCursor, limit: number): Promise<OutboxRow[]> {
+    return m.query(
+      `WITH snap AS (SELECT pg_current_snapshot() AS s),
+       elsewhere AS (
+         SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
+         WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
+       ),
+       horizon AS (
+         SELECT COALESCE(
+           (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
+             WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
+           (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
+       )
+       SELECT e.xid::text AS xid, ${COLUMNS}, d.name AS deployment_name
+       FROM events e CROSS JOIN horizon LEFT JOIN deployments d ON d.id = e.deployment_id
+       WHERE e.type IN (${OUTBOX_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})
+         AND (e.xid, e.id) > ($1::xid8, $2::bigint) AND e.xid < horizon.h
+       ORDER BY e.xid, e.id LIMIT $3`,
+      [cursor.xid, cursor.id, limit],
+    );
   }
 }

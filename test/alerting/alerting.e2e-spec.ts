@@ -173,6 +173,10 @@ describe('alerting', () => {
     // Fired no sooner than for_seconds after the node was first seen breaching.
     const firing = (await svc.http.get(`/deployments/${id}/alerts?state=firing`).expect(200)).body;
     expect(firing).toHaveLength(1);
+    // Its node counts among the flagged nodes of deployments in progress (nodes still PROVISIONING).
+    expect((await svc.http.get('/metrics').expect(200)).text).toMatch(
+      /netorch_alert_flagged_nodes\{deployment_status="in_progress"\} [1-9]/,
+    );
     expect(
       new Date(firing[0].starts_at).getTime() - new Date(firing[0].active_since).getTime(),
     ).toBeGreaterThanOrEqual(2000);
@@ -402,6 +406,7 @@ describe('alerting', () => {
       [{ receiver_ids: 'all' }, /receiver_ids/],
       [{ colour: 'red' }, /colour/],
       [{ name: '' }, /name/],
+      [{ threshold: null }, /threshold: must not be null/],
     ];
     for (const [fields, detail] of cases) {
       const res = await svc.http

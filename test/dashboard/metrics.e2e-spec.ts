@@ -110,6 +110,26 @@ describe('GET /metrics', () => {
       expect(value(samples, 'netorch_nodes', { state })).toBe(stores.nodes[state]);
     }
     expect(value(samples, 'netorch_telemetry_samples_written_total')).toBe(stores.written);
+    // Flagged nodes: one series per deployment status, the firing alerts' distinct nodes of
+    // deployments that exist, summed.
+    expect(types.get('netorch_alert_flagged_nodes')).toBe('gauge');
+    const statuses = ['empty', 'pending', 'in_progress', 'running', 'degraded', 'failed'];
+    expect(
+      samples
+        .filter((x) => x.name === 'netorch_alert_flagged_nodes')
+        .map((x) => x.labels.deployment_status)
+        .sort(),
+    ).toEqual([...statuses].sort());
+    const { rows: flagged } = await pool.query<{ n: number }>(
+      `SELECT count(DISTINCT (a.deployment_id, a.node_id))::int AS n FROM alerts a
+       WHERE a.state = 'firing' AND EXISTS (SELECT 1 FROM deployments d WHERE d.id = a.deployment_id)`,
+    );
+    expect(
+      statuses.reduce(
+        (sum, s) => sum + value(samples, 'netorch_alert_flagged_nodes', { deployment_status: s }),
+        0,
+      ),
+    ).toBe(flagged[0].n);
     // Not in the exposition: Swagger documents the product API only.
     const doc = (await api.http.get('/docs-json').expect(200)).body;
     expect(doc.paths['/metrics']).toBeUndefined();

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { IsIntegerId, MAX_INT32 } from '../../common/id-param.dto';
 import { iso } from '../../common/iso-date';
+import { PEER_GROUPS, PeerGroup } from '../../analytics/dto/bottlenecks.query';
 import type { RuleRow } from '../../store/alerting.repository';
 
 export const RULE_METHODS = ['zscore', 'mad'] as const;
@@ -77,6 +78,16 @@ export class CreateAlertRuleDto {
   @Max(1_000_000)
   min_samples?: number;
 
+  @ApiPropertyOptional({
+    enum: PEER_GROUPS,
+    default: 'role',
+    description:
+      'As GET /deployments/{id}/bottlenecks: role compares each node with the nodes of its own role (spines with spines, leaves with leaves), deployment with every node of the deployment',
+  })
+  @IsOptional()
+  @IsIn(PEER_GROUPS)
+  peer_group?: PeerGroup;
+
   @ApiPropertyOptional({ type: [Number], example: [1], description: 'Receivers to notify' })
   @IsOptional()
   @IsArray()
@@ -114,6 +125,7 @@ export class AlertRuleResponse {
   @ApiProperty({ example: 60 }) for_seconds: number;
   @ApiProperty({ example: 0 }) keep_firing_for_seconds: number;
   @ApiProperty({ example: 1 }) min_samples: number;
+  @ApiProperty({ enum: PEER_GROUPS }) peer_group: string;
   @ApiProperty({ example: [1], type: [Number] }) receiver_ids: number[];
   @ApiProperty({ example: true }) enabled: boolean;
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z', nullable: true, type: String })
@@ -132,6 +144,7 @@ export class AlertRuleResponse {
       for_seconds: r.for_seconds,
       keep_firing_for_seconds: r.keep_firing_for_seconds,
       min_samples: r.min_samples,
+      peer_group: r.peer_group,
       receiver_ids: r.receiver_ids,
       enabled: r.enabled,
       evaluated_at: iso(r.evaluated_at),

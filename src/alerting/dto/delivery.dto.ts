@@ -42,7 +42,19 @@ export class DeliveryResponse {
   id: string;
   @ApiProperty({ example: 1 }) receiver_id: number;
   @ApiProperty({ example: 1, nullable: true, type: Number }) alert_id: number | null;
-  @ApiProperty({ example: 'firing', description: 'firing or resolved' }) kind: string;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: Number,
+    description: 'The deployment event notified (GET /events?deployment_id=...); null for alerts',
+  })
+  event_id: number | null;
+  @ApiProperty({
+    example: 'firing',
+    description:
+      'firing, resolved or refresh (an alertmanager receiver is sent firing alerts again) for alerts; the event type (ROLLOUT_HALTED, ...) for deployment events',
+  })
+  kind: string;
   @ApiProperty({ enum: DELIVERY_STATUSES }) status: string;
   @ApiProperty({ example: 3 }) attempts: number;
   @ApiProperty({ example: '2026-11-27T10:00:02.000Z', nullable: true, type: String })
@@ -55,6 +67,7 @@ export class DeliveryResponse {
       id: d.id,
       receiver_id: d.receiver_id,
       alert_id: d.alert_id === null ? null : Number(d.alert_id),
+      event_id: d.event_id === null ? null : Number(d.event_id),
       kind: d.kind,
       status: d.status,
       attempts: d.attempts,

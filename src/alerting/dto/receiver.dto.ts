@@ -14,8 +14,18 @@ import { iso } from '../../common/iso-date';
 import type { ReceiverRow } from '../../store/alerting.repository';
 
 export const RECEIVER_TYPES = ['webhook', 'alertmanager'] as const;
-/** Deployment events a receiver may subscribe to besides alerts. */
-export const RECEIVER_EVENTS = ['ALERT_FIRING', 'ALERT_RESOLVED'] as const;
+/**
+ * What a receiver may subscribe to: alert changes, and deployment events (a rollout halted or
+ * completed, the deployment's status entered degraded or failed).
+ */
+export const RECEIVER_EVENTS = [
+  'ALERT_FIRING',
+  'ALERT_RESOLVED',
+  'ROLLOUT_HALTED',
+  'ROLLOUT_COMPLETED',
+  'DEPLOYMENT_DEGRADED',
+  'DEPLOYMENT_FAILED',
+] as const;
 
 export class CreateReceiverDto {
   @ApiProperty({ example: 'oncall-webhook', minLength: 1, maxLength: 100 })
@@ -58,12 +68,16 @@ export class CreateReceiverDto {
   @ApiPropertyOptional({
     enum: RECEIVER_EVENTS,
     isArray: true,
-    description: 'What this receiver is sent; default every alert state change',
+    description:
+      'What this receiver is sent. Empty or left out: every alert change (ALERT_FIRING, ALERT_RESOLVED) and no deployment event. Otherwise exactly what it names: alert changes of the rules it is attached to, and the deployment events (ROLLOUT_HALTED, ROLLOUT_COMPLETED, DEPLOYMENT_DEGRADED, DEPLOYMENT_FAILED) of every deployment',
   })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
-  @IsIn(RECEIVER_EVENTS, { each: true })
+  @IsIn(RECEIVER_EVENTS, {
+    each: true,
+    message: `each value in events must be one of ${RECEIVER_EVENTS.join(', ')}`,
+  })
   events?: string[];
 }
 
@@ -89,7 +103,7 @@ export class ReceiverResponse {
   @ApiProperty({ description: 'Whether notifications are signed (the secret is never shown)' })
   has_secret: boolean;
 
-  @ApiProperty({ example: ['ALERT_FIRING', 'ALERT_RESOLVED'], type: [String] })
+  @ApiProperty({ example: ['ALERT_FIRING', 'ALERT_RESOLVED', 'ROLLOUT_HALTED'], type: [String] })
   events: string[];
 
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })

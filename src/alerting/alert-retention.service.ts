@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { AlertingRepository } from '../store/alerting.repository';
+
+/** The evaluation job prunes at most this often (the time is kept in PostgreSQL). */
+export const ALERT_PRUNE_EVERY_MS = 10 * 60_000;
+/** Rows per delete statement. */
+export const ALERT_PRUNE_BATCH = 5000;
+const DAY_MS = 86_400_000;
+
+export interface AlertPrune {
+  cutoff: string;
+  alerts: number;
+  deliveries: number;
+  attempts: number;
+}
+
+/**
+ * Retention of alerting's history, run by the alert evaluation job: resolved alerts that ended,
+ * and delivery records (attempts, and deliveries no longer pending) made, more than
+ * ALERT_RETENTION_DAYS ago are deleted set-based, in statements of ALERT_PRUNE_BATCH rows.
+ * Whichever worker's evaluation finds the last prune ALERT_PRUNE_EVERY_MS old does it.
+ */
+@Injectable()
+export class AlertRetentionService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repo: AlertingRepository,
+  ) {}
+
+  /** Prunes when a prune is due; null when not (or retention is off). */
+  async pruneIfDue(): Promise<AlertPrune | null> {
+    if (this.config.alertRetentionDays === 0) return null;
+    const due = await this.dataSource.transaction(async (m) => {
+      const outbox = await this.repo.lockOutbox(m);
+      if (!outbox) return false;
+      if (outbox.prunedAt && Date.now() - outbox.prunedAt.getTime() < ALERT_PRUNE_EVERY_MS) {
+        return false;
+      }
+      await this.repo.markPruned(m);
+      return true;
+    });
+    if (!due) return null;
+    const cutoff = new Date(Date.now() - this.config.alertRetentionDays * DAY_MS);
+    return { cutoff: cutoff.toISOString(), ...(await this.repo.prune(cutoff, ALERT_PRUNE_BATCH)) };
+  }
+}
