@@ -4,7 +4,7 @@ import { Job } from 'bullmq';
 import { JobRegistry } from '../queue/job-registry';
 import { RegisteredProcessor } from '../queue/registered-processor';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
-import { JobName, JobPayload, QueueName, rolloutCheckJobId } from '../queue/jobs';
+import { JobName, JobPayload, QueueName, rolloutCheckOptions } from '../queue/jobs';
 import { LifecycleAdvanceService } from './lifecycle-advance.service';
 import { LIFECYCLE_CONCURRENCY } from './lifecycle.constants';
 import { LifecycleReconcilerService } from './lifecycle-reconciler.service';
@@ -51,7 +51,7 @@ export class LifecycleProcessor extends RegisteredProcessor implements OnModuleD
       await this.jobs.add(
         JobName.CHECK_ROLLOUT,
         { deploymentId: data.deploymentId },
-        { jobId: rolloutCheckJobId(data.deploymentId, Date.now()), removeOnComplete: true },
+        rolloutCheckOptions(data.deploymentId, Date.now()),
       );
     }
     return { moved: result.moved, next: result.wakeUps.map((w) => w.dueAtMs) };

@@ -127,7 +127,23 @@ export function payloadProblem(name: JobName, data: unknown): string | null {
 /** Checks of one deployment's rollout closer together than this share one job. */
 export const ROLLOUT_CHECK_COALESCE_MS = 100;
 
-/** The job id of a rollout check due at `atMs`: checks asked for close together are one job. */
-export function rolloutCheckJobId(deploymentId: number, atMs: number): string {
-  return `check-${deploymentId}-${Math.floor(atMs / ROLLOUT_CHECK_COALESCE_MS)}`;
+/**
+ * The job options of a rollout check due at `atMs`: checks asked for within one 100 ms slot are
+ * one job, which runs only once its slot is over. Every request that joined the job was made
+ * after the commit it wants looked at, and before the slot ended, so the check sees that commit.
+ * A check that ran while its slot was still open could read the wave before a batch committed
+ * its last node and swallow that batch's request (same job id), leaving the wave's end to the
+ * reconciler seconds later.
+ */
+export function rolloutCheckOptions(
+  deploymentId: number,
+  atMs: number,
+  nowMs: number = Date.now(),
+): { jobId: string; delay: number; removeOnComplete: true } {
+  const slot = Math.floor(atMs / ROLLOUT_CHECK_COALESCE_MS);
+  return {
+    jobId: `check-${deploymentId}-${slot}`,
+    delay: Math.max(0, (slot + 1) * ROLLOUT_CHECK_COALESCE_MS - nowMs),
+    removeOnComplete: true,
+  };
 }

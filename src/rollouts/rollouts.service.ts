@@ -22,7 +22,7 @@ import {
 } from '../domain/rollout';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
-import { JobName, rolloutCheckJobId } from '../queue/jobs';
+import { JobName, rolloutCheckOptions } from '../queue/jobs';
 import { EventsRepository } from '../store/events.repository';
 import { LockService } from '../store/locks';
 import { DeploymentsRepository, RolloutColumns } from '../store/deployments.repository';
@@ -282,15 +282,11 @@ export class RolloutsService {
 
   /** Asks a worker to look at the rollout soon; checks close together share one job. */
   async requestCheck(deploymentId: number, delayMs = 0): Promise<void> {
-    const at = Date.now() + delayMs;
+    const now = Date.now();
     await this.jobs.add(
       JobName.CHECK_ROLLOUT,
       { deploymentId },
-      {
-        jobId: rolloutCheckJobId(deploymentId, at),
-        delay: delayMs,
-        removeOnComplete: true,
-      },
+      rolloutCheckOptions(deploymentId, now + delayMs, now),
     );
   }
 
