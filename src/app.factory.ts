@@ -206,8 +206,10 @@ export async function createHttpApp(
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
-  fastify.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+  // A callback hook: an async one would cost a promise per request.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   if (config.rateLimitPerMinute > 0) {
     const logger = new Logger('RateLimit');
