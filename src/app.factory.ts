@@ -12,6 +12,7 @@ import { AppModule } from './app.module';
 import { queueBoardKeyCheck } from './common/api-key.guard';
 import { ApiKeyRing } from './common/api-keys';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { applyIdempotencyToPosts } from './common/idempotency.module';
 import { registerRateLimits } from './common/rate-limit';
 import { SecretRedactor, urlSecrets } from './config/redact';
 import { requestIdOf } from './common/request-id';
@@ -203,6 +204,7 @@ export async function createHttpApp(
     adapter,
     { logger: appLogger },
   );
+  applyIdempotencyToPosts(app);
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
