@@ -67,13 +67,16 @@ export class DeploymentsController {
     headers: { ETag: { description: 'Version of the deployment', example: '"3"' } },
   })
   @ApiStandardErrors('404')
-  async get(
+  get(
     @DeploymentId() id: number,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentDetailResponse> {
-    const { detail, version } = await this.deployments.detailAndVersion(id);
-    void reply.header('etag', etagOf(version));
-    return detail;
+    // The hottest route: a promise chain rather than an async function, one promise less per
+    // request.
+    return this.deployments.detailAndVersion(id).then(({ detail, version }) => {
+      void reply.header('etag', etagOf(version));
+      return detail;
+    });
   }
 
   @Patch(':id')

@@ -52,6 +52,41 @@ const ROLE_COUNT_COLUMN: Record<NodeRole, string> = {
 const manager = (m: Queryable | undefined, fallback: EntityManager): EntityManager =>
   m !== undefined && 'getRepository' in m ? (m as EntityManager) : fallback;
 
+/** The deployment, its counts and its rollout from a row of WITH_COUNTS_SQL; null without one. */
+function withCountsOf(row: Record<string, unknown> | undefined): {
+  deployment: DeploymentEntity;
+  counts: Record<NodeState, number>;
+  rollout: RolloutColumns | null;
+} | null {
+  if (!row) return null;
+  const deployment = Object.assign(new DeploymentEntity(), {
+    id: row.id as number,
+    name: row.name as string,
+    description: row.description as string | null,
+    targetNodeCount: row.target_node_count as number,
+    maxParallel: row.max_parallel as number | null,
+    version: row.version as number,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    startedAt: row.started_at as Date | null,
+    finishedAt: row.finished_at as Date | null,
+    spineCount: row.spine_count as number | null,
+    leafCount: row.leaf_count as number | null,
+    borderLeafCount: row.border_leaf_count as number | null,
+  });
+  const rollout =
+    row.rollout_status === null
+      ? null
+      : {
+          status: row.rollout_status as RolloutStatus,
+          wave: row.rollout_wave as number,
+          waves_total: row.rollout_waves_total as number,
+          halted_reason: row.rollout_halted_reason as string | null,
+          strategy: row.rollout_strategy as RolloutStrategy,
+        };
+  return { deployment, counts: countsOf(row), rollout };
+}
+
 /**
  * Owns the deployments table: every statement that reads or writes it. Row locks on it are the
  * lock service's (store/locks.ts).
@@ -84,47 +119,22 @@ export class DeploymentsRepository {
    * probes and the deployment's few counts rows (node_state_counts), never its nodes. Null when
    * gone.
    */
-  async withCounts(id: number): Promise<{
+  withCounts(id: number): Promise<{
     deployment: DeploymentEntity;
     counts: Record<NodeState, number>;
     rollout: RolloutColumns | null;
   } | null> {
     // The hottest read of the API: straight on the pool as a named statement, so PostgreSQL plans
-    // it once per connection and no query runner is built for it.
+    // it once per connection and no query runner is built for it; a promise chain rather than an
+    // async function, one promise less per request.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const { rows } = await pool.query<Record<string, unknown>>({
-      name: 'deployment-with-counts',
-      text: WITH_COUNTS_SQL,
-      values: [id],
-    });
-    const row = rows[0];
-    if (!row) return null;
-    const deployment = Object.assign(new DeploymentEntity(), {
-      id: row.id as number,
-      name: row.name as string,
-      description: row.description as string | null,
-      targetNodeCount: row.target_node_count as number,
-      maxParallel: row.max_parallel as number | null,
-      version: row.version as number,
-      createdAt: row.created_at as Date,
-      updatedAt: row.updated_at as Date,
-      startedAt: row.started_at as Date | null,
-      finishedAt: row.finished_at as Date | null,
-      spineCount: row.spine_count as number | null,
-      leafCount: row.leaf_count as number | null,
-      borderLeafCount: row.border_leaf_count as number | null,
-    });
-    const rollout =
-      row.rollout_status === null
-        ? null
-        : {
-            status: row.rollout_status as RolloutStatus,
-            wave: row.rollout_wave as number,
-            waves_total: row.rollout_waves_total as number,
-            halted_reason: row.rollout_halted_reason as string | null,
-            strategy: row.rollout_strategy as RolloutStrategy,
-          };
-    return { deployment, counts: countsOf(row), rollout };
+    return pool
+      .query<Record<string, unknown>>({
+        name: 'deployment-with-counts',
+        text: WITH_COUNTS_SQL,
+        values: [id],
+      })
+      .then(({ rows }) => withCountsOf(rows[0]));
   }
 
   /** Whether the deployment exists (one primary-key probe). */
