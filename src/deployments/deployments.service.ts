@@ -180,7 +180,7 @@ export class DeploymentsService {
     // GET /deployments/{id}, the hottest read: a promise chain rather than an async function
     // (one promise less per request), and the detail fields added to the summary object in
     // their response order instead of copying it into a new one.
-    return this.deployments.withCounts(id).then((found) => {
+    return this.deployments.detail(id).then((found) => {
       if (!found) throw new NotFoundException('Deployment not found');
       const { deployment, counts, rollout } = found;
       const detail = DeploymentResponse.from(deployment) as DeploymentDetailResponse;
