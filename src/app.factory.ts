@@ -12,6 +12,7 @@ import { AppModule } from './app.module';
 import { queueBoardKeyCheck } from './common/api-key.guard';
 import { ApiKeyRing } from './common/api-keys';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { applyIdempotencyToPosts } from './common/idempotency.module';
 import { registerRateLimits } from './common/rate-limit';
 import { SecretRedactor, urlSecrets } from './config/redact';
 import { requestIdOf } from './common/request-id';
@@ -203,11 +204,14 @@ export async function createHttpApp(
     adapter,
     { logger: appLogger },
   );
+  applyIdempotencyToPosts(app);
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
-  fastify.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+  // A callback hook: an async one would cost a promise per request.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   if (config.rateLimitPerMinute > 0) {
     const logger = new Logger('RateLimit');

@@ -13,6 +13,7 @@
  */
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const { readFileSync } = require('node:fs');
 const { cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
@@ -117,11 +118,27 @@ async function startRaw(databaseUrl) {
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-/** Requests per second and latency percentiles of one wrk run. */
-function wrk(url) {
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * Requests per second and latency percentiles of one wrk run, and the CPU time the server
+ * process spent per request: on a shared machine the second is steadier than the first.
+ */
+function wrk(url, pid) {
+  const cpuBefore = cpuSeconds(pid);
   const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url], {
     encoding: 'utf8',
   });
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  const requests = Number(/(\d+) requests in/.exec(out)[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
   const pct = (p) => {
     const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
@@ -131,7 +148,7 @@ function wrk(url) {
   };
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
   if (non2xx) throw new Error(`${url}: ${non2xx[1]} responses were not 2xx`);
-  return { rps, p50: pct(50), p99: pct(99) };
+  return { rps, p50: pct(50), p99: pct(99), cpuUs: (cpu * 1e6) / requests };
 }
 
 async function createDeployment(api) {
@@ -155,6 +172,10 @@ function summarize(label, runs) {
     ratio: fmt(pick('ratio'), 2),
     service_p50_ms: fmt(pick('p50'), 2),
     service_p99_ms: fmt(pick('p99'), 2),
+    // CPU time of the server process per request, and raw's over the service's.
+    service_cpu_us_per_request: fmt(pick('serviceCpuUs'), 1),
+    raw_cpu_us_per_request: fmt(pick('rawCpuUs'), 1),
+    cpu_ratio: fmt(pick('cpuRatio'), 2),
   };
 }
 
@@ -162,14 +183,17 @@ async function measure(api, raw, id) {
   const runs = [];
   for (let i = 0; i < RUNS; i++) {
     // Alternating, so that drift of the machine's speed hits both sides alike.
-    const service = wrk(`${api.url}/deployments/${id}`);
-    const bare = wrk(`${raw.url}/raw/${id}`);
+    const service = wrk(`${api.url}/deployments/${id}`, api.child.pid);
+    const bare = wrk(`${raw.url}/raw/${id}`, raw.child.pid);
     runs.push({
       service: service.rps,
       raw: bare.rps,
       ratio: service.rps / bare.rps,
       p50: service.p50,
       p99: service.p99,
+      serviceCpuUs: service.cpuUs,
+      rawCpuUs: bare.cpuUs,
+      cpuRatio: bare.cpuUs / service.cpuUs,
     });
   }
   return runs;

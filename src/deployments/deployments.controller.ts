@@ -5,7 +5,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  Param,
   Patch,
   Post,
   Query,
@@ -16,7 +15,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiStandardErrors } from '../common/api-responses';
 import { Audit, AuditContext } from '../common/audit-context';
 import { ApiIdempotencyKey } from '../common/idempotency.decorator';
-import { DeploymentIdParam } from '../common/id-param.dto';
+import { DeploymentId } from '../common/id-param.dto';
 import { DeploymentsService } from './deployments.service';
 import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
@@ -68,13 +67,16 @@ export class DeploymentsController {
     headers: { ETag: { description: 'Version of the deployment', example: '"3"' } },
   })
   @ApiStandardErrors('404')
-  async get(
-    @Param() { id }: DeploymentIdParam,
+  get(
+    @DeploymentId() id: number,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentDetailResponse> {
-    const { detail, version } = await this.deployments.detailAndVersion(id);
-    void reply.header('etag', etagOf(version));
-    return detail;
+    // The hottest route: a promise chain rather than an async function, one promise less per
+    // request.
+    return this.deployments.detailAndVersion(id).then(({ detail, version }) => {
+      void reply.header('etag', etagOf(version));
+      return detail;
+    });
   }
 
   @Patch(':id')
@@ -91,7 +93,7 @@ export class DeploymentsController {
   })
   @ApiStandardErrors('400', '404', '412')
   async update(
-    @Param() { id }: DeploymentIdParam,
+    @DeploymentId() id: number,
     @Body() dto: UpdateDeploymentDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Audit() audit: AuditContext,
@@ -113,7 +115,7 @@ export class DeploymentsController {
   @ApiResponse({ status: 202, type: RetryDeploymentResponse })
   @ApiStandardErrors('404', '409')
   async retry(
-    @Param() { id }: DeploymentIdParam,
+    @DeploymentId() id: number,
     @Audit() audit: AuditContext,
   ): Promise<RetryDeploymentResponse> {
     return this.deployments.retryFailed(id, audit);
@@ -130,7 +132,7 @@ export class DeploymentsController {
   @ApiResponse({ status: 204, description: 'Deleted' })
   @ApiStandardErrors('404', '412')
   async delete(
-    @Param() { id }: DeploymentIdParam,
+    @DeploymentId() id: number,
     @Headers('if-match') ifMatch: string | undefined,
     @Audit() audit: AuditContext,
   ): Promise<void> {

@@ -176,23 +176,23 @@ export class DeploymentsService {
   }
 
   /** The detail body and the version its ETag is made of. */
-  async detailAndVersion(
-    id: number,
-  ): Promise<{ detail: DeploymentDetailResponse; version: number }> {
-    const found = await this.deployments.withCounts(id);
-    if (!found) throw new NotFoundException('Deployment not found');
-    const { deployment, counts, rollout } = found;
-    const detail: DeploymentDetailResponse = {
-      ...DeploymentResponse.from(deployment),
-      current_node_count: Object.values(counts).reduce((a, b) => a + b, 0),
-      state_counts: counts,
-      status: deploymentStatus(counts),
-      progress_percent: progressPercent(counts),
-      started_at: deployment.startedAt?.toISOString() ?? null,
-      finished_at: deployment.finishedAt?.toISOString() ?? null,
-      rollout: rollout && rolloutView(rollout, counts),
-    };
-    return { detail, version: deployment.version };
+  detailAndVersion(id: number): Promise<{ detail: DeploymentDetailResponse; version: number }> {
+    // GET /deployments/{id}, the hottest read: a promise chain rather than an async function
+    // (one promise less per request), and the detail fields added to the summary object in
+    // their response order instead of copying it into a new one.
+    return this.deployments.detail(id).then((found) => {
+      if (!found) throw new NotFoundException('Deployment not found');
+      const { deployment, counts, rollout } = found;
+      const detail = DeploymentResponse.from(deployment) as DeploymentDetailResponse;
+      detail.current_node_count = Object.values(counts).reduce((a, b) => a + b, 0);
+      detail.state_counts = counts;
+      detail.status = deploymentStatus(counts);
+      detail.progress_percent = progressPercent(counts);
+      detail.started_at = deployment.startedAt?.toISOString() ?? null;
+      detail.finished_at = deployment.finishedAt?.toISOString() ?? null;
+      detail.rollout = rollout && rolloutView(rollout, counts);
+      return { detail, version: deployment.version };
+    });
   }
 
   /**

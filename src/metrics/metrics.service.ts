@@ -42,7 +42,8 @@ export class MetricsService implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     // The worker role has no HTTP server and so nothing to time.
     if (!fastify?.addHook) return;
-    fastify.addHook('onResponse', async (request, reply) => {
+    // A callback hook: an async one would cost a promise per request.
+    fastify.addHook('onResponse', (request, reply, done) => {
       this.metrics.httpDuration.observe(
         {
           method: request.method,
@@ -51,6 +52,7 @@ export class MetricsService implements OnModuleInit {
         },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { runWithLogContext } from './log-context';
 import { activeTracing } from './tracing';
 
@@ -18,13 +19,17 @@ export function registerRequestLogging(fastify: FastifyInstance): void {
     if (tracing && route) tracing.nameHttpSpan(request.method, route);
     runWithLogContext({ request_id: request.id }, done);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  // Callback hooks rather than async ones: an async hook costs promises on every request, and
+  // each promise is dearer while the log context (AsyncLocalStorage) tracks them.
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
     const level = QUIET_ROUTES.has(route ?? '')
       ? 'debug'
       : reply.statusCode >= 500
         ? 'warn'
         : 'info';
+    // The line's fields are built only when the level is written.
+    if (!(request.log as Logger).isLevelEnabled(level)) return done();
     request.log[level](
       {
         method: request.method,
@@ -36,5 +41,6 @@ export function registerRequestLogging(fastify: FastifyInstance): void {
       },
       'request completed',
     );
+    done();
   });
 }

@@ -3,11 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { NodeState } from '../domain/node-state';
+import { NODE_STATES, NodeState } from '../domain/node-state';
 import { RolloutStatus, RolloutStrategy } from '../domain/rollout';
 import { NodeRole } from '../domain/node-role';
 import { DeploymentEntity } from './deployment.entity';
-import { COUNT_SUMS, countsOf } from './state-counts';
+import { COUNT_SUMS, countsOf, emptyStateCounts } from './state-counts';
 import { Queryable } from './queryable';
 
 /** What a new deployment row holds; the rest is defaulted by the database. */
@@ -33,6 +33,83 @@ const WITH_COUNTS_SQL = `SELECT d.id, d.name, d.description, d.target_node_count
   LEFT JOIN rollouts r ON r.deployment_id = d.id
   WHERE d.id = $1`;
 
+/** A timestamp column as whole milliseconds since the epoch, truncated as pg's Date parser does. */
+const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::bigint`;
+
+/**
+ * WITH_COUNTS_SQL's figures as one JSON text column: pg then parses one field instead of two
+ * dozen (it rebuilds its parsers for every column of every result, the dearest part of this read),
+ * and timestamps come as epoch milliseconds instead of text for pg to parse into dates.
+ */
+const DETAIL_SQL = `SELECT json_build_object(
+    'id', d.id, 'name', d.name, 'description', d.description,
+    'target_node_count', d.target_node_count, 'max_parallel', d.max_parallel, 'version', d.version,
+    'created_at', ${epochMs('d.created_at')}, 'updated_at', ${epochMs('d.updated_at')},
+    'started_at', ${epochMs('d.started_at')}, 'finished_at', ${epochMs('d.finished_at')},
+    'spine_count', d.spine_count, 'leaf_count', d.leaf_count,
+    'border_leaf_count', d.border_leaf_count,
+    'counts', json_build_array(${NODE_STATES.map((s) => `c.state_${s.toLowerCase()}`).join(', ')}),
+    'rollout', CASE WHEN r.deployment_id IS NULL THEN NULL ELSE json_build_object(
+      'status', r.status, 'wave', r.wave, 'waves_total', cardinality(r.wave_ends),
+      'halted_reason', r.halted_reason, 'strategy', r.strategy) END
+  )::text AS detail
+  FROM deployments d
+  CROSS JOIN LATERAL (SELECT ${COUNT_SUMS} FROM node_state_counts WHERE deployment_id = d.id) c
+  LEFT JOIN rollouts r ON r.deployment_id = d.id
+  WHERE d.id = $1`;
+
+/** A row of DETAIL_SQL, parsed. */
+interface DetailJson {
+  id: number;
+  name: string;
+  description: string | null;
+  target_node_count: number;
+  max_parallel: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  spine_count: number | null;
+  leaf_count: number | null;
+  border_leaf_count: number | null;
+  /** In NODE_STATES order. */
+  counts: number[];
+  rollout: RolloutColumns | null;
+}
+
+/** What withCounts and detail read: the deployment, its counts per state and its rollout. */
+export interface DeploymentWithCounts {
+  deployment: DeploymentEntity;
+  counts: Record<NodeState, number>;
+  rollout: RolloutColumns | null;
+}
+
+/** DeploymentWithCounts from DETAIL_SQL's text; null without a row. */
+function detailOf(row: { detail: string } | undefined): DeploymentWithCounts | null {
+  if (!row) return null;
+  const d = JSON.parse(row.detail) as DetailJson;
+  const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+  const deployment = Object.assign(new DeploymentEntity(), {
+    id: d.id,
+    name: d.name,
+    description: d.description,
+    targetNodeCount: d.target_node_count,
+    maxParallel: d.max_parallel,
+    version: d.version,
+    createdAt: new Date(d.created_at),
+    updatedAt: new Date(d.updated_at),
+    startedAt: date(d.started_at),
+    finishedAt: date(d.finished_at),
+    spineCount: d.spine_count,
+    leafCount: d.leaf_count,
+    borderLeafCount: d.border_leaf_count,
+  });
+  const counts = emptyStateCounts();
+  NODE_STATES.forEach((s, i) => (counts[s] = d.counts[i]));
+  return { deployment, counts, rollout: d.rollout };
+}
+
 /** The rollout columns of the detail statement; null status without a strategy. */
 export interface RolloutColumns {
   status: RolloutStatus;
@@ -51,6 +128,41 @@ const ROLE_COUNT_COLUMN: Record<NodeRole, string> = {
 
 const manager = (m: Queryable | undefined, fallback: EntityManager): EntityManager =>
   m !== undefined && 'getRepository' in m ? (m as EntityManager) : fallback;
+
+/** The deployment, its counts and its rollout from a row of WITH_COUNTS_SQL; null without one. */
+function withCountsOf(row: Record<string, unknown> | undefined): {
+  deployment: DeploymentEntity;
+  counts: Record<NodeState, number>;
+  rollout: RolloutColumns | null;
+} | null {
+  if (!row) return null;
+  const deployment = Object.assign(new DeploymentEntity(), {
+    id: row.id as number,
+    name: row.name as string,
+    description: row.description as string | null,
+    targetNodeCount: row.target_node_count as number,
+    maxParallel: row.max_parallel as number | null,
+    version: row.version as number,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    startedAt: row.started_at as Date | null,
+    finishedAt: row.finished_at as Date | null,
+    spineCount: row.spine_count as number | null,
+    leafCount: row.leaf_count as number | null,
+    borderLeafCount: row.border_leaf_count as number | null,
+  });
+  const rollout =
+    row.rollout_status === null
+      ? null
+      : {
+          status: row.rollout_status as RolloutStatus,
+          wave: row.rollout_wave as number,
+          waves_total: row.rollout_waves_total as number,
+          halted_reason: row.rollout_halted_reason as string | null,
+          strategy: row.rollout_strategy as RolloutStrategy,
+        };
+  return { deployment, counts: countsOf(row), rollout };
+}
 
 /**
  * Owns the deployments table: every statement that reads or writes it. Row locks on it are the
@@ -84,47 +196,33 @@ export class DeploymentsRepository {
    * probes and the deployment's few counts rows (node_state_counts), never its nodes. Null when
    * gone.
    */
-  async withCounts(id: number): Promise<{
+  withCounts(id: number): Promise<{
     deployment: DeploymentEntity;
     counts: Record<NodeState, number>;
     rollout: RolloutColumns | null;
   } | null> {
     // The hottest read of the API: straight on the pool as a named statement, so PostgreSQL plans
-    // it once per connection and no query runner is built for it.
+    // it once per connection and no query runner is built for it; a promise chain rather than an
+    // async function, one promise less per request.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const { rows } = await pool.query<Record<string, unknown>>({
-      name: 'deployment-with-counts',
-      text: WITH_COUNTS_SQL,
-      values: [id],
-    });
-    const row = rows[0];
-    if (!row) return null;
-    const deployment = Object.assign(new DeploymentEntity(), {
-      id: row.id as number,
-      name: row.name as string,
-      description: row.description as string | null,
-      targetNodeCount: row.target_node_count as number,
-      maxParallel: row.max_parallel as number | null,
-      version: row.version as number,
-      createdAt: row.created_at as Date,
-      updatedAt: row.updated_at as Date,
-      startedAt: row.started_at as Date | null,
-      finishedAt: row.finished_at as Date | null,
-      spineCount: row.spine_count as number | null,
-      leafCount: row.leaf_count as number | null,
-      borderLeafCount: row.border_leaf_count as number | null,
-    });
-    const rollout =
-      row.rollout_status === null
-        ? null
-        : {
-            status: row.rollout_status as RolloutStatus,
-            wave: row.rollout_wave as number,
-            waves_total: row.rollout_waves_total as number,
-            halted_reason: row.rollout_halted_reason as string | null,
-            strategy: row.rollout_strategy as RolloutStrategy,
-          };
-    return { deployment, counts: countsOf(row), rollout };
+    return pool
+      .query<Record<string, unknown>>({
+        name: 'deployment-with-counts',
+        text: WITH_COUNTS_SQL,
+        values: [id],
+      })
+      .then(({ rows }) => withCountsOf(rows[0]));
+  }
+
+  /**
+   * withCounts for GET /deployments/{id}, the API's hottest read: the same figures from the same
+   * rows, in one JSON column (DETAIL_SQL); a named statement straight on the pool like withCounts.
+   */
+  detail(id: number): Promise<DeploymentWithCounts | null> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    return pool
+      .query<{ detail: string }>({ name: 'deployment-detail', text: DETAIL_SQL, values: [id] })
+      .then(({ rows }) => detailOf(rows[0]));
   }
 
   /** Whether the deployment exists (one primary-key probe). */
