@@ -202,6 +202,12 @@ class EnvironmentVariables {
   @Min(0)
   @Max(36_500)
   ALERT_RETENTION_DAYS = 7;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  ROLLOUT_GATE_TELEMETRY_GRACE_SECONDS = 60;
 }
 
 export interface AppConfig {
@@ -251,6 +257,8 @@ export interface AppConfig {
   eventRetentionDays: number;
   /** Resolved alerts and delivery records older than this many days are deleted; 0 = kept. */
   alertRetentionDays: number;
+  /** How long the telemetry gate waits past the soak for a RUNNING wave node's first sample. */
+  gateTelemetryGraceMs: number;
 }
 
 /** Variables whose value may hold a password: shown redacted, or not at all. */
@@ -353,5 +361,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxEventStreamsPerKey: vars.MAX_EVENT_STREAMS_PER_KEY,
     eventRetentionDays: vars.EVENT_RETENTION_DAYS,
     alertRetentionDays: vars.ALERT_RETENTION_DAYS,
+    gateTelemetryGraceMs: vars.ROLLOUT_GATE_TELEMETRY_GRACE_SECONDS * 1000,
   };
 }

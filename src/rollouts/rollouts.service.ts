@@ -27,7 +27,15 @@ import { EventsRepository } from '../store/events.repository';
 import { LockService } from '../store/locks';
 import { DeploymentsRepository, RolloutColumns } from '../store/deployments.repository';
 import { RolloutRow, RolloutsRepository } from '../store/rollouts.repository';
+import { TelemetryRepository } from '../store/telemetry.repository';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { NodeState } from '../domain/node-state';
+
+/** How often a gate waiting for a wave node's first sample looks again. */
+const GATE_TELEMETRY_POLL_MS = 1_000;
+/** Node names a halt reason lists before it says how many more there are. */
+const GATE_REASON_NAMES = 20;
 
 /** The rollout block of GET /deployments/{id}. */
 export interface RolloutView {
@@ -87,6 +95,8 @@ export class RolloutsService {
     @Inject(LockService) private readonly locks: LockService,
     @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
+    @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(AnalyticsService) private readonly analytics?: AnalyticsService,
   ) {}
 
@@ -346,7 +356,31 @@ export class RolloutsService {
         return 'waiting';
       }
       if (rollout.strategy.gate && !overridden) {
-        const flagged = await this.gateFlags(m, rollout, [from, to]);
+        const nodes = await this.rollouts.waveNodes(m, deploymentId, [from, to]);
+        // A node that has said nothing since its wave ended is not known to be healthy: the gate
+        // waits for every RUNNING node of the wave to report, and halts past the grace.
+        const silent = await this.silentNodes(m, rollout, nodes);
+        if (silent.length > 0) {
+          const overdueInMs =
+            rollout.wave_ended_at.getTime() +
+            waitMs +
+            this.config.gateTelemetryGraceMs -
+            Date.now();
+          if (overdueInMs > 0) {
+            wakeAfterMs = Math.min(GATE_TELEMETRY_POLL_MS, overdueInMs);
+            return 'waiting for telemetry';
+          }
+          const names = silent.slice(0, GATE_REASON_NAMES);
+          const more =
+            silent.length > names.length ? ` and ${silent.length - names.length} more` : '';
+          const reason = `telemetry gate: ${silent.length} of ${to - from + 1} nodes of wave ${rollout.wave} reported no telemetry since the wave ended: ${names.join(', ')}${more}`;
+          await this.halt(m, rollout, reason, {
+            ...this.waveMetadata(rollout.wave_ends, rollout.wave),
+            silent: names,
+          });
+          return 'halted';
+        }
+        const flagged = await this.gateFlags(rollout, nodes);
         const share = (flagged.length * 100) / Math.max(1, to - from + 1);
         if (share > rollout.strategy.gate.max_bottleneck_percent) {
           const reason = `telemetry gate: ${flagged.length} of ${to - from + 1} nodes of wave ${rollout.wave} flagged (${round2(share)}%), more than max_bottleneck_percent ${rollout.strategy.gate.max_bottleneck_percent}%: ${flagged.join(', ')}`;
@@ -410,15 +444,32 @@ export class RolloutsService {
     this.logger.warn(`Rollout of deployment ${rollout.deployment_id} halted: ${reason}`);
   }
 
+  /** The names of the wave's RUNNING nodes with no telemetry since the wave ended. */
+  private async silentNodes(
+    m: DataSource['manager'],
+    rollout: RolloutRow,
+    nodes: { id: number; node_id: string; state: string }[],
+  ): Promise<string[]> {
+    const running = nodes.filter((n) => n.state === NodeState.RUNNING);
+    const silent = new Set(
+      await this.telemetry.silentSince(
+        m,
+        rollout.deployment_id,
+        running.map((n) => n.id),
+        rollout.wave_ended_at!,
+      ),
+    );
+    return running.filter((n) => silent.has(n.id)).map((n) => n.node_id);
+  }
+
   /**
    * The names of the wave's nodes the bottleneck detector flags over the soak (whole minutes
    * covering it, at least one), against every RUNNING node of the deployment: method mad,
    * threshold 3.5 (a robust z of 3.5 flags a healthy node rarely, a slow one always).
    */
   private async gateFlags(
-    m: DataSource['manager'],
     rollout: RolloutRow,
-    range: [number, number],
+    nodes: { id: number; node_id: string }[],
   ): Promise<string[]> {
     if (!this.analytics) throw new Error('The telemetry gate needs the analytics module');
     const soak = rollout.strategy.gate!.soak_seconds;
@@ -434,9 +485,7 @@ export class RolloutsService {
     });
     // In node order, so that the reason reads the same whatever the detector's ranking.
     const flagged = new Set(result.bottlenecks.map((b) => b.node_id));
-    return (await this.rollouts.waveNodes(m, rollout.deployment_id, range))
-      .filter((n) => flagged.has(n.id))
-      .map((n) => n.node_id);
+    return nodes.filter((n) => flagged.has(n.id)).map((n) => n.node_id);
   }
 
   private waveMetadata(ends: number[], wave: number): Record<string, unknown> {

@@ -120,9 +120,9 @@ export class RolloutsRepository {
     m: Queryable,
     deploymentId: number,
     [from, to]: [number, number],
-  ): Promise<{ id: number; node_id: string }[]> {
+  ): Promise<{ id: number; node_id: string; state: string }[]> {
     return m.query(
-      `SELECT id, node_id FROM nodes WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
+      `SELECT id, node_id, state FROM nodes WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
       [deploymentId, from, to],
     );
   }

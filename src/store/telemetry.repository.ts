@@ -255,6 +255,24 @@ export class TelemetryRepository {
    * Samples ever written, collected or pushed: the sample id sequence only moves forward, even
    * when retention drops samples, so it is a true counter across every process.
    */
+  /** Of the given nodes, those with no sample at or after `since` (one index probe each). */
+  async silentSince(
+    m: Queryable,
+    deploymentId: number,
+    nodeIds: number[],
+    since: Date,
+  ): Promise<number[]> {
+    if (nodeIds.length === 0) return [];
+    const rows: { id: number }[] = await m.query(
+      `SELECT n.id FROM unnest($2::int[]) AS n(id)
+       WHERE NOT EXISTS (
+         SELECT 1 FROM telemetry_samples s
+         WHERE s.node_id = n.id AND s.deployment_id = $1 AND s."timestamp" >= $3)`,
+      [deploymentId, nodeIds, since],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async samplesWritten(m: Queryable = this.dataSource): Promise<number> {
     const [sequence]: { written: string }[] = await m.query(
       `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS written

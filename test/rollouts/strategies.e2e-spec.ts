@@ -286,6 +286,48 @@ describe('Rollout strategies', () => {
     }
   });
 
+  it('halts at the gate when a RUNNING node of the wave reports no telemetry within the grace', async () => {
+    await worker.stop();
+    // Collection once an hour: the canary comes up RUNNING and never reports a sample.
+    const quiet = await startService({
+      APP_ROLE: 'worker',
+      SIM_TIME_SCALE: '0.02',
+      SIM_FAILURE_RATE: '0',
+      TELEMETRY_INTERVAL_MS: '3600000',
+      ROLLOUT_GATE_TELEMETRY_GRACE_SECONDS: '2',
+    });
+    try {
+      const id = await create(4, {
+        canary: 1,
+        gate: { soak_seconds: 1, max_bottleneck_percent: 50 },
+      });
+      const halted = await settled(id, ['halted', 'completed']);
+      expect(halted).toMatchObject({ status: 'halted', wave: 0, admitted: 1 });
+      expect(halted.halted_reason).toBe(
+        'telemetry gate: 1 of 1 nodes of wave 0 reported no telemetry since the wave ended: node-001',
+      );
+      const { rows } = await db.query(
+        `SELECT metadata FROM events WHERE deployment_id = $1 AND type = 'ROLLOUT_HALTED'`,
+        [id],
+      );
+      expect(rows).toEqual([
+        { metadata: expect.objectContaining({ wave: 0, silent: ['node-001'] }) },
+      ]);
+      const { rows: moved } = await db.query(
+        `SELECT count(*)::int AS n FROM nodes WHERE deployment_id = $1 AND state <> 'PENDING'`,
+        [id],
+      );
+      expect(moved[0].n).toBe(1);
+    } finally {
+      await quiet.stop();
+      worker = await startService({
+        APP_ROLE: 'worker',
+        SIM_TIME_SCALE: '0.02',
+        SIM_FAILURE_RATE: '0',
+      });
+    }
+  });
+
   it('refuses bad strategies with 422 naming the field, and creates nothing', async () => {
     const before = (await db.query(`SELECT count(*)::int AS n FROM deployments`)).rows[0].n;
     const bad: [unknown, RegExp][] = [
