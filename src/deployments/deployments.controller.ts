@@ -48,12 +48,13 @@ export class DeploymentsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List deployments, newest first' })
-  @ApiResponse({ status: 200, type: [DeploymentResponse] })
+  @ApiOperation({
+    summary: 'List deployments, newest first, each with its node counts, status and rollout',
+  })
+  @ApiResponse({ status: 200, type: [DeploymentDetailResponse] })
   @ApiStandardErrors()
-  async list(@Query() query: ListDeploymentsQuery): Promise<DeploymentResponse[]> {
-    const rows = await this.deployments.list(query.skip, query.limit);
-    return rows.map((row) => DeploymentResponse.from(row));
+  list(@Query() query: ListDeploymentsQuery): Promise<DeploymentDetailResponse[]> {
+    return this.deployments.list(query.skip, query.limit);
   }
 
   @Get(':id')

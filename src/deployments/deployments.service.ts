@@ -25,7 +25,7 @@ import { NodeState } from '../domain/node-state';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { rolloutView, RolloutsService } from '../rollouts/rollouts.service';
 import { DeploymentEntity } from '../store/deployment.entity';
-import { DeploymentsRepository } from '../store/deployments.repository';
+import { DeploymentsRepository, DeploymentWithCounts } from '../store/deployments.repository';
 import { EventsRepository } from '../store/events.repository';
 import { LinksRepository } from '../store/links.repository';
 import { LockService } from '../store/locks';
@@ -171,27 +171,18 @@ export class DeploymentsService {
     return deployment;
   }
 
-  async list(skip: number, limit: number): Promise<DeploymentEntity[]> {
-    return this.deployments.list(skip, limit);
+  /** A page of deployments, newest first, each as GET /deployments/{id} shows it. */
+  async list(skip: number, limit: number): Promise<DeploymentDetailResponse[]> {
+    return (await this.deployments.list(skip, limit)).map(detailOf);
   }
 
   /** The detail body and the version its ETag is made of. */
   detailAndVersion(id: number): Promise<{ detail: DeploymentDetailResponse; version: number }> {
     // GET /deployments/{id}, the hottest read: a promise chain rather than an async function
-    // (one promise less per request), and the detail fields added to the summary object in
-    // their response order instead of copying it into a new one.
+    // (one promise less per request).
     return this.deployments.detail(id).then((found) => {
       if (!found) throw new NotFoundException('Deployment not found');
-      const { deployment, counts, rollout } = found;
-      const detail = DeploymentResponse.from(deployment) as DeploymentDetailResponse;
-      detail.current_node_count = Object.values(counts).reduce((a, b) => a + b, 0);
-      detail.state_counts = counts;
-      detail.status = deploymentStatus(counts);
-      detail.progress_percent = progressPercent(counts);
-      detail.started_at = deployment.startedAt?.toISOString() ?? null;
-      detail.finished_at = deployment.finishedAt?.toISOString() ?? null;
-      detail.rollout = rollout && rolloutView(rollout, counts);
-      return { detail, version: deployment.version };
+      return { detail: detailOf(found), version: found.deployment.version };
     });
   }
 
@@ -331,4 +322,20 @@ function topologyOf(dto: CreateDeploymentDto): TopologyShape | null {
 
 function describeShape(shape: TopologyShape): string {
   return `${shape.spines} spines + ${shape.borderLeaves} border leaves + ${shape.leaves} leaves`;
+}
+
+/**
+ * A deployment with its counts and rollout as the API shows it: the detail fields are added to
+ * the summary object in their response order instead of copying it into a new one.
+ */
+function detailOf({ deployment, counts, rollout }: DeploymentWithCounts): DeploymentDetailResponse {
+  const detail = DeploymentResponse.from(deployment) as DeploymentDetailResponse;
+  detail.current_node_count = Object.values(counts).reduce((a, b) => a + b, 0);
+  detail.state_counts = counts;
+  detail.status = deploymentStatus(counts);
+  detail.progress_percent = progressPercent(counts);
+  detail.started_at = deployment.startedAt?.toISOString() ?? null;
+  detail.finished_at = deployment.finishedAt?.toISOString() ?? null;
+  detail.rollout = rollout && rolloutView(rollout, counts);
+  return detail;
 }

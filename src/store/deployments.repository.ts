@@ -41,7 +41,7 @@ const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)
  * dozen (it rebuilds its parsers for every column of every result, the dearest part of this read),
  * and timestamps come as epoch milliseconds instead of text for pg to parse into dates.
  */
-const DETAIL_SQL = `SELECT json_build_object(
+const detailSql = (from: string, rest: string) => `SELECT json_build_object(
     'id', d.id, 'name', d.name, 'description', d.description,
     'target_node_count', d.target_node_count, 'max_parallel', d.max_parallel, 'version', d.version,
     'created_at', ${epochMs('d.created_at')}, 'updated_at', ${epochMs('d.updated_at')},
@@ -53,10 +53,16 @@ const DETAIL_SQL = `SELECT json_build_object(
       'status', r.status, 'wave', r.wave, 'waves_total', cardinality(r.wave_ends),
       'halted_reason', r.halted_reason, 'strategy', r.strategy) END
   )::text AS detail
-  FROM deployments d
+  FROM ${from}
   CROSS JOIN LATERAL (SELECT ${COUNT_SUMS} FROM node_state_counts WHERE deployment_id = d.id) c
   LEFT JOIN rollouts r ON r.deployment_id = d.id
-  WHERE d.id = $1`;
+  ${rest}`;
+const DETAIL_SQL = detailSql('deployments d', 'WHERE d.id = $1');
+/** A page of the list, newest first, each row as DETAIL_SQL's. */
+const LIST_SQL = detailSql(
+  '(SELECT * FROM deployments ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT $2) d',
+  'ORDER BY d.created_at DESC, d.id DESC',
+);
 
 /** A row of DETAIL_SQL, parsed. */
 interface DetailJson {
@@ -178,12 +184,10 @@ export class DeploymentsRepository {
   }
 
   /** Newest first. */
-  async list(skip: number, limit: number): Promise<DeploymentEntity[]> {
-    return this.dataSource.getRepository(DeploymentEntity).find({
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip,
-      take: limit,
-    });
+  /** A page of deployments, newest first, each with its counts and rollout (one statement). */
+  async list(skip: number, limit: number): Promise<DeploymentWithCounts[]> {
+    const rows: { detail: string }[] = await this.dataSource.query(LIST_SQL, [skip, limit]);
+    return rows.map((row) => detailOf(row)!);
   }
 
   /** The deployment, read in the caller's transaction when one is given; null when gone. */

@@ -152,17 +152,21 @@ describe('GET /deployments', () => {
     const b = await createDeployment(api, { name: 'newer' });
     const res = await api.http.get('/deployments?limit=2').expect(200);
     expect(res.body.map((d: { id: number }) => d.id)).toEqual([b.id, a.id]);
-    expect(Object.keys(res.body[0]).sort()).toEqual(
-      [
-        'created_at',
-        'description',
-        'id',
-        'max_parallel',
-        'name',
-        'target_node_count',
-        'updated_at',
-      ].sort(),
+    // Each item is what GET /deployments/{id} shows: counts, status, progress and rollout.
+    const detail = await api.http.get(`/deployments/${b.id}`).expect(200);
+    expect(Object.keys(res.body[0]).sort()).toEqual(Object.keys(detail.body).sort());
+    expect(Object.keys(res.body[0])).toEqual(
+      expect.arrayContaining(['state_counts', 'status', 'progress_percent', 'rollout']),
     );
+    for (const item of res.body as {
+      state_counts: Record<string, number>;
+      target_node_count: number;
+    }[]) {
+      expect(Object.values(item.state_counts).reduce((x, y) => x + y, 0)).toBe(
+        item.target_node_count,
+      );
+    }
+    expect(res.body[0]).toMatchObject({ id: b.id, name: 'newer', rollout: null });
     const skipped = await api.http.get('/deployments?skip=1&limit=1').expect(200);
     expect(skipped.body.map((d: { id: number }) => d.id)).toEqual([a.id]);
   });

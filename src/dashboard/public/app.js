@@ -10,10 +10,6 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const DENSE_GRID_FROM = 1500;
 // Fabrics up to this many nodes are drawn with their links; larger ones only in the grid.
 const FABRIC_MAX_NODES = 200;
-// The list shows status and progress of this many deployments, newest first (one GET each).
-const LIST_DETAIL_MAX = 30;
-// A listed deployment with nothing in motion is read again after this long.
-const SETTLED_DETAIL_MS = 30_000;
 // The events panel keeps this many, newest first.
 const EVENTS_KEPT = 200;
 const MINUTE_MS = 60_000;
@@ -88,15 +84,6 @@ function authHeaders(extra = {}) {
 
 const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
 
-/** Runs `task` over `items`, at most `width` at a time. */
-async function eachLimited(items, width, task) {
-  const queue = [...items];
-  const runners = Array.from({ length: Math.min(width, queue.length) }, async () => {
-    while (queue.length > 0) await task(queue.shift());
-  });
-  await Promise.all(runners);
-}
-
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
@@ -127,8 +114,6 @@ const view = {
   fabricLinks: [],
   // Flagged node ids of the selected deployment (bottlenecks endpoint), ringed in the grid.
   flagged: new Set(),
-  // GET /deployments/{id} of listed deployments: { detail, at } by id, for status and progress.
-  summaries: new Map(),
   range: RANGES[localStorage.getItem(RANGE_STORAGE)]
     ? localStorage.getItem(RANGE_STORAGE)
     : DEFAULT_RANGE,
@@ -183,40 +168,6 @@ async function refreshHealth() {
 
 // ---- deployments list -----------------------------------------------------------------------
 
-/** Whether a deployment has nothing in motion: every node done and no rollout waiting. */
-function settled(detail) {
-  const rollout = detail.rollout ? detail.rollout.status : null;
-  return (
-    Boolean(detail.finished_at) &&
-    (rollout === null || rollout === 'completed' || rollout === 'aborted')
-  );
-}
-
-/**
- * Status and progress of the newest listed deployments: the list itself carries neither, so
- * each is read from GET /deployments/{id}, again at every refresh while it moves and every
- * SETTLED_DETAIL_MS once settled.
- */
-async function refreshSummaries(deployments, selectedId) {
-  const now = Date.now();
-  const due = deployments.slice(0, LIST_DETAIL_MAX).filter((d) => {
-    if (d.id === selectedId) return false; // read with the detail itself
-    const known = view.summaries.get(d.id);
-    return !known || !settled(known.detail) || now - known.at > SETTLED_DETAIL_MS;
-  });
-  await eachLimited(due, 4, async (d) => {
-    try {
-      view.summaries.set(d.id, { detail: await api(`/deployments/${d.id}`), at: Date.now() });
-    } catch (error) {
-      // Deleted since the list was read: the next list leaves it out.
-      if (error.status === 404) view.summaries.delete(d.id);
-      else throw error;
-    }
-  });
-  const listed = new Set(deployments.map((d) => d.id));
-  for (const id of view.summaries.keys()) if (!listed.has(id)) view.summaries.delete(id);
-}
-
 function renderDeployments(deployments) {
   const list = $('deployment-list');
   const selected = selectedDeploymentId();
@@ -231,28 +182,21 @@ function renderDeployments(deployments) {
           `#${d.id} · ${fmt(d.target_node_count, 0)} nodes · ${fmtDateTime(d.created_at)}`,
         ),
       );
-      const summary = view.summaries.get(d.id);
-      if (summary) {
-        const s = summary.detail;
-        const row = el('span', { class: 'summary', 'data-status': s.status });
-        row.append(el('span', { class: `badge ${s.status}` }, s.status.replace('_', ' ')));
-        if (s.rollout) {
-          row.append(
-            el(
-              'span',
-              { class: `badge rollout-${s.rollout.status}` },
-              `rollout ${s.rollout.status}`,
-            ),
-          );
-        }
-        const bar = el('span', { class: 'progress mini', title: 'Nodes in RUNNING or FAILED' });
-        const fill = el('span', { class: 'progress-bar' });
-        fill.style.width = `${Math.min(100, Math.max(0, s.progress_percent))}%`;
-        bar.append(fill);
-        row.append(bar);
-        row.append(el('span', { class: 'pct' }, `${fmt(s.progress_percent, 0)} %`));
-        button.append(row);
+      // The list carries each deployment's status, progress and rollout.
+      const row = el('span', { class: 'summary', 'data-status': d.status });
+      row.append(el('span', { class: `badge ${d.status}` }, d.status.replace('_', ' ')));
+      if (d.rollout) {
+        row.append(
+          el('span', { class: `badge rollout-${d.rollout.status}` }, `rollout ${d.rollout.status}`),
+        );
       }
+      const bar = el('span', { class: 'progress mini', title: 'Nodes in RUNNING or FAILED' });
+      const fill = el('span', { class: 'progress-bar' });
+      fill.style.width = `${Math.min(100, Math.max(0, d.progress_percent))}%`;
+      bar.append(fill);
+      row.append(bar);
+      row.append(el('span', { class: 'pct' }, `${fmt(d.progress_percent, 0)} %`));
+      button.append(row);
       if (d.id === selected) button.classList.add('selected');
       button.addEventListener('click', () => {
         window.location.hash = `#/deployments/${d.id}`;
@@ -914,7 +858,6 @@ async function refreshDeployment(id) {
   ]);
   const links = await fabricLinks(id, detail, nodes.nodes);
   if (selectedDeploymentId() !== id) return;
-  view.summaries.set(id, { detail, at: Date.now() });
   if (view.selectedNodeId && !nodes.nodes.some((n) => n.id === view.selectedNodeId)) {
     view.selectedNodeId = null;
   }
@@ -954,7 +897,6 @@ async function refresh() {
       api('/alerts?state=firing&limit=1000'),
       id !== null ? refreshDeployment(id) : Promise.resolve(),
     ]);
-    await refreshSummaries(deployments, id);
     renderDeployments(deployments);
     renderFleetAlerts(fleetAlerts);
     showBanner(null);
@@ -962,7 +904,6 @@ async function refresh() {
   } catch (error) {
     if (error.status === 404 && id !== null) {
       showBanner(new ApiError(404, `Deployment ${id} no longer exists`));
-      view.summaries.delete(id);
       window.location.hash = '';
     } else {
       showBanner(error);
