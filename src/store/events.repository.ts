@@ -94,6 +94,24 @@ const COLUMNS = `e.id, e.deployment_id, e.node_id, e.node_identifier, e.type, e.
  * read here works for a deleted deployment too. The workers' batch statement writes its
  * STATE_CHANGE rows itself (node-transition-sql.ts).
  */
+/**
+ * `horizon.h`: the oldest transaction of this database still running in the reader's snapshot
+ * (or the snapshot's xmax when none is). Rows of transactions below it have all committed or
+ * aborted, so a reader in (xid, id) order that stops there never skips a late commit.
+ * Transactions of other databases cannot write here and are left out.
+ */
+const HORIZON_CTES = `snap AS (SELECT pg_current_snapshot() AS s),
+  elsewhere AS (
+    SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
+    WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
+  ),
+  horizon AS (
+    SELECT COALESCE(
+      (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
+        WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
+      (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
+  )`;
+
 @Injectable()
 export class EventsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -216,17 +234,7 @@ export class EventsRepository {
   async poll(deploymentId: number, cursor: StreamCursor, limit: number): Promise<StreamPoll> {
     const rows: ({ live: boolean; pending: boolean; xid: string | null } & EventRow)[] =
       await this.dataSource.query(
-        `WITH snap AS (SELECT pg_current_snapshot() AS s),
-         elsewhere AS (
-           SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
-           WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
-         ),
-         horizon AS (
-           SELECT COALESCE(
-             (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
-               WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
-             (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
-         )
+        `WITH ${HORIZON_CTES}
          SELECT d.live,
                 (NOT d.live AND EXISTS (
                   SELECT 1 FROM events p
@@ -314,17 +322,7 @@ export class EventsRepository {
    */
   async outboxAfter(m: Queryable, cursor: StreamCursor, limit: number): Promise<OutboxRow[]> {
     return m.query(
-      `WITH snap AS (SELECT pg_current_snapshot() AS s),
-       elsewhere AS (
-         SELECT a.backend_xid::text::bigint AS x32 FROM pg_stat_activity a
-         WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
-       ),
-       horizon AS (
-         SELECT COALESCE(
-           (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
-             WHERE (x::text::bigint % 4294967296) NOT IN (SELECT x32 FROM elsewhere)),
-           (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
-       )
+      `WITH ${HORIZON_CTES}
        SELECT e.xid::text AS xid, ${COLUMNS}, d.name AS deployment_name
        FROM events e CROSS JOIN horizon LEFT JOIN deployments d ON d.id = e.deployment_id
        WHERE e.type IN (${OUTBOX_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})
