@@ -643,18 +643,23 @@ export class AlertingRepository {
   /**
    * Records every deployment's status as seen now, in one statement, and returns those whose
    * status changed since the last look (or that had none recorded) with the status before;
-   * deployments no longer listed are forgotten.
+   * deployments no longer listed are forgotten. Each deployment recorded is held (KEY SHARE)
+   * until commit, so a delete waits for the status and its event to commit first and then
+   * removes the row (ON DELETE CASCADE); a deployment whose delete already holds its row is
+   * skipped, so no status or event is ever written for a deployment being deleted.
    */
   async recordStatuses(
     m: Queryable,
     seen: { deploymentId: number; status: string }[],
   ): Promise<{ deployment_id: number; status: string; previous: string | null }[]> {
     return m.query(
-      `WITH cur AS (
-         SELECT * FROM unnest($1::int[], $2::varchar[]) AS c(deployment_id, status)
+      `WITH live AS (
+         SELECT id FROM deployments WHERE id = ANY($1::int[]) FOR KEY SHARE SKIP LOCKED
+       ), cur AS (
+         SELECT c.* FROM unnest($1::int[], $2::varchar[]) AS c(deployment_id, status)
+         JOIN live ON live.id = c.deployment_id
        ), gone AS (
-         DELETE FROM alert_deployment_statuses s
-         WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.deployment_id = s.deployment_id)
+         DELETE FROM alert_deployment_statuses s WHERE s.deployment_id <> ALL($1::int[])
        ), prev AS (
          SELECT s.deployment_id, s.status FROM alert_deployment_statuses s
          JOIN cur USING (deployment_id)
