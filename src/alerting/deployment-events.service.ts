@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -45,8 +45,6 @@ const STATUS_EVENTS: Partial<Record<DeploymentStatus, EventType>> = {
  */
 @Injectable()
 export class DeploymentEventsService {
-  private readonly logger = new Logger(DeploymentEventsService.name);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

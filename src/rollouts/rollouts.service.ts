@@ -284,7 +284,7 @@ export class RolloutsService {
 
   /** The rollout block of a deployment, as GET /deployments/{id} shows it. */
   async view(deploymentId: number): Promise<RolloutView | null> {
-    const found = await this.deployments.withCounts(deploymentId);
+    const found = await this.deployments.detail(deploymentId);
     return found?.rollout ? rolloutView(found.rollout, found.counts) : null;
   }
 

@@ -7,7 +7,7 @@ import { NODE_STATES, NodeState } from '../domain/node-state';
 import { RolloutStatus, RolloutStrategy } from '../domain/rollout';
 import { NodeRole } from '../domain/node-role';
 import { DeploymentEntity } from './deployment.entity';
-import { COUNT_SUMS, countsOf, emptyStateCounts } from './state-counts';
+import { COUNT_SUMS, emptyStateCounts } from './state-counts';
 import { Queryable } from './queryable';
 
 /** What a new deployment row holds; the rest is defaulted by the database. */
@@ -22,23 +22,12 @@ export interface NewDeployment {
   borderLeafCount?: number | null;
 }
 
-const WITH_COUNTS_SQL = `SELECT d.id, d.name, d.description, d.target_node_count, d.max_parallel,
-    d.version, d.created_at, d.updated_at, d.started_at, d.finished_at, d.spine_count,
-    d.leaf_count, d.border_leaf_count, c.*,
-    r.status AS rollout_status, r.wave AS rollout_wave,
-    cardinality(r.wave_ends) AS rollout_waves_total, r.halted_reason AS rollout_halted_reason,
-    r.strategy AS rollout_strategy
-  FROM deployments d
-  CROSS JOIN LATERAL (SELECT ${COUNT_SUMS} FROM node_state_counts WHERE deployment_id = d.id) c
-  LEFT JOIN rollouts r ON r.deployment_id = d.id
-  WHERE d.id = $1`;
-
 /** A timestamp column as whole milliseconds since the epoch, truncated as pg's Date parser does. */
 const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::bigint`;
 
 /**
- * WITH_COUNTS_SQL's figures as one JSON text column: pg then parses one field instead of two
- * dozen (it rebuilds its parsers for every column of every result, the dearest part of this read),
+ * A deployment with its per-state counts and its rollout as one JSON text column: pg then parses
+ * one field instead of two dozen (it rebuilds its parsers for every column of every result, the dearest part of this read),
  * and timestamps come as epoch milliseconds instead of text for pg to parse into dates.
  */
 const detailSql = (from: string, rest: string) => `SELECT json_build_object(
@@ -84,7 +73,7 @@ interface DetailJson {
   rollout: RolloutColumns | null;
 }
 
-/** What withCounts and detail read: the deployment, its counts per state and its rollout. */
+/** What detail and list read: the deployment, its counts per state and its rollout. */
 export interface DeploymentWithCounts {
   deployment: DeploymentEntity;
   counts: Record<NodeState, number>;
@@ -135,41 +124,6 @@ const ROLE_COUNT_COLUMN: Record<NodeRole, string> = {
 const manager = (m: Queryable | undefined, fallback: EntityManager): EntityManager =>
   m !== undefined && 'getRepository' in m ? (m as EntityManager) : fallback;
 
-/** The deployment, its counts and its rollout from a row of WITH_COUNTS_SQL; null without one. */
-function withCountsOf(row: Record<string, unknown> | undefined): {
-  deployment: DeploymentEntity;
-  counts: Record<NodeState, number>;
-  rollout: RolloutColumns | null;
-} | null {
-  if (!row) return null;
-  const deployment = Object.assign(new DeploymentEntity(), {
-    id: row.id as number,
-    name: row.name as string,
-    description: row.description as string | null,
-    targetNodeCount: row.target_node_count as number,
-    maxParallel: row.max_parallel as number | null,
-    version: row.version as number,
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
-    startedAt: row.started_at as Date | null,
-    finishedAt: row.finished_at as Date | null,
-    spineCount: row.spine_count as number | null,
-    leafCount: row.leaf_count as number | null,
-    borderLeafCount: row.border_leaf_count as number | null,
-  });
-  const rollout =
-    row.rollout_status === null
-      ? null
-      : {
-          status: row.rollout_status as RolloutStatus,
-          wave: row.rollout_wave as number,
-          waves_total: row.rollout_waves_total as number,
-          halted_reason: row.rollout_halted_reason as string | null,
-          strategy: row.rollout_strategy as RolloutStrategy,
-        };
-  return { deployment, counts: countsOf(row), rollout };
-}
-
 /**
  * Owns the deployments table: every statement that reads or writes it. Row locks on it are the
  * lock service's (store/locks.ts).
@@ -197,30 +151,10 @@ export class DeploymentsRepository {
 
   /**
    * The deployment with its node counts per state and its rollout, in one statement: primary-key
-   * probes and the deployment's few counts rows (node_state_counts), never its nodes. Null when
-   * gone.
-   */
-  withCounts(id: number): Promise<{
-    deployment: DeploymentEntity;
-    counts: Record<NodeState, number>;
-    rollout: RolloutColumns | null;
-  } | null> {
-    // The hottest read of the API: straight on the pool as a named statement, so PostgreSQL plans
-    // it once per connection and no query runner is built for it; a promise chain rather than an
-    // async function, one promise less per request.
-    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    return pool
-      .query<Record<string, unknown>>({
-        name: 'deployment-with-counts',
-        text: WITH_COUNTS_SQL,
-        values: [id],
-      })
-      .then(({ rows }) => withCountsOf(rows[0]));
-  }
-
-  /**
-   * withCounts for GET /deployments/{id}, the API's hottest read: the same figures from the same
-   * rows, in one JSON column (DETAIL_SQL); a named statement straight on the pool like withCounts.
+   * probes and the deployment's few counts rows (node_state_counts), never its nodes; the figures
+   * in one JSON column (DETAIL_SQL). GET /deployments/{id} is the API's hottest read: a named
+   * statement straight on the pool, so PostgreSQL plans it once per connection and no query
+   * runner is built for it; a promise chain rather than an async function. Null when gone.
    */
   detail(id: number): Promise<DeploymentWithCounts | null> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
