@@ -1,0 +1,37 @@
+/**
+ * Example calls of repository methods, from which `npm run sql:generate` writes the SQL each
+ * method runs to `src/queries/*.sql`, so a reviewer reads the statement and not the code that
+ * builds it. The decorator only records the examples; it changes nothing at run time.
+ */
+
+/** Stands for the connection or transaction argument of a method in an example. */
+export const SQL = Symbol('sql-connection');
+
+export interface SqlExample {
+  /** Names the example in the catalogue when a method has several. */
+  name?: string;
+  /** The method's arguments in order; `SQL` where the method takes a connection. */
+  params: unknown[];
+}
+
+/** Repository class → method name → its examples. */
+const catalogue = new Map<abstract new (...args: never[]) => unknown, Map<string, SqlExample[]>>();
+
+/** Marks a repository method whose SQL belongs in the catalogue, with example arguments. */
+export function GenerateSql(...examples: SqlExample[]): MethodDecorator {
+  return (target, key) => {
+    const owner = (target as { constructor: abstract new (...args: never[]) => unknown })
+      .constructor;
+    const methods = catalogue.get(owner) ?? new Map<string, SqlExample[]>();
+    methods.set(String(key), examples.length > 0 ? examples : [{ params: [SQL] }]);
+    catalogue.set(owner, methods);
+  };
+}
+
+/** Every decorated method of every repository class loaded so far. */
+export function sqlCatalogue(): ReadonlyMap<
+  abstract new (...args: never[]) => unknown,
+  ReadonlyMap<string, SqlExample[]>
+> {
+  return catalogue;
+}
