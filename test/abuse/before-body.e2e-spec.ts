@@ -147,7 +147,7 @@ describe('a request the headers refuse is answered before its body is read', () 
     expect(JSON.parse(large.body)).toEqual({
       status_code: 413,
       error: 'Payload Too Large',
-      detail: `The request body (Content-Length ${PUSH_LIMIT + 1}) is larger than this route accepts (${PUSH_LIMIT} bytes)`,
+      detail: `Request body is too large: Content-Length ${PUSH_LIMIT + 1}, this route accepts at most ${PUSH_LIMIT} bytes`,
     });
     // Admitted: 100 Continue, then the body, then the push's own answer.
     const body = Buffer.from(
@@ -176,7 +176,7 @@ describe('an oversized body gets a 413 every common client can read', () => {
     await writeFile(file, body);
   });
 
-  const detail = `The request body (Content-Length ${Buffer.byteLength(body)}) is larger than this route accepts (${PUSH_LIMIT} bytes)`;
+  const detail = `Request body is too large: Content-Length ${Buffer.byteLength(body)}, this route accepts at most ${PUSH_LIMIT} bytes`;
 
   it("Node's fetch", async () => {
     const before = await storedSamples();
