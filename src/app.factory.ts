@@ -9,7 +9,8 @@ import { FastifyInstance, LogController } from 'fastify';
 import Redis from 'ioredis';
 import { once } from 'node:events';
 import { AppModule } from './app.module';
-import { queueBoardKeyCheck } from './common/api-key.guard';
+import { queueBoardKeyCheck, registerApiKeyCheck } from './common/api-key.hooks';
+import { registerBodyAdmission } from './common/body-admission';
 import { ApiKeyRing } from './common/api-keys';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { applyIdempotencyToPosts } from './common/idempotency.module';
@@ -199,11 +200,14 @@ export async function createHttpApp(
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   registerRequestLogging(fastify);
   registerBodyLimits(fastify);
+  registerBodyAdmission(fastify, BODY_LIMIT_BYTES);
   const app = await NestFactory.create<NestFastifyApplication>(
     withWorkers ? ApiAndWorkerModule : ApiRootModule,
     adapter,
     { logger: appLogger },
   );
+  const ring = new ApiKeyRing(config.apiKeys);
+  registerApiKeyCheck(app, fastify, ring);
   applyIdempotencyToPosts(app);
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
@@ -226,12 +230,12 @@ export async function createHttpApp(
         burst: config.rateLimitBurst,
         redis,
         prefix: config.queuePrefix,
-        ring: new ApiKeyRing(config.apiKeys),
+        ring,
       },
       logger,
     );
   }
-  await registerQueueBoard(fastify, app, new ApiKeyRing(config.apiKeys));
+  await registerQueueBoard(fastify, app, ring);
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
   });

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { AlertingModule } from './alerting/alerting.module';
 import { AnalyticsModule } from './analytics/analytics.module';
-import { ApiKeyGuard } from './common/api-key.guard';
 import { IdempotencyModule } from './common/idempotency.module';
 import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -36,6 +34,5 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     DashboardModule,
     AlertingModule,
   ],
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
 })
 export class AppModule {}

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 /**
  * Who asked for a change and under which request: every audit event an API change writes
  * carries both. `actor` is the name of the API key the request presented (null when the API
- * is open); the key guard puts it on the request as `apiKeyName`.
+ * is open); the key check (common/api-key.hooks.ts) puts it on the request as `apiKeyName`.
  */
 export interface AuditContext {
   requestId: string | null;
