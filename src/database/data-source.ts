@@ -22,7 +22,9 @@ export function dataSourceOptions(
   return {
     type: 'postgres',
     url: databaseUrl,
-    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
+    // No entities: every table is read and written in SQL as snake_case rows (store/*-row.ts);
+    // TypeORM holds the connection pool, the transactions and the migrations.
+    entities: [],
     migrations: [join(__dirname, 'migrations', '*.{ts,js}')],
     migrationsTableName: MIGRATIONS_TABLE,
     synchronize: false,

@@ -4,11 +4,8 @@ import {
   Injectable,
   Logger,
   NotFoundException,
-  PreconditionFailedException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AuditContext } from '../common/audit-context';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -24,46 +21,34 @@ import {
 import { NodeState } from '../domain/node-state';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { rolloutView, RolloutsService } from '../rollouts/rollouts.service';
-import { DeploymentEntity } from '../store/deployment.entity';
+import { DeploymentChangeService } from '../store/deployment-change.service';
+import { DeploymentRow } from '../store/deployment-row';
 import { DeploymentsRepository, DeploymentWithCounts } from '../store/deployments.repository';
-import { EventsRepository } from '../store/events.repository';
 import { LinksRepository } from '../store/links.repository';
-import { LockService } from '../store/locks';
-import { NodesRepository } from '../store/nodes.repository';
+import { DeploymentRowLock } from '../store/locks';
+import { NodeChangesRepository } from '../store/node-changes.repository';
 import { TelemetryRepository } from '../store/telemetry.repository';
 import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
 import { RetryDeploymentResponse } from './dto/retry-deployment.response';
 import { UpdateDeploymentDto } from './dto/update-deployment.dto';
-import { ifMatchSatisfied } from '../domain/etag';
-
-/** 412 unless If-Match (when sent) names the current version. */
-function assertIfMatch(header: string | undefined, version: number): void {
-  if (!ifMatchSatisfied(header, version)) {
-    throw new PreconditionFailedException(
-      'If-Match does not match the current ETag; GET the deployment and try again',
-    );
-  }
-}
 
 /**
- * A deployment's changes. Each runs in one transaction with its audit event; once it has
- * committed, the service wakes the workers (or drops their wake-ups), never the controller.
- * API changes to one deployment are serialised by the deployment change lock.
+ * A deployment's changes, each stated as a unit of work (DeploymentChangeService): one
+ * transaction with its audit event, serialised with the API's other changes to the deployment,
+ * waking the workers (or dropping their wake-ups) once it has committed.
  */
 @Injectable()
 export class DeploymentsService {
   private readonly logger = new Logger(DeploymentsService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DeploymentChangeService) private readonly changes: DeploymentChangeService,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
-    @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(NodeChangesRepository) private readonly nodes: NodeChangesRepository,
     @Inject(LinksRepository) private readonly links: LinksRepository,
-    @Inject(EventsRepository) private readonly events: EventsRepository,
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
-    @Inject(LockService) private readonly locks: LockService,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(RolloutsService) private readonly rollouts: RolloutsService,
   ) {}
@@ -73,7 +58,7 @@ export class DeploymentsService {
    * links and its creation event in one transaction; every node is PENDING and due at once. Then
    * wakes the shards.
    */
-  async create(dto: CreateDeploymentDto, audit: AuditContext): Promise<DeploymentEntity> {
+  async create(dto: CreateDeploymentDto, audit: AuditContext): Promise<DeploymentRow> {
     const shape = topologyOf(dto);
     const total = shape ? topologyNodeCount(shape) : dto.target_node_count!;
     if (shape && dto.target_node_count !== undefined && dto.target_node_count !== total) {
@@ -106,34 +91,28 @@ export class DeploymentsService {
         )
       : null;
     const dueUpTo = waveEnds ? waveEnds[0] : total;
-    const deployment = await this.dataSource.transaction(async (m) => {
-      const created = await this.deployments.insert(m, {
+    return this.changes.create(audit, async ({ q, record, afterCommit }) => {
+      const created = await this.deployments.insert(q, {
         name: dto.name,
         description: dto.description ?? null,
-        targetNodeCount: total,
-        maxParallel: dto.max_parallel ?? null,
-        spineCount: shape?.spines ?? null,
-        leafCount: shape?.leaves ?? null,
-        borderLeafCount: shape?.borderLeaves ?? null,
+        target_node_count: total,
+        max_parallel: dto.max_parallel ?? null,
+        spine_count: shape?.spines ?? null,
+        leaf_count: shape?.leaves ?? null,
+        border_leaf_count: shape?.borderLeaves ?? null,
       });
       // Under a strategy only the first wave is due; later waves wait for their turn.
       let links = 0;
       if (shape) {
         for (const nodes of fabric!.nodes) {
-          await this.nodes.insertPending(
-            m,
-            created.id,
-            nodes.fromSeq,
-            nodes.toSeq,
-            nodes,
-            Math.min(nodes.toSeq, dueUpTo),
-          );
+          const dueTo = Math.min(nodes.toSeq, dueUpTo);
+          await this.nodes.insertPending(q, created.id, nodes.fromSeq, nodes.toSeq, nodes, dueTo);
         }
-        links = await this.links.insertPlanned(m, created.id, fabric!.links);
+        links = await this.links.insertPlanned(q, created.id, fabric!.links);
       } else {
-        await this.nodes.insertPending(m, created.id, 1, total, undefined, dueUpTo);
+        await this.nodes.insertPending(q, created.id, 1, total, undefined, dueUpTo);
       }
-      await this.events.write(m, {
+      await record({
         deploymentId: created.id,
         type: EventType.DEPLOYMENT_CREATED,
         metadata: {
@@ -152,23 +131,23 @@ export class DeploymentsService {
               }
             : {}),
         },
-        ...audit,
       });
       if (strategy && waveEnds) {
-        await this.rollouts.createIn(m, created.id, strategy, waveEnds, audit);
+        await this.rollouts.createIn(q, created.id, strategy, waveEnds, audit);
       }
+      afterCommit(() =>
+        this.wakeUps.armNewDeployment(
+          {
+            id: created.id,
+            nodeCount: waveEnds ? waveEnds[0] : created.target_node_count,
+            maxParallel: created.max_parallel,
+            createdAt: created.created_at,
+          },
+          audit.requestId,
+        ),
+      );
       return created;
     });
-    await this.wakeUps.armNewDeployment(
-      {
-        id: deployment.id,
-        nodeCount: waveEnds ? waveEnds[0] : deployment.targetNodeCount,
-        maxParallel: deployment.maxParallel,
-        createdAt: deployment.createdAt,
-      },
-      audit.requestId,
-    );
-    return deployment;
   }
 
   /** A page of deployments, newest first, each as GET /deployments/{id} shows it. */
@@ -195,33 +174,26 @@ export class DeploymentsService {
     dto: UpdateDeploymentDto,
     ifMatch: string | undefined,
     audit: AuditContext,
-  ): Promise<DeploymentEntity> {
+  ): Promise<DeploymentRow> {
     if (dto.name === undefined && dto.description === undefined) {
       throw new UnprocessableEntityException('Send at least one of name, description');
     }
-    return this.dataSource.transaction(async (m) => {
-      await this.locks.deploymentChange(m, id);
-      if ((await this.locks.noKeyUpdate(m, id)) === null) {
-        throw new NotFoundException('Deployment not found');
-      }
-      const before = (await this.deployments.find(id, m))!;
-      assertIfMatch(ifMatch, before.version);
+    const spec = { deploymentId: id, lock: DeploymentRowLock.NO_KEY_UPDATE, ifMatch, audit };
+    return this.changes.change(spec, async ({ q, deployment: before, record }) => {
       const after = {
         name: dto.name ?? before.name,
         description: dto.description === undefined ? before.description : dto.description,
       };
-      await this.deployments.rename(m, id, after);
-      await this.events.write(m, {
-        deploymentId: id,
+      const renamed = await this.deployments.rename(q, id, after);
+      await record({
         type: EventType.DEPLOYMENT_UPDATED,
         metadata: {
           before: { name: before.name, description: before.description },
           after,
           version: before.version + 1,
         },
-        ...audit,
       });
-      return (await this.deployments.find(id, m))!;
+      return renamed;
     });
   }
 
@@ -231,40 +203,27 @@ export class DeploymentsService {
    * moves each back to PROVISIONING.
    */
   async retryFailed(id: number, audit: AuditContext): Promise<RetryDeploymentResponse> {
-    const result = await this.dataSource.transaction(async (m) => {
-      await this.locks.deploymentChange(m, id);
-      if (!(await this.deployments.exists(id, m))) {
-        throw new NotFoundException('Deployment not found');
-      }
-      const retried = await this.nodes.markAllFailedForRetry(m, id);
+    const spec = { deploymentId: id, lock: DeploymentRowLock.KEY_SHARE, audit };
+    return this.changes.change(spec, async ({ q, record, recordPerNode, afterCommit }) => {
+      const retried = await this.nodes.markAllFailedForRetry(q, id);
       if (retried.length === 0) {
         throw new ConflictException(
           'No FAILED node to retry in this deployment (FAILED nodes already marked for retry are not counted)',
         );
       }
-      await this.events.writeNodeEvents(
-        m,
-        {
-          deploymentId: id,
-          type: EventType.NODE_RETRIED,
-          fromState: NodeState.FAILED,
-          metadata: { bulk: true },
-          ...audit,
-        },
+      await recordPerNode(
+        { type: EventType.NODE_RETRIED, fromState: NodeState.FAILED, metadata: { bulk: true } },
         retried,
       );
-      await this.deployments.unfinish(id, m);
+      await this.deployments.unfinish(id, q);
       const nodeIds = retried.map((r) => r.id);
-      await this.events.write(m, {
-        deploymentId: id,
+      await record({
         type: EventType.DEPLOYMENT_RETRIED,
         metadata: { retried: nodeIds.length, node_ids: nodeIds },
-        ...audit,
       });
+      afterCommit(() => this.wakeUps.armWaitingNodes(id, audit.requestId));
       return { deployment_id: id, retried: nodeIds.length, node_ids: nodeIds };
     });
-    await this.wakeUps.armWaitingNodes(id, audit.requestId);
-    return result;
   }
 
   /**
@@ -278,35 +237,30 @@ export class DeploymentsService {
    * Then the pending wake-ups go.
    */
   async delete(id: number, ifMatch: string | undefined, audit: AuditContext): Promise<void> {
-    const removed = await this.dataSource.transaction(async (m) => {
-      await this.locks.deploymentChange(m, id);
-      const found = await this.locks.forUpdate(m, id);
-      if (found === null) throw new NotFoundException('Deployment not found');
-      assertIfMatch(ifMatch, found.version);
-      const deployment = (await this.deployments.find(id, m))!;
-      const nodes = await this.nodes.deleteAll(m, id);
-      await this.links.deleteAll(m, id);
-      await this.telemetry.deleteSamples(m, { deploymentId: id });
-      await this.events.write(m, {
-        deploymentId: id,
+    const spec = { deploymentId: id, lock: DeploymentRowLock.UPDATE, ifMatch, audit };
+    await this.changes.change(spec, async ({ q, deployment, record, afterCommit }) => {
+      const nodes = await this.nodes.deleteAll(q, id);
+      await this.links.deleteAll(q, id);
+      await this.telemetry.deleteSamples(q, { deploymentId: id });
+      await record({
         type: EventType.DEPLOYMENT_DELETED,
         metadata: {
           name: deployment.name,
-          target_node_count: deployment.targetNodeCount,
+          target_node_count: deployment.target_node_count,
           version: deployment.version,
           nodes_removed: nodes,
         },
-        ...audit,
       });
-      if (!(await this.deployments.delete(m, id))) {
+      if (!(await this.deployments.delete(q, id))) {
         throw new NotFoundException('Deployment not found');
       }
-      return nodes;
+      afterCommit(async () => {
+        this.logger.log(
+          `Deployment ${id} deleted with ${nodes} nodes (request ${audit.requestId ?? '-'}, actor ${audit.actor ?? '-'})`,
+        );
+        await this.wakeUps.dropDeployment(id);
+      });
     });
-    this.logger.log(
-      `Deployment ${id} deleted with ${removed} nodes (request ${audit.requestId ?? '-'}, actor ${audit.actor ?? '-'})`,
-    );
-    await this.wakeUps.dropDeployment(id);
   }
 }
 
@@ -334,8 +288,8 @@ function detailOf({ deployment, counts, rollout }: DeploymentWithCounts): Deploy
   detail.state_counts = counts;
   detail.status = deploymentStatus(counts);
   detail.progress_percent = progressPercent(counts);
-  detail.started_at = deployment.startedAt?.toISOString() ?? null;
-  detail.finished_at = deployment.finishedAt?.toISOString() ?? null;
+  detail.started_at = deployment.started_at?.toISOString() ?? null;
+  detail.finished_at = deployment.finished_at?.toISOString() ?? null;
   detail.rollout = rollout && rolloutView(rollout, counts);
   return detail;
 }

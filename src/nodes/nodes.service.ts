@@ -5,8 +5,6 @@ import {
   NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AuditContext } from '../common/audit-context';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -17,12 +15,12 @@ import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { RolloutsService } from '../rollouts/rollouts.service';
+import { DeploymentChangeService } from '../store/deployment-change.service';
 import { DeploymentsRepository } from '../store/deployments.repository';
-import { EventsRepository } from '../store/events.repository';
 import { LinksRepository } from '../store/links.repository';
-import { LockService } from '../store/locks';
-import { NodeEntity } from '../store/node.entity';
-import { NodesRepository } from '../store/nodes.repository';
+import { DeploymentRowLock } from '../store/locks';
+import { NodeChangesRepository, NodeFilter } from '../store/node-changes.repository';
+import { NodeRow } from '../store/node-row';
 import { Queryable } from '../store/queryable';
 import { TelemetryRepository } from '../store/telemetry.repository';
 import { NodeResponse } from './dto/node.response';
@@ -30,21 +28,19 @@ import { NodeResponse } from './dto/node.response';
 const MAX_INT32 = 2_147_483_647;
 
 /**
- * A deployment's nodes: reads, grow, rename, decommission and retry. Each change runs in one
- * transaction with its audit event under the deployment change lock; once it has committed, the
- * service wakes the workers.
+ * A deployment's nodes: reads, grow, rename, decommission and retry. Each change is stated as a
+ * unit of work (DeploymentChangeService): one transaction with its audit event under the
+ * deployment change lock, waking the workers once it has committed.
  */
 @Injectable()
 export class NodesService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DeploymentChangeService) private readonly changes: DeploymentChangeService,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
-    @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(NodeChangesRepository) private readonly nodes: NodeChangesRepository,
     @Inject(LinksRepository) private readonly links: LinksRepository,
-    @Inject(EventsRepository) private readonly events: EventsRepository,
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
-    @Inject(LockService) private readonly locks: LockService,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(RolloutsService) private readonly rollouts: RolloutsService,
   ) {}
@@ -52,28 +48,17 @@ export class NodesService {
   /** Nodes of a deployment in node-number order, with the count of all that match; 404 if gone. */
   async list(
     deploymentId: number,
-    filter: { state?: NodeState; role?: NodeRole; skip?: number; limit?: number },
-  ): Promise<{ nodes: NodeEntity[]; total: number }> {
+    filter: NodeFilter,
+  ): Promise<{ nodes: NodeRow[]; total: number }> {
     await this.requireDeployment(deploymentId);
     return this.nodes.list(deploymentId, filter);
   }
 
   /** The node named by `17` or `node-017` in this deployment, or 404 (deployment or node). */
-  async find(deploymentId: number, ref: string, m?: Queryable): Promise<NodeEntity> {
-    const parsed = parseNodeRef(ref);
-    if (!parsed) {
-      throw new UnprocessableEntityException(
-        'node_id must be a node id such as 17 or a name such as node-017',
-      );
-    }
-    await this.requireDeployment(deploymentId, m);
-    const node = await this.nodes.findByRef(m, deploymentId, parsed);
-    if (!node) {
-      throw new NotFoundException(
-        `Node ${describe(parsed)} not found in deployment ${deploymentId}`,
-      );
-    }
-    return node;
+  async find(deploymentId: number, ref: string, q?: Queryable): Promise<NodeRow> {
+    const parsed = parseRef(ref);
+    await this.requireDeployment(deploymentId, q);
+    return this.nodeOf(q, deploymentId, parsed);
   }
 
   /**
@@ -87,27 +72,26 @@ export class NodesService {
     count: number,
     audit: AuditContext,
     role: NodeRole = NodeRole.LEAF,
-  ): Promise<{ nodes: NodeEntity[]; targetNodeCount: number }> {
-    const grown = await this.dataSource.transaction(async (m) => {
-      await this.locks.deploymentChange(m, deploymentId);
-      const deployment = await this.deployments.find(deploymentId, m);
-      if (!deployment) throw new NotFoundException('Deployment not found');
-      const fabric = deployment.spineCount !== null;
+  ): Promise<{ nodes: NodeRow[]; targetNodeCount: number }> {
+    const spec = { deploymentId, lock: DeploymentRowLock.KEY_SHARE, audit };
+    return this.changes.change(spec, async ({ q, deployment, record, afterCommit }) => {
+      const fabric = deployment.spine_count !== null;
       if (!fabric && role !== NodeRole.LEAF) {
         throw new UnprocessableEntityException(
           `role must be leaf: deployment ${deploymentId} was created without a topology and has only leaves`,
         );
       }
-      if (role === NodeRole.SPINE && deployment.spineCount! + count > MAX_SPINES) {
+      if (role === NodeRole.SPINE && deployment.spine_count! + count > MAX_SPINES) {
         throw new UnprocessableEntityException(
-          `count must not be greater than ${Math.max(0, MAX_SPINES - deployment.spineCount!)}: the fabric has ${deployment.spineCount} spines and takes at most ${MAX_SPINES}`,
+          `count must not be greater than ${Math.max(0, MAX_SPINES - deployment.spine_count!)}: the fabric has ${deployment.spine_count} spines and takes at most ${MAX_SPINES}`,
         );
       }
-      const { n, top } = await this.nodes.countAndTop(m, deploymentId);
+      const { n, top } = await this.nodes.countAndTop(q, deploymentId);
       const max = this.config.maxNodesPerDeployment;
-      if (n + count > max || deployment.targetNodeCount + count > max) {
+      const targetBefore = deployment.target_node_count;
+      if (n + count > max || targetBefore + count > max) {
         throw new UnprocessableEntityException(
-          `count must not be greater than ${Math.max(0, max - Math.max(n, deployment.targetNodeCount))}: the deployment has ${n} nodes and MAX_NODES_PER_DEPLOYMENT is ${max}`,
+          `count must not be greater than ${Math.max(0, max - Math.max(n, targetBefore))}: the deployment has ${n} nodes and MAX_NODES_PER_DEPLOYMENT is ${max}`,
         );
       }
       if (top + count > MAX_INT32) {
@@ -115,7 +99,7 @@ export class NodesService {
       }
       // A deployment rolled out in waves gets the new nodes as further waves at its end.
       const dueUpTo = await this.rollouts.nodesAdded(
-        m,
+        q,
         deploymentId,
         top + 1,
         top + count,
@@ -124,51 +108,42 @@ export class NodesService {
       );
       let links = 0;
       if (fabric) {
-        const ordinal = await this.nodes.nextRoleOrdinal(m, deploymentId, role);
+        const ordinal = await this.nodes.nextRoleOrdinal(q, deploymentId, role);
         const peers =
           role === NodeRole.SPINE
-            ? await this.links.leafPeers(m, deploymentId)
-            : await this.links.spinePeers(m, deploymentId);
-        const existing = await this.links.count(m, deploymentId);
+            ? await this.links.leafPeers(q, deploymentId)
+            : await this.links.spinePeers(q, deploymentId);
+        const existing = await this.links.count(q, deploymentId);
         if (existing + count * peers.length > MAX_LINKS) {
           throw new UnprocessableEntityException(
             `count must not be greater than ${Math.floor((MAX_LINKS - existing) / Math.max(1, peers.length))}: each new ${role} adds ${peers.length} links to the fabric's ${existing}, and a fabric takes at most ${MAX_LINKS}`,
           );
         }
         const plan = planGrowth(role, count, top, ordinal, peers);
-        await this.nodes.insertPending(
-          m,
-          deploymentId,
-          top + 1,
-          top + count,
-          plan.nodes[0],
-          dueUpTo,
-        );
-        links = await this.links.insertPlanned(m, deploymentId, plan.links);
+        const [first, last] = [top + 1, top + count];
+        await this.nodes.insertPending(q, deploymentId, first, last, plan.nodes[0], dueUpTo);
+        links = await this.links.insertPlanned(q, deploymentId, plan.links);
       } else {
-        await this.nodes.insertPending(m, deploymentId, top + 1, top + count, undefined, dueUpTo);
+        await this.nodes.insertPending(q, deploymentId, top + 1, top + count, undefined, dueUpTo);
       }
-      const target = deployment.targetNodeCount + count;
+      const target = targetBefore + count;
       // The rollout is running again until the new nodes are done.
-      await this.deployments.grown(m, deploymentId, target, role, count);
-      const nodes = await this.nodes.listAfter(m, deploymentId, top);
-      await this.events.write(m, {
-        deploymentId,
+      await this.deployments.grown(q, deploymentId, target, role, count);
+      const nodes = await this.nodes.listAfter(q, deploymentId, top);
+      await record({
         type: EventType.NODES_ADDED,
         metadata: {
           count,
           first: nodeName(top + 1),
           last: nodeName(top + count),
-          before: { target_node_count: deployment.targetNodeCount },
+          before: { target_node_count: targetBefore },
           after: { target_node_count: target },
           ...(fabric ? { role, links } : {}),
         },
-        ...audit,
       });
+      afterCommit(() => this.wakeUps.armWaitingNodes(deploymentId, audit.requestId));
       return { nodes, targetNodeCount: target };
     });
-    await this.wakeUps.armWaitingNodes(deploymentId, audit.requestId);
-    return grown;
   }
 
   async updateHostname(
@@ -176,21 +151,20 @@ export class NodesService {
     ref: string,
     hostname: string,
     audit: AuditContext,
-  ): Promise<NodeEntity> {
-    return this.dataSource.transaction(async (m) => {
-      const node = await this.find(deploymentId, ref, m);
-      if (!(await this.nodes.setHostname(m, node.id, hostname))) {
-        throw new NotFoundException(`Node ${node.nodeId} not found`);
-      }
-      await this.events.write(m, {
-        deploymentId,
+  ): Promise<NodeRow> {
+    const parsed = parseRef(ref);
+    const spec = { deploymentId, lock: DeploymentRowLock.KEY_SHARE, audit };
+    return this.changes.change(spec, async ({ q, record }) => {
+      const node = await this.nodeOf(q, deploymentId, parsed);
+      const after = await this.nodes.setHostname(q, node.id, hostname);
+      if (!after) throw new NotFoundException(`Node ${node.node_id} not found`);
+      await record({
         type: EventType.NODE_UPDATED,
         nodeId: node.id,
-        nodeIdentifier: node.nodeId,
+        nodeIdentifier: node.node_id,
         metadata: { before: { hostname: node.hostname }, after: { hostname } },
-        ...audit,
       });
-      return (await this.nodes.findById(m, node.id))!;
+      return after;
     });
   }
 
@@ -200,29 +174,27 @@ export class NodesService {
    * a NODE_DELETED event keeps the record.
    */
   async remove(deploymentId: number, ref: string, audit: AuditContext): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
-      await this.locks.deploymentChange(m, deploymentId);
-      // Same order as a deployment delete: the row first, so telemetry writers and lifecycle
-      // batches (KEY SHARE on it before their node work) are never waited on while they wait on us.
-      await this.locks.forUpdate(m, deploymentId);
-      const node = await this.find(deploymentId, ref, m);
-      const state = await this.nodes.delete(m, node.id);
-      if (state === null) throw new NotFoundException(`Node ${node.nodeId} not found`);
-      await this.telemetry.deleteSamples(m, { deploymentId, nodeId: node.id });
-      const links = await this.links.deleteForNode(m, node.id);
-      const before = await this.deployments.nodeRemoved(m, deploymentId, node.role);
-      await this.events.write(m, {
-        deploymentId,
+    const parsed = parseRef(ref);
+    // Same order as a deployment delete: the row first, so telemetry writers and lifecycle
+    // batches (KEY SHARE on it before their node work) are never waited on while they wait on us.
+    const spec = { deploymentId, lock: DeploymentRowLock.UPDATE, audit };
+    await this.changes.change(spec, async ({ q, record }) => {
+      const node = await this.nodeOf(q, deploymentId, parsed);
+      const state = await this.nodes.delete(q, node.id);
+      if (state === null) throw new NotFoundException(`Node ${node.node_id} not found`);
+      await this.telemetry.deleteSamples(q, { deploymentId, nodeId: node.id });
+      const links = await this.links.deleteForNode(q, node.id);
+      const before = await this.deployments.nodeRemoved(q, deploymentId, node.role);
+      await record({
         type: EventType.NODE_DELETED,
         nodeId: node.id,
-        nodeIdentifier: node.nodeId,
+        nodeIdentifier: node.node_id,
         fromState: state,
         metadata: {
           before: NodeResponse.from({ ...node, state }),
           target_node_count: { before, after: Math.max(before - 1, 0) },
           ...(links > 0 ? { links_removed: links } : {}),
         },
-        ...audit,
       });
     });
   }
@@ -231,41 +203,63 @@ export class NodesService {
    * Marks a FAILED node for retry (attempt + 1, due now) and wakes its shard; the lifecycle
    * moves it to PROVISIONING. 409 for any other state and for a FAILED node already marked.
    */
-  async retry(deploymentId: number, ref: string, audit: AuditContext): Promise<NodeEntity> {
-    const node = await this.dataSource.transaction(async (m) => {
-      await this.locks.deploymentChange(m, deploymentId);
-      const found = await this.find(deploymentId, ref, m);
-      const attempt = await this.nodes.markForRetry(m, found.id);
-      if (attempt === null) {
-        const now = await this.nodes.stateOf(m, found.id);
-        if (!now) throw new NotFoundException(`Node ${found.nodeId} not found`);
+  async retry(deploymentId: number, ref: string, audit: AuditContext): Promise<NodeRow> {
+    const parsed = parseRef(ref);
+    const spec = { deploymentId, lock: DeploymentRowLock.KEY_SHARE, audit };
+    return this.changes.change(spec, async ({ q, record, afterCommit }) => {
+      const found = await this.nodeOf(q, deploymentId, parsed);
+      const marked = await this.nodes.markForRetry(q, found.id);
+      if (marked === null) {
+        const now = await this.nodes.stateOf(q, found.id);
+        if (!now) throw new NotFoundException(`Node ${found.node_id} not found`);
         throw new ConflictException(
           now.state === NodeState.FAILED
-            ? `Node ${found.nodeId} is already marked for retry`
-            : `Node ${found.nodeId} is ${now.state}; only a FAILED node can be retried`,
+            ? `Node ${found.node_id} is already marked for retry`
+            : `Node ${found.node_id} is ${now.state}; only a FAILED node can be retried`,
         );
       }
-      await this.deployments.unfinish(deploymentId, m);
-      await this.events.write(m, {
-        deploymentId,
+      await this.deployments.unfinish(deploymentId, q);
+      await record({
         type: EventType.NODE_RETRIED,
         nodeId: found.id,
-        nodeIdentifier: found.nodeId,
+        nodeIdentifier: found.node_id,
         fromState: NodeState.FAILED,
-        metadata: { attempt },
-        ...audit,
+        metadata: { attempt: marked.attempt },
       });
-      return (await this.nodes.findById(m, found.id))!;
+      afterCommit(() => this.wakeUps.armWaitingNodes(deploymentId, audit.requestId));
+      return marked;
     });
-    await this.wakeUps.armWaitingNodes(deploymentId, audit.requestId);
-    return node;
   }
 
-  private async requireDeployment(deploymentId: number, m?: Queryable): Promise<void> {
-    if (!(await this.deployments.exists(deploymentId, m))) {
+  private async requireDeployment(deploymentId: number, q?: Queryable): Promise<void> {
+    if (!(await this.deployments.exists(deploymentId, q))) {
       throw new NotFoundException('Deployment not found');
     }
   }
+
+  /** The node `ref` names in the deployment, or 404. */
+  private async nodeOf(
+    q: Queryable | undefined,
+    deploymentId: number,
+    ref: NodeRef,
+  ): Promise<NodeRow> {
+    const node = await this.nodes.findByRef(q, deploymentId, ref);
+    if (!node) {
+      throw new NotFoundException(`Node ${describe(ref)} not found in deployment ${deploymentId}`);
+    }
+    return node;
+  }
+}
+
+/** A node reference of a URL (`17` or `node-017`), or 422. */
+function parseRef(ref: string): NodeRef {
+  const parsed = parseNodeRef(ref);
+  if (!parsed) {
+    throw new UnprocessableEntityException(
+      'node_id must be a node id such as 17 or a name such as node-017',
+    );
+  }
+  return parsed;
 }
 
 function describe(ref: NodeRef): string {

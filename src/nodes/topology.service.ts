@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { LinksRepository } from '../store/links.repository';
+import { inTransaction } from '../store/queryable';
 import { ImpactResponse, LinkListResponse } from './dto/links.dto';
 import { NodesService } from './nodes.service';
 
@@ -32,18 +33,25 @@ export class TopologyService {
 
   /** The blast radius of one node, read in one snapshot. */
   async impact(deploymentId: number, ref: string): Promise<ImpactResponse> {
-    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
-      const node = await this.nodes.find(deploymentId, ref, m);
-      const dependents = await this.links.dependents(m, node.id);
-      const loss = dependents.reduce((worst, d) => Math.max(worst, (100 * d.lost) / d.uplinks), 0);
-      return {
-        node_id: node.id,
-        node_identifier: node.nodeId,
-        role: node.role,
-        dependents: dependents.map((d) => d.node_id),
-        dependent_count: dependents.length,
-        uplink_capacity_loss_percent: loss,
-      };
-    });
+    return inTransaction(
+      this.dataSource,
+      async (q) => {
+        const node = await this.nodes.find(deploymentId, ref, q);
+        const dependents = await this.links.dependents(q, node.id);
+        const loss = dependents.reduce(
+          (worst, d) => Math.max(worst, (100 * d.lost) / d.uplinks),
+          0,
+        );
+        return {
+          node_id: node.id,
+          node_identifier: node.node_id,
+          role: node.role,
+          dependents: dependents.map((d) => d.node_id),
+          dependent_count: dependents.length,
+          uplink_capacity_loss_percent: loss,
+        };
+      },
+      'REPEATABLE READ',
+    );
   }
 }

@@ -4,7 +4,6 @@ import { ApiStandardErrors } from '../common/api-responses';
 import { Audit, AuditContext } from '../common/audit-context';
 import { ApiIdempotencyKey } from '../common/idempotency.decorator';
 import { DeploymentIdParam } from '../common/id-param.dto';
-import { ifMatchSatisfied } from '../domain/etag';
 import { RolloutResponse } from './rollout.response';
 import { RolloutsService } from './rollouts.service';
 
@@ -31,7 +30,7 @@ export class RolloutsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Audit() audit: AuditContext,
   ): Promise<RolloutResponse> {
-    return this.rollouts.act(id, 'pause', ifMatch, ifMatchSatisfied, audit);
+    return this.rollouts.act(id, 'pause', ifMatch, audit);
   }
 
   @Post('resume')
@@ -50,7 +49,7 @@ export class RolloutsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Audit() audit: AuditContext,
   ): Promise<RolloutResponse> {
-    return this.rollouts.act(id, 'resume', ifMatch, ifMatchSatisfied, audit);
+    return this.rollouts.act(id, 'resume', ifMatch, audit);
   }
 
   @Post('abort')
@@ -69,6 +68,6 @@ export class RolloutsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Audit() audit: AuditContext,
   ): Promise<RolloutResponse> {
-    return this.rollouts.act(id, 'abort', ifMatch, ifMatchSatisfied, audit);
+    return this.rollouts.act(id, 'abort', ifMatch, audit);
   }
 }

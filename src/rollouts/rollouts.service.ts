@@ -3,9 +3,7 @@ import {
   Inject,
   Injectable,
   Logger,
-  NotFoundException,
   Optional,
-  PreconditionFailedException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -24,7 +22,9 @@ import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { JobName, rolloutCheckOptions } from '../queue/jobs';
 import { EventsRepository } from '../store/events.repository';
-import { LockService } from '../store/locks';
+import { DeploymentChangeService } from '../store/deployment-change.service';
+import { DeploymentRowLock } from '../store/locks';
+import { Queryable } from '../store/queryable';
 import { DeploymentsRepository, RolloutColumns } from '../store/deployments.repository';
 import { RolloutRow, RolloutsRepository } from '../store/rollouts.repository';
 import { TelemetryRepository } from '../store/telemetry.repository';
@@ -92,7 +92,7 @@ export class RolloutsService {
     @Inject(RolloutsRepository) private readonly rollouts: RolloutsRepository,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
     @Inject(EventsRepository) private readonly events: EventsRepository,
-    @Inject(LockService) private readonly locks: LockService,
+    @Inject(DeploymentChangeService) private readonly changes: DeploymentChangeService,
     @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
@@ -147,7 +147,7 @@ export class RolloutsService {
 
   /** Writes the rollout of a deployment being created (in its transaction) and its first event. */
   async createIn(
-    m: DataSource['manager'],
+    m: Queryable,
     deploymentId: number,
     strategy: RolloutStrategy,
     waveEnds: number[],
@@ -169,7 +169,7 @@ export class RolloutsService {
    * completed, when the first new wave starts now.
    */
   async nodesAdded(
-    m: DataSource['manager'],
+    m: Queryable,
     deploymentId: number,
     fromSeq: number,
     toSeq: number,
@@ -215,23 +215,15 @@ export class RolloutsService {
     deploymentId: number,
     action: Action,
     ifMatch: string | undefined,
-    ifMatchSatisfied: (header: string | undefined, version: number) => boolean,
     audit: AuditContext,
   ): Promise<RolloutView> {
-    await this.dataSource.transaction(async (m) => {
-      // The change lock serialises the API's changes, version bumps included, so the version
-      // is read without a row lock: a row lock here, held while the pending nodes are held,
-      // would deadlock with a lifecycle batch that holds those nodes and marks the deployment
-      // started.
-      await this.locks.deploymentChange(m, deploymentId);
-      const deployment = await this.deployments.find(deploymentId, m);
-      if (!deployment) throw new NotFoundException('Deployment not found');
-      if (!ifMatchSatisfied(ifMatch, deployment.version)) {
-        throw new PreconditionFailedException(
-          'If-Match does not match the current ETag; GET the deployment and try again',
-        );
-      }
-      const rollout = await this.rollouts.lock(m, deploymentId);
+    // KEY SHARE and no stronger: a row lock that conflicts with a lifecycle batch marking the
+    // deployment started (NO KEY UPDATE), held while the pending nodes are held, would deadlock
+    // with a batch that holds those nodes. The change lock serialises the API's changes,
+    // version bumps included.
+    const spec = { deploymentId, lock: DeploymentRowLock.KEY_SHARE, ifMatch, audit };
+    await this.changes.change(spec, async ({ q, record, afterCommit }) => {
+      const rollout = await this.rollouts.lock(q, deploymentId);
       if (!rollout) {
         throw new ConflictException(
           'This deployment has no rollout strategy: there is nothing to pause, resume or abort',
@@ -244,41 +236,37 @@ export class RolloutsService {
       }
       const [, currentEnd] = waveRange(rollout.wave_ends, rollout.wave);
       if (action === 'pause' || action === 'abort') {
-        const held = await this.rollouts.hold(m, deploymentId);
+        const held = await this.rollouts.hold(q, deploymentId);
         const status = action === 'pause' ? RolloutStatus.PAUSED : RolloutStatus.ABORTED;
-        await this.rollouts.update(m, deploymentId, { status });
-        await this.events.write(m, {
-          deploymentId,
+        await this.rollouts.update(q, deploymentId, { status });
+        await record({
           type: action === 'pause' ? EventType.ROLLOUT_PAUSED : EventType.ROLLOUT_ABORTED,
           metadata: { wave: rollout.wave, from: rollout.status, held },
-          ...audit,
         });
-      } else {
-        await this.rollouts.update(m, deploymentId, {
-          status: RolloutStatus.RUNNING,
-          halted_reason: null,
-          // A resume after a halt is the operator's word for the waves so far.
-          override_wave:
-            rollout.status === RolloutStatus.HALTED ? rollout.wave : rollout.override_wave,
-        });
-        const released = await this.rollouts.release(m, deploymentId, currentEnd);
-        await this.events.write(m, {
-          deploymentId,
-          type: EventType.ROLLOUT_RESUMED,
-          metadata: {
-            wave: rollout.wave,
-            from: rollout.status,
-            released,
-            halted_reason: rollout.halted_reason,
-          },
-          ...audit,
-        });
+        return;
       }
+      await this.rollouts.update(q, deploymentId, {
+        status: RolloutStatus.RUNNING,
+        halted_reason: null,
+        // A resume after a halt is the operator's word for the waves so far.
+        override_wave:
+          rollout.status === RolloutStatus.HALTED ? rollout.wave : rollout.override_wave,
+      });
+      const released = await this.rollouts.release(q, deploymentId, currentEnd);
+      await record({
+        type: EventType.ROLLOUT_RESUMED,
+        metadata: {
+          wave: rollout.wave,
+          from: rollout.status,
+          released,
+          halted_reason: rollout.halted_reason,
+        },
+      });
+      afterCommit(async () => {
+        await this.wakeUps.armWaitingNodes(deploymentId, audit.requestId);
+        await this.requestCheck(deploymentId);
+      });
     });
-    if (action === 'resume') {
-      await this.wakeUps.armWaitingNodes(deploymentId, audit.requestId);
-      await this.requestCheck(deploymentId);
-    }
     return (await this.view(deploymentId))!;
   }
 

@@ -1,26 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { GenerateSql, SQL } from '../database/generate-sql';
 import { NODE_STATES, NodeState } from '../domain/node-state';
 import { RolloutStatus, RolloutStrategy } from '../domain/rollout';
 import { NodeRole } from '../domain/node-role';
-import { DeploymentEntity } from './deployment.entity';
+import { DEPLOYMENT_COLUMNS, DeploymentRow } from './deployment-row';
 import { COUNT_SUMS, emptyStateCounts } from './state-counts';
 import { Queryable } from './queryable';
 
-/** What a new deployment row holds; the rest is defaulted by the database. */
-export interface NewDeployment {
-  name: string;
-  description: string | null;
-  targetNodeCount: number;
-  maxParallel: number | null;
-  /** Nodes per role of a fabric; all null (or left out) for a deployment without a topology. */
-  spineCount?: number | null;
-  leafCount?: number | null;
-  borderLeafCount?: number | null;
-}
+/**
+ * What a new deployment row holds (the nodes per role all null for a deployment without a
+ * topology); the rest is defaulted by the database.
+ */
+export type NewDeployment = Pick<
+  DeploymentRow,
+  | 'name'
+  | 'description'
+  | 'target_node_count'
+  | 'max_parallel'
+  | 'spine_count'
+  | 'leaf_count'
+  | 'border_leaf_count'
+>;
 
 /** A timestamp column as whole milliseconds since the epoch, truncated as pg's Date parser does. */
 const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::bigint`;
@@ -53,21 +57,15 @@ const LIST_SQL = detailSql(
   'ORDER BY d.created_at DESC, d.id DESC',
 );
 
-/** A row of DETAIL_SQL, parsed. */
-interface DetailJson {
-  id: number;
-  name: string;
-  description: string | null;
-  target_node_count: number;
-  max_parallel: number | null;
-  version: number;
+/** A row of DETAIL_SQL, parsed: the deployment row with its times as epoch milliseconds. */
+interface DetailJson extends Omit<
+  DeploymentRow,
+  'created_at' | 'updated_at' | 'started_at' | 'finished_at'
+> {
   created_at: number;
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
-  spine_count: number | null;
-  leaf_count: number | null;
-  border_leaf_count: number | null;
   /** In NODE_STATES order. */
   counts: number[];
   rollout: RolloutColumns | null;
@@ -75,7 +73,7 @@ interface DetailJson {
 
 /** What detail and list read: the deployment, its counts per state and its rollout. */
 export interface DeploymentWithCounts {
-  deployment: DeploymentEntity;
+  deployment: DeploymentRow;
   counts: Record<NodeState, number>;
   rollout: RolloutColumns | null;
 }
@@ -85,21 +83,21 @@ function detailOf(row: { detail: string } | undefined): DeploymentWithCounts | n
   if (!row) return null;
   const d = JSON.parse(row.detail) as DetailJson;
   const date = (ms: number | null) => (ms === null ? null : new Date(ms));
-  const deployment = Object.assign(new DeploymentEntity(), {
+  const deployment: DeploymentRow = {
     id: d.id,
     name: d.name,
     description: d.description,
-    targetNodeCount: d.target_node_count,
-    maxParallel: d.max_parallel,
+    target_node_count: d.target_node_count,
+    max_parallel: d.max_parallel,
     version: d.version,
-    createdAt: new Date(d.created_at),
-    updatedAt: new Date(d.updated_at),
-    startedAt: date(d.started_at),
-    finishedAt: date(d.finished_at),
-    spineCount: d.spine_count,
-    leafCount: d.leaf_count,
-    borderLeafCount: d.border_leaf_count,
-  });
+    spine_count: d.spine_count,
+    leaf_count: d.leaf_count,
+    border_leaf_count: d.border_leaf_count,
+    created_at: new Date(d.created_at),
+    updated_at: new Date(d.updated_at),
+    started_at: date(d.started_at),
+    finished_at: date(d.finished_at),
+  };
   const counts = emptyStateCounts();
   NODE_STATES.forEach((s, i) => (counts[s] = d.counts[i]));
   return { deployment, counts, rollout: d.rollout };
@@ -121,9 +119,6 @@ const ROLE_COUNT_COLUMN: Record<NodeRole, string> = {
   [NodeRole.BORDER_LEAF]: 'border_leaf_count',
 };
 
-const manager = (m: Queryable | undefined, fallback: EntityManager): EntityManager =>
-  m !== undefined && 'getRepository' in m ? (m as EntityManager) : fallback;
-
 /**
  * Owns the deployments table: every statement that reads or writes it. Row locks on it are the
  * lock service's (store/locks.ts).
@@ -132,21 +127,54 @@ const manager = (m: Queryable | undefined, fallback: EntityManager): EntityManag
 export class DeploymentsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(m: EntityManager, row: NewDeployment): Promise<DeploymentEntity> {
-    const repository = m.getRepository(DeploymentEntity);
-    return repository.save(repository.create(row));
+  /** Writes a new deployment; the row as stored, with its id, version and times. */
+  @GenerateSql({
+    params: [
+      SQL,
+      {
+        name: 'dc1-leaf-spine',
+        description: null,
+        target_node_count: 6,
+        max_parallel: null,
+        spine_count: 2,
+        leaf_count: 4,
+        border_leaf_count: 0,
+      },
+    ],
+  })
+  async insert(m: Queryable, row: NewDeployment): Promise<DeploymentRow> {
+    const [created]: DeploymentRow[] = await m.query(
+      `INSERT INTO deployments (name, description, target_node_count, max_parallel, spine_count,
+                                leaf_count, border_leaf_count)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${DEPLOYMENT_COLUMNS}`,
+      [
+        row.name,
+        row.description,
+        row.target_node_count,
+        row.max_parallel,
+        row.spine_count,
+        row.leaf_count,
+        row.border_leaf_count,
+      ],
+    );
+    return created;
   }
 
-  /** Newest first. */
   /** A page of deployments, newest first, each with its counts and rollout (one statement). */
+  @GenerateSql({ params: [0, 20] })
   async list(skip: number, limit: number): Promise<DeploymentWithCounts[]> {
     const rows: { detail: string }[] = await this.dataSource.query(LIST_SQL, [skip, limit]);
     return rows.map((row) => detailOf(row)!);
   }
 
   /** The deployment, read in the caller's transaction when one is given; null when gone. */
-  async find(id: number, m?: Queryable): Promise<DeploymentEntity | null> {
-    return manager(m, this.dataSource.manager).getRepository(DeploymentEntity).findOneBy({ id });
+  @GenerateSql({ params: [1, SQL] })
+  async find(id: number, m: Queryable = this.dataSource): Promise<DeploymentRow | null> {
+    const rows: DeploymentRow[] = await m.query(
+      `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
   }
 
   /**
@@ -156,6 +184,7 @@ export class DeploymentsRepository {
    * statement straight on the pool, so PostgreSQL plans it once per connection and no query
    * runner is built for it; a promise chain rather than an async function. Null when gone.
    */
+  @GenerateSql({ params: [1] })
   detail(id: number): Promise<DeploymentWithCounts | null> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     return pool
@@ -164,27 +193,35 @@ export class DeploymentsRepository {
   }
 
   /** Whether the deployment exists (one primary-key probe). */
+  @GenerateSql({ params: [1, SQL] })
   async exists(id: number, m: Queryable = this.dataSource): Promise<boolean> {
     const rows: unknown[] = await m.query(`SELECT 1 FROM deployments WHERE id = $1`, [id]);
     return rows.length > 0;
   }
 
+  /** The new name and description, a new version; the row after. */
+  @GenerateSql({ params: [SQL, 1, { name: 'dc1-leaf-spine', description: 'Hall A' }] })
   async rename(
     m: Queryable,
     id: number,
     change: { name: string; description: string | null },
-  ): Promise<void> {
-    await m.query(
-      `UPDATE deployments SET name = $2, description = $3, version = version + 1, updated_at = now()
-       WHERE id = $1`,
+  ): Promise<DeploymentRow> {
+    const [after]: DeploymentRow[] = await m.query(
+      `WITH changed AS (
+         UPDATE deployments SET name = $2, description = $3, version = version + 1, updated_at = now()
+         WHERE id = $1 RETURNING *
+       )
+       SELECT ${DEPLOYMENT_COLUMNS} FROM changed`,
       [id, change.name, change.description],
     );
+    return after;
   }
 
   /**
    * Nodes were added: the new target, a new version, and the rollout is running again. A
    * fabric also counts `added` more nodes of `role` (a deployment without a topology keeps null).
    */
+  @GenerateSql({ params: [SQL, 1, 8, NodeRole.LEAF, 2] })
   async grown(
     m: Queryable,
     id: number,
@@ -204,6 +241,7 @@ export class DeploymentsRepository {
    * A node was removed: one fewer in the target and a new version; when the node removed was the
    * last one still rolling out, the rollout is over. Returns the target before.
    */
+  @GenerateSql({ params: [SQL, 1, NodeRole.LEAF] })
   async nodeRemoved(m: Queryable, id: number, role: NodeRole = NodeRole.LEAF): Promise<number> {
     const [before]: { target_node_count: number }[] = await m.query(
       `SELECT target_node_count FROM deployments WHERE id = $1`,
@@ -225,6 +263,7 @@ export class DeploymentsRepository {
   }
 
   /** New work for the rollout (retries, waiting nodes): it is not finished any more. */
+  @GenerateSql({ params: [1, SQL] })
   async unfinish(id: number, m: Queryable = this.dataSource): Promise<void> {
     await m.query(
       `UPDATE deployments SET finished_at = NULL WHERE id = $1 AND finished_at IS NOT NULL`,
@@ -233,6 +272,7 @@ export class DeploymentsRepository {
   }
 
   /** Removes the row; false when it was already gone. */
+  @GenerateSql({ params: [SQL, 1] })
   async delete(m: Queryable, id: number): Promise<boolean> {
     const rows: unknown[] = await m.query(
       `WITH gone AS (DELETE FROM deployments WHERE id = $1 RETURNING id) SELECT id FROM gone`,
@@ -242,6 +282,7 @@ export class DeploymentsRepository {
   }
 
   /** Nodes entered PROVISIONING: the rollout has started (again). */
+  @GenerateSql({ params: [SQL, 1] })
   async markStarted(q: Queryable, id: number): Promise<void> {
     await q.query(
       `UPDATE deployments SET started_at = COALESCE(started_at, now()), finished_at = NULL
@@ -254,6 +295,7 @@ export class DeploymentsRepository {
    * Sets finished_at when no node of the deployment has a step left (a node held in a later
    * wave of a rollout is still to go).
    */
+  @GenerateSql({ params: [SQL, 1] })
   async finishIfDone(q: Queryable, id: number): Promise<void> {
     await q.query(
       `UPDATE deployments SET finished_at = now()

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { GenerateSql, SQL } from '../database/generate-sql';
 import { LEAF_UPLINK_FIRST_PORT, LinkPeer, PlannedLink } from '../domain/fabric-topology';
-import { Queryable } from './queryable';
+import { inTransaction, Queryable } from './queryable';
 
 /** One link as the API shows it: side a is the spine, side b the leaf or border leaf. */
 export interface LinkRow {
@@ -40,6 +41,7 @@ export class LinksRepository {
    * leaf, so a leaf's uplinks share a page or two: bottleneck requests read the uplinks of the
    * flagged leaves, while a spine's links are read only for its blast radius.
    */
+  @GenerateSql({ params: [SQL, 1, [{ spineSeq: 1, spinePort: 1, leafSeq: 3, leafPort: 49 }]] })
   async insertPlanned(m: Queryable, deploymentId: number, links: PlannedLink[]): Promise<number> {
     if (links.length === 0) return 0;
     const column = (pick: (l: PlannedLink) => number) => `{${links.map(pick).join(',')}}`;
@@ -66,6 +68,7 @@ export class LinksRepository {
   }
 
   /** The deployment's spines in node order, each with its first free port. */
+  @GenerateSql({ params: [SQL, 1] })
   async spinePeers(m: Queryable, deploymentId: number): Promise<LinkPeer[]> {
     return m.query(
       `SELECT n.seq, COALESCE((SELECT max(a_port) FROM links WHERE a_node_id = n.id), 0)::int + 1 AS "nextPort"
@@ -75,6 +78,7 @@ export class LinksRepository {
   }
 
   /** The deployment's leaves and border leaves in node order, each with its first free uplink. */
+  @GenerateSql({ params: [SQL, 1] })
   async leafPeers(m: Queryable, deploymentId: number): Promise<LinkPeer[]> {
     return m.query(
       `SELECT n.seq,
@@ -85,6 +89,7 @@ export class LinksRepository {
   }
 
   /** How many links the deployment has. */
+  @GenerateSql({ params: [SQL, 1] })
   async count(m: Queryable, deploymentId: number): Promise<number> {
     const [row]: { n: number }[] = await m.query(
       `SELECT count(*)::int AS n FROM links WHERE deployment_id = $1`,
@@ -94,6 +99,10 @@ export class LinksRepository {
   }
 
   /** Links of the deployment in id order, all or those of one node, with the count of all. */
+  @GenerateSql(
+    { name: 'all', params: [1, { skip: 0, limit: 50 }] },
+    { name: 'one node', params: [1, { nodeId: 17, skip: 0, limit: 50 }] },
+  )
   async list(
     deploymentId: number,
     filter: { nodeId?: number; skip: number; limit: number },
@@ -105,24 +114,29 @@ export class LinksRepository {
       : `deployment_id = $1`;
     const page = byNode ? '$3' : '$2';
     const size = byNode ? '$4' : '$3';
-    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
-      const links: LinkRow[] = await m.query(
-        `SELECT id, a_node_id, a_interface, b_node_id, b_interface FROM links
+    return inTransaction(
+      this.dataSource,
+      async (m) => {
+        const links: LinkRow[] = await m.query(
+          `SELECT id, a_node_id, a_interface, b_node_id, b_interface FROM links
          WHERE ${where} ORDER BY id OFFSET ${page} LIMIT ${size}`,
-        [...params, filter.skip, filter.limit],
-      );
-      const [count]: { n: number }[] = await m.query(
-        `SELECT count(*)::int AS n FROM links WHERE ${where}`,
-        params,
-      );
-      return { links, total: count.n };
-    });
+          [...params, filter.skip, filter.limit],
+        );
+        const [count]: { n: number }[] = await m.query(
+          `SELECT count(*)::int AS n FROM links WHERE ${where}`,
+          params,
+        );
+        return { links, total: count.n };
+      },
+      'REPEATABLE READ',
+    );
   }
 
   /**
    * The nodes that lose uplinks if `nodeId` goes: the leaves and border leaves at the other end
    * of its links when it is a spine (side a), none otherwise; with how many uplinks each has.
    */
+  @GenerateSql({ params: [SQL, 17] })
   async dependents(m: Queryable, nodeId: number): Promise<DependentRow[]> {
     return m.query(
       `SELECT l.b_node_id AS node_id, count(*)::int AS lost,
@@ -137,6 +151,7 @@ export class LinksRepository {
    * The spines each of the given leaves or border leaves has an uplink to: one probe of the
    * (b_node_id, b_port) index per leaf, whatever the planner knows of the table.
    */
+  @GenerateSql({ params: [[17, 18]] })
   async uplinksOf(nodeIds: number[]): Promise<UplinksRow[]> {
     if (nodeIds.length === 0) return [];
     return this.dataSource.query(
@@ -148,6 +163,7 @@ export class LinksRepository {
   }
 
   /** Removes every link of the node (either side); how many went. */
+  @GenerateSql({ params: [SQL, 17] })
   async deleteForNode(m: Queryable, nodeId: number): Promise<number> {
     const [row]: { n: number }[] = await m.query(
       `WITH gone AS (DELETE FROM links WHERE a_node_id = $1 OR b_node_id = $1 RETURNING 1)
@@ -158,6 +174,7 @@ export class LinksRepository {
   }
 
   /** Removes every link of the deployment; how many went. */
+  @GenerateSql({ params: [SQL, 1] })
   async deleteAll(m: Queryable, deploymentId: number): Promise<number> {
     const [row]: { n: number }[] = await m.query(
       `WITH gone AS (DELETE FROM links WHERE deployment_id = $1 RETURNING 1)

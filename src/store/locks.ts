@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { GenerateSql, SQL } from '../database/generate-sql';
+import { DEPLOYMENT_COLUMNS, DeploymentRow } from './deployment-row';
 import { Queryable } from './queryable';
 
 /**
@@ -14,6 +16,20 @@ export const LOCK_CLASS = Object.freeze({
   /** The running-sum fold (exclusive), sample writes (shared) and sample deletes (exclusive). */
   PREFIX_FOLD: 0x50524658,
 });
+
+/**
+ * The row lock an API change takes on its deployment, after the change lock. KEY SHARE for a
+ * change beside the row (nodes, rollout, retries): it waits only for a delete, and neither a
+ * lifecycle batch nor a telemetry writer (KEY SHARE, then NO KEY UPDATE to mark the deployment
+ * started or finished) ever waits for it. NO KEY UPDATE for a change of the row itself (rename).
+ * UPDATE for removing the deployment or any of its nodes: batches and writers in flight (KEY
+ * SHARE) commit first, later ones wait and then find the rows gone.
+ */
+export enum DeploymentRowLock {
+  KEY_SHARE = 'KEY SHARE',
+  NO_KEY_UPDATE = 'NO KEY UPDATE',
+  UPDATE = 'UPDATE',
+}
 
 /** What a lifecycle batch reads of its deployment while it locks it. */
 export interface BatchDeployment {
@@ -48,6 +64,7 @@ export class LockService {
    * Serialises the API's own changes to one deployment until commit. Workers never take it, so
    * they are not held up.
    */
+  @GenerateSql({ params: [SQL, 1] })
   async deploymentChange(m: Queryable, deploymentId: number): Promise<void> {
     await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [
       LOCK_CLASS.DEPLOYMENT_CHANGE,
@@ -60,6 +77,7 @@ export class LockService {
    * a delete waits for this transaction, and one that came first is seen at once. False when
    * the deployment does not exist.
    */
+  @GenerateSql({ params: [SQL, 1] })
   async keyShare(m: Queryable, deploymentId: number): Promise<boolean> {
     const rows: unknown[] = await m.query(`SELECT 1 FROM deployments WHERE id = $1 FOR KEY SHARE`, [
       deploymentId,
@@ -72,6 +90,7 @@ export class LockService {
    * KEY SHARE holder does, so lifecycle batches and telemetry writers go on. Its version, or
    * null when the deployment does not exist.
    */
+  @GenerateSql({ params: [SQL, 1] })
   async noKeyUpdate(m: Queryable, deploymentId: number): Promise<{ version: number } | null> {
     const rows: { version: number }[] = await m.query(
       `SELECT version FROM deployments WHERE id = $1 FOR NO KEY UPDATE`,
@@ -81,13 +100,21 @@ export class LockService {
   }
 
   /**
-   * The deployment row for removing it or any of its nodes: batches and writers in flight
-   * (KEY SHARE) commit first, later ones wait and then find the rows gone. Its version, or null
-   * when the deployment does not exist.
+   * The deployment row under the lock an API change needs (DeploymentRowLock), taken after the
+   * change lock: the whole row, or null when the deployment does not exist.
    */
-  async forUpdate(m: Queryable, deploymentId: number): Promise<{ version: number } | null> {
-    const rows: { version: number }[] = await m.query(
-      `SELECT version FROM deployments WHERE id = $1 FOR UPDATE`,
+  @GenerateSql(
+    { name: 'key share', params: [SQL, 1, DeploymentRowLock.KEY_SHARE] },
+    { name: 'no key update', params: [SQL, 1, DeploymentRowLock.NO_KEY_UPDATE] },
+    { name: 'for update', params: [SQL, 1, DeploymentRowLock.UPDATE] },
+  )
+  async deploymentRow(
+    m: Queryable,
+    deploymentId: number,
+    lock: DeploymentRowLock,
+  ): Promise<DeploymentRow | null> {
+    const rows: DeploymentRow[] = await m.query(
+      `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE id = $1 FOR ${lock}`,
       [deploymentId],
     );
     return rows[0] ?? null;
@@ -100,6 +127,10 @@ export class LockService {
    * fewer), and `waiting` (whether the shard has due nodes waiting for admission) is read only
    * when asked about a shard of a max_parallel deployment. Null when the deployment is gone.
    */
+  @GenerateSql(
+    { name: 'deployment', params: [SQL, 1] },
+    { name: 'shard', params: [SQL, 1, [1, 256]] },
+  )
   async batch(
     q: Queryable,
     deploymentId: number,
@@ -121,6 +152,7 @@ export class LockService {
   }
 
   /** Serialises max_parallel admissions of one deployment across every worker. */
+  @GenerateSql({ params: [SQL, 1] })
   async admission(m: Queryable, deploymentId: number): Promise<void> {
     await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_CLASS.ADMISSION, deploymentId]);
   }
@@ -129,6 +161,7 @@ export class LockService {
    * The running-sum fold of one deployment, exclusive: sample writes take it shared (in the
    * rollup trigger), so a folded minute holds every sample committed in it.
    */
+  @GenerateSql({ params: [SQL, 1] })
   async fold(m: Queryable, deploymentId: number): Promise<void> {
     await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_CLASS.PREFIX_FOLD, deploymentId]);
   }

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { NODE_NUMBER_SQL, NodeRef } from '../domain/node-ref';
+import { GenerateSql, SQL } from '../database/generate-sql';
 import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
 import { workerMetrics } from '../observability/worker-metrics';
-import { NodeEntity } from './node.entity';
 import { ADMISSION_CLAIM_SQL, advanceSql, SHARD_CLAIM_SQL } from './node-transition-sql';
 import { Queryable } from './queryable';
 import { COUNT_SUMS, countsOf } from './state-counts';
@@ -39,6 +38,16 @@ export interface DueShard {
   due_ms: number;
 }
 
+/** Example settings of a batch, for the SQL catalogue. */
+const BATCH_EXAMPLE: BatchParams = {
+  deploymentId: 1,
+  limit: 500,
+  timeScale: 1,
+  failureRate: 0.05,
+  requestId: null,
+  shardSize: 256,
+};
+
 const SHARD_ADVANCE_SQL = advanceSql(SHARD_CLAIM_SQL);
 const ADMISSION_SQL = advanceSql(ADMISSION_CLAIM_SQL);
 
@@ -50,7 +59,9 @@ export interface ShardNodes {
 }
 
 /**
- * Owns the nodes table: the API's reads and changes, and the workers' set-based batches. A node
+ * Owns the nodes table: the workers' set-based batches and schedules, and the reads telemetry,
+ * analytics and the health and metrics routes make; the API's node routes and changes are in
+ * node-changes.repository.ts. A node
  * row holds its state and schedule (`next_step_at`); its only indexes are on what a node never
  * changes, so the batches' updates stay heap-only.
  */
@@ -58,84 +69,14 @@ export interface ShardNodes {
 export class NodesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  // ---- The API's side ----
-
-  /**
-   * Inserts nodes fromSeq..toSeq as PENDING, due now, in one statement. Without `planned` they
-   * are the leaves of a deployment without a topology (host names switch-<deployment>-<number>);
-   * with it, nodes of that role with the given host names, in order.
-   * Nodes numbered after `dueUpTo` are held (no next_step_at: no claim sees them), for the
-   * later waves of a rollout strategy.
-   */
-  async insertPending(
-    m: Queryable,
-    deploymentId: number,
-    fromSeq: number,
-    toSeq: number,
-    planned?: { role: NodeRole; hostnames: string[] },
-    dueUpTo = toSeq,
-  ): Promise<void> {
-    const number = NODE_NUMBER_SQL('g');
-    if (!planned) {
-      await m.query(
-        `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, next_step_at)
-         SELECT $1::int, g, 'node-' || ${number}, 'switch-' || $1::int || '-' || ${number}, 'PENDING',
-                CASE WHEN g <= $4 THEN now() END
-         FROM generate_series($2::int, $3::int) AS g`,
-        [deploymentId, fromSeq, toSeq, dueUpTo],
-      );
-      return;
-    }
-    if (planned.hostnames.length !== toSeq - fromSeq + 1) {
-      throw new RangeError(`${planned.hostnames.length} host names for nodes ${fromSeq}..${toSeq}`);
-    }
-    await m.query(
-      `INSERT INTO nodes (deployment_id, seq, node_id, hostname, state, next_step_at, role)
-       SELECT $1::int, g, 'node-' || ${number}, hostname, 'PENDING',
-              CASE WHEN g <= $5 THEN now() END, $3
-       FROM (SELECT $2::int + i::int - 1 AS g, hostname
-             FROM unnest($4::text[]) WITH ORDINALITY AS h(hostname, i)) planned`,
-      [deploymentId, fromSeq, planned.role, planned.hostnames, dueUpTo],
-    );
-  }
-
-  /** Nodes of a deployment in node-number order, with the count of all that match. */
-  async list(
-    deploymentId: number,
-    filter: { state?: NodeState; role?: NodeRole; skip?: number; limit?: number },
-  ): Promise<{ nodes: NodeEntity[]; total: number }> {
-    const where = {
-      deploymentId,
-      ...(filter.state ? { state: filter.state } : {}),
-      ...(filter.role ? { role: filter.role } : {}),
-    };
-    const [nodes, total] = await this.dataSource.getRepository(NodeEntity).findAndCount({
-      where,
-      order: { seq: 'ASC' },
-      skip: filter.skip ?? 0,
-      take: filter.limit,
-    });
-    return { nodes, total };
-  }
-
-  /**
-   * The number the next host name of `role` takes: one past the highest `<role>-<n>` host name
-   * of the deployment, and past the count of its nodes of that role (renamed nodes).
-   */
-  async nextRoleOrdinal(m: Queryable, deploymentId: number, role: NodeRole): Promise<number> {
-    const [row]: { next: number }[] = await m.query(
-      `SELECT GREATEST(count(*), COALESCE(max(substring(hostname FROM '^' || $2 || '-([0-9]{1,9})$')::int), 0))::int + 1 AS next
-       FROM nodes WHERE deployment_id = $1 AND role = $2`,
-      [deploymentId, role],
-    );
-    return row.next;
-  }
+  // ---- Reads of the API's other routes ----
 
   /**
    * The deployment's RUNNING spines and how many spines it has in all, for the simulated uplink
    * load of its leaves, through the partial index of a fabric's spines and border leaves.
    * Nothing is read for a deployment without a topology.
    */
+  @GenerateSql({ params: [SQL, 1] })
   async spinesOf(
     m: Queryable,
     deploymentId: number,
@@ -152,116 +93,11 @@ export class NodesRepository {
     };
   }
 
-  /** The node a URL names (id or number) in the deployment, or null. */
-  async findByRef(m: Queryable | undefined, deploymentId: number, ref: NodeRef) {
-    const manager = m && 'getRepository' in m ? m : this.dataSource.manager;
-    return (manager as DataSource['manager'])
-      .getRepository(NodeEntity)
-      .findOneBy(ref.kind === 'id' ? { deploymentId, id: ref.id } : { deploymentId, seq: ref.seq });
-  }
-
-  async findById(m: Queryable | undefined, id: number): Promise<NodeEntity | null> {
-    const manager = m && 'getRepository' in m ? m : this.dataSource.manager;
-    return (manager as DataSource['manager']).getRepository(NodeEntity).findOneBy({ id });
-  }
-
-  /** How many nodes the deployment has and its highest node number. */
-  async countAndTop(m: Queryable, deploymentId: number): Promise<{ n: number; top: number }> {
-    const [row]: { n: number; top: number }[] = await m.query(
-      `SELECT count(*)::int AS n, COALESCE(max(seq), 0)::int AS top FROM nodes WHERE deployment_id = $1`,
-      [deploymentId],
-    );
-    return row;
-  }
-
-  /** The deployment's nodes numbered after `seq`, in order. */
-  async listAfter(m: Queryable, deploymentId: number, seq: number): Promise<NodeEntity[]> {
-    const manager = 'getRepository' in m ? m : this.dataSource.manager;
-    return (manager as DataSource['manager'])
-      .getRepository(NodeEntity)
-      .createQueryBuilder('n')
-      .where('n.deployment_id = :deploymentId AND n.seq > :seq', { deploymentId, seq })
-      .orderBy('n.seq', 'ASC')
-      .getMany();
-  }
-
-  /** False when the node is gone. */
-  async setHostname(m: Queryable, id: number, hostname: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `WITH changed AS (UPDATE nodes SET hostname = $2, updated_at = now() WHERE id = $1 RETURNING id)
-       SELECT id FROM changed`,
-      [id, hostname],
-    );
-    return rows.length > 0;
-  }
-
-  /** Removes the node; its state when it went, or null when it was already gone. */
-  async delete(m: Queryable, id: number): Promise<NodeState | null> {
-    const rows: { state: NodeState }[] = await m.query(
-      `WITH gone AS (DELETE FROM nodes WHERE id = $1 RETURNING state) SELECT state FROM gone`,
-      [id],
-    );
-    return rows[0]?.state ?? null;
-  }
-
-  /** Removes every node of the deployment; how many went. */
-  async deleteAll(m: Queryable, deploymentId: number): Promise<number> {
-    const rows: { n: number }[] = await m.query(
-      `WITH gone AS (DELETE FROM nodes WHERE deployment_id = $1 RETURNING 1)
-       SELECT count(*)::int AS n FROM gone`,
-      [deploymentId],
-    );
-    return rows[0].n;
-  }
-
-  /**
-   * Marks a FAILED node for retry (attempt + 1, due now); its new attempt, or null when the node
-   * is not FAILED or already marked.
-   */
-  async markForRetry(m: Queryable, id: number): Promise<number | null> {
-    const rows: { attempt: number }[] = await m.query(
-      `WITH marked AS (
-         UPDATE nodes SET attempt = attempt + 1, next_step_at = now(), updated_at = now()
-         WHERE id = $1 AND state = 'FAILED' AND next_step_at IS NULL RETURNING attempt
-       )
-       SELECT attempt FROM marked`,
-      [id],
-    );
-    return rows[0]?.attempt ?? null;
-  }
-
-  /** Marks every FAILED node of the deployment not already marked; the nodes marked, by id. */
-  async markAllFailedForRetry(
-    m: Queryable,
-    deploymentId: number,
-  ): Promise<{ id: number; node_id: string; attempt: number }[]> {
-    return m.query(
-      `WITH marked AS (
-         UPDATE nodes SET attempt = attempt + 1, next_step_at = now(), updated_at = now()
-         WHERE deployment_id = $1 AND state = 'FAILED' AND next_step_at IS NULL
-         RETURNING id, node_id, attempt
-       )
-       SELECT id, node_id, attempt FROM marked ORDER BY id`,
-      [deploymentId],
-    );
-  }
-
-  /** The node's state and schedule now, or null when it is gone. */
-  async stateOf(
-    m: Queryable,
-    id: number,
-  ): Promise<{ state: NodeState; next_step_at: Date | null } | null> {
-    const rows: { state: NodeState; next_step_at: Date | null }[] = await m.query(
-      `SELECT state, next_step_at FROM nodes WHERE id = $1`,
-      [id],
-    );
-    return rows[0] ?? null;
-  }
-
   /**
    * Node counts per deployment and state, every deployment included (zeros for one without
    * nodes), in one statement so the figures share a snapshot.
    */
+  @GenerateSql({ params: [] })
   async fleetCounts(): Promise<{ id: number; counts: Record<NodeState, number> }[]> {
     const rows: ({ id: number } & Record<string, number | null>)[] = await this.dataSource.query(
       `SELECT d.id, ${COUNT_SUMS}
@@ -272,6 +108,7 @@ export class NodesRepository {
   }
 
   /** Deployments with at least one node that is not FAILED. */
+  @GenerateSql({ params: [SQL] })
   async activeDeployments(m: Queryable = this.dataSource): Promise<number> {
     const [row]: { n: number }[] = await m.query(
       `SELECT count(DISTINCT deployment_id)::int AS n FROM node_state_counts
@@ -286,6 +123,7 @@ export class NodesRepository {
    * One batch of a shard's due nodes (node-transition-sql.ts); under max_parallel (`limited`)
    * only its timed steps.
    */
+  @GenerateSql({ params: [SQL, BATCH_EXAMPLE, 1, 256, false] })
   async advanceShard(
     q: Queryable,
     p: BatchParams,
@@ -304,6 +142,7 @@ export class NodesRepository {
   }
 
   /** One batch of the deployment's waiting nodes, lowest node numbers first (admission). */
+  @GenerateSql({ params: [SQL, BATCH_EXAMPLE] })
   async admit(q: Queryable, p: BatchParams): Promise<MovedShard[]> {
     const rows: MovedShard[] = await q.query(ADMISSION_SQL, batchValues(p));
     workerMetrics.observeTransitions(rows);
@@ -311,6 +150,7 @@ export class NodesRepository {
   }
 
   /** Nodes of the deployment holding a max_parallel slot (PROVISIONING or CONFIGURING). */
+  @GenerateSql({ params: [SQL, 1] })
   async activeCount(q: Queryable, deploymentId: number): Promise<number> {
     const [row]: { n: number }[] = await q.query(
       `SELECT count(*)::int AS n FROM nodes
@@ -324,6 +164,7 @@ export class NodesRepository {
    * Whether any node of the shard still has a step to take: scheduled, or PENDING in a wave of a
    * rollout that has not started.
    */
+  @GenerateSql({ params: [SQL, 1, 1, 256] })
   async shardBusy(q: Queryable, deploymentId: number, fromSeq: number, toSeq: number) {
     const [row]: { busy: boolean }[] = await q.query(
       `SELECT EXISTS (SELECT 1 FROM nodes WHERE deployment_id = $1 AND seq BETWEEN $2 AND $3
@@ -337,6 +178,7 @@ export class NodesRepository {
    * The shard's earliest step end, and the database's now. Waiting nodes of a max_parallel
    * deployment (`limited`) do not count: they are admitted when a slot frees.
    */
+  @GenerateSql({ params: [1, 1, 256, false] })
   async earliestDue(
     deploymentId: number,
     fromSeq: number,
@@ -358,6 +200,7 @@ export class NodesRepository {
    * Shards of the deployment holding due PENDING nodes or FAILED nodes marked for retry, in
    * order, with the deployment's max_parallel.
    */
+  @GenerateSql({ params: [1, 256] })
   async waitingShards(
     deploymentId: number,
     shardSize: number,
@@ -378,6 +221,7 @@ export class NodesRepository {
    * Shards, fleet-wide, whose earliest due node is over `graceMs` late: a timed node past its
    * step end, or a waiting node that may be admitted (no max_parallel, or a free slot under it).
    */
+  @GenerateSql({ params: [256, 5000] })
   async overdueShards(shardSize: number, graceMs: number): Promise<DueShard[]> {
     return this.dataSource.query(
       `WITH active AS (
@@ -403,6 +247,7 @@ export class NodesRepository {
   // collection tick samples, the names and roles of flagged nodes ----
 
   /** Which of `ids` are nodes of the deployment (any state). */
+  @GenerateSql({ params: [SQL, 1, [17, 18]] })
   async nodeIdsOf(
     m: Queryable,
     deploymentId: number,
@@ -416,6 +261,7 @@ export class NodesRepository {
   }
 
   /** RUNNING nodes per deployment and shard (`shardSize` node numbers each), in order. */
+  @GenerateSql({ params: [256] })
   async runningNodesPerShard(shardSize: number): Promise<ShardNodes[]> {
     const rows: { deployment_id: number; shard: number; nodes: number }[] =
       await this.dataSource.query(
@@ -431,6 +277,7 @@ export class NodesRepository {
    * The RUNNING nodes of one shard: node numbers shard*size+1 .. (shard+1)*size, with their
    * roles, and whether the deployment has a topology (read once, in the same statement).
    */
+  @GenerateSql({ params: [SQL, 1, 0, 256] })
   async runningNodesOfShard(
     m: Queryable,
     deploymentId: number,
@@ -447,6 +294,7 @@ export class NodesRepository {
   }
 
   /** Names (node-001) of the given node ids: flagged nodes the window rows did not name. */
+  @GenerateSql({ params: [[17, 18]] })
   async nodeNames(ids: number[]): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
     const rows: { id: number; node_id: string }[] = await this.dataSource.query(
@@ -457,6 +305,7 @@ export class NodesRepository {
   }
 
   /** Roles of the given node ids (flagged nodes of a fabric scored against the deployment). */
+  @GenerateSql({ params: [[17, 18]] })
   async nodeRoles(ids: number[]): Promise<Map<number, NodeRole>> {
     if (ids.length === 0) return new Map();
     const rows: { id: number; role: NodeRole }[] = await this.dataSource.query(

@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { AlertingRepository } from './alerting.repository';
+import { DeploymentChangeService } from './deployment-change.service';
 import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
 import { LinksRepository } from './links.repository';
 import { LockService } from './locks';
+import { NodeChangesRepository } from './node-changes.repository';
 import { NodesRepository } from './nodes.repository';
 import { RolloutsRepository } from './rollouts.repository';
 import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
@@ -13,12 +15,14 @@ const OWNERS = [
   LockService,
   DeploymentsRepository,
   NodesRepository,
+  NodeChangesRepository,
   LinksRepository,
   EventsRepository,
   RolloutsRepository,
   TelemetryRepository,
   TelemetryRollupsRepository,
   AlertingRepository,
+  DeploymentChangeService,
 ];
 
 /**

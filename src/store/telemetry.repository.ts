@@ -78,7 +78,7 @@ export interface SeriesBucketRow {
  * INSERT ... SELECT FROM unnest per batch), sample reads and deletes.
  *
  * Writers hold the deployment row KEY SHARE (LockService.keyShare) and deletes hold it FOR
- * UPDATE (LockService.forUpdate) before removing samples, so a sample written for a node that a
+ * UPDATE (LockService.deploymentRow) before removing samples, so a sample written for a node that a
  * concurrent transaction deletes is either never written or removed by that delete: no orphan
  * rows, with one row lock per batch instead of one per node.
  */
@@ -285,7 +285,7 @@ export class TelemetryRepository {
    * Removes stored telemetry of a whole deployment or one node from every telemetry table,
    * inside the caller's transaction (deletes of nodes and deployments).
    *
-   * The caller must already hold the deployment row FOR UPDATE (LockService.forUpdate) in that
+   * The caller must already hold the deployment row FOR UPDATE (LockService.deploymentRow) in that
    * transaction: batches being written right now (KEY SHARE) then commit before and are removed
    * here, and later batches wait and then no longer see the deleted nodes. This takes the fold
    * lock exclusively next, after the row, the order every writer follows, so a running-sum fold

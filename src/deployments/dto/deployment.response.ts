@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { iso } from '../../common/iso-date';
 import { NodeState } from '../../domain/node-state';
-import { DeploymentEntity } from '../../store/deployment.entity';
 import { DeploymentStatus } from '../../domain/deployment-status';
+import { DeploymentRow } from '../../store/deployment-row';
 import { RolloutResponse } from '../../rollouts/rollout.response';
 import { TopologyResponse } from './topology.dto';
 
@@ -40,21 +40,22 @@ export class DeploymentResponse {
   })
   topology?: TopologyResponse;
 
-  static from(entity: DeploymentEntity): DeploymentResponse {
+  /** The one mapping of a deployments row to the API's summary body. */
+  static from(row: DeploymentRow): DeploymentResponse {
     const response: DeploymentResponse = {
-      id: entity.id,
-      name: entity.name,
-      description: entity.description,
-      target_node_count: entity.targetNodeCount,
-      max_parallel: entity.maxParallel,
-      created_at: iso(entity.createdAt)!,
-      updated_at: iso(entity.updatedAt)!,
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      target_node_count: row.target_node_count,
+      max_parallel: row.max_parallel,
+      created_at: iso(row.created_at)!,
+      updated_at: iso(row.updated_at)!,
     };
-    if (entity.spineCount !== null && entity.spineCount !== undefined) {
+    if (row.spine_count !== null) {
       response.topology = {
-        spines: entity.spineCount,
-        leaves: entity.leafCount ?? 0,
-        border_leaves: entity.borderLeafCount ?? 0,
+        spines: row.spine_count,
+        leaves: row.leaf_count ?? 0,
+        border_leaves: row.border_leaf_count ?? 0,
       };
     }
     return response;

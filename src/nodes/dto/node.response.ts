@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { iso } from '../../common/iso-date';
-import { NodeEntity } from '../../store/node.entity';
 import { NodeRole } from '../../domain/node-role';
 import { NodeState } from '../../domain/node-state';
+import { NodeRow } from '../../store/node-row';
 
 export class NodeResponse {
   @ApiProperty({ example: 17, description: 'Integer id, unique across deployments' })
@@ -45,18 +45,19 @@ export class NodeResponse {
   @ApiProperty({ example: '2026-11-27T10:00:15.000Z' })
   state_changed_at: string;
 
-  static from(node: NodeEntity): NodeResponse {
+  /** The one mapping of a nodes row to the API's node body. */
+  static from(node: NodeRow): NodeResponse {
     return {
       id: node.id,
-      deployment_id: node.deploymentId,
-      node_id: node.nodeId,
+      deployment_id: node.deployment_id,
+      node_id: node.node_id,
       state: node.state,
       role: node.role,
       hostname: node.hostname,
-      ip_address: node.ipAddress,
-      created_at: iso(node.createdAt)!,
-      updated_at: iso(node.updatedAt)!,
-      state_changed_at: iso(node.stateChangedAt)!,
+      ip_address: node.ip_address,
+      created_at: iso(node.created_at)!,
+      updated_at: iso(node.updated_at)!,
+      state_changed_at: iso(node.state_changed_at)!,
     };
   }
 }
@@ -77,7 +78,7 @@ export class NodeDetailResponse extends NodeResponse {
   @ApiProperty({ example: 0, description: 'Retries so far (0 for the first rollout)' })
   attempt: number;
 
-  static detail(node: NodeEntity): NodeDetailResponse {
+  static detail(node: NodeRow): NodeDetailResponse {
     return { ...NodeResponse.from(node), attempt: node.attempt };
   }
 }
