@@ -8,12 +8,15 @@ import { BottlenecksResponse } from '../analytics/dto/bottlenecks.response';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { NodesRepository } from '../store/nodes.repository';
-import { AlertingRepository, AlertRow, RuleRow } from '../store/alerting.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { Queryable } from '../store/queryable';
+import { AlertDeliveriesRepository } from './alert-deliveries.repository';
+import { AlertReceiversRepository } from './alert-receivers.repository';
+import { AlertRulesRepository, RuleRow } from './alert-rules.repository';
 import { endAlert, stepAlert } from './alert-state';
 import { AlertNotifier, StepInput, timingOf } from './alert-notifier.service';
 import { AlertPrune, AlertRetentionService } from './alert-retention.service';
+import { AlertRow, AlertsRepository } from './alerts.repository';
 import { DeploymentEventsService } from './deployment-events.service';
 import { atThreshold } from './detection-threshold';
 
@@ -53,7 +56,10 @@ export class AlertEvaluationService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repo: AlertingRepository,
+    private readonly rules: AlertRulesRepository,
+    private readonly receivers: AlertReceiversRepository,
+    private readonly alerts: AlertsRepository,
+    private readonly deliveryLog: AlertDeliveriesRepository,
     private readonly deployments: DeploymentsRepository,
     private readonly nodes: NodesRepository,
     private readonly analytics: AnalyticsService,
@@ -102,7 +108,7 @@ export class AlertEvaluationService {
         outcome.rules += rules;
         outcome.notifications += notifications;
         outcome.passes += 1;
-        if (rules > 0) await this.repo.recordEvaluation(seconds, rules);
+        if (rules > 0) await this.rules.recordEvaluation(seconds, rules);
         const now = this.slotOf(Date.now());
         if (now === slot) break;
         slot = now;
@@ -124,10 +130,10 @@ export class AlertEvaluationService {
     const loop = async () => {
       for (;;) {
         const sent = await this.dataSource.transaction(async (m) => {
-          const group = await this.repo.claimGroup(m, slot);
+          const group = await this.rules.claimGroup(m, slot);
           if (group.length === 0) return null;
           const ids = await this.evaluateGroup(m, group);
-          for (const rule of group) await this.repo.markEvaluated(m, rule.id, slot);
+          for (const rule of group) await this.rules.markEvaluated(m, rule.id, slot);
           rules += group.length;
           return ids;
         });
@@ -177,8 +183,8 @@ export class AlertEvaluationService {
     result: BottlenecksResponse | null,
   ): Promise<string[]> {
     const now = new Date();
-    const open = await this.repo.openAlerts(m, rule.id);
-    const receivers = await this.repo.ruleReceivers(m, rule.id);
+    const open = await this.alerts.openAlerts(m, rule.id);
+    const receivers = await this.receivers.ruleReceivers(m, rule.id);
     const deployment = result ? await this.deployments.find(rule.deployment_id, m) : null;
     const ctx = { rule, deploymentName: deployment?.name ?? String(rule.deployment_id), receivers };
     const steps: StepInput[] = [];
@@ -189,7 +195,7 @@ export class AlertEvaluationService {
         steps.push({ nodeId: prev.node_id, prev, step: endAlert(timingOf(prev), now), seen: null });
       }
       const toSend = await this.notifier.writeSteps(m, ctx, steps);
-      await this.repo.deleteRule(m, rule.id);
+      await this.rules.deleteRule(m, rule.id);
       return toSend;
     }
     const byNode = new Map(open.map((a) => [a.node_id, a]));
@@ -221,7 +227,7 @@ export class AlertEvaluationService {
 
   /** Deliveries whose job was never added (a crash between commit and enqueue). */
   private async requeueStale(): Promise<void> {
-    const ids = await this.repo.stalePending(new Date(Date.now() - STALE_DELIVERY_MS), 500);
+    const ids = await this.deliveryLog.stalePending(new Date(Date.now() - STALE_DELIVERY_MS), 500);
     await this.notifier.enqueue(ids);
   }
 }

@@ -6,10 +6,14 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
 import { EventType } from '../domain/event-type';
-import { AlertingRepository, NewDelivery, ReceiverRow } from '../store/alerting.repository';
 import { EventsRepository, OUTBOX_EVENT_TYPES, OutboxRow } from '../store/events.repository';
 import { NodesRepository } from '../store/nodes.repository';
+import { Queryable } from '../store/queryable';
+import { AlertDeliveriesRepository, NewDelivery } from './alert-deliveries.repository';
 import { AlertNotifier } from './alert-notifier.service';
+import { AlertOutboxRepository } from './alert-outbox.repository';
+import { AlertReceiversRepository, ReceiverRow } from './alert-receivers.repository';
+import { AlertSilencesRepository } from './alert-silences.repository';
 import { eventDedupeKey } from './receiver-events';
 import {
   alertmanagerEventAlert,
@@ -48,7 +52,10 @@ export class DeploymentEventsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repo: AlertingRepository,
+    private readonly outbox: AlertOutboxRepository,
+    private readonly receivers: AlertReceiversRepository,
+    private readonly silences: AlertSilencesRepository,
+    private readonly deliveries: AlertDeliveriesRepository,
     private readonly events: EventsRepository,
     private readonly nodes: NodesRepository,
     private readonly notifier: AlertNotifier,
@@ -61,13 +68,13 @@ export class DeploymentEventsService {
     let notifications = 0;
     for (let i = 0; i < MAX_OUTBOX_BATCHES; i++) {
       const batch = await this.dataSource.transaction(async (m) => {
-        const outbox = await this.repo.lockOutbox(m);
-        if (!outbox) return null;
-        const rows = await this.events.outboxAfter(m, outbox.cursor, OUTBOX_BATCH);
+        const position = await this.outbox.lockOutbox(m);
+        if (!position) return null;
+        const rows = await this.events.outboxAfter(m, position.cursor, OUTBOX_BATCH);
         if (rows.length === 0) return null;
         const last = rows[rows.length - 1];
         const ids = await this.deliver(m, rows);
-        await this.repo.advanceOutbox(m, { xid: last.xid, id: Number(last.id) });
+        await this.outbox.advanceOutbox(m, { xid: last.xid, id: Number(last.id) });
         return { ids, full: rows.length === OUTBOX_BATCH };
       });
       if (batch === null) break;
@@ -81,10 +88,10 @@ export class DeploymentEventsService {
   /** Step 1; null when another worker holds the outbox. */
   private async recordStatuses(): Promise<number | null> {
     return this.dataSource.transaction(async (m) => {
-      if (!(await this.repo.lockOutbox(m))) return null;
+      if (!(await this.outbox.lockOutbox(m))) return null;
       const fleet = await this.nodes.fleetCounts();
       const counts = new Map(fleet.map((d) => [d.id, d.counts]));
-      const changed = await this.repo.recordStatuses(
+      const changed = await this.outbox.recordStatuses(
         m,
         fleet.map((d) => ({ deploymentId: d.id, status: deploymentStatus(d.counts) })),
       );
@@ -114,10 +121,10 @@ export class DeploymentEventsService {
   }
 
   /** One delivery per (event, subscribed receiver); the ids of those to send. */
-  private async deliver(m: Parameters<AlertingRepository['advanceOutbox']>[0], rows: OutboxRow[]) {
-    const receivers = await this.repo.subscribedReceivers(m, OUTBOX_EVENT_TYPES);
+  private async deliver(m: Queryable, rows: OutboxRow[]) {
+    const receivers = await this.receivers.subscribedReceivers(m, OUTBOX_EVENT_TYPES);
     if (receivers.length === 0) return [];
-    const silenced = await this.repo.silencedDeployments(m, [
+    const silenced = await this.silences.silencedDeployments(m, [
       ...new Set(rows.map((r) => r.deployment_id)),
     ]);
     const deliveries: NewDelivery[] = [];
@@ -144,7 +151,7 @@ export class DeploymentEventsService {
         });
       }
     }
-    const stored = await this.repo.insertDeliveries(m, deliveries);
+    const stored = await this.deliveries.insertDeliveries(m, deliveries);
     return deliveries.filter((d) => d.status === 'pending' && stored.has(d.id)).map((d) => d.id);
   }
 

@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { AlertingRepository } from './alerting.repository';
 import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
 import { LinksRepository } from './links.repository';
@@ -18,7 +17,6 @@ const OWNERS = [
   RolloutsRepository,
   TelemetryRepository,
   TelemetryRollupsRepository,
-  AlertingRepository,
 ];
 
 /**
