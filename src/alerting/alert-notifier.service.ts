@@ -12,6 +12,7 @@ import { ReceiverRow } from './alert-receivers.repository';
 import { RuleRow } from './alert-rules.repository';
 import { AlertSilencesRepository } from './alert-silences.repository';
 import { alertFingerprint, AlertStep, AlertTiming } from './alert-state';
+import { STALE_DELIVERY_MS } from './alerting.constants';
 import { AlertRow, AlertsRepository, AlertTouch, AlertWrite } from './alerts.repository';
 import { alertmanagerAlert, NotifiedAlert, webhookBody } from './notification-body';
 import { receiverTakesAlert } from './receiver-events';
@@ -240,8 +241,15 @@ export class AlertNotifier {
         })),
       )
       .catch((error: Error) =>
-        // The evaluation's sweep adds them again from the pending rows.
+        // The outbox job's sweep adds them again from the pending rows.
         this.logger.warn(`Could not queue ${deliveryIds.length} deliveries (${error.message})`),
       );
+  }
+
+  /** Queues again the deliveries whose job was never added (a crash between commit and enqueue). */
+  async requeueStale(): Promise<number> {
+    const ids = await this.deliveryLog.stalePending(new Date(Date.now() - STALE_DELIVERY_MS), 500);
+    await this.enqueue(ids);
+    return ids.length;
   }
 }

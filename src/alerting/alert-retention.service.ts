@@ -6,9 +6,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertOutboxRepository } from './alert-outbox.repository';
 import { AlertsRepository } from './alerts.repository';
+import { ALERT_PRUNE_EVERY_MS } from './alerting.constants';
 
-/** The evaluation job prunes at most this often (the time is kept in PostgreSQL). */
-export const ALERT_PRUNE_EVERY_MS = 10 * 60_000;
 /** Rows per delete statement. */
 export const ALERT_PRUNE_BATCH = 5000;
 const DAY_MS = 86_400_000;
@@ -21,10 +20,10 @@ export interface AlertPrune {
 }
 
 /**
- * Retention of alerting's history, run by the alert evaluation job: resolved alerts that ended,
- * and delivery records (attempts, and deliveries no longer pending) made, more than
+ * Retention of alerting's history, the alert retention job: resolved alerts that ended, and
+ * delivery records (attempts, and deliveries no longer pending) made, more than
  * ALERT_RETENTION_DAYS ago are deleted set-based, in statements of ALERT_PRUNE_BATCH rows.
- * Whichever worker's evaluation finds the last prune ALERT_PRUNE_EVERY_MS old does it.
+ * Whichever worker's job finds the last prune ALERT_PRUNE_EVERY_MS old does it.
  */
 @Injectable()
 export class AlertRetentionService {

@@ -24,7 +24,7 @@ import {
 
 /** Outbox events turned into deliveries per transaction. */
 const OUTBOX_BATCH = 500;
-/** Batches one run takes at most (the next evaluation goes on). */
+/** Batches one run takes at most (the next run goes on). */
 const MAX_OUTBOX_BATCHES = 20;
 
 /** The statuses whose entry is an event, and the event each writes. */
@@ -33,9 +33,18 @@ const STATUS_EVENTS: Partial<Record<DeploymentStatus, EventType>> = {
   [DeploymentStatus.FAILED]: EventType.DEPLOYMENT_FAILED,
 };
 
+/** What one outbox run did. */
+export interface OutboxOutcome {
+  /** DEPLOYMENT_DEGRADED / DEPLOYMENT_FAILED events written. */
+  statusEvents: number;
+  /** Deliveries of deployment events queued. */
+  notifications: number;
+  /** Pending deliveries without a job queued again. */
+  requeued: number;
+}
+
 /**
- * Deployment events for receivers, run by the alert evaluation job. The events table is the
- * outbox:
+ * Deployment events for receivers, the alert outbox job. The events table is the outbox:
  * 1. statuses: each deployment's status (from the kept per-state node counts) is compared with
  *    the one recorded at the last run; a change into degraded or failed writes
  *    DEPLOYMENT_DEGRADED / DEPLOYMENT_FAILED to the audit trail, in the transaction that
@@ -44,8 +53,10 @@ const STATUS_EVENTS: Partial<Record<DeploymentStatus, EventType>> = {
  *    (transaction, id) order, below the oldest running transaction, so none is skipped) become
  *    one delivery per subscribed receiver, unique per (event, receiver), in the transaction
  *    that moves the cursor past them. Jobs are added after commit; a job lost with a crash or
- *    with Redis is added again by the evaluation's sweep of pending deliveries.
- * The cursor row is locked (SKIP LOCKED) for both, so one worker at a time does this.
+ *    with Redis (of these deliveries or of an alert's) is added again by this job's sweep of
+ *    pending deliveries.
+ * The cursor row is locked (SKIP LOCKED) for both, so one worker at a time does this. It runs
+ * whether or not any alert rule exists.
  */
 @Injectable()
 export class DeploymentEventsService {
@@ -61,10 +72,12 @@ export class DeploymentEventsService {
     private readonly notifier: AlertNotifier,
   ) {}
 
-  /** Both steps; returns how many status events were written and notifications queued. */
-  async run(): Promise<{ statusEvents: number; notifications: number }> {
+  /** The sweep, then both steps. */
+  async run(): Promise<OutboxOutcome> {
+    // First, so that a failure of the steps below does not hold back the deliveries of alerts.
+    const requeued = await this.notifier.requeueStale();
     const statusEvents = await this.recordStatuses();
-    if (statusEvents === null) return { statusEvents: 0, notifications: 0 };
+    if (statusEvents === null) return { statusEvents: 0, notifications: 0, requeued };
     let notifications = 0;
     for (let i = 0; i < MAX_OUTBOX_BATCHES; i++) {
       const batch = await this.dataSource.transaction(async (m) => {
@@ -82,7 +95,7 @@ export class DeploymentEventsService {
       await this.notifier.enqueue(batch.ids);
       if (!batch.full) break;
     }
-    return { statusEvents, notifications };
+    return { statusEvents, notifications, requeued };
   }
 
   /** Step 1; null when another worker holds the outbox. */
