@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
@@ -8,20 +8,17 @@ import { BottlenecksResponse } from '../analytics/dto/bottlenecks.response';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { NodesRepository } from '../store/nodes.repository';
-import { AlertingRepository, AlertRow, RuleRow } from '../store/alerting.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { Queryable } from '../store/queryable';
+import { AlertRulesRepository, RuleRow } from './alert-rules.repository';
 import { endAlert, stepAlert } from './alert-state';
 import { AlertNotifier, StepInput, timingOf } from './alert-notifier.service';
-import { AlertPrune, AlertRetentionService } from './alert-retention.service';
-import { DeploymentEventsService } from './deployment-events.service';
+import { AlertReceiversRepository } from './alert-receivers.repository';
+import { AlertRow, AlertsRepository } from './alerts.repository';
 import { atThreshold } from './detection-threshold';
 
 /** Rules evaluated side by side within one evaluation job (each on its own connection). */
 export const EVALUATION_CONCURRENCY = 2;
-/** A pending delivery older than this without a job is queued again by the evaluation. */
-const STALE_DELIVERY_MS = 60_000;
-
 /** Passes one evaluation job may make when intervals went by while it ran. */
 const MAX_PASSES = 4;
 
@@ -30,36 +27,29 @@ export interface EvaluationOutcome {
   seconds: number;
   notifications: number;
   passes: number;
-  /** DEPLOYMENT_DEGRADED / DEPLOYMENT_FAILED events written by this run. */
-  statusEvents: number;
-  /** What the retention deleted, when this run pruned. */
-  pruned: AlertPrune | null;
 }
 
 /**
- * One evaluation job: the deployment events for receivers (DeploymentEventsService), then the
- * rules of the interval, then the sweep of deliveries without a job and the retention.
- *
- * One evaluation interval: claims the enabled rules not yet evaluated in it, one at a time
- * (row lock, SKIP LOCKED, so any number of workers share them and none is evaluated twice),
- * runs the bottleneck detector of GET .../bottlenecks on the rule's window, steps every alert
- * of the rule and commits the alerts, their events and deliveries with the claim.
+ * The evaluation job. One evaluation interval: claims the enabled rules not yet evaluated in
+ * it, one at a time (row lock, SKIP LOCKED, so any number of workers share them and none is
+ * evaluated twice), runs the bottleneck detector of GET .../bottlenecks on the rule's window,
+ * steps every alert of the rule and commits the alerts, their events and deliveries with the
+ * claim. Deployment events and the retention are jobs of their own.
  */
 @Injectable()
 export class AlertEvaluationService {
-  private readonly logger = new Logger(AlertEvaluationService.name);
   private running = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repo: AlertingRepository,
+    private readonly rules: AlertRulesRepository,
+    private readonly receivers: AlertReceiversRepository,
+    private readonly alerts: AlertsRepository,
     private readonly deployments: DeploymentsRepository,
     private readonly nodes: NodesRepository,
     private readonly analytics: AnalyticsService,
     private readonly notifier: AlertNotifier,
-    private readonly deploymentEvents: DeploymentEventsService,
-    private readonly retention: AlertRetentionService,
   ) {}
 
   /** The evaluation interval a moment belongs to. */
@@ -74,41 +64,22 @@ export class AlertEvaluationService {
    * takes its interval's rules too; parallel runs on the same cores would only slow each other.
    */
   async evaluateDue(): Promise<EvaluationOutcome> {
-    const outcome: EvaluationOutcome = {
-      rules: 0,
-      seconds: 0,
-      notifications: 0,
-      passes: 0,
-      statusEvents: 0,
-      pruned: null,
-    };
+    const outcome: EvaluationOutcome = { rules: 0, seconds: 0, notifications: 0, passes: 0 };
     if (this.running) return outcome;
     this.running = true;
     const started = performance.now();
     try {
-      // Deployment events first: they do not wait for a long evaluation of the rules. A failure
-      // here leaves the outbox cursor where it was (the next job goes on) and the rules are
-      // still evaluated.
-      try {
-        const events = await this.deploymentEvents.run();
-        outcome.statusEvents = events.statusEvents;
-        outcome.notifications += events.notifications;
-      } catch (error) {
-        this.logger.warn(`Deployment events not notified this time: ${(error as Error).message}`);
-      }
       let slot = this.slotOf(Date.now());
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         const { rules, notifications, seconds } = await this.pass(slot);
         outcome.rules += rules;
         outcome.notifications += notifications;
         outcome.passes += 1;
-        if (rules > 0) await this.repo.recordEvaluation(seconds, rules);
+        if (rules > 0) await this.rules.recordEvaluation(seconds, rules);
         const now = this.slotOf(Date.now());
         if (now === slot) break;
         slot = now;
       }
-      await this.requeueStale();
-      outcome.pruned = await this.retention.pruneIfDue();
     } finally {
       this.running = false;
     }
@@ -124,10 +95,10 @@ export class AlertEvaluationService {
     const loop = async () => {
       for (;;) {
         const sent = await this.dataSource.transaction(async (m) => {
-          const group = await this.repo.claimGroup(m, slot);
+          const group = await this.rules.claimGroup(m, slot);
           if (group.length === 0) return null;
           const ids = await this.evaluateGroup(m, group);
-          for (const rule of group) await this.repo.markEvaluated(m, rule.id, slot);
+          for (const rule of group) await this.rules.markEvaluated(m, rule.id, slot);
           rules += group.length;
           return ids;
         });
@@ -177,8 +148,8 @@ export class AlertEvaluationService {
     result: BottlenecksResponse | null,
   ): Promise<string[]> {
     const now = new Date();
-    const open = await this.repo.openAlerts(m, rule.id);
-    const receivers = await this.repo.ruleReceivers(m, rule.id);
+    const open = await this.alerts.openAlerts(m, rule.id);
+    const receivers = await this.receivers.ruleReceivers(m, rule.id);
     const deployment = result ? await this.deployments.find(rule.deployment_id, m) : null;
     const ctx = { rule, deploymentName: deployment?.name ?? String(rule.deployment_id), receivers };
     const steps: StepInput[] = [];
@@ -189,7 +160,7 @@ export class AlertEvaluationService {
         steps.push({ nodeId: prev.node_id, prev, step: endAlert(timingOf(prev), now), seen: null });
       }
       const toSend = await this.notifier.writeSteps(m, ctx, steps);
-      await this.repo.deleteRule(m, rule.id);
+      await this.rules.deleteRule(m, rule.id);
       return toSend;
     }
     const byNode = new Map(open.map((a) => [a.node_id, a]));
@@ -217,12 +188,6 @@ export class AlertEvaluationService {
       steps.push({ nodeId: prev.node_id, prev, step, seen: null });
     }
     return this.notifier.writeSteps(m, ctx, steps);
-  }
-
-  /** Deliveries whose job was never added (a crash between commit and enqueue). */
-  private async requeueStale(): Promise<void> {
-    const ids = await this.repo.stalePending(new Date(Date.now() - STALE_DELIVERY_MS), 500);
-    await this.notifier.enqueue(ids);
   }
 }
 

@@ -5,17 +5,15 @@ import { APP_CONFIG } from '../config/config.module';
 import { EventType } from '../domain/event-type';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { JobName } from '../queue/jobs';
-import {
-  AlertingRepository,
-  AlertRow,
-  AlertWrite,
-  NewDelivery,
-  ReceiverRow,
-  RuleRow,
-} from '../store/alerting.repository';
 import { EventsRepository } from '../store/events.repository';
 import { Queryable } from '../store/queryable';
+import { AlertDeliveriesRepository, NewDelivery } from './alert-deliveries.repository';
+import { ReceiverRow } from './alert-receivers.repository';
+import { RuleRow } from './alert-rules.repository';
+import { AlertSilencesRepository } from './alert-silences.repository';
 import { alertFingerprint, AlertStep, AlertTiming } from './alert-state';
+import { STALE_DELIVERY_MS } from './alerting.constants';
+import { AlertRow, AlertsRepository, AlertTouch, AlertWrite } from './alerts.repository';
 import { alertmanagerAlert, NotifiedAlert, webhookBody } from './notification-body';
 import { receiverTakesAlert } from './receiver-events';
 
@@ -86,7 +84,9 @@ export class AlertNotifier {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repo: AlertingRepository,
+    private readonly alerts: AlertsRepository,
+    private readonly silences: AlertSilencesRepository,
+    private readonly deliveryLog: AlertDeliveriesRepository,
     private readonly events: EventsRepository,
     private readonly jobs: JobEnqueueService,
   ) {}
@@ -96,7 +96,7 @@ export class AlertNotifier {
     const cleared: string[] = [];
     const inserts: AlertWrite[] = [];
     const changes: (AlertWrite & { id: string })[] = [];
-    const touched: Parameters<AlertingRepository['touchAlerts']>[1] = [];
+    const touched: AlertTouch[] = [];
     const notices: Notice[] = [];
     // Alertmanager expects firing alerts again at every evaluation; webhooks get changes only.
     const refreshes = ctx.receivers.some((r) => r.type === 'alertmanager');
@@ -138,10 +138,10 @@ export class AlertNotifier {
         notices.push({ row, prevId: prev?.id ?? null, next, transition: step.transition, refresh });
       }
     }
-    await this.repo.deleteAlerts(m, cleared);
-    const created = await this.repo.insertAlerts(m, inserts);
-    await this.repo.updateAlerts(m, changes);
-    await this.repo.touchAlerts(m, touched);
+    await this.alerts.deleteAlerts(m, cleared);
+    const created = await this.alerts.insertAlerts(m, inserts);
+    await this.alerts.updateAlerts(m, changes);
+    await this.alerts.touchAlerts(m, touched);
     if (notices.length === 0) return [];
 
     const idOf = (n: Notice) => n.prevId ?? created.get(n.row.node_id)!;
@@ -212,7 +212,7 @@ export class AlertNotifier {
       }
     }
     if (deliveries.length === 0) return [];
-    const silenced = await this.repo.silencedNodes(m, {
+    const silenced = await this.silences.silencedNodes(m, {
       deploymentId: rule.deployment_id,
       ruleId: rule.id,
       nodeIds: [...new Set(notices.map((n) => n.row.node_id))],
@@ -221,7 +221,7 @@ export class AlertNotifier {
     for (const d of deliveries) {
       if (silenced.has(nodeOf.get(d.alertId!)!)) d.status = 'silenced';
     }
-    const stored = await this.repo.insertDeliveries(m, deliveries);
+    const stored = await this.deliveryLog.insertDeliveries(m, deliveries);
     return deliveries.filter((d) => d.status === 'pending' && stored.has(d.id)).map((d) => d.id);
   }
 
@@ -241,8 +241,15 @@ export class AlertNotifier {
         })),
       )
       .catch((error: Error) =>
-        // The evaluation's sweep adds them again from the pending rows.
+        // The outbox job's sweep adds them again from the pending rows.
         this.logger.warn(`Could not queue ${deliveryIds.length} deliveries (${error.message})`),
       );
+  }
+
+  /** Queues again the deliveries whose job was never added (a crash between commit and enqueue). */
+  async requeueStale(): Promise<number> {
+    const ids = await this.deliveryLog.stalePending(new Date(Date.now() - STALE_DELIVERY_MS), 500);
+    await this.enqueue(ids);
+    return ids.length;
   }
 }

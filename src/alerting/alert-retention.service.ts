@@ -3,10 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { AlertingRepository } from '../store/alerting.repository';
+import { AlertDeliveriesRepository } from './alert-deliveries.repository';
+import { AlertOutboxRepository } from './alert-outbox.repository';
+import { AlertsRepository } from './alerts.repository';
+import { ALERT_PRUNE_EVERY_MS } from './alerting.constants';
 
-/** The evaluation job prunes at most this often (the time is kept in PostgreSQL). */
-export const ALERT_PRUNE_EVERY_MS = 10 * 60_000;
 /** Rows per delete statement. */
 export const ALERT_PRUNE_BATCH = 5000;
 const DAY_MS = 86_400_000;
@@ -19,33 +20,37 @@ export interface AlertPrune {
 }
 
 /**
- * Retention of alerting's history, run by the alert evaluation job: resolved alerts that ended,
- * and delivery records (attempts, and deliveries no longer pending) made, more than
+ * Retention of alerting's history, the alert retention job: resolved alerts that ended, and
+ * delivery records (attempts, and deliveries no longer pending) made, more than
  * ALERT_RETENTION_DAYS ago are deleted set-based, in statements of ALERT_PRUNE_BATCH rows.
- * Whichever worker's evaluation finds the last prune ALERT_PRUNE_EVERY_MS old does it.
+ * Whichever worker's job finds the last prune ALERT_PRUNE_EVERY_MS old does it.
  */
 @Injectable()
 export class AlertRetentionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repo: AlertingRepository,
+    private readonly outbox: AlertOutboxRepository,
+    private readonly alerts: AlertsRepository,
+    private readonly deliveries: AlertDeliveriesRepository,
   ) {}
 
   /** Prunes when a prune is due; null when not (or retention is off). */
   async pruneIfDue(): Promise<AlertPrune | null> {
     if (this.config.alertRetentionDays === 0) return null;
     const due = await this.dataSource.transaction(async (m) => {
-      const outbox = await this.repo.lockOutbox(m);
-      if (!outbox) return false;
-      if (outbox.prunedAt && Date.now() - outbox.prunedAt.getTime() < ALERT_PRUNE_EVERY_MS) {
+      const position = await this.outbox.lockOutbox(m);
+      if (!position) return false;
+      if (position.prunedAt && Date.now() - position.prunedAt.getTime() < ALERT_PRUNE_EVERY_MS) {
         return false;
       }
-      await this.repo.markPruned(m);
+      await this.outbox.markPruned(m);
       return true;
     });
     if (!due) return null;
     const cutoff = new Date(Date.now() - this.config.alertRetentionDays * DAY_MS);
-    return { cutoff: cutoff.toISOString(), ...(await this.repo.prune(cutoff, ALERT_PRUNE_BATCH)) };
+    const alerts = await this.alerts.pruneResolved(cutoff, ALERT_PRUNE_BATCH);
+    const { deliveries, attempts } = await this.deliveries.prune(cutoff, ALERT_PRUNE_BATCH);
+    return { cutoff: cutoff.toISOString(), alerts, deliveries, attempts };
   }
 }

@@ -6,11 +6,12 @@ import { AlertRetentionService } from './alert-retention.service';
 import { DeploymentEventsService } from './deployment-events.service';
 import { AlertingProcessor } from './alerting.processor';
 import { AlertingSchedulerService } from './alerting-scheduler.service';
+import { AlertingStoreModule } from './alerting-store.module';
 import { NotificationDeliveryService } from './notification-delivery.service';
 
 /** The worker side of alerting: the recurring evaluation and the delivery jobs. */
 @Module({
-  imports: [AnalyticsModule],
+  imports: [AnalyticsModule, AlertingStoreModule],
   providers: [
     AlertNotifier,
     AlertEvaluationService,

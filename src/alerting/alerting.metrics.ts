@@ -1,11 +1,20 @@
 import type { FactoryProvider, Type } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
-import { AlertingRepository } from '../store/alerting.repository';
 import { NodesRepository } from '../store/nodes.repository';
+import { AlertDeliveriesRepository } from './alert-deliveries.repository';
+import { AlertRulesRepository } from './alert-rules.repository';
 import { ALERT_STATES } from './alert-state';
+import { AlertsRepository } from './alerts.repository';
 
 const DELIVERY_OUTCOMES = ['pending', 'delivered', 'failed', 'silenced'] as const;
+
+/** The repositories whose counts the figures are. */
+export interface AlertingFigureSources {
+  alerts: AlertsRepository;
+  deliveries: AlertDeliveriesRepository;
+  rules: AlertRulesRepository;
+}
 
 /**
  * Alerting's Prometheus figures, read from PostgreSQL at each scrape (the workers evaluate and
@@ -14,7 +23,7 @@ const DELIVERY_OUTCOMES = ['pending', 'delivered', 'failed', 'silenced'] as cons
  */
 export function registerAlertingMetrics(
   registry: Registry,
-  repo: AlertingRepository,
+  { alerts, deliveries, rules }: AlertingFigureSources,
   nodes: NodesRepository,
 ): void {
   new Gauge({
@@ -23,7 +32,7 @@ export function registerAlertingMetrics(
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const counts = new Map((await repo.alertCounts()).map((r) => [r.state, r.n]));
+      const counts = new Map((await alerts.alertCounts()).map((r) => [r.state, r.n]));
       for (const state of ALERT_STATES) this.set({ state }, counts.get(state) ?? 0);
     },
   });
@@ -34,7 +43,7 @@ export function registerAlertingMetrics(
     registers: [registry],
     async collect() {
       const [firing, fleet] = await Promise.all([
-        repo.firingNodesByDeployment(),
+        alerts.firingNodesByDeployment(),
         nodes.fleetCounts(),
       ]);
       const statusOf = new Map(fleet.map((d) => [d.id, deploymentStatus(d.counts)]));
@@ -55,7 +64,7 @@ export function registerAlertingMetrics(
     labelNames: ['outcome'] as const,
     registers: [registry],
     async collect() {
-      const counts = new Map((await repo.deliveryCounts()).map((r) => [r.status, r.n]));
+      const counts = new Map((await deliveries.deliveryCounts()).map((r) => [r.status, r.n]));
       for (const outcome of DELIVERY_OUTCOMES) this.set({ outcome }, counts.get(outcome) ?? 0);
     },
   });
@@ -64,7 +73,7 @@ export function registerAlertingMetrics(
     help: 'Duration of the last evaluation of every due alert rule',
     registers: [registry],
     async collect() {
-      this.set((await repo.evaluationStats())?.last_seconds ?? 0);
+      this.set((await rules.evaluationStats())?.last_seconds ?? 0);
     },
   });
   new Counter({
@@ -73,7 +82,7 @@ export function registerAlertingMetrics(
     registers: [registry],
     async collect() {
       this.reset();
-      this.inc((await repo.evaluationStats())?.seconds_total ?? 0);
+      this.inc((await rules.evaluationStats())?.seconds_total ?? 0);
     },
   });
   new Counter({
@@ -82,7 +91,7 @@ export function registerAlertingMetrics(
     registers: [registry],
     async collect() {
       this.reset();
-      this.inc(Number((await repo.evaluationStats())?.evaluations ?? 0));
+      this.inc(Number((await rules.evaluationStats())?.evaluations ?? 0));
     },
   });
 }
@@ -96,11 +105,19 @@ export function alertingMetricsProvider(
 ): FactoryProvider {
   return {
     provide: 'ALERTING_METRICS',
-    inject: [host, AlertingRepository, NodesRepository],
+    inject: [
+      host,
+      AlertsRepository,
+      AlertDeliveriesRepository,
+      AlertRulesRepository,
+      NodesRepository,
+    ],
     useFactory: (
       service: { metrics: { registry: Registry } },
-      repo: AlertingRepository,
+      alerts: AlertsRepository,
+      deliveries: AlertDeliveriesRepository,
+      rules: AlertRulesRepository,
       nodes: NodesRepository,
-    ) => registerAlertingMetrics(service.metrics.registry, repo, nodes),
+    ) => registerAlertingMetrics(service.metrics.registry, { alerts, deliveries, rules }, nodes),
   };
 }

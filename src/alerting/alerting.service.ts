@@ -9,16 +9,12 @@ import { DataSource } from 'typeorm';
 import { AuditContext } from '../common/audit-context';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import {
-  AlertingRepository,
-  AlertRow,
-  DeliveryRow,
-  ReceiverRow,
-  RuleFields,
-  RuleRow,
-  SilenceRow,
-} from '../store/alerting.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
+import { AlertDeliveriesRepository, DeliveryRow } from './alert-deliveries.repository';
+import { AlertReceiversRepository, ReceiverRow } from './alert-receivers.repository';
+import { AlertRulesRepository, RuleFields, RuleRow } from './alert-rules.repository';
+import { AlertSilencesRepository, SilenceRow } from './alert-silences.repository';
+import { AlertRow, AlertsRepository } from './alerts.repository';
 import { endAlert } from './alert-state';
 import { AlertNotifier, timingOf } from './alert-notifier.service';
 import { CreateAlertRuleDto, UpdateAlertRuleDto } from './dto/alert-rule.dto';
@@ -48,7 +44,11 @@ export class AlertingService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repo: AlertingRepository,
+    private readonly receivers: AlertReceiversRepository,
+    private readonly rules: AlertRulesRepository,
+    private readonly alerts: AlertsRepository,
+    private readonly silences: AlertSilencesRepository,
+    private readonly deliveryLog: AlertDeliveriesRepository,
     private readonly deployments: DeploymentsRepository,
     private readonly notifier: AlertNotifier,
   ) {}
@@ -63,7 +63,7 @@ export class AlertingService {
         'url must not point at a link-local or cloud metadata address (it resolves to one)',
       );
     }
-    return this.repo.insertReceiver({
+    return this.receivers.insertReceiver({
       name: dto.name,
       type: dto.type,
       url: dto.url,
@@ -73,26 +73,27 @@ export class AlertingService {
   }
 
   listReceivers(): Promise<ReceiverRow[]> {
-    return this.repo.listReceivers();
+    return this.receivers.listReceivers();
   }
 
   async receiver(id: number): Promise<ReceiverRow> {
-    const row = await this.repo.findReceiver(id);
+    const row = await this.receivers.findReceiver(id);
     if (!row) throw new NotFoundException('Receiver not found');
     return row;
   }
 
   async deleteReceiver(id: number): Promise<void> {
-    if (!(await this.repo.deleteReceiver(id))) throw new NotFoundException('Receiver not found');
+    if (!(await this.receivers.deleteReceiver(id)))
+      throw new NotFoundException('Receiver not found');
   }
 
   async deliveries(receiverId: number, status: string | undefined, limit: number) {
     await this.receiver(receiverId);
-    return this.repo.listDeliveries(receiverId, status, limit);
+    return this.deliveryLog.listDeliveries(receiverId, status, limit);
   }
 
   async redeliver(receiverId: number, deliveryId: string): Promise<Pick<DeliveryRow, 'id'>> {
-    if (!(await this.repo.markForRedelivery(receiverId, deliveryId))) {
+    if (!(await this.deliveryLog.markForRedelivery(receiverId, deliveryId))) {
       throw new NotFoundException('Delivery not found');
     }
     await this.notifier.enqueue([deliveryId], `-r${Date.now()}`);
@@ -107,14 +108,14 @@ export class AlertingService {
 
   private async setReceivers(m: DataSource['manager'], ruleId: number, ids: number[]) {
     const wanted = [...new Set(ids)];
-    const found = new Set(await this.repo.lockReceivers(m, wanted));
+    const found = new Set(await this.receivers.lockReceivers(m, wanted));
     const unknown = wanted.filter((id) => !found.has(id));
     if (unknown.length > 0) {
       throw new UnprocessableEntityException(
         `receiver_ids: unknown receiver${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
       );
     }
-    await this.repo.setRuleReceivers(m, ruleId, wanted);
+    await this.rules.setRuleReceivers(m, ruleId, wanted);
   }
 
   async createRule(deploymentId: number, dto: CreateAlertRuleDto): Promise<RuleRow> {
@@ -122,23 +123,23 @@ export class AlertingService {
     await this.assertDeployment(deploymentId);
     const { receiver_ids, ...fields } = dto;
     const id = await this.dataSource.transaction(async (m) => {
-      const ruleId = await this.repo.insertRule(m, deploymentId, {
+      const ruleId = await this.rules.insertRule(m, deploymentId, {
         ...RULE_DEFAULTS,
         ...stripUndefined(fields),
       } as RuleFields);
       await this.setReceivers(m, ruleId, receiver_ids ?? []);
       return ruleId;
     });
-    return (await this.repo.findRule(deploymentId, id))!;
+    return (await this.rules.findRule(deploymentId, id))!;
   }
 
   async listRules(deploymentId: number): Promise<RuleRow[]> {
     await this.assertDeployment(deploymentId);
-    return this.repo.listRules(deploymentId);
+    return this.rules.listRules(deploymentId);
   }
 
   async rule(deploymentId: number, ruleId: number): Promise<RuleRow> {
-    const rule = await this.repo.findRule(deploymentId, ruleId);
+    const rule = await this.rules.findRule(deploymentId, ruleId);
     if (!rule) throw new NotFoundException('Alert rule not found');
     return rule;
   }
@@ -151,9 +152,9 @@ export class AlertingService {
     refuseNulls(dto);
     const { receiver_ids, ...fields } = dto;
     await this.dataSource.transaction(async (m) => {
-      const rule = await this.repo.findRule(deploymentId, ruleId, m);
+      const rule = await this.rules.findRule(deploymentId, ruleId, m);
       if (!rule) throw new NotFoundException('Alert rule not found');
-      await this.repo.updateRule(m, ruleId, { ...rule, ...stripUndefined(fields) });
+      await this.rules.updateRule(m, ruleId, { ...rule, ...stripUndefined(fields) });
       if (receiver_ids !== undefined) await this.setReceivers(m, ruleId, receiver_ids);
     });
     return this.rule(deploymentId, ruleId);
@@ -163,22 +164,22 @@ export class AlertingService {
   async deleteRule(deploymentId: number, ruleId: number, audit: AuditContext): Promise<void> {
     void audit;
     const toSend = await this.dataSource.transaction(async (m) => {
-      const rule = await this.repo.findRule(deploymentId, ruleId, m);
+      const rule = await this.rules.findRule(deploymentId, ruleId, m);
       if (!rule) throw new NotFoundException('Alert rule not found');
       const deployment = await this.deployments.find(deploymentId, m);
-      const receivers = await this.repo.ruleReceivers(m, ruleId);
+      const receivers = await this.receivers.ruleReceivers(m, ruleId);
       const now = new Date();
       const ids = await this.notifier.writeSteps(
         m,
         { rule, deploymentName: deployment?.name ?? String(deploymentId), receivers },
-        (await this.repo.openAlerts(m, ruleId)).map((prev) => ({
+        (await this.alerts.openAlerts(m, ruleId)).map((prev) => ({
           nodeId: prev.node_id,
           prev,
           step: endAlert(timingOf(prev), now),
           seen: null,
         })),
       );
-      await this.repo.deleteRule(m, ruleId);
+      await this.rules.deleteRule(m, ruleId);
       return ids;
     });
     await this.notifier.enqueue(toSend);
@@ -188,11 +189,11 @@ export class AlertingService {
 
   async deploymentAlerts(deploymentId: number, state: string | undefined, limit: number) {
     await this.assertDeployment(deploymentId);
-    return this.repo.listAlerts({ deploymentId, state, limit });
+    return this.alerts.listAlerts({ deploymentId, state, limit });
   }
 
   fleetAlerts(q: { deploymentId?: number; state?: string; limit: number }): Promise<AlertRow[]> {
-    return this.repo.listAlerts(q);
+    return this.alerts.listAlerts(q);
   }
 
   // ---- silences
@@ -203,7 +204,7 @@ export class AlertingService {
       throw new UnprocessableEntityException('ends_at must be in the future');
     }
     await this.assertDeployment(dto.deployment_id);
-    return this.repo.insertSilence({
+    return this.silences.insertSilence({
       deployment_id: dto.deployment_id,
       node_id: dto.node_id ?? null,
       rule_id: dto.rule_id ?? null,
@@ -214,11 +215,11 @@ export class AlertingService {
   }
 
   listSilences(deploymentId?: number): Promise<SilenceRow[]> {
-    return this.repo.listSilences(deploymentId);
+    return this.silences.listSilences(deploymentId);
   }
 
   async deleteSilence(id: number): Promise<void> {
-    if (!(await this.repo.deleteSilence(id))) throw new NotFoundException('Silence not found');
+    if (!(await this.silences.deleteSilence(id))) throw new NotFoundException('Silence not found');
   }
 }
 

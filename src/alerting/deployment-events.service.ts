@@ -6,10 +6,14 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
 import { EventType } from '../domain/event-type';
-import { AlertingRepository, NewDelivery, ReceiverRow } from '../store/alerting.repository';
 import { EventsRepository, OUTBOX_EVENT_TYPES, OutboxRow } from '../store/events.repository';
 import { NodesRepository } from '../store/nodes.repository';
+import { Queryable } from '../store/queryable';
+import { AlertDeliveriesRepository, NewDelivery } from './alert-deliveries.repository';
 import { AlertNotifier } from './alert-notifier.service';
+import { AlertOutboxRepository } from './alert-outbox.repository';
+import { AlertReceiversRepository, ReceiverRow } from './alert-receivers.repository';
+import { AlertSilencesRepository } from './alert-silences.repository';
 import { eventDedupeKey } from './receiver-events';
 import {
   alertmanagerEventAlert,
@@ -20,7 +24,7 @@ import {
 
 /** Outbox events turned into deliveries per transaction. */
 const OUTBOX_BATCH = 500;
-/** Batches one run takes at most (the next evaluation goes on). */
+/** Batches one run takes at most (the next run goes on). */
 const MAX_OUTBOX_BATCHES = 20;
 
 /** The statuses whose entry is an event, and the event each writes. */
@@ -29,9 +33,18 @@ const STATUS_EVENTS: Partial<Record<DeploymentStatus, EventType>> = {
   [DeploymentStatus.FAILED]: EventType.DEPLOYMENT_FAILED,
 };
 
+/** What one outbox run did. */
+export interface OutboxOutcome {
+  /** DEPLOYMENT_DEGRADED / DEPLOYMENT_FAILED events written. */
+  statusEvents: number;
+  /** Deliveries of deployment events queued. */
+  notifications: number;
+  /** Pending deliveries without a job queued again. */
+  requeued: number;
+}
+
 /**
- * Deployment events for receivers, run by the alert evaluation job. The events table is the
- * outbox:
+ * Deployment events for receivers, the alert outbox job. The events table is the outbox:
  * 1. statuses: each deployment's status (from the kept per-state node counts) is compared with
  *    the one recorded at the last run; a change into degraded or failed writes
  *    DEPLOYMENT_DEGRADED / DEPLOYMENT_FAILED to the audit trail, in the transaction that
@@ -40,34 +53,41 @@ const STATUS_EVENTS: Partial<Record<DeploymentStatus, EventType>> = {
  *    (transaction, id) order, below the oldest running transaction, so none is skipped) become
  *    one delivery per subscribed receiver, unique per (event, receiver), in the transaction
  *    that moves the cursor past them. Jobs are added after commit; a job lost with a crash or
- *    with Redis is added again by the evaluation's sweep of pending deliveries.
- * The cursor row is locked (SKIP LOCKED) for both, so one worker at a time does this.
+ *    with Redis (of these deliveries or of an alert's) is added again by this job's sweep of
+ *    pending deliveries.
+ * The cursor row is locked (SKIP LOCKED) for both, so one worker at a time does this. It runs
+ * whether or not any alert rule exists.
  */
 @Injectable()
 export class DeploymentEventsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repo: AlertingRepository,
+    private readonly outbox: AlertOutboxRepository,
+    private readonly receivers: AlertReceiversRepository,
+    private readonly silences: AlertSilencesRepository,
+    private readonly deliveries: AlertDeliveriesRepository,
     private readonly events: EventsRepository,
     private readonly nodes: NodesRepository,
     private readonly notifier: AlertNotifier,
   ) {}
 
-  /** Both steps; returns how many status events were written and notifications queued. */
-  async run(): Promise<{ statusEvents: number; notifications: number }> {
+  /** The sweep, then both steps. */
+  async run(): Promise<OutboxOutcome> {
+    // First, so that a failure of the steps below does not hold back the deliveries of alerts.
+    const requeued = await this.notifier.requeueStale();
     const statusEvents = await this.recordStatuses();
-    if (statusEvents === null) return { statusEvents: 0, notifications: 0 };
+    if (statusEvents === null) return { statusEvents: 0, notifications: 0, requeued };
     let notifications = 0;
     for (let i = 0; i < MAX_OUTBOX_BATCHES; i++) {
       const batch = await this.dataSource.transaction(async (m) => {
-        const outbox = await this.repo.lockOutbox(m);
-        if (!outbox) return null;
-        const rows = await this.events.outboxAfter(m, outbox.cursor, OUTBOX_BATCH);
+        const position = await this.outbox.lockOutbox(m);
+        if (!position) return null;
+        const rows = await this.events.outboxAfter(m, position.cursor, OUTBOX_BATCH);
         if (rows.length === 0) return null;
         const last = rows[rows.length - 1];
         const ids = await this.deliver(m, rows);
-        await this.repo.advanceOutbox(m, { xid: last.xid, id: Number(last.id) });
+        await this.outbox.advanceOutbox(m, { xid: last.xid, id: Number(last.id) });
         return { ids, full: rows.length === OUTBOX_BATCH };
       });
       if (batch === null) break;
@@ -75,16 +95,16 @@ export class DeploymentEventsService {
       await this.notifier.enqueue(batch.ids);
       if (!batch.full) break;
     }
-    return { statusEvents, notifications };
+    return { statusEvents, notifications, requeued };
   }
 
   /** Step 1; null when another worker holds the outbox. */
   private async recordStatuses(): Promise<number | null> {
     return this.dataSource.transaction(async (m) => {
-      if (!(await this.repo.lockOutbox(m))) return null;
+      if (!(await this.outbox.lockOutbox(m))) return null;
       const fleet = await this.nodes.fleetCounts();
       const counts = new Map(fleet.map((d) => [d.id, d.counts]));
-      const changed = await this.repo.recordStatuses(
+      const changed = await this.outbox.recordStatuses(
         m,
         fleet.map((d) => ({ deploymentId: d.id, status: deploymentStatus(d.counts) })),
       );
@@ -114,10 +134,10 @@ export class DeploymentEventsService {
   }
 
   /** One delivery per (event, subscribed receiver); the ids of those to send. */
-  private async deliver(m: Parameters<AlertingRepository['advanceOutbox']>[0], rows: OutboxRow[]) {
-    const receivers = await this.repo.subscribedReceivers(m, OUTBOX_EVENT_TYPES);
+  private async deliver(m: Queryable, rows: OutboxRow[]) {
+    const receivers = await this.receivers.subscribedReceivers(m, OUTBOX_EVENT_TYPES);
     if (receivers.length === 0) return [];
-    const silenced = await this.repo.silencedDeployments(m, [
+    const silenced = await this.silences.silencedDeployments(m, [
       ...new Set(rows.map((r) => r.deployment_id)),
     ]);
     const deliveries: NewDelivery[] = [];
@@ -144,7 +164,7 @@ export class DeploymentEventsService {
         });
       }
     }
-    const stored = await this.repo.insertDeliveries(m, deliveries);
+    const stored = await this.deliveries.insertDeliveries(m, deliveries);
     return deliveries.filter((d) => d.status === 'pending' && stored.has(d.id)).map((d) => d.id);
   }
 

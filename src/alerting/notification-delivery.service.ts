@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { AlertingRepository, DeliveryStatus } from '../store/alerting.repository';
+import { AlertDeliveriesRepository, DeliveryStatus } from './alert-deliveries.repository';
 import { guardedLookup, receiverUrlProblem } from './receiver-url';
 import { signPayload } from './signature';
 
@@ -100,7 +100,7 @@ export function retryable(r: PostResult): boolean {
 export class NotificationDeliveryService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repo: AlertingRepository,
+    private readonly repo: AlertDeliveriesRepository,
   ) {}
 
   async deliver(deliveryId: string, job?: Job): Promise<{ status: DeliveryStatus | 'gone' }> {

@@ -17,6 +17,8 @@ function complete(): JobRegistry {
   registry.register('Alerting', QueueName.ALERTING, {
     [JobName.EVALUATE_ALERTS]: done,
     [JobName.DELIVER_NOTIFICATION]: done,
+    [JobName.RUN_ALERT_OUTBOX]: done,
+    [JobName.PRUNE_ALERTS]: done,
   });
   return registry;
 }

@@ -28,6 +28,10 @@ export enum JobName {
   EVALUATE_ALERTS = 'evaluate-alerts',
   /** Send one notification (a delivery row) to its receiver; retried with backoff. */
   DELIVER_NOTIFICATION = 'deliver-notification',
+  /** Turn deployment status changes and events into deliveries; requeue lost ones. Recurring. */
+  RUN_ALERT_OUTBOX = 'run-alert-outbox',
+  /** Delete resolved alerts and delivery records older than ALERT_RETENTION_DAYS. Recurring. */
+  PRUNE_ALERTS = 'prune-alerts',
   /** Delete audit events older than EVENT_RETENTION_DAYS, in bounded batches. Recurring. */
   PRUNE_EVENTS = 'prune-events',
 }
@@ -49,6 +53,8 @@ export interface JobPayloads {
   [JobName.RECONCILE_ROLLOUTS]: Record<string, never>;
   [JobName.EVALUATE_ALERTS]: Record<string, never>;
   [JobName.DELIVER_NOTIFICATION]: { deliveryId: string };
+  [JobName.RUN_ALERT_OUTBOX]: Record<string, never>;
+  [JobName.PRUNE_ALERTS]: Record<string, never>;
   [JobName.PRUNE_EVENTS]: Record<string, never>;
 }
 
@@ -66,6 +72,8 @@ export const JOB_QUEUE = {
   [JobName.RECONCILE_ROLLOUTS]: QueueName.ROLLOUTS,
   [JobName.EVALUATE_ALERTS]: QueueName.ALERTING,
   [JobName.DELIVER_NOTIFICATION]: QueueName.ALERTING,
+  [JobName.RUN_ALERT_OUTBOX]: QueueName.ALERTING,
+  [JobName.PRUNE_ALERTS]: QueueName.ALERTING,
   [JobName.PRUNE_EVENTS]: QueueName.MAINTENANCE,
 } as const satisfies Record<JobName, QueueName>;
 
@@ -113,6 +121,8 @@ export const JOB_PAYLOAD_CHECKS: Record<JobName, Check> = {
     /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(d.deliveryId)
       ? null
       : 'deliveryId must be a uuid',
+  [JobName.RUN_ALERT_OUTBOX]: empty,
+  [JobName.PRUNE_ALERTS]: empty,
   [JobName.PRUNE_EVENTS]: empty,
 };
 

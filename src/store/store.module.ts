@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { AlertingRepository } from './alerting.repository';
 import { DeploymentChangeService } from './deployment-change.service';
 import { DeploymentsRepository } from './deployments.repository';
 import { EventsRepository } from './events.repository';
@@ -21,7 +20,6 @@ const OWNERS = [
   RolloutsRepository,
   TelemetryRepository,
   TelemetryRollupsRepository,
-  AlertingRepository,
   DeploymentChangeService,
 ];
 

@@ -16,7 +16,7 @@ import {
 import { IsIntegerId, MAX_INT32 } from '../../common/id-param.dto';
 import { iso } from '../../common/iso-date';
 import { PEER_GROUPS, PeerGroup } from '../../analytics/dto/bottlenecks.query';
-import type { RuleRow } from '../../store/alerting.repository';
+import type { RuleRow } from '../alert-rules.repository';
 
 export const RULE_METHODS = ['zscore', 'mad'] as const;
 export const MAX_FOR_SECONDS = 7 * 86_400;

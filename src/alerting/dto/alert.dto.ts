@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsIntegerId, IsIntIn } from '../../common/id-param.dto';
 import { iso } from '../../common/iso-date';
-import type { AlertRow } from '../../store/alerting.repository';
+import type { AlertRow } from '../alerts.repository';
 import { ALERT_STATES } from '../alert-state';
 
 export class DeploymentAlertsQuery {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { IsIntegerId, IsIntIn } from '../../common/id-param.dto';
 import { iso } from '../../common/iso-date';
-import type { DeliveryRow } from '../../store/alerting.repository';
+import type { DeliveryRow } from '../alert-deliveries.repository';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'silenced'] as const;
 

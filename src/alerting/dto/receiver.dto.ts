@@ -11,7 +11,7 @@ import {
 } from 'class-validator';
 import { IsIntegerId } from '../../common/id-param.dto';
 import { iso } from '../../common/iso-date';
-import type { ReceiverRow } from '../../store/alerting.repository';
+import type { ReceiverRow } from '../alert-receivers.repository';
 
 export const RECEIVER_TYPES = ['webhook', 'alertmanager'] as const;
 /**

@@ -3,7 +3,7 @@ import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsIntegerId } from '../../common/id-param.dto';
 import { IsIsoDateTime } from '../../common/is-iso-date-time.decorator';
 import { iso } from '../../common/iso-date';
-import type { SilenceRow } from '../../store/alerting.repository';
+import type { SilenceRow } from '../alert-silences.repository';
 
 export class CreateSilenceDto {
   @ApiProperty({ example: 1 })

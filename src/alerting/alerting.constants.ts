@@ -1,0 +1,8 @@
+/** How often each worker's retention job looks whether a prune is due (a cheap row lock). */
+export const ALERT_RETENTION_CHECK_MS = 20_000;
+
+/** A prune runs at most this often across all workers (the time is kept in PostgreSQL). */
+export const ALERT_PRUNE_EVERY_MS = 10 * 60_000;
+
+/** A pending delivery older than this without a job is queued again by the outbox job. */
+export const STALE_DELIVERY_MS = 60_000;
