@@ -1,4 +1,4 @@
-import { planWaveEnds, RolloutStrategy, waveRange, waveSize } from './rollout';
+import { planWaveEnds, RolloutStrategy, waveMetadata, waveRange, waveSize } from './rollout';
 
 const strategy = (s: Partial<RolloutStrategy>): RolloutStrategy => ({
   canary: 0,
@@ -78,5 +78,22 @@ describe('waveSize and waveRange', () => {
       [6, 9],
       [10, 10],
     ]);
+  });
+});
+
+describe('waveMetadata', () => {
+  it("names the wave, the number of waves and the wave's node numbers", () => {
+    expect(waveMetadata([1, 5, 9, 10], 0)).toEqual({
+      wave: 0,
+      waves_total: 4,
+      first_seq: 1,
+      last_seq: 1,
+    });
+    expect(waveMetadata([1, 5, 9, 10], 2)).toEqual({
+      wave: 2,
+      waves_total: 4,
+      first_seq: 6,
+      last_seq: 9,
+    });
   });
 });

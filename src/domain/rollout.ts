@@ -70,3 +70,17 @@ export function waveSize(strategy: RolloutStrategy, nodeCount: number): number |
 export function waveRange(ends: readonly number[], wave: number): [number, number] {
   return [wave === 0 ? 1 : ends[wave - 1] + 1, ends[wave]];
 }
+
+/** Where a wave lies, as the rollout events' metadata names it. */
+export type WaveMetadata = {
+  wave: number;
+  waves_total: number;
+  first_seq: number;
+  last_seq: number;
+};
+
+/** The metadata naming wave `wave` of the waves ending at `ends`. */
+export function waveMetadata(ends: readonly number[], wave: number): WaveMetadata {
+  const [first, last] = waveRange(ends, wave);
+  return { wave, waves_total: ends.length, first_seq: first, last_seq: last };
+}

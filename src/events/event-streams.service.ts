@@ -5,13 +5,17 @@ import { APP_CONFIG } from '../config/config.module';
 import { EventsRepository, StreamCursor, StreamPoll, StreamRow } from '../store/events.repository';
 import { EventResponse } from './dto/event.response';
 import { SlotRefusal, StreamHolder, StreamSlots } from './stream-slots';
+import {
+  compareCursor,
+  feedStepAfterPoll,
+  Frame,
+  framesAfter,
+  nextStreamStep,
+  POLL_MS,
+  retryDelayMs,
+  STREAM_BATCH,
+} from './stream-steps';
 
-/** Rows one read of the stream returns at most. */
-export const STREAM_BATCH = 500;
-/** How often a deployment's feed asks PostgreSQL for new events. */
-export const POLL_MS = 250;
-/** A comment line after this much silence, so proxies keep the connection. */
-export const KEEP_ALIVE_MS = 15_000;
 /** What a refused stream is told to wait (Retry-After, seconds). */
 export const STREAM_RETRY_AFTER_SECONDS = 10;
 /**
@@ -21,19 +25,6 @@ export const STREAM_RETRY_AFTER_SECONDS = 10;
 const MAX_QUEUED_FRAMES = 4 * STREAM_BATCH;
 /** Catch-up reads running at once in this process: late subscribers never take the pool. */
 const CATCH_UP_CONCURRENCY = 4;
-const MAX_BACKOFF_MS = 5000;
-
-/** Stream order: by writing transaction, then id. */
-export function compareCursor(a: StreamCursor, b: StreamCursor): number {
-  if (a.xid !== b.xid) return BigInt(a.xid) < BigInt(b.xid) ? -1 : 1;
-  return a.id - b.id;
-}
-
-/** One event as it goes on the wire, serialised once for every subscriber. */
-interface Frame {
-  cursor: StreamCursor;
-  text: string;
-}
 
 function frameOf(row: StreamRow): Frame {
   return {
@@ -214,43 +205,34 @@ export class EventStreamsService implements BeforeApplicationShutdown {
     try {
       await write('retry: 2000\n\n');
       while (!sub.closed && !this.shuttingDown) {
-        if (!sub.joined) {
-          const caughtUp = compareCursor(sub.cursor, feed.cursor) >= 0;
-          if (feed.ended !== null) {
-            if (caughtUp) {
-              await write(endFrame(feed.ended));
-              break;
-            }
-          } else if (caughtUp || feed.joined.size === 0) {
-            feed.join(sub);
-            continue;
-          }
-          const text = await this.catchUp(feed, sub);
-          if (text) await write(text);
-          continue;
-        }
-        if (sub.queue.length > 0) {
-          const frames = sub.queue;
-          sub.queue = [];
-          let text = '';
-          for (const frame of frames) {
-            if (compareCursor(frame.cursor, sub.cursor) <= 0) continue;
-            text += frame.text;
-            sub.cursor = frame.cursor;
-          }
-          if (text) await write(text);
-          continue;
-        }
-        if (feed.ended !== null) {
-          await write(endFrame(feed.ended));
+        const step = nextStreamStep({
+          cursor: sub.cursor,
+          joined: sub.joined,
+          feedCursor: feed.cursor,
+          feedEnded: feed.ended,
+          feedHasJoined: feed.joined.size > 0,
+          queued: sub.queue.length,
+          quietMs: Date.now() - lastWrite,
+        });
+        if (step.kind === 'end') {
+          await write(endFrame(step.reason));
           break;
         }
-        const quiet = Date.now() - lastWrite;
-        if (quiet >= KEEP_ALIVE_MS) {
+        if (step.kind === 'join') {
+          feed.join(sub);
+        } else if (step.kind === 'catch-up') {
+          const text = await this.catchUp(feed, sub);
+          if (text) await write(text);
+        } else if (step.kind === 'write-queued') {
+          const unsent = framesAfter(sub.queue, sub.cursor);
+          sub.queue = [];
+          sub.cursor = unsent.cursor;
+          if (unsent.text) await write(unsent.text);
+        } else if (step.kind === 'keep-alive') {
           await write(': keep-alive\n\n');
-          continue;
+        } else {
+          await sub.signal.sleep(step.ms);
         }
-        await sub.signal.sleep(KEEP_ALIVE_MS - quiet);
       }
     } catch (error) {
       this.logger.error(
@@ -312,17 +294,18 @@ export class EventStreamsService implements BeforeApplicationShutdown {
               `Event stream of deployment ${feed.deploymentId} paused: ${(error as Error).message}`,
             );
           }
-          await feed.signal.sleep(Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** failures));
+          await feed.signal.sleep(retryDelayMs(failures));
           continue;
         }
+        // A poll from a cursor the feed has since moved back from counts for nothing.
         if (generation !== feed.generation) continue;
         if (batch.rows.length > 0) feed.deliver(batch.rows.map(frameOf));
-        if (!batch.live && batch.rows.length === 0 && !batch.pending) {
+        const step = feedStepAfterPoll({ ...batch, rows: batch.rows.length });
+        if (step === 'end') {
           feed.end('deployment deleted');
           break;
         }
-        if (batch.rows.length === STREAM_BATCH) continue;
-        await feed.signal.sleep(POLL_MS);
+        if (step === 'sleep') await feed.signal.sleep(POLL_MS);
       }
     } finally {
       if (this.feeds.get(feed.deploymentId) === feed) this.feeds.delete(feed.deploymentId);
@@ -353,7 +336,7 @@ export class EventStreamsService implements BeforeApplicationShutdown {
       this.giveCatchUpTurn();
     }
     if (sub.failures > 0) {
-      await sub.signal.sleep(Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** sub.failures));
+      await sub.signal.sleep(retryDelayMs(sub.failures));
       return '';
     }
     if (rows.length === 0) {
@@ -361,13 +344,9 @@ export class EventStreamsService implements BeforeApplicationShutdown {
       sub.cursor = upTo;
       return '';
     }
-    let text = '';
-    for (const row of rows) {
-      const frame = frameOf(row);
-      text += frame.text;
-      sub.cursor = frame.cursor;
-    }
-    return text;
+    const read = framesAfter(rows.map(frameOf), sub.cursor);
+    sub.cursor = read.cursor;
+    return read.text;
   }
 
   private async takeCatchUpTurn(): Promise<void> {

@@ -10,9 +10,9 @@ import {
   ADVANCE_BATCH_SIZE,
   ADVANCE_JOB_BUDGET_MS,
   LIFECYCLE_SHARD_SIZE,
-  MIN_WAKEUP_GAP_MS,
 } from './lifecycle.constants';
 import { earliestPerShard, shardSeqRange, WakeUp } from './lifecycle-shards';
+import { decideShardRun } from './shard-run-decision';
 
 export interface AdvanceResult {
   /** Transitions committed by this run. */
@@ -70,20 +70,14 @@ export class LifecycleAdvanceService {
       moved += timed.moved + admitted.moved;
       admittedElsewhere.push(...admitted.wakeUps.filter((w) => w.shard !== shard));
       const next = await this.nodes.earliestDue(deploymentId, fromSeq, toSeq, admitted.limited);
-      const progressed = timed.moved + admitted.moved > 0;
-      if (next.dueMs !== null && next.dueMs <= next.nowMs && progressed) {
-        if (Date.now() < deadline && !stopping()) continue;
-      }
+      const step = decideShardRun({
+        ...next,
+        progressed: timed.moved + admitted.moved > 0,
+        mayGoOn: Date.now() < deadline && !stopping(),
+      });
+      if (step.kind === 'continue') continue;
       const own: WakeUp[] =
-        next.dueMs === null
-          ? []
-          : [
-              {
-                deploymentId,
-                shard,
-                dueAtMs: Math.max(next.dueMs, next.nowMs + MIN_WAKEUP_GAP_MS),
-              },
-            ];
+        step.kind === 'wake' ? [{ deploymentId, shard, dueAtMs: step.atMs }] : [];
       return { moved, wakeUps: earliestPerShard([...own, ...admittedElsewhere]), checkRollout };
     }
   }

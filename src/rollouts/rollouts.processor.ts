@@ -4,7 +4,7 @@ import { JobRegistry } from '../queue/job-registry';
 import { JobName, QueueName } from '../queue/jobs';
 import { RecurringJobsService } from '../queue/recurring-jobs.service';
 import { RegisteredProcessor } from '../queue/registered-processor';
-import { RolloutsService } from './rollouts.service';
+import { RolloutCheckerService } from './rollout-checker.service';
 
 /** How often every running rollout is looked at again, whatever happened to its checks. */
 const RECONCILE_ROLLOUTS_EVERY_MS = 5000;
@@ -18,15 +18,15 @@ const RECONCILE_ROLLOUTS_EVERY_MS = 5000;
 export class RolloutsProcessor extends RegisteredProcessor implements OnApplicationBootstrap {
   constructor(
     @Inject(JobRegistry) registry: JobRegistry,
-    @Inject(RolloutsService) rollouts: RolloutsService,
+    @Inject(RolloutCheckerService) checker: RolloutCheckerService,
     @Inject(RecurringJobsService) private readonly recurring: RecurringJobsService,
   ) {
     super(registry, QueueName.ROLLOUTS);
     registry.register(RolloutsProcessor.name, QueueName.ROLLOUTS, {
       [JobName.CHECK_ROLLOUT]: async ({ deploymentId }) => ({
-        outcome: await rollouts.check(deploymentId),
+        outcome: await checker.check(deploymentId),
       }),
-      [JobName.RECONCILE_ROLLOUTS]: async () => ({ checked: await rollouts.reconcile() }),
+      [JobName.RECONCILE_ROLLOUTS]: async () => ({ checked: await checker.reconcile() }),
     });
   }
 
