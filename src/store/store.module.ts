@@ -6,7 +6,6 @@ import { LinksRepository } from './links.repository';
 import { LockService } from './locks';
 import { NodesRepository } from './nodes.repository';
 import { RolloutsRepository } from './rollouts.repository';
-import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryRepository } from './telemetry.repository';
 
 const OWNERS = [
@@ -17,7 +16,6 @@ const OWNERS = [
   EventsRepository,
   RolloutsRepository,
   TelemetryRepository,
-  TelemetryRollupsRepository,
   AlertingRepository,
 ];
 

@@ -1,19 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
-import { AnalysisWindow } from '../domain/analysis-window';
+import { DataSource } from 'typeorm';
 import { Metric, METRICS } from '../domain/telemetry-metrics';
 import { HOUR_MS } from '../domain/time';
-import {
-  GroupedWindow,
-  PrefixMarks,
-  ROLE_WINDOW_SQL,
-  runWindow,
-  WINDOW_SETTINGS,
-  WINDOW_SQL,
-  WindowRow,
-} from './bottleneck-window-sql';
-import { Queryable } from './queryable';
+import { Queryable } from '../store/queryable';
+
+/** Which minutes telemetry_prefix_sums holds for a deployment: [since, until). */
+export interface PrefixMarks {
+  since: Date;
+  until: Date;
+}
 
 /**
  * One minute of running sums: the previous minute's row of each node (none at the start of an
@@ -71,20 +67,6 @@ function startsHour(minute: Date): boolean {
   return minute.getTime() % HOUR_MS === 0;
 }
 
-/** What one bottleneck request asks of the window statements. */
-export interface WindowRequest {
-  minSamples: number;
-  /** zscore: only nodes that can reach it are returned; null (mad) returns every node. */
-  threshold: number | null;
-  /** Score a fabric's nodes against the nodes of their own role (ignored without a topology). */
-  byRole?: boolean;
-}
-
-/** $1..$6 of both window statements: the deployment, the window's edges and min_samples. */
-function windowParams(deploymentId: number, w: AnalysisWindow, minSamples: number): unknown[] {
-  return [deploymentId, w.from, w.to, w.wholeFrom, w.wholeTo, minSamples];
-}
-
 /** One metric's buckets over whole minutes of the rollups (avg, max and count; no p95). */
 export interface RollupSeriesFilter {
   metric: Metric;
@@ -107,15 +89,12 @@ export interface RollupSeriesRow {
 /**
  * Owns the tables derived from the samples: minute rollups per node and per 64-node group
  * (written by the sample trigger), and the running sums of bottleneck detection
- * (telemetry_prefix_sums, telemetry_prefix_buckets, telemetry_prefix_marks): the fold that keeps
- * them and the window reads over them. Sample deletes across these tables are
- * TelemetryRepository.deleteSamples.
+ * (telemetry_prefix_sums, telemetry_prefix_buckets, telemetry_prefix_marks) and the fold that
+ * keeps them; the bottleneck window reads over them are BottleneckWindowRepository's. Sample
+ * deletes across these tables are TelemetryRepository.deleteSamples.
  */
 @Injectable()
 export class TelemetryRollupsRepository {
-  /** Whether a request of this process is running a split window query. */
-  private splitting = false;
-
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
@@ -208,78 +187,6 @@ export class TelemetryRollupsRepository {
        ON CONFLICT (deployment_id) DO UPDATE SET since = EXCLUDED.since, until = EXCLUDED.until`,
       [deploymentId, marks.since, marks.until],
     );
-  }
-
-  /**
-   * GROUPED_WINDOW_SQL over both cores for large deployments (runGroupedWindow). One request at
-   * a time per process holds a second connection (taken from the pool up front, handed back
-   * unused for a small deployment), so requests waiting for one can never hold the whole pool;
-   * the others run the statement whole. Transactions are begun in one round trip each. Null
-   * when the deployment does not exist (read in the window's snapshot).
-   */
-  async groupedWindow(
-    deploymentId: number,
-    w: AnalysisWindow,
-    request: WindowRequest,
-  ): Promise<GroupedWindow | null> {
-    const base = [
-      ...windowParams(deploymentId, w, request.minSamples),
-      request.threshold,
-      w.leadMinute,
-      w.leadByComplement,
-    ];
-    const first = this.dataSource.createQueryRunner();
-    const spare = this.splitting ? null : this.dataSource.createQueryRunner();
-    if (spare) this.splitting = true;
-    const begun: QueryRunner[] = [];
-    const query = (q: QueryRunner) => (sql: string, params?: unknown[]) => q.query(sql, params);
-    try {
-      await Promise.all([first.connect(), spare?.connect()]);
-      await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      begun.push(first);
-      const rows = await runWindow(
-        query(first),
-        async (begin) => {
-          if (!spare) return null;
-          await spare.query(begin);
-          begun.push(spare);
-          return query(spare);
-        },
-        w,
-        base,
-        request.byRole === true,
-      );
-      await Promise.all(begun.splice(0).map((q) => q.query('COMMIT')));
-      return rows;
-    } finally {
-      if (spare) this.splitting = false;
-      await Promise.all(
-        [first, spare].map(async (q) => {
-          if (!q) return;
-          if (begun.includes(q)) await q.query('ROLLBACK').catch(() => undefined);
-          await q.release();
-        }),
-      );
-    }
-  }
-
-  /**
-   * WINDOW_SQL, the general path: per-node moments from the minute rollups, for requests whose
-   * min_samples leaves nodes out (the group rollups cannot); ROLE_WINDOW_SQL by role.
-   */
-  window(
-    deploymentId: number,
-    w: AnalysisWindow,
-    minSamples: number,
-    byRole = false,
-  ): Promise<WindowRow[]> {
-    return this.dataSource.transaction(async (m) => {
-      await m.query(WINDOW_SETTINGS);
-      return m.query(
-        byRole ? ROLE_WINDOW_SQL : WINDOW_SQL,
-        windowParams(deploymentId, w, minSamples),
-      );
-    });
   }
 
   /**
