@@ -44,6 +44,9 @@ const exampleHead = (nodes: number, fabric: boolean) => [
   },
 ];
 
+/** A part's answer in the catalogue: no node rows, the summary row. */
+const EXAMPLE_PART = [{ node_id: null, n: 0, analysed: 0 }];
+
 /**
  * The bottleneck window reads over the samples' rollups and running sums (their tables are
  * TelemetryRollupsRepository's): the fast path on one or two connections, and the general path.
@@ -66,12 +69,12 @@ export class BottleneckWindowRepository {
     {
       name: 'one connection',
       params: [7, EXAMPLE_WINDOW, { minSamples: 1, threshold: 2.5 }],
-      rows: [[], exampleHead(100, false)],
+      rows: [[], exampleHead(100, false), EXAMPLE_PART],
     },
     {
       name: 'split across two connections',
       params: [7, EXAMPLE_WINDOW, { minSamples: 1, threshold: null }],
-      rows: [[], exampleHead(SPLIT_MIN_NODES, false)],
+      rows: [[], exampleHead(SPLIT_MIN_NODES, false), [], EXAMPLE_PART, EXAMPLE_PART],
     },
     {
       name: 'by role',

@@ -28,6 +28,8 @@ export interface BuiltSqlExample {
   sql: string;
   /** Example values of its parameters, `$1` first. */
   params?: unknown[];
+  /** A piece of a statement (columns, a condition): shown without a closing semicolon. */
+  fragment?: boolean;
 }
 
 /** Repository class → method name → its examples. */

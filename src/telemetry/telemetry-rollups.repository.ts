@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Metric, METRICS } from '../domain/telemetry-metrics';
 import { HOUR_MS } from '../domain/time';
+import { GenerateSql, SQL } from '../database/generate-sql';
 import { Queryable } from '../store/queryable';
 
 /** Which minutes telemetry_prefix_sums holds for a deployment: [since, until). */
@@ -86,6 +87,10 @@ export interface RollupSeriesRow {
   count: number;
 }
 
+/** The catalogue's minutes: the one at 10:05 inside an hour, and the top of the next hour. */
+const MINUTE = new Date('2026-11-27T10:05:00.000Z');
+const TOP_OF_HOUR = new Date('2026-11-27T11:00:00.000Z');
+
 /**
  * Owns the tables derived from the samples: minute rollups per node and per 64-node group
  * (written by the sample trigger), and the running sums of bottleneck detection
@@ -101,6 +106,7 @@ export class TelemetryRollupsRepository {
    * Deployments whose running sums need folding: one index probe per deployment; deployments
    * with marks keep being folded (and trimmed).
    */
+  @GenerateSql({ params: [new Date('2026-11-27T08:00:00.000Z')] })
   async deploymentsToFold(keepFrom: Date): Promise<number[]> {
     const rows: { deployment_id: number }[] = await this.dataSource.query(
       `SELECT d.id AS deployment_id FROM deployments d
@@ -113,6 +119,7 @@ export class TelemetryRollupsRepository {
   }
 
   /** The minutes telemetry_prefix_sums holds for the deployment, or null before its first fold. */
+  @GenerateSql({ params: [SQL, 7] })
   async prefixMarks(m: Queryable, deploymentId: number): Promise<PrefixMarks | null> {
     const [mark]: PrefixMarks[] = await m.query(
       `SELECT since, until FROM telemetry_prefix_marks WHERE deployment_id = $1`,
@@ -125,6 +132,10 @@ export class TelemetryRollupsRepository {
    * Before folding `minute`: whether the previous minute has rows to carry forward (never at the
    * top of an hour), and the first minute in [minute, target) with samples (null for none).
    */
+  @GenerateSql(
+    { name: 'inside an hour', params: [SQL, 7, MINUTE, new Date('2026-11-27T10:09:00.000Z')] },
+    { name: 'top of an hour', params: [SQL, 7, TOP_OF_HOUR, new Date('2026-11-27T11:04:00.000Z')] },
+  )
   async foldProbe(
     m: Queryable,
     deploymentId: number,
@@ -142,6 +153,7 @@ export class TelemetryRollupsRepository {
   }
 
   /** Removes running sums and 10-second moments of the minutes [from, until). */
+  @GenerateSql({ params: [SQL, 7, MINUTE, new Date('2026-11-27T10:09:00.000Z')] })
   async clearPrefix(m: Queryable, deploymentId: number, from: Date, until: Date): Promise<void> {
     await m.query(
       `DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute >= $2 AND minute < $3`,
@@ -159,6 +171,10 @@ export class TelemetryRollupsRepository {
    * Folds one minute: its running sums per node, then its 10-second moments afresh (per role
    * too for a deployment with a topology).
    */
+  @GenerateSql(
+    { name: 'inside an hour', params: [SQL, 7, MINUTE] },
+    { name: 'top of an hour', params: [SQL, 7, TOP_OF_HOUR] },
+  )
   async foldMinute(m: Queryable, deploymentId: number, minute: Date): Promise<void> {
     await m.query(FOLD_MINUTE_SQL, [deploymentId, minute, startsHour(minute)]);
     await m.query(UNFOLD_BUCKETS_SQL, [deploymentId, minute]);
@@ -168,6 +184,7 @@ export class TelemetryRollupsRepository {
   }
 
   /** Removes running sums and 10-second moments before `since`. */
+  @GenerateSql({ params: [SQL, 7, new Date('2026-11-27T08:00:00.000Z')] })
   async trimPrefix(m: Queryable, deploymentId: number, since: Date): Promise<void> {
     await m.query(`DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute < $2`, [
       deploymentId,
@@ -181,6 +198,9 @@ export class TelemetryRollupsRepository {
     }
   }
 
+  @GenerateSql({
+    params: [SQL, 7, { since: new Date('2026-11-27T08:00:00.000Z'), until: MINUTE }],
+  })
   async setPrefixMarks(m: Queryable, deploymentId: number, marks: PrefixMarks): Promise<void> {
     await m.query(
       `INSERT INTO telemetry_prefix_marks (deployment_id, since, until) VALUES ($1, $2, $3)
@@ -194,6 +214,19 @@ export class TelemetryRollupsRepository {
    * 160 rows a minute at 10,000 nodes), or one node's minute rollups. Count and max are exact;
    * avg is the count-weighted mean of the rollup means, equal to the samples' mean to rounding.
    */
+  @GenerateSql(
+    {
+      name: 'group rollups',
+      params: [7, { metric: 'latency_ms', from: MINUTE, to: TOP_OF_HOUR, bucketMs: 300_000 }],
+    },
+    {
+      name: 'one node',
+      params: [
+        7,
+        { metric: 'error_rate', from: MINUTE, to: TOP_OF_HOUR, bucketMs: 60_000, nodeId: 42 },
+      ],
+    },
+  )
   async series(deploymentId: number, f: RollupSeriesFilter): Promise<RollupSeriesRow[]> {
     const params: unknown[] = [deploymentId, f.from, f.to, `${f.bucketMs / 1000} seconds`];
     let source = 'telemetry_rollup_groups';
@@ -219,6 +252,25 @@ export class TelemetryRollupsRepository {
    * How many samples the minutes touching these ranges hold (the deployment's, or one node's):
    * an upper bound of what reading the ranges raw would scan, known from the rollups alone.
    */
+  @GenerateSql(
+    {
+      name: 'two ranges',
+      params: [
+        7,
+        [
+          { from: new Date('2026-11-27T10:05:23.500Z'), to: new Date('2026-11-27T10:06:00.000Z') },
+          { from: new Date('2026-11-27T10:59:00.000Z'), to: new Date('2026-11-27T10:59:41.000Z') },
+        ],
+      ],
+      rows: [[{ n: 0 }]],
+    },
+    {
+      name: 'one node',
+      params: [7, [{ from: MINUTE, to: TOP_OF_HOUR }], 42],
+      rows: [[{ n: 0 }]],
+    },
+    { name: 'no ranges', params: [7, []] },
+  )
   async samplesTouching(
     deploymentId: number,
     ranges: { from: Date; to: Date }[],
