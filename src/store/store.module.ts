@@ -19,10 +19,7 @@ const OWNERS = [
   AlertingRepository,
 ];
 
-/**
- * The owners of the tables: one repository per table family holds all of its SQL, and the lock
- * service holds every lock. Features orchestrate through them; controllers never see SQL.
- */
+/** What several features share: the repositories of their common tables and every lock. */
 @Global()
 @Module({ providers: OWNERS, exports: OWNERS })
 export class StoreModule {}
