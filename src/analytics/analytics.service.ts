@@ -3,9 +3,7 @@ import { splitWindow } from '../domain/analysis-window';
 import { NODE_ROLES, NodeRole } from '../domain/node-role';
 import { METRICS } from '../domain/telemetry-metrics';
 import { NodesRepository } from '../store/nodes.repository';
-import { WindowRow } from '../store/bottleneck-window-sql';
 import { LinksRepository } from '../store/links.repository';
-import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
 import {
   Baseline,
   detectBottlenecks,
@@ -16,6 +14,7 @@ import {
   Verdict,
   zscoreBaseline,
 } from './bottleneck-detector';
+import { BottleneckWindowRepository } from './bottleneck-window.repository';
 import { BottlenecksQuery } from './dto/bottlenecks.query';
 import {
   BaselineResponse,
@@ -23,6 +22,7 @@ import {
   PeerBaselineResponse,
 } from './dto/bottlenecks.response';
 import { causeCandidates, FlaggedNode, likelyCauses } from './likely-cause';
+import { WindowRow } from './window-parts';
 
 function moments(state: number[]): Moments {
   const [n, sum, m2] = state;
@@ -65,7 +65,7 @@ interface Detection {
 @Injectable()
 export class AnalyticsService {
   constructor(
-    private readonly rollups: TelemetryRollupsRepository,
+    private readonly windows: BottleneckWindowRepository,
     @Inject(LinksRepository) private readonly links: LinksRepository,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
   ) {}
@@ -74,7 +74,7 @@ export class AnalyticsService {
     const detectedAt = new Date();
     const w = splitWindow(detectedAt, q.analysis_window_minutes);
     // The deployment's existence is read in the window's own snapshot: null when it is gone.
-    const window = await this.rollups.groupedWindow(deploymentId, w, {
+    const window = await this.windows.groupedWindow(deploymentId, w, {
       minSamples: q.min_samples,
       threshold: q.method === 'zscore' ? q.threshold : null,
       byRole: q.peer_group === 'role',
@@ -83,7 +83,7 @@ export class AnalyticsService {
     let rows = window.rows;
     // The group rollups include every node: when some are left out, fold per node instead.
     const below = rows.filter((r) => r.node_id === null).reduce((sum, r) => sum + r.n, 0);
-    if (below > 0) rows = await this.rollups.window(deploymentId, w, q.min_samples, window.byRole);
+    if (below > 0) rows = await this.windows.window(deploymentId, w, q.min_samples, window.byRole);
     const detection = window.byRole
       ? this.byRole(rows, q)
       : this.byDeployment(rows, q, q.peer_group === 'role' && !window.fabric ? 'leaf' : null);

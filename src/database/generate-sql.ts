@@ -12,6 +12,24 @@ export interface SqlExample {
   name?: string;
   /** The method's arguments in order; `SQL` where the method takes a connection. */
   params: unknown[];
+  /**
+   * What the recording connection answers to the method's statements in the order they run,
+   * where the method needs rows to go on (a statement past the list answers no rows).
+   */
+  rows?: unknown[][];
+}
+
+/**
+ * A statement a pure builder module makes, for the catalogue: such a module exports a list of
+ * them as `SQL_EXAMPLES`, one per statement or per branch of a builder.
+ */
+export interface BuiltSqlExample {
+  name: string;
+  sql: string;
+  /** Example values of its parameters, `$1` first. */
+  params?: unknown[];
+  /** A piece of a statement (columns, a condition): shown without a closing semicolon. */
+  fragment?: boolean;
 }
 
 /** Repository class → method name → its examples. */

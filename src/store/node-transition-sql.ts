@@ -1,3 +1,4 @@
+import { BuiltSqlExample } from '../database/generate-sql';
 import { EventType } from '../domain/event-type';
 import { NodeState } from '../domain/node-state';
 import {
@@ -136,3 +137,17 @@ export function advanceSql(claimSql: string): string {
          ${latenessSummarySql('m.due_at')}
   FROM moved m GROUP BY 1`;
 }
+
+/** The batch statement of each claim, for the catalogue of the SQL that runs. */
+export const SQL_EXAMPLES: BuiltSqlExample[] = [
+  {
+    name: 'advanceSql(SHARD_CLAIM_SQL): the due nodes of one shard',
+    sql: advanceSql(SHARD_CLAIM_SQL),
+    params: [7, 500, 1, 0.05, 'request-1', 1000, 1, 1000, false],
+  },
+  {
+    name: 'advanceSql(ADMISSION_CLAIM_SQL): pending and failed nodes to admit',
+    sql: advanceSql(ADMISSION_CLAIM_SQL),
+    params: [7, 500, 1, 0.05, 'request-1', 1000],
+  },
+];

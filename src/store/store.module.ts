@@ -7,7 +7,6 @@ import { LockService } from './locks';
 import { NodeChangesRepository } from './node-changes.repository';
 import { NodesRepository } from './nodes.repository';
 import { RolloutsRepository } from './rollouts.repository';
-import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryRepository } from './telemetry.repository';
 
 const OWNERS = [
@@ -19,14 +18,10 @@ const OWNERS = [
   EventsRepository,
   RolloutsRepository,
   TelemetryRepository,
-  TelemetryRollupsRepository,
   DeploymentChangeService,
 ];
 
-/**
- * The owners of the tables: one repository per table family holds all of its SQL, and the lock
- * service holds every lock. Features orchestrate through them; controllers never see SQL.
- */
+/** What several features share: the repositories of their common tables and every lock. */
 @Global()
 @Module({ providers: OWNERS, exports: OWNERS })
 export class StoreModule {}

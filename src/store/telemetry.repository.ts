@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { GenerateSql, SQL } from '../database/generate-sql';
 import { Metric } from '../domain/telemetry-metrics';
 import { LockService } from './locks';
 import { Queryable } from './queryable';
@@ -72,6 +73,10 @@ export interface SeriesBucketRow {
   count: number;
 }
 
+/** The catalogue's instants: a minute of one day's samples, and the end of that day. */
+const AT = new Date('2026-11-27T10:05:00.000Z');
+const DAY_END = new Date('2026-11-27T23:59:59.999Z');
+
 /**
  * Owns the telemetry tables: the samples and every table derived from them (for deletes), their
  * daily partitions, the collection markers (telemetry_shard_ticks), the one bulk write path (one
@@ -90,6 +95,7 @@ export class TelemetryRepository {
   ) {}
 
   /** The partitions of one partitioned table, by name. */
+  @GenerateSql({ params: ['telemetry_samples'] })
   async listPartitions(table: string): Promise<string[]> {
     const rows: { name: string }[] = await this.dataSource.query(
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -103,6 +109,7 @@ export class TelemetryRepository {
    * Creates every missing daily partition of every telemetry table covering [from, until];
    * returns the ones this call created.
    */
+  @GenerateSql({ params: [AT, DAY_END] })
   async ensurePartitions(from: Date, until: Date): Promise<string[]> {
     const created: string[] = [];
     for (const table of PARTITIONED_TABLES) {
@@ -129,6 +136,7 @@ export class TelemetryRepository {
    * Drops one partition in a transaction of its own. A short lock timeout keeps a busy table
    * from stalling writers behind the drop; it throws then, and a later run retries.
    */
+  @GenerateSql({ params: ['telemetry_samples_p20261120'] })
   async dropPartition(name: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       await m.query(`SET LOCAL lock_timeout = '5s'`);
@@ -137,6 +145,7 @@ export class TelemetryRepository {
   }
 
   /** Forgets collection markers of ticks before `before`. */
+  @GenerateSql({ params: [AT] })
   async forgetShardTicksBefore(before: Date): Promise<void> {
     await this.dataSource.query(`DELETE FROM telemetry_shard_ticks WHERE tick_at < $1`, [before]);
   }
@@ -146,6 +155,36 @@ export class TelemetryRepository {
    * KEY SHARE and has checked that every node id is a node of the deployment. `timestamps` may
    * be one instant for the whole batch (a collection tick). Returns how many rows were stored.
    */
+  @GenerateSql(
+    {
+      name: 'one instant for the batch',
+      params: [
+        SQL,
+        7,
+        {
+          nodeIds: [1, 2],
+          timestamps: AT,
+          latency: [1.5, 2],
+          throughput: [9, 8],
+          errorRate: [0, 0.01],
+        },
+      ],
+      rows: [[{ n: 2 }]],
+    },
+    {
+      name: 'a timestamp per sample',
+      params: [
+        SQL,
+        7,
+        { nodeIds: [1], timestamps: [AT], latency: [1.5], throughput: [9], errorRate: [0] },
+      ],
+      rows: [[{ n: 1 }]],
+    },
+    {
+      name: 'empty batch',
+      params: [SQL, 7, { nodeIds: [], timestamps: [], latency: [], throughput: [], errorRate: [] }],
+    },
+  )
   async write(m: Queryable, deploymentId: number, columns: SampleBatch): Promise<number> {
     if (columns.nodeIds.length === 0) return 0;
     const single = columns.timestamps instanceof Date;
@@ -179,6 +218,7 @@ export class TelemetryRepository {
    * Claims (deployment, shard, tick) for this transaction; false when a previous run of the
    * same shard job already stored that tick.
    */
+  @GenerateSql({ params: [SQL, 7, 3, AT, 1000] })
   async claimShardTick(
     m: Queryable,
     deploymentId: number,
@@ -195,6 +235,13 @@ export class TelemetryRepository {
   }
 
   /** Newest first, through the (deployment, time) or (node, time) index. */
+  @GenerateSql(
+    { name: 'deployment', params: [7, { limit: 100 }] },
+    {
+      name: 'one node, both bounds',
+      params: [7, { nodeId: 42, start: AT, end: DAY_END, limit: 100 }],
+    },
+  )
   async listSamples(deploymentId: number, filter: SampleFilter): Promise<SampleRow[]> {
     const params: unknown[] = [deploymentId];
     const where = ['deployment_id = $1'];
@@ -220,6 +267,35 @@ export class TelemetryRepository {
   }
 
   /** Time buckets of one metric, aggregated in PostgreSQL; empty buckets are left out. */
+  @GenerateSql(
+    {
+      name: 'with p95',
+      params: [
+        7,
+        { metric: 'latency_ms', ranges: [{ from: AT, to: DAY_END }], bucketMs: 60_000, p95: true },
+      ],
+    },
+    {
+      name: 'one node, two ranges',
+      params: [
+        7,
+        {
+          metric: 'throughput_gbps',
+          ranges: [
+            { from: AT, to: new Date('2026-11-27T10:06:00.000Z') },
+            { from: new Date('2026-11-27T10:59:00.000Z'), to: DAY_END },
+          ],
+          bucketMs: 10_000,
+          nodeId: 42,
+          p95: false,
+        },
+      ],
+    },
+    {
+      name: 'no ranges',
+      params: [7, { metric: 'error_rate', ranges: [], bucketMs: 60_000, p95: false }],
+    },
+  )
   async series(deploymentId: number, filter: SeriesFilter): Promise<SeriesBucketRow[]> {
     if (filter.ranges.length === 0) return [];
     const params: unknown[] = [deploymentId, `${filter.bucketMs / 1000} seconds`];
@@ -256,6 +332,7 @@ export class TelemetryRepository {
    * when retention drops samples, so it is a true counter across every process.
    */
   /** Of the given nodes, those with no sample at or after `since` (one index probe each). */
+  @GenerateSql({ params: [SQL, 7, [1, 2, 3], AT] }, { name: 'no nodes', params: [SQL, 7, [], AT] })
   async silentSince(
     m: Queryable,
     deploymentId: number,
@@ -273,6 +350,7 @@ export class TelemetryRepository {
     return rows.map((r) => r.id);
   }
 
+  @GenerateSql({ params: [SQL], rows: [[{ written: '0' }]] })
   async samplesWritten(m: Queryable = this.dataSource): Promise<number> {
     const [sequence]: { written: string }[] = await m.query(
       `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS written
@@ -291,6 +369,10 @@ export class TelemetryRepository {
    * lock exclusively next, after the row, the order every writer follows, so a running-sum fold
    * of the deployment in progress finishes first and the next one sees the rows gone.
    */
+  @GenerateSql(
+    { name: 'whole deployment', params: [SQL, { deploymentId: 7 }] },
+    { name: 'one node', params: [SQL, { deploymentId: 7, nodeId: 42 }] },
+  )
   async deleteSamples(
     m: Queryable,
     filter: { deploymentId: number; nodeId?: number },

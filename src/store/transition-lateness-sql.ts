@@ -1,3 +1,4 @@
+import { BuiltSqlExample } from '../database/generate-sql';
 import { TRANSITION_LATENESS_BUCKETS } from '../observability/worker-metrics';
 
 /**
@@ -14,3 +15,11 @@ export function latenessSummarySql(scheduledAt: string): string {
   ).join(', ');
   return `ARRAY[${buckets}] AS lateness_le, sum(${late})::float8 AS lateness_sum`;
 }
+
+/** The two columns as the batch statement selects them, for the catalogue of the SQL that runs. */
+export const SQL_EXAMPLES: BuiltSqlExample[] = [
+  {
+    name: "latenessSummarySql('m.due_at'): select-list columns",
+    sql: latenessSummarySql('m.due_at'),
+  },
+];

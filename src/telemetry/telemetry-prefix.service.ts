@@ -5,7 +5,7 @@ import { HOUR_MS, MINUTE_MS } from '../domain/time';
 import { workerMetrics } from '../observability/worker-metrics';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { LockService } from '../store/locks';
-import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
+import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { PREFIX_FOLD_GRACE_MS, PREFIX_KEEP_HOURS } from './telemetry.constants';
 
 export interface PrefixFold {

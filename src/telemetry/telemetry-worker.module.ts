@@ -4,6 +4,7 @@ import { TelemetryCollectorService } from './telemetry-collector.service';
 import { TelemetryProcessor } from './telemetry.processor';
 import { TelemetrySchedulerService } from './telemetry-scheduler.service';
 import { TelemetryPrefixService } from './telemetry-prefix.service';
+import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryStorageService } from './telemetry-storage.service';
 
 /** The worker side of telemetry: scheduled collection, partition upkeep and running sums. */
@@ -11,6 +12,7 @@ import { TelemetryStorageService } from './telemetry-storage.service';
   providers: [
     TelemetryStorageService,
     TelemetryPrefixService,
+    TelemetryRollupsRepository,
     TelemetryCollectorService,
     TelemetrySchedulerService,
     TelemetryProcessor,

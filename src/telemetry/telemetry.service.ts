@@ -10,7 +10,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { NodesRepository } from '../store/nodes.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { LockService } from '../store/locks';
-import { TelemetryRollupsRepository } from '../store/telemetry-rollups.repository';
+import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryRepository } from '../store/telemetry.repository';
 import { QueryTelemetryQuery } from './dto/query-telemetry.query';
 import { TelemetrySampleResponse } from './dto/telemetry-sample.response';

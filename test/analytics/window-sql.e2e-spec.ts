@@ -1,12 +1,9 @@
 import { Pool, PoolClient } from 'pg';
 import { AnalysisWindow, splitWindow } from '../../src/domain/analysis-window';
 import { METRICS } from '../../src/domain/telemetry-metrics';
-import {
-  leadRawUntil,
-  prefixTerms,
-  runGroupedWindow,
-  WindowRow,
-} from '../../src/store/bottleneck-window-sql';
+import { runGroupedWindow } from '../../src/analytics/bottleneck-window-sql';
+import { WindowRow } from '../../src/analytics/window-parts';
+import { leadRawUntil, prefixTerms } from '../../src/analytics/window-terms';
 import { testPool } from '../utils/database';
 import { createDeployment, listNodes } from '../utils/http';
 import { Service, startService } from '../utils/service';

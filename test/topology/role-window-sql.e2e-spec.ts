@@ -1,14 +1,10 @@
 import { Pool, PoolClient } from 'pg';
 import { AnalysisWindow, splitWindow } from '../../src/domain/analysis-window';
 import { METRICS } from '../../src/domain/telemetry-metrics';
-import {
-  leadRawUntil,
-  prefixTerms,
-  ROLE_WINDOW_SQL,
-  runWindow,
-  WINDOW_SETTINGS,
-  WindowRow,
-} from '../../src/store/bottleneck-window-sql';
+import { runWindow } from '../../src/analytics/bottleneck-window-sql';
+import { WindowRow } from '../../src/analytics/window-parts';
+import { ROLE_WINDOW_SQL, WINDOW_SETTINGS } from '../../src/analytics/window-sql';
+import { leadRawUntil, prefixTerms } from '../../src/analytics/window-terms';
 import { testPool } from '../utils/database';
 import { deleteQueuePrefix } from '../utils/queues';
 import { Service, startService } from '../utils/service';

@@ -1,11 +1,6 @@
 import { splitWindow } from '../domain/analysis-window';
-import {
-  leadRawUntil,
-  mergeParts,
-  mergeRoleParts,
-  prefixTerms,
-  WindowRow,
-} from './bottleneck-window-sql';
+import { mergeParts, mergeRoleParts, WindowRow } from './window-parts';
+import { leadRawUntil, prefixTerms } from './window-terms';
 import { NodeRole } from '../domain/node-role';
 
 const at = (hhmm: string) => new Date(`2026-11-27T${hhmm}:00.000Z`);

@@ -1,19 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
-import { AnalysisWindow } from '../domain/analysis-window';
+import { DataSource } from 'typeorm';
 import { Metric, METRICS } from '../domain/telemetry-metrics';
 import { HOUR_MS } from '../domain/time';
-import {
-  GroupedWindow,
-  PrefixMarks,
-  ROLE_WINDOW_SQL,
-  runWindow,
-  WINDOW_SETTINGS,
-  WINDOW_SQL,
-  WindowRow,
-} from './bottleneck-window-sql';
-import { Queryable } from './queryable';
+import { GenerateSql, SQL } from '../database/generate-sql';
+import { Queryable } from '../store/queryable';
+
+/** Which minutes telemetry_prefix_sums holds for a deployment: [since, until). */
+export interface PrefixMarks {
+  since: Date;
+  until: Date;
+}
 
 /**
  * One minute of running sums: the previous minute's row of each node (none at the start of an
@@ -71,20 +68,6 @@ function startsHour(minute: Date): boolean {
   return minute.getTime() % HOUR_MS === 0;
 }
 
-/** What one bottleneck request asks of the window statements. */
-export interface WindowRequest {
-  minSamples: number;
-  /** zscore: only nodes that can reach it are returned; null (mad) returns every node. */
-  threshold: number | null;
-  /** Score a fabric's nodes against the nodes of their own role (ignored without a topology). */
-  byRole?: boolean;
-}
-
-/** $1..$6 of both window statements: the deployment, the window's edges and min_samples. */
-function windowParams(deploymentId: number, w: AnalysisWindow, minSamples: number): unknown[] {
-  return [deploymentId, w.from, w.to, w.wholeFrom, w.wholeTo, minSamples];
-}
-
 /** One metric's buckets over whole minutes of the rollups (avg, max and count; no p95). */
 export interface RollupSeriesFilter {
   metric: Metric;
@@ -104,24 +87,26 @@ export interface RollupSeriesRow {
   count: number;
 }
 
+/** The catalogue's minutes: the one at 10:05 inside an hour, and the top of the next hour. */
+const MINUTE = new Date('2026-11-27T10:05:00.000Z');
+const TOP_OF_HOUR = new Date('2026-11-27T11:00:00.000Z');
+
 /**
  * Owns the tables derived from the samples: minute rollups per node and per 64-node group
  * (written by the sample trigger), and the running sums of bottleneck detection
- * (telemetry_prefix_sums, telemetry_prefix_buckets, telemetry_prefix_marks): the fold that keeps
- * them and the window reads over them. Sample deletes across these tables are
- * TelemetryRepository.deleteSamples.
+ * (telemetry_prefix_sums, telemetry_prefix_buckets, telemetry_prefix_marks) and the fold that
+ * keeps them; the bottleneck window reads over them are BottleneckWindowRepository's. Sample
+ * deletes across these tables are TelemetryRepository.deleteSamples.
  */
 @Injectable()
 export class TelemetryRollupsRepository {
-  /** Whether a request of this process is running a split window query. */
-  private splitting = false;
-
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
    * Deployments whose running sums need folding: one index probe per deployment; deployments
    * with marks keep being folded (and trimmed).
    */
+  @GenerateSql({ params: [new Date('2026-11-27T08:00:00.000Z')] })
   async deploymentsToFold(keepFrom: Date): Promise<number[]> {
     const rows: { deployment_id: number }[] = await this.dataSource.query(
       `SELECT d.id AS deployment_id FROM deployments d
@@ -134,6 +119,7 @@ export class TelemetryRollupsRepository {
   }
 
   /** The minutes telemetry_prefix_sums holds for the deployment, or null before its first fold. */
+  @GenerateSql({ params: [SQL, 7] })
   async prefixMarks(m: Queryable, deploymentId: number): Promise<PrefixMarks | null> {
     const [mark]: PrefixMarks[] = await m.query(
       `SELECT since, until FROM telemetry_prefix_marks WHERE deployment_id = $1`,
@@ -146,6 +132,10 @@ export class TelemetryRollupsRepository {
    * Before folding `minute`: whether the previous minute has rows to carry forward (never at the
    * top of an hour), and the first minute in [minute, target) with samples (null for none).
    */
+  @GenerateSql(
+    { name: 'inside an hour', params: [SQL, 7, MINUTE, new Date('2026-11-27T10:09:00.000Z')] },
+    { name: 'top of an hour', params: [SQL, 7, TOP_OF_HOUR, new Date('2026-11-27T11:04:00.000Z')] },
+  )
   async foldProbe(
     m: Queryable,
     deploymentId: number,
@@ -163,6 +153,7 @@ export class TelemetryRollupsRepository {
   }
 
   /** Removes running sums and 10-second moments of the minutes [from, until). */
+  @GenerateSql({ params: [SQL, 7, MINUTE, new Date('2026-11-27T10:09:00.000Z')] })
   async clearPrefix(m: Queryable, deploymentId: number, from: Date, until: Date): Promise<void> {
     await m.query(
       `DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute >= $2 AND minute < $3`,
@@ -180,6 +171,10 @@ export class TelemetryRollupsRepository {
    * Folds one minute: its running sums per node, then its 10-second moments afresh (per role
    * too for a deployment with a topology).
    */
+  @GenerateSql(
+    { name: 'inside an hour', params: [SQL, 7, MINUTE] },
+    { name: 'top of an hour', params: [SQL, 7, TOP_OF_HOUR] },
+  )
   async foldMinute(m: Queryable, deploymentId: number, minute: Date): Promise<void> {
     await m.query(FOLD_MINUTE_SQL, [deploymentId, minute, startsHour(minute)]);
     await m.query(UNFOLD_BUCKETS_SQL, [deploymentId, minute]);
@@ -189,6 +184,7 @@ export class TelemetryRollupsRepository {
   }
 
   /** Removes running sums and 10-second moments before `since`. */
+  @GenerateSql({ params: [SQL, 7, new Date('2026-11-27T08:00:00.000Z')] })
   async trimPrefix(m: Queryable, deploymentId: number, since: Date): Promise<void> {
     await m.query(`DELETE FROM telemetry_prefix_sums WHERE deployment_id = $1 AND minute < $2`, [
       deploymentId,
@@ -202,6 +198,9 @@ export class TelemetryRollupsRepository {
     }
   }
 
+  @GenerateSql({
+    params: [SQL, 7, { since: new Date('2026-11-27T08:00:00.000Z'), until: MINUTE }],
+  })
   async setPrefixMarks(m: Queryable, deploymentId: number, marks: PrefixMarks): Promise<void> {
     await m.query(
       `INSERT INTO telemetry_prefix_marks (deployment_id, since, until) VALUES ($1, $2, $3)
@@ -211,82 +210,23 @@ export class TelemetryRollupsRepository {
   }
 
   /**
-   * GROUPED_WINDOW_SQL over both cores for large deployments (runGroupedWindow). One request at
-   * a time per process holds a second connection (taken from the pool up front, handed back
-   * unused for a small deployment), so requests waiting for one can never hold the whole pool;
-   * the others run the statement whole. Transactions are begun in one round trip each. Null
-   * when the deployment does not exist (read in the window's snapshot).
-   */
-  async groupedWindow(
-    deploymentId: number,
-    w: AnalysisWindow,
-    request: WindowRequest,
-  ): Promise<GroupedWindow | null> {
-    const base = [
-      ...windowParams(deploymentId, w, request.minSamples),
-      request.threshold,
-      w.leadMinute,
-      w.leadByComplement,
-    ];
-    const first = this.dataSource.createQueryRunner();
-    const spare = this.splitting ? null : this.dataSource.createQueryRunner();
-    if (spare) this.splitting = true;
-    const begun: QueryRunner[] = [];
-    const query = (q: QueryRunner) => (sql: string, params?: unknown[]) => q.query(sql, params);
-    try {
-      await Promise.all([first.connect(), spare?.connect()]);
-      await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      begun.push(first);
-      const rows = await runWindow(
-        query(first),
-        async (begin) => {
-          if (!spare) return null;
-          await spare.query(begin);
-          begun.push(spare);
-          return query(spare);
-        },
-        w,
-        base,
-        request.byRole === true,
-      );
-      await Promise.all(begun.splice(0).map((q) => q.query('COMMIT')));
-      return rows;
-    } finally {
-      if (spare) this.splitting = false;
-      await Promise.all(
-        [first, spare].map(async (q) => {
-          if (!q) return;
-          if (begun.includes(q)) await q.query('ROLLBACK').catch(() => undefined);
-          await q.release();
-        }),
-      );
-    }
-  }
-
-  /**
-   * WINDOW_SQL, the general path: per-node moments from the minute rollups, for requests whose
-   * min_samples leaves nodes out (the group rollups cannot); ROLE_WINDOW_SQL by role.
-   */
-  window(
-    deploymentId: number,
-    w: AnalysisWindow,
-    minSamples: number,
-    byRole = false,
-  ): Promise<WindowRow[]> {
-    return this.dataSource.transaction(async (m) => {
-      await m.query(WINDOW_SETTINGS);
-      return m.query(
-        byRole ? ROLE_WINDOW_SQL : WINDOW_SQL,
-        windowParams(deploymentId, w, minSamples),
-      );
-    });
-  }
-
-  /**
    * A telemetry series over whole minutes: the deployment's 64-node group rollups (about
    * 160 rows a minute at 10,000 nodes), or one node's minute rollups. Count and max are exact;
    * avg is the count-weighted mean of the rollup means, equal to the samples' mean to rounding.
    */
+  @GenerateSql(
+    {
+      name: 'group rollups',
+      params: [7, { metric: 'latency_ms', from: MINUTE, to: TOP_OF_HOUR, bucketMs: 300_000 }],
+    },
+    {
+      name: 'one node',
+      params: [
+        7,
+        { metric: 'error_rate', from: MINUTE, to: TOP_OF_HOUR, bucketMs: 60_000, nodeId: 42 },
+      ],
+    },
+  )
   async series(deploymentId: number, f: RollupSeriesFilter): Promise<RollupSeriesRow[]> {
     const params: unknown[] = [deploymentId, f.from, f.to, `${f.bucketMs / 1000} seconds`];
     let source = 'telemetry_rollup_groups';
@@ -312,6 +252,25 @@ export class TelemetryRollupsRepository {
    * How many samples the minutes touching these ranges hold (the deployment's, or one node's):
    * an upper bound of what reading the ranges raw would scan, known from the rollups alone.
    */
+  @GenerateSql(
+    {
+      name: 'two ranges',
+      params: [
+        7,
+        [
+          { from: new Date('2026-11-27T10:05:23.500Z'), to: new Date('2026-11-27T10:06:00.000Z') },
+          { from: new Date('2026-11-27T10:59:00.000Z'), to: new Date('2026-11-27T10:59:41.000Z') },
+        ],
+      ],
+      rows: [[{ n: 0 }]],
+    },
+    {
+      name: 'one node',
+      params: [7, [{ from: MINUTE, to: TOP_OF_HOUR }], 42],
+      rows: [[{ n: 0 }]],
+    },
+    { name: 'no ranges', params: [7, []] },
+  )
   async samplesTouching(
     deploymentId: number,
     ranges: { from: Date; to: Date }[],
