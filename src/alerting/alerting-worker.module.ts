@@ -5,7 +5,6 @@ import { AlertNotifier } from './alert-notifier.service';
 import { AlertRetentionService } from './alert-retention.service';
 import { DeploymentEventsService } from './deployment-events.service';
 import { AlertingProcessor } from './alerting.processor';
-import { AlertingSchedulerService } from './alerting-scheduler.service';
 import { NotificationDeliveryService } from './notification-delivery.service';
 
 /** The worker side of alerting: the recurring evaluation and the delivery jobs. */
@@ -17,7 +16,6 @@ import { NotificationDeliveryService } from './notification-delivery.service';
     DeploymentEventsService,
     AlertRetentionService,
     NotificationDeliveryService,
-    AlertingSchedulerService,
     AlertingProcessor,
   ],
 })

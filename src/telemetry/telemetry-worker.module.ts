@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { PartitionMaintenanceProcessor } from './partition-maintenance.processor';
 import { TelemetryCollectorService } from './telemetry-collector.service';
 import { TelemetryProcessor } from './telemetry.processor';
-import { TelemetrySchedulerService } from './telemetry-scheduler.service';
 import { TelemetryPrefixService } from './telemetry-prefix.service';
 import { TelemetryStorageService } from './telemetry-storage.service';
 
@@ -12,7 +11,6 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     TelemetryStorageService,
     TelemetryPrefixService,
     TelemetryCollectorService,
-    TelemetrySchedulerService,
     TelemetryProcessor,
     PartitionMaintenanceProcessor,
   ],
