@@ -15,10 +15,10 @@ import { ApiKeyRing } from './common/api-keys';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { applyIdempotencyToPosts } from './common/idempotency.module';
 import { registerRateLimits } from './common/rate-limit';
-import { SecretRedactor, urlSecrets } from './config/redact';
+import { SecretRedactor } from './config/redact';
 import { requestIdOf } from './common/request-id';
 import { createValidationPipe } from './common/validation';
-import { AppConfig } from './config/app-config';
+import { AppConfig, configSecrets } from './config/app-config';
 import { registerRequestLogging } from './observability/http-logging';
 import { createRootLogger, PinoLoggerService } from './observability/logger';
 import { ObservabilityModule } from './observability/observability.module';
@@ -55,13 +55,7 @@ export function secretRedactor(
     'apiKeys' | 'databaseUrl' | 'redisUrl' | 'rateLimitRedisUrl' | 'otlpEndpoint'
   >,
 ): SecretRedactor {
-  return new SecretRedactor([
-    ...config.apiKeys.map((key) => key.secret),
-    ...urlSecrets(config.databaseUrl),
-    ...urlSecrets(config.redisUrl),
-    ...urlSecrets(config.rateLimitRedisUrl),
-    ...(config.otlpEndpoint ? urlSecrets(config.otlpEndpoint) : []),
-  ]);
+  return new SecretRedactor(configSecrets(config));
 }
 
 let processLogger: PinoLoggerService | undefined;

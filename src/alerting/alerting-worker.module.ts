@@ -5,7 +5,6 @@ import { AlertNotifier } from './alert-notifier.service';
 import { AlertRetentionService } from './alert-retention.service';
 import { DeploymentEventsService } from './deployment-events.service';
 import { AlertingProcessor } from './alerting.processor';
-import { AlertingSchedulerService } from './alerting-scheduler.service';
 import { AlertingStoreModule } from './alerting-store.module';
 import { NotificationDeliveryService } from './notification-delivery.service';
 
@@ -18,7 +17,6 @@ import { NotificationDeliveryService } from './notification-delivery.service';
     DeploymentEventsService,
     AlertRetentionService,
     NotificationDeliveryService,
-    AlertingSchedulerService,
     AlertingProcessor,
   ],
 })

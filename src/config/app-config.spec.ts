@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, configSecrets, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -137,5 +137,23 @@ describe('start-up messages never show a secret', () => {
     expect(message({ DATABASE_URL: 'mysql://admin:hunter2@db.example/netorch' })).toBe(
       'Invalid configuration: DATABASE_URL="mysql://admin:***@db.example/netorch" must be a postgres:// URL that names a database',
     );
+  });
+});
+
+describe('configSecrets', () => {
+  it('lists the key secrets and the credentials of every URL variable', () => {
+    const config = loadConfig({
+      API_KEYS: 'ops:key-secret-1:rw',
+      DATABASE_URL: 'postgres://app:db-pass@db/netorch',
+      REDIS_URL: 'redis://:redis-pass@cache:6379',
+      RATE_LIMIT_REDIS_URL: 'redis://:limit-pass@cache:6379',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318?token=otel-token',
+    });
+    expect(configSecrets(config).sort()).toEqual(
+      ['key-secret-1', 'db-pass', 'db-pass', 'redis-pass', 'redis-pass', 'limit-pass', 'limit-pass']
+        .concat(['otel-token', 'otel-token'])
+        .sort(),
+    );
+    expect(configSecrets(loadConfig({}))).toEqual([]);
   });
 });

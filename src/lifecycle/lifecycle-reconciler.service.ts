@@ -1,12 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { JobName } from '../queue/jobs';
-import { RecurringJobsService } from '../queue/recurring-jobs.service';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NodesRepository } from '../store/nodes.repository';
-import {
-  LIFECYCLE_SHARD_SIZE,
-  RECONCILE_EVERY_MS,
-  RECONCILE_GRACE_MS,
-} from './lifecycle.constants';
+import { LIFECYCLE_SHARD_SIZE, RECONCILE_GRACE_MS } from './lifecycle.constants';
 import { WakeUp } from './lifecycle-shards';
 import { WakeUpService } from './wake-ups.service';
 
@@ -16,18 +10,13 @@ import { WakeUpService } from './wake-ups.service';
  * it per period; every worker checks that the scheduler itself still exists.
  */
 @Injectable()
-export class LifecycleReconcilerService implements OnApplicationBootstrap {
+export class LifecycleReconcilerService {
   private readonly logger = new Logger(LifecycleReconcilerService.name);
 
   constructor(
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
-    @Inject(RecurringJobsService) private readonly recurring: RecurringJobsService,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.recurring.keep(JobName.RECONCILE_LIFECYCLE, RECONCILE_EVERY_MS);
-  }
 
   /**
    * Overdue shards: a timed node past its step end, or a waiting node that may be admitted (no

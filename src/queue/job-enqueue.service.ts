@@ -1,18 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
-import { JOB_QUEUE, JobName, JobPayload, QueueName } from './jobs';
-
-/** Retry policy for infrastructure errors: exponential backoff, failed jobs kept for a look. */
-const BASE_OPTIONS: JobsOptions = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
-  removeOnComplete: { age: 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-};
+import { JOB_QUEUE, jobOptions, JobName, JobPayload, QueueName } from './jobs';
 
 /**
- * The only place that adds jobs: the base retry and retention policy, bulk adds and recurring
+ * The only place that adds jobs: each with its declared options (JOBS), bulk adds and recurring
  * schedules. Features decide job ids and delays (the lifecycle's wake-ups, the collector's
  * shards) and call these methods, never queue.add.
  */
@@ -44,9 +36,9 @@ export class JobEnqueueService {
     return Object.values(this.queues);
   }
 
-  /** Adds one job; options beyond the base policy (jobId, delay) are decided by the caller methods below. */
+  /** Adds one job; options beyond its declared ones (jobId, delay) are the caller's. */
   async add<N extends JobName>(name: N, payload: JobPayload<N>, options: JobsOptions = {}) {
-    return this.queues[JOB_QUEUE[name]].add(name, payload, { ...BASE_OPTIONS, ...options });
+    return this.queues[JOB_QUEUE[name]].add(name, payload, { ...jobOptions(name), ...options });
   }
 
   async addBulk<N extends JobName>(
@@ -55,29 +47,20 @@ export class JobEnqueueService {
   ) {
     if (jobs.length === 0) return [];
     return this.queues[JOB_QUEUE[name]].addBulk(
-      jobs.map((job) => ({ name, data: job.payload, opts: { ...BASE_OPTIONS, ...job.options } })),
+      jobs.map((job) => ({
+        name,
+        data: job.payload,
+        opts: { ...jobOptions(name), ...job.options },
+      })),
     );
   }
 
-  /**
-   * Registers (or updates) a recurring job; safe at every boot. An iteration that meets a
-   * passing fault (a PostgreSQL or Redis blip) is retried a few times within its period
-   * instead of staying failed.
-   */
+  /** Registers (or updates) a recurring job with its declared options; safe at every boot. */
   async schedule<N extends JobName>(name: N, everyMs: number, payload: JobPayload<N>) {
     return this.queues[JOB_QUEUE[name]].upsertJobScheduler(
       name,
       { every: everyMs },
-      {
-        name,
-        data: payload,
-        opts: {
-          attempts: 3,
-          backoff: { type: 'exponential', delay: 500 },
-          removeOnComplete: { count: 100 },
-          removeOnFail: { count: 100 },
-        },
-      },
+      { name, data: payload, opts: jobOptions(name) },
     );
   }
 }

@@ -31,6 +31,11 @@ export class JobRegistry {
     }
   }
 
+  /** Whether this process runs the job (an API-only process runs none). */
+  handles(name: JobName): boolean {
+    return this.registrations.has(name);
+  }
+
   /** Throws, naming every problem, unless each job has exactly one handler on its own queue. */
   verify(): void {
     const problems: string[] = [];

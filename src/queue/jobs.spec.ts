@@ -1,4 +1,14 @@
-import { ROLLOUT_CHECK_COALESCE_MS, rolloutCheckOptions } from './jobs';
+import { loadConfig } from '../config/app-config';
+import {
+  JOB_QUEUE,
+  jobOptions,
+  JobName,
+  payloadProblem,
+  QueueName,
+  recurringJobs,
+  ROLLOUT_CHECK_COALESCE_MS,
+  rolloutCheckOptions,
+} from './jobs';
 
 describe('rolloutCheckOptions', () => {
   const slotStart = 1_700_000_000_000;
@@ -26,5 +36,46 @@ describe('rolloutCheckOptions', () => {
     const later = rolloutCheckOptions(7, slotStart + 5_050, slotStart);
     expect(later.delay).toBe(5_100);
     expect(later.removeOnComplete).toBe(true);
+  });
+});
+
+describe('the job table', () => {
+  const config = loadConfig({ TELEMETRY_INTERVAL_MS: '2500', ALERT_EVAL_INTERVAL_MS: '30000' });
+
+  it('gives every recurring job its period, from the configuration where a variable sets it', () => {
+    expect(Object.fromEntries(recurringJobs(config).map((j) => [j.name, j.everyMs]))).toEqual({
+      [JobName.RECONCILE_LIFECYCLE]: 5000,
+      [JobName.TELEMETRY_TICK]: 2500,
+      [JobName.MAINTAIN_PARTITIONS]: 3_600_000,
+      [JobName.FOLD_PREFIX_SUMS]: 10_000,
+      [JobName.RECONCILE_ROLLOUTS]: 5000,
+      [JobName.EVALUATE_ALERTS]: 30_000,
+      [JobName.PRUNE_EVENTS]: 15 * 60_000,
+    });
+  });
+
+  it('routes every job to a queue', () => {
+    for (const name of Object.values(JobName)) {
+      expect(Object.values(QueueName)).toContain(JOB_QUEUE[name]);
+    }
+    expect(JOB_QUEUE[JobName.PRUNE_EVENTS]).toBe(QueueName.MAINTENANCE);
+  });
+
+  it('retries recurring iterations a few times and added jobs longer', () => {
+    expect(jobOptions(JobName.TELEMETRY_TICK)).toMatchObject({ attempts: 3 });
+    expect(jobOptions(JobName.CHECK_ROLLOUT)).toMatchObject({
+      attempts: 8,
+      removeOnComplete: true,
+    });
+    expect(jobOptions(JobName.ADVANCE_SHARD)).toMatchObject({ removeOnComplete: true });
+  });
+
+  it.each([
+    [JobName.CHECK_ROLLOUT, { deploymentId: 0 }, 'deploymentId must be a positive integer'],
+    [JobName.DELIVER_NOTIFICATION, { deliveryId: 'x' }, 'deliveryId must be a uuid'],
+    [JobName.TELEMETRY_TICK, [], 'the payload must be an object'],
+    [JobName.TELEMETRY_TICK, {}, null],
+  ])('checks a %s payload', (name, data, problem) => {
+    expect(payloadProblem(name, data)).toBe(problem);
   });
 });

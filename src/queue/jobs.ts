@@ -1,4 +1,17 @@
-/** Every queue, job and payload of the service in one place. */
+import type { JobsOptions } from 'bullmq';
+import type { AppConfig } from '../config/app-config';
+import { ALERT_RETENTION_CHECK_MS } from '../alerting/alerting.constants';
+import { RECONCILE_EVERY_MS } from '../lifecycle/lifecycle.constants';
+import {
+  COLLECT_SHARD_JOB_OPTIONS,
+  PARTITION_MAINTENANCE_EVERY_MS,
+  PREFIX_FOLD_EVERY_MS,
+} from '../telemetry/telemetry.constants';
+import { isId, NO_PAYLOAD, payload, Payload, ShardRef, shardRefProblem } from './job-payload';
+
+export type { ShardRef } from './job-payload';
+
+/** Every queue of the service. */
 export enum QueueName {
   LIFECYCLE = 'lifecycle',
   TELEMETRY = 'telemetry',
@@ -36,102 +49,185 @@ export enum JobName {
   PRUNE_EVENTS = 'prune-events',
 }
 
-export interface ShardRef {
-  deploymentId: number;
-  /** Shard number: nodes with seq in [shard*size+1, (shard+1)*size]. */
-  shard: number;
+/** Retry policy for infrastructure errors: exponential backoff, failed jobs kept for a look. */
+const RETRIED: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
+  removeOnComplete: { age: 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/**
+ * Each iteration of a recurring job: one that meets a passing fault (a PostgreSQL or Redis blip)
+ * is retried a few times within its period instead of staying failed.
+ */
+const RECURRING: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+};
+
+/** Event retention runs this often; each run deletes a bounded number of batches. */
+export const EVENT_PRUNE_EVERY_MS = 15 * 60_000;
+/** How often every running rollout is looked at again, whatever happened to its checks. */
+export const RECONCILE_ROLLOUTS_EVERY_MS = 5000;
+
+/** What the service knows of one job. */
+export interface JobSpec<P = unknown> {
+  /** The queue that carries it; a processor registers a handler for every job of its queue. */
+  readonly queue: QueueName;
+  /** Its payload's type, and the check a worker runs on a payload before the handler. */
+  readonly payload: Payload<P>;
+  /** Its options when added (callers add a job id or a delay), or of each recurring iteration. */
+  readonly options: JobsOptions;
+  /** Recurring jobs: the period, constant or read from the configuration. */
+  readonly every?: number | ((config: AppConfig) => number);
 }
 
-export interface JobPayloads {
-  [JobName.ADVANCE_SHARD]: ShardRef & { requestId?: string };
-  [JobName.RECONCILE_LIFECYCLE]: Record<string, never>;
-  [JobName.TELEMETRY_TICK]: Record<string, never>;
-  [JobName.COLLECT_TELEMETRY_SHARD]: ShardRef & { tickAt: number };
-  [JobName.MAINTAIN_PARTITIONS]: Record<string, never>;
-  [JobName.FOLD_PREFIX_SUMS]: Record<string, never>;
-  [JobName.CHECK_ROLLOUT]: { deploymentId: number };
-  [JobName.RECONCILE_ROLLOUTS]: Record<string, never>;
-  [JobName.EVALUATE_ALERTS]: Record<string, never>;
-  [JobName.DELIVER_NOTIFICATION]: { deliveryId: string };
-  [JobName.RUN_ALERT_OUTBOX]: Record<string, never>;
-  [JobName.PRUNE_ALERTS]: Record<string, never>;
-  [JobName.PRUNE_EVENTS]: Record<string, never>;
-}
+/**
+ * Every job, declared once: its queue, payload, options and, for recurring jobs, the period
+ * every worker keeps scheduled. Adding a job is a name in JobName and a row here.
+ */
+export const JOBS = {
+  [JobName.ADVANCE_SHARD]: {
+    queue: QueueName.LIFECYCLE,
+    payload: payload<ShardRef & { requestId?: string }>(
+      (d) =>
+        shardRefProblem(d) ??
+        (d.requestId === undefined || (typeof d.requestId === 'string' && d.requestId.length <= 128)
+          ? null
+          : 'requestId must be a string of at most 128 characters'),
+    ),
+    // A wake-up is removed once done: its id must be free for the next arming.
+    options: { ...RETRIED, removeOnComplete: true },
+  },
+  [JobName.RECONCILE_LIFECYCLE]: {
+    queue: QueueName.LIFECYCLE,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: RECONCILE_EVERY_MS,
+  },
+  [JobName.TELEMETRY_TICK]: {
+    queue: QueueName.TELEMETRY,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: (config) => config.telemetryIntervalMs,
+  },
+  [JobName.COLLECT_TELEMETRY_SHARD]: {
+    queue: QueueName.TELEMETRY,
+    payload: payload<ShardRef & { tickAt: number }>(
+      (d) => shardRefProblem(d) ?? (isId(d.tickAt, 0) ? null : 'tickAt must be epoch milliseconds'),
+    ),
+    options: COLLECT_SHARD_JOB_OPTIONS,
+  },
+  [JobName.MAINTAIN_PARTITIONS]: {
+    queue: QueueName.MAINTENANCE,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: PARTITION_MAINTENANCE_EVERY_MS,
+  },
+  [JobName.FOLD_PREFIX_SUMS]: {
+    queue: QueueName.MAINTENANCE,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: PREFIX_FOLD_EVERY_MS,
+  },
+  [JobName.CHECK_ROLLOUT]: {
+    queue: QueueName.ROLLOUTS,
+    payload: payload<{ deploymentId: number }>((d) =>
+      isId(d.deploymentId, 1) ? null : 'deploymentId must be a positive integer',
+    ),
+    // Its job id is its coalescing slot (rolloutCheckOptions), free again once done.
+    options: { ...RETRIED, removeOnComplete: true },
+  },
+  [JobName.RECONCILE_ROLLOUTS]: {
+    queue: QueueName.ROLLOUTS,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: RECONCILE_ROLLOUTS_EVERY_MS,
+  },
+  [JobName.EVALUATE_ALERTS]: {
+    queue: QueueName.ALERTING,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: (config) => config.alertEvalIntervalMs,
+  },
+  [JobName.DELIVER_NOTIFICATION]: {
+    queue: QueueName.ALERTING,
+    payload: payload<{ deliveryId: string }>((d) =>
+      typeof d.deliveryId === 'string' &&
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(d.deliveryId)
+        ? null
+        : 'deliveryId must be a uuid',
+    ),
+    // The notifier adds each delivery with its own attempts and custom `delivery` backoff.
+    options: RETRIED,
+  },
+  [JobName.RUN_ALERT_OUTBOX]: {
+    queue: QueueName.ALERTING,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    // As often as the evaluation, so deployment events go out as promptly as alerts.
+    every: (config) => config.alertEvalIntervalMs,
+  },
+  [JobName.PRUNE_ALERTS]: {
+    queue: QueueName.ALERTING,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: ALERT_RETENTION_CHECK_MS,
+  },
+  [JobName.PRUNE_EVENTS]: {
+    queue: QueueName.MAINTENANCE,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: EVENT_PRUNE_EVERY_MS,
+  },
+} as const satisfies { [N in JobName]: JobSpec };
 
-export type JobPayload<N extends JobName> = JobPayloads[N];
+type Jobs = typeof JOBS;
 
-/** Which queue carries each job; a processor registers a handler for every name of its queue. */
-export const JOB_QUEUE = {
-  [JobName.ADVANCE_SHARD]: QueueName.LIFECYCLE,
-  [JobName.RECONCILE_LIFECYCLE]: QueueName.LIFECYCLE,
-  [JobName.TELEMETRY_TICK]: QueueName.TELEMETRY,
-  [JobName.COLLECT_TELEMETRY_SHARD]: QueueName.TELEMETRY,
-  [JobName.MAINTAIN_PARTITIONS]: QueueName.MAINTENANCE,
-  [JobName.FOLD_PREFIX_SUMS]: QueueName.MAINTENANCE,
-  [JobName.CHECK_ROLLOUT]: QueueName.ROLLOUTS,
-  [JobName.RECONCILE_ROLLOUTS]: QueueName.ROLLOUTS,
-  [JobName.EVALUATE_ALERTS]: QueueName.ALERTING,
-  [JobName.DELIVER_NOTIFICATION]: QueueName.ALERTING,
-  [JobName.RUN_ALERT_OUTBOX]: QueueName.ALERTING,
-  [JobName.PRUNE_ALERTS]: QueueName.ALERTING,
-  [JobName.PRUNE_EVENTS]: QueueName.MAINTENANCE,
-} as const satisfies Record<JobName, QueueName>;
+export type JobPayload<N extends JobName> = Jobs[N]['payload'] extends Payload<infer P> ? P : never;
+
+/** Which queue carries each job. */
+export const JOB_QUEUE = Object.fromEntries(
+  Object.entries(JOBS).map(([name, job]) => [name, job.queue]),
+) as { readonly [N in JobName]: Jobs[N]['queue'] };
 
 /** The job names a queue carries. */
 export type JobsOn<Q extends QueueName> = {
   [N in JobName]: (typeof JOB_QUEUE)[N] extends Q ? N : never;
 }[JobName];
 
-const isId = (value: unknown, min: number) =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+/** The options a job is added with, before the caller's job id or delay. */
+export function jobOptions(name: JobName): JobsOptions {
+  return JOBS[name].options;
+}
 
-type Check = (data: Record<string, unknown>) => string | null;
+/** A recurring job and its period. */
+export interface RecurringJob {
+  name: JobName;
+  everyMs: number;
+}
 
-const shardRef: Check = (d) =>
-  !isId(d.deploymentId, 1)
-    ? 'deploymentId must be a positive integer'
-    : !isId(d.shard, 0)
-      ? 'shard must be an integer >= 0'
-      : null;
-
-const empty: Check = () => null;
+/** Every recurring job with its period under this configuration, in declaration order. */
+export function recurringJobs(config: AppConfig): RecurringJob[] {
+  return (Object.entries(JOBS) as [JobName, JobSpec][]).flatMap(([name, job]) =>
+    job.every === undefined
+      ? []
+      : [{ name, everyMs: typeof job.every === 'number' ? job.every : job.every(config) }],
+  );
+}
 
 /**
  * What every job's payload must hold, checked where a worker takes the job: a payload that does
  * not fit fails at once (no retries) and names what is wrong, instead of reaching SQL.
  */
-export const JOB_PAYLOAD_CHECKS: Record<JobName, Check> = {
-  [JobName.ADVANCE_SHARD]: (d) =>
-    shardRef(d) ??
-    (d.requestId === undefined || (typeof d.requestId === 'string' && d.requestId.length <= 128)
-      ? null
-      : 'requestId must be a string of at most 128 characters'),
-  [JobName.RECONCILE_LIFECYCLE]: empty,
-  [JobName.TELEMETRY_TICK]: empty,
-  [JobName.COLLECT_TELEMETRY_SHARD]: (d) =>
-    shardRef(d) ?? (isId(d.tickAt, 0) ? null : 'tickAt must be epoch milliseconds'),
-  [JobName.MAINTAIN_PARTITIONS]: empty,
-  [JobName.FOLD_PREFIX_SUMS]: empty,
-  [JobName.CHECK_ROLLOUT]: (d) =>
-    isId(d.deploymentId, 1) ? null : 'deploymentId must be a positive integer',
-  [JobName.RECONCILE_ROLLOUTS]: empty,
-  [JobName.EVALUATE_ALERTS]: empty,
-  [JobName.DELIVER_NOTIFICATION]: (d) =>
-    typeof d.deliveryId === 'string' &&
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(d.deliveryId)
-      ? null
-      : 'deliveryId must be a uuid',
-  [JobName.RUN_ALERT_OUTBOX]: empty,
-  [JobName.PRUNE_ALERTS]: empty,
-  [JobName.PRUNE_EVENTS]: empty,
-};
-
-/** Why a payload does not fit its job, or null when it does. */
 export function payloadProblem(name: JobName, data: unknown): string | null {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return 'the payload must be an object';
   }
-  return JOB_PAYLOAD_CHECKS[name](data as Record<string, unknown>);
+  return JOBS[name].payload.check(data as Record<string, unknown>);
 }
 
 /** Checks of one deployment's rollout closer together than this share one job. */

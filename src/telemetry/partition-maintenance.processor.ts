@@ -1,18 +1,16 @@
 import { Processor } from '@nestjs/bullmq';
-import { Inject, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DAY_MS } from '../domain/time';
 import { JobRegistry } from '../queue/job-registry';
 import { RegisteredProcessor } from '../queue/registered-processor';
 import { JobName, QueueName } from '../queue/jobs';
-import { RecurringJobsService } from '../queue/recurring-jobs.service';
 import { EventsRepository } from '../store/events.repository';
 import { PrefixFold, TelemetryPrefixService } from './telemetry-prefix.service';
 import { PartitionMaintenance, TelemetryStorageService } from './telemetry-storage.service';
 
-/** Event retention runs this often; each run deletes at most EVENT_PRUNE_BATCHES batches. */
-export const EVENT_PRUNE_EVERY_MS = 15 * 60_000;
+/** Each event retention run deletes at most EVENT_PRUNE_BATCHES batches. */
 export const EVENT_PRUNE_BATCH = 5000;
 export const EVENT_PRUNE_BATCHES = 100;
 
@@ -28,20 +26,16 @@ export interface EventPrune {
 /**
  * The maintenance queue: telemetry partitions created ahead and expired ones dropped, the
  * minutes that have passed folded into the per-node running sums, and audit events older than
- * EVENT_RETENTION_DAYS deleted in batches (every worker keeps that schedule registered).
+ * EVENT_RETENTION_DAYS deleted in batches.
  */
 @Processor(QueueName.MAINTENANCE)
-export class PartitionMaintenanceProcessor
-  extends RegisteredProcessor
-  implements OnApplicationBootstrap
-{
+export class PartitionMaintenanceProcessor extends RegisteredProcessor {
   constructor(
     registry: JobRegistry,
     storage: TelemetryStorageService,
     prefix: TelemetryPrefixService,
     @Inject(EventsRepository) events: EventsRepository,
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly recurring: RecurringJobsService,
   ) {
     super(registry, QueueName.MAINTENANCE);
     registry.register(PartitionMaintenanceProcessor.name, QueueName.MAINTENANCE, {
@@ -54,9 +48,5 @@ export class PartitionMaintenanceProcessor
         return { cutoff: cutoff.toISOString(), ...result };
       },
     });
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.recurring.keep(JobName.PRUNE_EVENTS, EVENT_PRUNE_EVERY_MS);
   }
 }

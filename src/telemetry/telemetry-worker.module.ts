@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { PartitionMaintenanceProcessor } from './partition-maintenance.processor';
 import { TelemetryCollectorService } from './telemetry-collector.service';
 import { TelemetryProcessor } from './telemetry.processor';
-import { TelemetrySchedulerService } from './telemetry-scheduler.service';
 import { TelemetryPrefixService } from './telemetry-prefix.service';
 import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryStorageService } from './telemetry-storage.service';
@@ -14,7 +13,6 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     TelemetryPrefixService,
     TelemetryRollupsRepository,
     TelemetryCollectorService,
-    TelemetrySchedulerService,
     TelemetryProcessor,
     PartitionMaintenanceProcessor,
   ],

@@ -1,0 +1,320 @@
+import { ApiKey, parseApiKeys } from './api-keys';
+import {
+  ConfigVariable,
+  decimal,
+  integer,
+  matching,
+  oneOf,
+  optional,
+  text,
+  url,
+  URL_WITH_CREDENTIALS,
+  ValueOf,
+  variable,
+} from './config-variable';
+import { OTLP_PROTOCOLS } from './otlp';
+
+export const APP_ROLES = ['api', 'worker', 'all'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const REDIS_URL = /^rediss?:\/\/.+/;
+
+/**
+ * Every environment variable the service reads, keyed by its AppConfig property: one row each.
+ * These are read on their own; the rows of CONFIG_DEPENDENT_VARIABLES may read them.
+ */
+export const CONFIG_VARIABLES = {
+  port: variable({
+    env: 'PORT',
+    group: 'Server',
+    default: 8000,
+    parse: integer(0, 65535),
+    description: 'HTTP port',
+  }),
+  host: variable({
+    env: 'HOST',
+    group: 'Server',
+    default: '127.0.0.1',
+    parse: text,
+    description: 'bind address (0.0.0.0 in containers)',
+  }),
+  role: variable({
+    env: 'APP_ROLE',
+    group: 'Server',
+    default: 'all',
+    parse: oneOf(APP_ROLES),
+    description: '`api` (HTTP only), `worker` (queue processors, no HTTP) or `all` (both)',
+  }),
+  idempotencyLeaseSeconds: variable({
+    env: 'IDEMPOTENCY_LEASE_SECONDS',
+    group: 'Server',
+    default: 60,
+    parse: integer(1, 86_400),
+    description:
+      'how long an unanswered `Idempotency-Key` claim blocks its key after its request died',
+  }),
+  production: variable({
+    env: 'NODE_ENV',
+    group: 'Security',
+    default: false,
+    shownDefault: 'development',
+    parse: (raw) => text(raw) === 'production',
+    description:
+      '`production` turns on the two `API_KEYS` checks (no open API, no secret under 16 characters; compose and the image set it)',
+  }),
+  rateLimitPerMinute: variable({
+    env: 'RATE_LIMIT_PER_MINUTE',
+    group: 'Security',
+    default: 6000,
+    parse: integer(0, 10_000_000),
+    description:
+      'requests per client per minute, shared by every API replica through Redis; a client is an API key name, or the client address for the open API and for unknown keys; 0 = no limit (load tests)',
+  }),
+  databaseUrl: variable({
+    env: 'DATABASE_URL',
+    group: 'Database',
+    default: 'postgres://postgres@127.0.0.1:5432/netorch',
+    parse: url(/^postgres(ql)?:\/\/.+\/[^/?]+/, 'must be a postgres:// URL that names a database'),
+    sensitive: URL_WITH_CREDENTIALS,
+    description: 'created on start if missing; migrations run on start',
+  }),
+  dbPoolSize: variable({
+    env: 'DB_POOL_SIZE',
+    group: 'Database',
+    default: 20,
+    parse: integer(1, 1000),
+    description:
+      'PostgreSQL connections per process (one pool per process, also with `APP_ROLE=all`)',
+  }),
+  dbStatementTimeoutMs: variable({
+    env: 'DB_STATEMENT_TIMEOUT_MS',
+    group: 'Database',
+    default: 15000,
+    parse: integer(0, 86_400_000),
+    description:
+      'PostgreSQL `statement_timeout` of every query of a process that serves HTTP (`api`, `all`); a request whose statement runs past it gets 503; 0 = none. Worker-only processes have none',
+  }),
+  redisUrl: variable({
+    env: 'REDIS_URL',
+    group: 'Queue',
+    default: 'redis://127.0.0.1:6379',
+    parse: url(REDIS_URL, 'must be a redis:// URL'),
+    sensitive: URL_WITH_CREDENTIALS,
+    description: 'BullMQ connection',
+  }),
+  queuePrefix: variable({
+    env: 'QUEUE_PREFIX',
+    group: 'Queue',
+    default: 'netorch',
+    parse: matching(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -'),
+    description: 'BullMQ key prefix',
+  }),
+  maxNodesPerDeployment: variable({
+    env: 'MAX_NODES_PER_DEPLOYMENT',
+    group: 'Deployments',
+    default: 10000,
+    parse: integer(1, 1_000_000),
+    description: 'upper bound of `target_node_count`',
+  }),
+  simTimeScale: variable({
+    env: 'SIM_TIME_SCALE',
+    group: 'Simulation',
+    default: 1,
+    parse: decimal(0, 1000),
+    description: 'multiplies every simulated delay; 0 = no delay',
+  }),
+  simFailureRate: variable({
+    env: 'SIM_FAILURE_RATE',
+    group: 'Simulation',
+    default: 0.05,
+    parse: decimal(0, 1),
+    description: 'share of nodes whose configuration fails (deterministic per node)',
+  }),
+  telemetryIntervalMs: variable({
+    env: 'TELEMETRY_INTERVAL_MS',
+    group: 'Telemetry',
+    default: 5000,
+    parse: integer(100, 3_600_000),
+    description: 'collection period for RUNNING nodes',
+  }),
+  telemetryRetentionHours: variable({
+    env: 'TELEMETRY_RETENTION_HOURS',
+    group: 'Telemetry',
+    default: 168,
+    parse: decimal(1, 24 * 365 * 10),
+    description: 'older samples are dropped (whole daily partitions)',
+  }),
+  maxSeriesRawSamples: variable({
+    env: 'MAX_SERIES_RAW_SAMPLES',
+    group: 'Telemetry',
+    default: 2_000_000,
+    parse: integer(1, 1_000_000_000),
+    description:
+      'raw samples one `GET /deployments/{id}/telemetry/series` request may read; beyond, 422 naming what to ask instead',
+  }),
+  gateTelemetryGraceMs: variable({
+    env: 'ROLLOUT_GATE_TELEMETRY_GRACE_SECONDS',
+    group: 'Rollouts',
+    default: 60_000,
+    shownDefault: '60',
+    parse: (raw) => integer(0, 86_400)(raw) * 1000,
+    description:
+      "how long a rollout's telemetry gate waits, past the soak, for every RUNNING node of the wave to report a sample; then it halts naming the silent nodes",
+  }),
+  maxEventStreams: variable({
+    env: 'MAX_EVENT_STREAMS',
+    group: 'Events',
+    default: 1000,
+    parse: integer(1, 1_000_000),
+    description:
+      'open event streams (`GET /deployments/{id}/events/stream`) one process serves; beyond, 429 with `Retry-After`',
+  }),
+  maxEventStreamsPerKey: variable({
+    env: 'MAX_EVENT_STREAMS_PER_KEY',
+    group: 'Events',
+    default: 100,
+    parse: integer(0, 1_000_000),
+    description:
+      'open event streams of one API key name (or one client address when the API is open); beyond, 429 with `Retry-After`; 0 = no per-key share',
+  }),
+  eventRetentionDays: variable({
+    env: 'EVENT_RETENTION_DAYS',
+    group: 'Events',
+    default: 90,
+    parse: integer(0, 36_500),
+    description:
+      "audit events older than this are deleted by the workers' `prune-events` job; 0 = kept for ever",
+  }),
+  alertEvalIntervalMs: variable({
+    env: 'ALERT_EVAL_INTERVAL_MS',
+    group: 'Alerting',
+    default: 15000,
+    parse: integer(100, 3_600_000),
+    description:
+      'period of the alert rule evaluation (a job scheduler; each rule once per interval, however many workers)',
+  }),
+  receiverAllowedHosts: variable({
+    env: 'RECEIVER_ALLOWED_HOSTS',
+    group: 'Alerting',
+    default: [] as string[],
+    shownDefault: '(empty = any)',
+    parse: (raw) =>
+      matching(
+        /^[A-Za-z0-9*.:[\]_-]*(\s*,\s*[A-Za-z0-9*.:[\]_-]+)*$/,
+        'must be a comma list of host patterns (example.com, *.example.com, 10.0.0.5)',
+      )(raw)
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h.length > 0),
+    description:
+      'comma list of host patterns receiver URLs may name; link-local and cloud metadata addresses are refused regardless',
+  }),
+  alertRetentionDays: variable({
+    env: 'ALERT_RETENTION_DAYS',
+    group: 'Alerting',
+    default: 7,
+    parse: integer(0, 36_500),
+    description:
+      'resolved alerts that ended, and delivery records made, more than this many days ago are deleted (by the alert evaluation job, at most every 10 minutes); 0 = kept for ever',
+  }),
+  logLevel: variable({
+    env: 'LOG_LEVEL',
+    group: 'Observability',
+    default: 'info',
+    parse: oneOf(LOG_LEVELS),
+    description: 'fatal, error, warn, info, debug, trace or silent; logs are JSON lines',
+  }),
+  metricsPort: variable({
+    env: 'METRICS_PORT',
+    group: 'Observability',
+    default: 0,
+    shownDefault: '0 (off)',
+    parse: integer(0, 65535),
+    description:
+      "`APP_ROLE=worker` only: serve `GET /metrics` (the worker metrics and Node's `process_*`/`nodejs_*`) and `GET /health/live` on this port, bound to `HOST`. With `APP_ROLE=all` the worker metrics are on the API's `/metrics` instead; `api` has no worker metrics",
+  }),
+  otlpEndpoint: optional({
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    group: 'Observability',
+    shownDefault: '(empty: tracing off)',
+    parse: url(/^https?:\/\/[^/?#]+/, 'must be an http:// or https:// URL'),
+    sensitive: URL_WITH_CREDENTIALS,
+    description:
+      'OTLP/HTTP collector base URL (e.g. `http://jaeger:4318`); spans go to `<endpoint>/v1/traces`. Unset, nothing of the OpenTelemetry SDK is loaded',
+  }),
+  otlpProtocol: variable({
+    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    group: 'Observability',
+    default: 'http/protobuf',
+    shownDefault: '`http/protobuf`',
+    parse: oneOf(OTLP_PROTOCOLS),
+    description: 'or `http/json`',
+  }),
+  otelServiceName: optional({
+    env: 'OTEL_SERVICE_NAME',
+    group: 'Observability',
+    shownDefault: '`netorch-api`, `netorch-worker`, `netorch` (all)',
+    parse: matching(/^[\w.:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 _ . : -'),
+    description: '`service.name` of the spans',
+  }),
+};
+
+/** The configuration as far as the independent variables make it. */
+export type BaseConfig = {
+  -readonly [K in keyof typeof CONFIG_VARIABLES]: ValueOf<(typeof CONFIG_VARIABLES)[K]>;
+};
+
+/** Identity, so a dependent row's types are inferred against BaseConfig. */
+const dependent = <T>(row: ConfigVariable<T, BaseConfig>) => row;
+
+const rateLimitBurstCheck = integer(0, 10_000_000);
+const alertUrlCheck = matching(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
+
+/** The default burst: a 30th of the minute's allowance (twice its average rate), at least 10. */
+export function defaultBurst(perMinute: number): number {
+  return Math.max(10, Math.ceil(perMinute / 30));
+}
+
+/** Variables whose value or default depends on the variables above; read after them. */
+export const CONFIG_DEPENDENT_VARIABLES = {
+  apiKeys: dependent<ApiKey[]>({
+    env: 'API_KEYS',
+    group: 'Security',
+    shownDefault: '(empty)',
+    // parseApiKeys's messages name entries by position and key name, never by secret.
+    sensitive: { secrets: (keys) => keys.map((key) => key.secret) },
+    parse: (raw, basis) => parseApiKeys(raw, basis.production),
+    fallback: () => [],
+    description:
+      "comma list of `name:secret:scope`, scope `ro` (every GET and HEAD), `rw` (everything) or `push` (only `POST /deployments/{id}/telemetry`); the older `secret:rw` / `secret:ro` still work, named `key-` + 8 hex digits of the secret's SHA-256. Sent as `X-API-Key` or `Authorization: Bearer`. Empty = open (logged loudly); with `NODE_ENV=production` the API refuses to start open or with a secret under 16 characters",
+  }),
+  rateLimitBurst: dependent({
+    env: 'RATE_LIMIT_BURST',
+    group: 'Security',
+    shownDefault: '`RATE_LIMIT_PER_MINUTE`/30, at least 10 (200)',
+    parse: (raw) => rateLimitBurstCheck(raw),
+    fallback: (basis) => defaultBurst(basis.rateLimitPerMinute),
+    description:
+      "requests per client within any one second, checked beside the minute's allowance, so a client may run at twice its average rate for a moment but cannot spend its minute in one second; 0 = no per-second limit",
+  }),
+  rateLimitRedisUrl: dependent<string>({
+    env: 'RATE_LIMIT_REDIS_URL',
+    group: 'Security',
+    shownDefault: '`REDIS_URL`',
+    sensitive: URL_WITH_CREDENTIALS,
+    parse: url(REDIS_URL, 'must be a redis:// URL'),
+    fallback: (basis) => basis.redisUrl,
+    description: 'where the rate-limit counters live (keys `<QUEUE_PREFIX>:ratelimit:*`)',
+  }),
+  alertExternalUrl: dependent({
+    env: 'ALERT_EXTERNAL_URL',
+    group: 'Alerting',
+    shownDefault: '`http://HOST:PORT`',
+    parse: (raw) => alertUrlCheck(raw).replace(/\/+$/, ''),
+    fallback: (basis) => `http://${basis.host}:${basis.port}`,
+    description: "netorch's address as notifications name it (`externalURL`, `generatorURL`)",
+  }),
+};
