@@ -50,6 +50,8 @@ describe('the job table', () => {
       [JobName.FOLD_PREFIX_SUMS]: 10_000,
       [JobName.RECONCILE_ROLLOUTS]: 5000,
       [JobName.EVALUATE_ALERTS]: 30_000,
+      [JobName.RUN_ALERT_OUTBOX]: 30_000,
+      [JobName.PRUNE_ALERTS]: 20_000,
       [JobName.PRUNE_EVENTS]: 15 * 60_000,
     });
   });
