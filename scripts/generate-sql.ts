@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const dir = join(root, QUERIES_DIR);
   mkdirSync(dir, { recursive: true });
   for (const name of readdirSync(dir)) {
-    if (name.endsWith('.sql') && !files.has(name)) unlinkSync(join(dir, name));
+    if (/\.(sql|md)$/.test(name) && !files.has(name)) unlinkSync(join(dir, name));
   }
   for (const [name, content] of files) writeFileSync(join(dir, name), content);
   console.log(`${files.size} files in ${QUERIES_DIR}`);

@@ -1,7 +1,8 @@
 /**
  * The catalogue of the SQL that runs: every method marked with @GenerateSql, called with its
  * example arguments on a recording connection, and every statement a builder module lists as
- * SQL_EXAMPLES, rendered to one `src/queries/<file-name>.sql` per module.
+ * SQL_EXAMPLES, rendered to one `src/queries/<file-name>.md` per module: a page to read, each
+ * entry the method, its example arguments and the statements it runs in a fenced SQL block.
  */
 import 'reflect-metadata';
 import { readdirSync, readFileSync } from 'fs';
@@ -147,13 +148,19 @@ async function runExample(
   if (!first.error || example.rows) return first;
   const again = await runExampleWith(owner, method, example, [ANY_ROW]);
   if (again.error) return first;
+  // After the heading, its blank line and the example: a note on how it was answered.
   return {
     lines: [
-      ...again.lines.slice(0, 2),
-      '-- (answered with one row of zeros)',
-      ...again.lines.slice(2),
+      ...again.lines.slice(0, 3),
+      '(answered with one row of zeros)',
+      ...again.lines.slice(3),
     ],
   };
+}
+
+/** One entry of a page: a heading, what it was called with, and its statements. */
+function entry(heading: string, note: string[], run: string[]): string[] {
+  return [`### ${heading}`, '', ...note, '', '```sql', ...run, '```', ''];
 }
 
 async function runExampleWith(
@@ -170,7 +177,6 @@ async function runExampleWith(
     recorder(type?.name ?? `dependency${i}`, log, rows, fallback),
   );
   const label = `${owner.name}.${method}${example.name ? ` (${example.name})` : ''}`;
-  const header = [`-- ${label}`, `-- example: ${example.params.map(showValue).join(', ')}`];
   try {
     const instance = new (owner as unknown as new (...args: unknown[]) => object)(...deps);
     const fn = (instance as Record<string, unknown>)[method];
@@ -186,7 +192,8 @@ async function runExampleWith(
         `recording connection: give its @GenerateSql example the rows its statements need`,
     };
   }
-  return { lines: [...header, '', ...renderRun(log)] };
+  const call = `Example: \`${example.params.map(showValue).join(', ')}\``;
+  return { lines: entry(label, [call], renderRun(log).slice(0, -1)) };
 }
 
 /** The catalogue of every module under `root`/src, in memory. */
@@ -196,7 +203,7 @@ export async function renderCatalogue(root: string): Promise<Catalogue> {
   const sources = new Map<string, string>();
   for (const path of catalogueModules(join(root, 'src'))) {
     const source = relative(root, path);
-    const file = `${basename(path, '.ts')}.sql`;
+    const file = `${basename(path, '.ts')}.md`;
     const seen = sources.get(file);
     if (seen) errors.push(`${source} and ${seen} would both write ${file}`);
     sources.set(file, source);
@@ -223,12 +230,20 @@ export async function renderCatalogue(root: string): Promise<Catalogue> {
       }
     }
     for (const built of (exports.SQL_EXAMPLES as BuiltSqlExample[] | undefined) ?? []) {
-      lines.push(`-- ${built.name}`, '', ...renderRun([{ ...built }]));
+      lines.push(
+        ...entry(
+          built.name,
+          ['A statement as its builder writes it.'],
+          renderRun([{ ...built }]).slice(0, -1),
+        ),
+      );
     }
     if (lines.length === 0) continue;
     const head = [
-      `-- The SQL of ${source.split('\\').join('/')}, written by \`npm run sql:generate\`.`,
-      '-- Each entry: the method and its example arguments, then every statement it runs.',
+      `# The SQL of ${source.split('\\').join('/')}`,
+      '',
+      'Written by `npm run sql:generate`. Each entry: the method and its example arguments, then',
+      'every statement it runs, in order, with the values it sends.',
       '',
     ];
     files.set(file, [...head, ...lines].join('\n').trimEnd() + '\n');

@@ -42,7 +42,7 @@ describe('the SQL catalogue in src/queries', () => {
     const rendered = JSON.parse(output) as { files: Record<string, string>; errors: string[] };
     const files = new Map(Object.entries(rendered.files));
     const dir = join(ROOT, QUERIES_DIR);
-    const checkedIn = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sql')) : [];
+    const checkedIn = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.md')) : [];
     const stale = ([f, content]: [string, string]) =>
       checkedIn.includes(f) && readFileSync(join(dir, f), 'utf8') !== content;
     const problems = [
