@@ -5,6 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { deleteQueuePrefix } from '../utils/queues';
 import { freePort, Service, startService } from '../utils/service';
 import { isExported, metricNamesIn, parseExposition, PROMETHEUS_OWN_SERIES } from './prometheus';
+import { CONFIG_DEPENDENT_VARIABLES, CONFIG_VARIABLES } from '../../src/config/config-variables';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
@@ -19,11 +20,13 @@ function dashboardExprs(node: unknown): string[] {
   );
 }
 
-/** The environment variables the service reads: the fields of EnvironmentVariables. */
+/** The environment variables the service reads: one row each in the configuration's table. */
 function configVariables(): Set<string> {
-  const source = read('src', 'config', 'app-config.ts');
-  const body = /class EnvironmentVariables \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? '';
-  return new Set([...body.matchAll(/^ {2}([A-Z][A-Z0-9_]*)\??[:= ;]/gm)].map((m) => m[1]));
+  return new Set(
+    [...Object.values(CONFIG_VARIABLES), ...Object.values(CONFIG_DEPENDENT_VARIABLES)].map(
+      (row) => row.env,
+    ),
+  );
 }
 
 interface K8sDoc {
