@@ -27,12 +27,12 @@ function load(file: string, explicitFormat: string | undefined): Sample[] {
   }
 }
 
-/** The API names a bad sample by its index in the batch; the file number is what helps. */
+/** The API names a bad sample by its index in the batch (samples[4]); add its number in the file. */
 function inFile(message: string, batch: Batch): string {
-  return message.replace(
-    /samples\.(\d+)/g,
-    (m, i: string) => `${m} (sample ${batch.first + Number(i)} of the file)`,
-  );
+  const index = /samples\[(\d+)\]/.exec(message)?.[1];
+  return index === undefined
+    ? message
+    : `${message} (sample ${batch.first + Number(index)} of the file)`;
 }
 
 /** `netorch telemetry push FILE` */
