@@ -4,7 +4,6 @@ import { Command, Option } from 'commander';
 import { CliContext } from './cli-context';
 import { CliError, EXIT } from './cli-error';
 import { optionParsers as parse } from './option-parsers';
-import { outputFormatter as out } from './output.formatter';
 import { MAX_BATCH, sampleBatches, type Batch } from './sample-batches';
 import { TelemetryFileError, telemetryFileParser, type Sample } from './telemetry-file.parser';
 

@@ -8,7 +8,12 @@ const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
 
 // The client types must follow openapi.json: after an API change, `npm run generate:client`.
 it('netorch-api.generated.ts is what openapi-typescript makes of openapi.json', () => {
-  const raw = execFileSync(bin('openapi-typescript'), ['openapi.json'], {
+  // The generate:client script's command without its output file: the same flags.
+  const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts[
+    'generate:client'
+  ];
+  const args = script.split(' -o ')[0].split(' ').slice(1);
+  const raw = execFileSync(bin('openapi-typescript'), args, {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],

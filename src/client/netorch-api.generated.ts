@@ -619,7 +619,7 @@ export interface components {
        * @default 0
        * @example 2
        */
-      border_leaves: number;
+      border_leaves?: number;
     };
     RolloutGateDto: {
       /**
@@ -654,19 +654,19 @@ export interface components {
        * @default 100
        * @example 10
        */
-      max_failure_percent: number;
+      max_failure_percent?: number;
       /**
        * @description Seconds between waves
        * @default 0
        * @example 0
        */
-      wave_pause_seconds: number;
+      wave_pause_seconds?: number;
       /**
        * @description node: node number; role: spines, then border leaves, then leaves (the same as node for a deployment without a topology)
        * @default node
        * @enum {string}
        */
-      order: 'node' | 'role';
+      order?: 'node' | 'role';
       /** @description Telemetry gate after each wave */
       gate?: components['schemas']['RolloutGateDto'];
     };
@@ -928,7 +928,7 @@ export interface components {
        * @default leaf
        * @enum {string}
        */
-      role: 'spine' | 'border-leaf' | 'leaf';
+      role?: 'spine' | 'border-leaf' | 'leaf';
     };
     AddedNodesResponse: {
       nodes: components['schemas']['NodeResponse'][];
@@ -1654,35 +1654,35 @@ export interface components {
        * @default zscore
        * @enum {string}
        */
-      method: 'zscore' | 'mad';
+      method?: 'zscore' | 'mad';
       /**
        * @default 2
        * @example 3
        */
-      threshold: number;
+      threshold?: number;
       /**
        * @default 10
        * @example 5
        */
-      window_minutes: number;
+      window_minutes?: number;
       /**
        * @description How long a node must keep meeting the rule before its alert fires
        * @default 60
        */
-      for_seconds: number;
+      for_seconds?: number;
       /**
        * @description How long a firing alert stays firing after the node stops meeting the rule
        * @default 0
        */
-      keep_firing_for_seconds: number;
+      keep_firing_for_seconds?: number;
       /** @default 1 */
-      min_samples: number;
+      min_samples?: number;
       /**
        * @description As GET /deployments/{id}/bottlenecks: role compares each node with the nodes of its own role (spines with spines, leaves with leaves), deployment with every node of the deployment
        * @default role
        * @enum {string}
        */
-      peer_group: 'role' | 'deployment';
+      peer_group?: 'role' | 'deployment';
       /**
        * @description Receivers to notify
        * @example [
@@ -1691,7 +1691,7 @@ export interface components {
        */
       receiver_ids?: number[];
       /** @default true */
-      enabled: boolean;
+      enabled?: boolean;
     };
     AlertRuleResponse: {
       /** @example 1 */
@@ -1736,35 +1736,35 @@ export interface components {
        * @default zscore
        * @enum {string}
        */
-      method: 'zscore' | 'mad';
+      method?: 'zscore' | 'mad';
       /**
        * @default 2
        * @example 3
        */
-      threshold: number;
+      threshold?: number;
       /**
        * @default 10
        * @example 5
        */
-      window_minutes: number;
+      window_minutes?: number;
       /**
        * @description How long a node must keep meeting the rule before its alert fires
        * @default 60
        */
-      for_seconds: number;
+      for_seconds?: number;
       /**
        * @description How long a firing alert stays firing after the node stops meeting the rule
        * @default 0
        */
-      keep_firing_for_seconds: number;
+      keep_firing_for_seconds?: number;
       /** @default 1 */
-      min_samples: number;
+      min_samples?: number;
       /**
        * @description As GET /deployments/{id}/bottlenecks: role compares each node with the nodes of its own role (spines with spines, leaves with leaves), deployment with every node of the deployment
        * @default role
        * @enum {string}
        */
-      peer_group: 'role' | 'deployment';
+      peer_group?: 'role' | 'deployment';
       /**
        * @description Receivers to notify
        * @example [
@@ -1773,7 +1773,7 @@ export interface components {
        */
       receiver_ids?: number[];
       /** @default true */
-      enabled: boolean;
+      enabled?: boolean;
     };
     AlertMetricResponse: {
       /** @example 42.5 */
