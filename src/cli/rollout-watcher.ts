@@ -50,7 +50,7 @@ export class RolloutWatcher {
   ) {}
 
   async run(): Promise<WatchResult> {
-    const detail = await this.ctx.call(this.request);
+    const detail = await this.ctx.call(this.fetchDetail());
     const first = (this.last = { progress: rolloutProgress(detail), detail });
     if (first.progress.outcome) return first;
     this.bar.start(first.progress.total, first.progress.done, this.payload(first.progress));
@@ -62,6 +62,8 @@ export class RolloutWatcher {
         void this.follow();
       });
     } finally {
+      // Reads still under way when the watch ends must not touch the stopped bar.
+      this.done = undefined;
       clearInterval(this.poll);
       clearTimeout(this.debounce);
       this.abort.abort();
@@ -79,12 +81,12 @@ export class RolloutWatcher {
     };
   }
 
-  private get request() {
+  private fetchDetail() {
     return this.ctx.client.GET('/deployments/{id}', { params: { path: { id: this.id } } });
   }
 
   private async read(): Promise<WatchResult> {
-    const { data, error, response } = await this.request;
+    const { data, error, response } = await this.fetchDetail();
     if (response.status === 404 && this.last) {
       const summary = `deployment ${this.id} was deleted`;
       return { progress: { ...this.last.progress, outcome: 'deleted', summary }, detail: null };
@@ -98,6 +100,7 @@ export class RolloutWatcher {
     if (!this.done) return;
     try {
       const result = await this.read();
+      if (!this.done) return;
       this.bar.setTotal(result.progress.total);
       this.bar.update(result.progress.done, this.payload(result.progress));
       if (result.progress.outcome) this.done(result);

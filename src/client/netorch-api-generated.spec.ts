@@ -23,5 +23,7 @@ it('netorch-api.generated.ts is what openapi-typescript makes of openapi.json', 
     input: raw,
     encoding: 'utf8',
   });
-  expect(formatted === readFileSync(join(ROOT, GENERATED), 'utf8')).toBe(true);
+  if (formatted !== readFileSync(join(ROOT, GENERATED), 'utf8')) {
+    throw new Error(`${GENERATED} does not match openapi.json: run \`npm run generate:client\``);
+  }
 });
