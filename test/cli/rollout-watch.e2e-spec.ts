@@ -38,6 +38,11 @@ describe('netorch rollout watch', () => {
         outcome: 'completed',
         deployment: { rollout: { status: 'completed', waves_total: 4 } },
       });
+      // Without a strategy the deployment itself is followed until every node is RUNNING.
+      const plain = await create('plain', '--nodes', '3');
+      const all = await cli('rollout', 'watch', plain);
+      expect(all.code).toBe(0);
+      expect(all.stdout).toBe(`plain (${plain}): deployment running, 3 RUNNING, 0 FAILED of 3\n`);
     } finally {
       await workers.stop();
       workers = undefined;
