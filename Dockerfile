@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
-# One image, three roles (APP_ROLE=api|worker|all).
+# One image, three roles (APP_ROLE=api|worker|all), on Node 24 (LTS).
+# The netorch CLI is in it too: docker compose exec api node dist/cli/netorch.cli.js --help
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-fund --no-audit
@@ -9,7 +10,7 @@ COPY tsconfig.json nest-cli.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000
 WORKDIR /app
 COPY --from=build /app/package.json ./

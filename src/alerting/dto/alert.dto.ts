@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsIntegerId, IsIntIn } from '../../common/id-param.dto';
 import { iso } from '../../common/iso-date';
@@ -31,6 +31,8 @@ class AlertMetricResponse {
   @ApiProperty({ example: true }) triggered: boolean;
 }
 
+// metrics refers to AlertMetricResponse by $ref only: register it so the document defines it.
+@ApiExtraModels(AlertMetricResponse)
 export class AlertResponse {
   @ApiProperty({ example: 1 }) id: number;
   @ApiProperty({ example: '3f1c9a0b7d2e4f18', description: 'Stable per (rule, node)' })
