@@ -21,7 +21,7 @@ import { MetricsRegistry } from './metrics.registry';
 export class MetricsService implements OnModuleInit {
   readonly metrics = new MetricsRegistry();
 
-  /** The exposition rendered from the latest snapshot; concurrent scrapes share it. */
+  /** The store figures rendered from the latest snapshot; concurrent scrapes share them. */
   private rendered: { snapshot: BackendSnapshot; text: Promise<string> } | undefined;
 
   constructor(
@@ -49,28 +49,30 @@ export class MetricsService implements OnModuleInit {
   }
 
   /**
-   * The Prometheus text exposition, as of the current backend snapshot (at most
-   * SNAPSHOT_MAX_AGE_MS old); with APP_ROLE=all also the metrics of the processors running in
-   * this process (a worker process serves its own on METRICS_PORT).
+   * The Prometheus text exposition: the store figures as of the current backend snapshot (at
+   * most SNAPSHOT_MAX_AGE_MS old), this process's own figures as of now; with APP_ROLE=all also
+   * the metrics of the processors running in this process (a worker process serves its own on
+   * METRICS_PORT).
    */
   async scrape(): Promise<string> {
     const snapshot = await this.snapshots.get();
     if (this.rendered?.snapshot !== snapshot) {
-      this.rendered = { snapshot, text: this.render(snapshot) };
+      this.rendered = { snapshot, text: this.renderStores(snapshot) };
     }
-    return this.rendered.text;
+    const [stores, local] = await Promise.all([this.rendered.text, this.metrics.local.metrics()]);
+    const api = `${local}\n${stores}`;
+    if (this.config.role !== 'all') return api;
+    return `${api}\n${await workerMetrics.registry.metrics()}`;
   }
 
   get contentType(): string {
     return this.metrics.registry.contentType;
   }
 
-  private async render(snapshot: BackendSnapshot): Promise<string> {
+  private renderStores(snapshot: BackendSnapshot): Promise<string> {
     this.applyDatabase(snapshot.database);
     this.applyQueues(snapshot.redis);
-    const api = await this.metrics.registry.metrics();
-    if (this.config.role !== 'all') return api;
-    return `${api}\n${await workerMetrics.registry.metrics()}`;
+    return this.metrics.registry.metrics();
   }
 
   private applyDatabase(database: BackendSnapshot['database']): void {
