@@ -1,11 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { withTimeout } from '../common/with-timeout';
-import { JobEnqueueService } from '../queue/job-enqueue.service';
-import { QueueName } from '../queue/jobs';
-import { NodesRepository } from '../store/nodes.repository';
-import { readTelemetryStats, TelemetryStats } from '../telemetry/telemetry-stats';
-
-const PROBE_TIMEOUT_MS = 2000;
+import { TelemetryStats } from '../telemetry/telemetry-stats';
+import { fleetTotals } from './backend-snapshot';
+import { BackendSnapshotService } from './backend-snapshot.service';
 
 export type Up = 'healthy' | 'unhealthy';
 
@@ -18,6 +14,7 @@ export interface QueueDepths {
 
 export interface HealthReport {
   status: 'healthy' | 'degraded';
+  /** When the figures were read (at most SNAPSHOT_MAX_AGE_MS ago). */
   timestamp: string;
   database: Up;
   redis: Up;
@@ -31,67 +28,32 @@ export interface HealthReport {
 
 @Injectable()
 export class HealthService {
-  constructor(
-    @Inject(NodesRepository) private readonly nodes: NodesRepository,
-    @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
-  ) {}
-
-  async database(): Promise<{ up: Up; activeDeployments: number }> {
-    try {
-      const active = await withTimeout(
-        this.nodes.activeDeployments(),
-        PROBE_TIMEOUT_MS,
-        'PostgreSQL',
-      );
-      return { up: 'healthy', activeDeployments: active };
-    } catch {
-      return { up: 'unhealthy', activeDeployments: 0 };
-    }
-  }
-
-  async redis(): Promise<{
-    up: Up;
-    workers: number;
-    queues: Record<string, QueueDepths>;
-    telemetry: TelemetryStats | null;
-  }> {
-    try {
-      const queues = this.jobs.allQueues();
-      const [counts, workers, telemetry] = await withTimeout(
-        Promise.all([
-          Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'failed'))),
-          Promise.all(queues.map((q) => q.getWorkersCount())),
-          readTelemetryStats(this.jobs.queue(QueueName.TELEMETRY)),
-        ]),
-        PROBE_TIMEOUT_MS,
-        'Redis',
-      );
-      return {
-        up: 'healthy',
-        // Every worker process attaches to every queue; the lifecycle queue counts them.
-        workers: Math.max(0, ...workers),
-        queues: Object.fromEntries(
-          queues.map((q, i) => [q.name, counts[i] as unknown as QueueDepths]),
-        ),
-        telemetry,
-      };
-    } catch {
-      return { up: 'unhealthy', workers: 0, queues: {}, telemetry: null };
-    }
-  }
+  constructor(@Inject(BackendSnapshotService) private readonly snapshots: BackendSnapshotService) {}
 
   async report(): Promise<HealthReport> {
-    const [db, redis] = await Promise.all([this.database(), this.redis()]);
+    const { readAt, database, redis } = await this.snapshots.get();
+    // Every worker process attaches to every queue; the busiest queue counts them all.
+    const workers = Math.max(0, ...(redis?.queues.map((q) => q.workers) ?? []));
     return {
-      status: db.up === 'healthy' && redis.up === 'healthy' ? 'healthy' : 'degraded',
-      timestamp: new Date().toISOString(),
-      database: db.up,
-      redis: redis.up,
-      active_deployments: db.activeDeployments,
-      active_workers: redis.workers > 0,
-      workers: redis.workers,
-      queues: redis.queues,
-      telemetry: redis.telemetry,
+      status: database && redis ? 'healthy' : 'degraded',
+      timestamp: readAt.toISOString(),
+      database: database ? 'healthy' : 'unhealthy',
+      redis: redis ? 'healthy' : 'unhealthy',
+      active_deployments: database ? fleetTotals(database.fleet).active : 0,
+      active_workers: workers > 0,
+      workers,
+      queues: Object.fromEntries(
+        (redis?.queues ?? []).map(({ name, counts }) => [
+          name,
+          {
+            waiting: counts.waiting,
+            active: counts.active,
+            delayed: counts.delayed,
+            failed: counts.failed,
+          },
+        ]),
+      ),
+      telemetry: redis?.telemetry ?? null,
     };
   }
 }

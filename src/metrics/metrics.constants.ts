@@ -1,8 +1,5 @@
 export { METRIC_PREFIX } from '../observability/metric-names';
 
-/** A scrape must answer even when PostgreSQL or Redis hangs; Prometheus times out at 10 s. */
-export const SCRAPE_PROBE_TIMEOUT_MS = 2000;
-
 /** Request latency buckets in seconds: from a cached read to a 10,000-node create. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

@@ -4,18 +4,21 @@ import { NodeState } from '../domain/node-state';
 import { HTTP_DURATION_BUCKETS, METRIC_PREFIX, QUEUE_JOB_STATES } from './metrics.constants';
 
 /**
- * One registry per application instance (not prom-client's global one), so a second app in the
- * same process, as in tests, never meets "metric already registered".
+ * Registries per application instance (not prom-client's global one), so a second app in the
+ * same process, as in tests, never meets "metric already registered". Two of them: `registry`
+ * holds the figures read from the stores (rendered once per backend snapshot, since their
+ * collectors query PostgreSQL), `local` those this process keeps (rendered at every scrape).
  */
 export class MetricsRegistry {
   readonly registry = new Registry();
+  readonly local = new Registry();
 
   readonly httpDuration = new Histogram({
     name: `${METRIC_PREFIX}http_request_duration_seconds`,
     help: 'HTTP request duration by method, route pattern and status code',
     labelNames: ['method', 'route', 'status_code'] as const,
     buckets: HTTP_DURATION_BUCKETS,
-    registers: [this.registry],
+    registers: [this.local],
   });
 
   readonly backendUp = new Gauge({
@@ -66,7 +69,7 @@ export class MetricsRegistry {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: '' });
+    collectDefaultMetrics({ register: this.local, prefix: '' });
     // Zero series exist from the first scrape, so rate() and alerts never see a gap.
     for (const state of Object.values(NodeState)) this.nodes.set({ state }, 0);
     for (const status of Object.values(DeploymentStatus)) {

@@ -1,39 +1,31 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { withTimeout } from '../common/with-timeout';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
-import { NODE_STATES, NodeState } from '../domain/node-state';
+import { NODE_STATES } from '../domain/node-state';
+import { BackendSnapshot, fleetTotals } from '../health/backend-snapshot';
+import { BackendSnapshotService } from '../health/backend-snapshot.service';
 import { workerMetrics } from '../observability/worker-metrics';
-import { JobEnqueueService } from '../queue/job-enqueue.service';
-import { NodesRepository } from '../store/nodes.repository';
-import { TelemetryRepository } from '../store/telemetry.repository';
-import { QUEUE_JOB_STATES, SCRAPE_PROBE_TIMEOUT_MS, UNMATCHED_ROUTE } from './metrics.constants';
+import { QUEUE_JOB_STATES, UNMATCHED_ROUTE } from './metrics.constants';
 import { MetricsRegistry } from './metrics.registry';
 
-interface DatabaseFigures {
-  nodes: Record<NodeState, number>;
-  deployments: number;
-  byStatus: Record<DeploymentStatus, number>;
-  samplesWritten: number;
-}
-
 /**
- * Keeps the HTTP histogram and, at every scrape, reads the fleet's figures from PostgreSQL and
- * the queue depths from Redis: API and worker processes scale separately, so only the shared
- * stores know the totals; a counter kept in this process would miss the workers' writes.
+ * Keeps the HTTP histogram and, at a scrape, sets the fleet's figures and the queue depths from
+ * the backend snapshot shared with the health probes: API and worker processes scale
+ * separately, so only the shared stores know the totals, and a counter kept in this process
+ * would miss the workers' writes. The exposition is rendered once per snapshot, so a flood of
+ * scrapes also runs the registry's own collectors (alerting's) at most once per snapshot.
  */
 @Injectable()
 export class MetricsService implements OnModuleInit {
-  private readonly logger = new Logger(MetricsService.name);
   readonly metrics = new MetricsRegistry();
 
+  /** The store figures rendered from the latest snapshot; concurrent scrapes share them. */
+  private rendered: { snapshot: BackendSnapshot; text: Promise<string> } | undefined;
+
   constructor(
-    private readonly nodesRepository: NodesRepository,
-    private readonly telemetry: TelemetryRepository,
-    private readonly jobs: JobEnqueueService,
+    private readonly snapshots: BackendSnapshotService,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -57,13 +49,18 @@ export class MetricsService implements OnModuleInit {
   }
 
   /**
-   * The Prometheus text exposition, with every store-backed figure read just now; with
-   * APP_ROLE=all also the metrics of the processors running in this process (a worker process
-   * serves its own on METRICS_PORT).
+   * The Prometheus text exposition: the store figures as of the current backend snapshot (at
+   * most SNAPSHOT_MAX_AGE_MS old), this process's own figures as of now; with APP_ROLE=all also
+   * the metrics of the processors running in this process (a worker process serves its own on
+   * METRICS_PORT).
    */
   async scrape(): Promise<string> {
-    await Promise.all([this.refreshFromDatabase(), this.refreshFromQueues()]);
-    const api = await this.metrics.registry.metrics();
+    const snapshot = await this.snapshots.get();
+    if (this.rendered?.snapshot !== snapshot) {
+      this.rendered = { snapshot, text: this.renderStores(snapshot) };
+    }
+    const [stores, local] = await Promise.all([this.rendered.text, this.metrics.local.metrics()]);
+    const api = `${local}\n${stores}`;
     if (this.config.role !== 'all') return api;
     return `${api}\n${await workerMetrics.registry.metrics()}`;
   }
@@ -72,79 +69,49 @@ export class MetricsService implements OnModuleInit {
     return this.metrics.registry.contentType;
   }
 
-  private async readDatabase(): Promise<DatabaseFigures> {
-    // Node and deployment figures share one statement and so one snapshot, read from the
-    // per-deployment state counts (never from the node rows). The sample id
-    // sequence only moves forward, even when retention drops samples: a true counter of every
-    // sample written by any process.
-    const [rows, written] = await Promise.all([
-      this.nodesRepository.fleetCounts(),
-      this.telemetry.samplesWritten(),
-    ]);
-    const nodes = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
-    const byStatus = Object.fromEntries(
-      Object.values(DeploymentStatus).map((s) => [s, 0]),
-    ) as Record<DeploymentStatus, number>;
-    for (const { counts } of rows) {
-      for (const s of NODE_STATES) nodes[s] += counts[s];
-      byStatus[deploymentStatus(counts)] += 1;
-    }
-    return {
-      nodes,
-      deployments: rows.length,
-      byStatus,
-      samplesWritten: written,
-    };
+  private renderStores(snapshot: BackendSnapshot): Promise<string> {
+    this.applyDatabase(snapshot.database);
+    this.applyQueues(snapshot.redis);
+    return this.metrics.registry.metrics();
   }
 
-  private async refreshFromDatabase(): Promise<void> {
+  private applyDatabase(database: BackendSnapshot['database']): void {
     const m = this.metrics;
-    try {
-      const figures = await withTimeout(this.readDatabase(), SCRAPE_PROBE_TIMEOUT_MS, 'PostgreSQL');
-      m.backendUp.set({ backend: 'postgresql' }, 1);
-      for (const state of NODE_STATES) m.nodes.set({ state }, figures.nodes[state]);
-      m.deployments.set(figures.deployments);
-      for (const [status, n] of Object.entries(figures.byStatus)) {
-        m.deploymentsByStatus.set({ status }, n);
-      }
-      // prom-client counters only go up by inc(); the stored total is authoritative.
-      m.samplesWritten.reset();
-      m.samplesWritten.inc(figures.samplesWritten);
-    } catch (error) {
-      this.logger.warn(`Metrics scrape could not read PostgreSQL: ${(error as Error).message}`);
+    if (!database) {
       m.backendUp.set({ backend: 'postgresql' }, 0);
       // An absent series is honest; a stale gauge would look like a healthy, frozen fleet. The
       // counter keeps its last value: dropping it would read as a counter reset.
       m.nodes.reset();
       m.deployments.reset();
       m.deploymentsByStatus.reset();
+      return;
     }
+    const totals = fleetTotals(database.fleet);
+    m.backendUp.set({ backend: 'postgresql' }, 1);
+    for (const state of NODE_STATES) m.nodes.set({ state }, totals.nodes[state]);
+    m.deployments.set(totals.deployments);
+    for (const [status, n] of Object.entries(totals.byStatus)) {
+      m.deploymentsByStatus.set({ status }, n);
+    }
+    // prom-client counters only go up by inc(); the stored total is authoritative.
+    m.samplesWritten.reset();
+    m.samplesWritten.inc(database.samplesWritten);
   }
 
-  private async refreshFromQueues(): Promise<void> {
+  private applyQueues(redis: BackendSnapshot['redis']): void {
     const m = this.metrics;
-    try {
-      const queues = this.jobs.allQueues();
-      const [counts, workers] = await withTimeout(
-        Promise.all([
-          Promise.all(queues.map((q) => q.getJobCounts(...QUEUE_JOB_STATES))),
-          Promise.all(queues.map((q) => q.getWorkersCount())),
-        ]),
-        SCRAPE_PROBE_TIMEOUT_MS,
-        'Redis',
-      );
-      m.backendUp.set({ backend: 'redis' }, 1);
-      queues.forEach((queue, i) => {
-        for (const state of QUEUE_JOB_STATES) {
-          m.queueJobs.set({ queue: queue.name, state }, counts[i][state] ?? 0);
-        }
-        m.queueWorkers.set({ queue: queue.name }, workers[i]);
-      });
-    } catch (error) {
-      this.logger.warn(`Metrics scrape could not read Redis: ${(error as Error).message}`);
+    if (!redis) {
       m.backendUp.set({ backend: 'redis' }, 0);
       m.queueJobs.reset();
       m.queueWorkers.reset();
+      return;
+    }
+    m.backendUp.set({ backend: 'redis' }, 1);
+    for (const queue of redis.queues) {
+      for (const state of QUEUE_JOB_STATES) {
+        m.queueJobs.set({ queue: queue.name, state }, queue.counts[state]);
+      }
+      m.queueWorkers.set({ queue: queue.name }, queue.workers);
     }
   }
 }

@@ -106,8 +106,13 @@ describe('when a backing service goes away', () => {
         '503 while the database is away',
       );
       expectError(down.body, 503, /backing service \(PostgreSQL or Redis\) is unavailable/);
-      const health = await api.http.get('/health').expect(200);
-      expect(health.body).toMatchObject({ status: 'degraded', database: 'unhealthy' });
+      // /health reads a snapshot at most 2 s old, so it may say so a little later.
+      const health = await eventually(
+        async () => (await api.http.get('/health').expect(200)).body,
+        (body) => body.database === 'unhealthy',
+        'PostgreSQL reported down',
+      );
+      expect(health).toMatchObject({ status: 'degraded', database: 'unhealthy' });
     } finally {
       await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
       await admin.end();
@@ -117,7 +122,11 @@ describe('when a backing service goes away', () => {
       (status) => status === 200,
       'recovery after PostgreSQL returns',
     );
-    expect((await api.http.get('/health').expect(200)).body.database).toBe('healthy');
+    await eventually(
+      async () => (await api.http.get('/health').expect(200)).body.database,
+      (database) => database === 'healthy',
+      'PostgreSQL reported back',
+    );
     expect(api.child.exitCode).toBeNull();
   });
 });

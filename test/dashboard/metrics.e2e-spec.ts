@@ -167,6 +167,8 @@ describe('GET /metrics', () => {
       .send({ samples: pushed })
       .expect(202);
 
+    // Store figures come from a snapshot at most 2 s old: past that, it was read after the writes.
+    await new Promise((r) => setTimeout(r, 2100));
     const samples = await scrape();
     const delta = (name: string, labels: Record<string, string> = {}) =>
       value(samples, name, labels) - value(before, name, labels);
