@@ -5,6 +5,7 @@
  * entry the method, its example arguments and the statements it runs in a fenced SQL block.
  */
 import 'reflect-metadata';
+import crypto from 'crypto';
 import { readdirSync, readFileSync } from 'fs';
 import { basename, join, relative } from 'path';
 import { BuiltSqlExample, SQL, SqlExample, sqlCatalogue } from '../src/database/generate-sql';
@@ -23,15 +24,20 @@ export interface Catalogue {
 
 type Constructor = abstract new (...args: never[]) => unknown;
 
-/** Repositories, and any module that exports SQL_EXAMPLES, under `dir` (sorted). */
+/**
+ * Every module under `dir` that marks a method with @GenerateSql or exports SQL_EXAMPLES
+ * (sorted). Read from the source text, so a module without either is never loaded, whatever
+ * its file is called.
+ */
 export function catalogueModules(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...catalogueModules(path));
     else if (!entry.name.endsWith('.ts') || entry.name.endsWith('.spec.ts')) continue;
-    else if (entry.name.endsWith('.repository.ts')) found.push(path);
-    else if (/export const SQL_EXAMPLES\b/.test(readFileSync(path, 'utf8'))) found.push(path);
+    else if (/@GenerateSql\(|export const SQL_EXAMPLES\b/.test(readFileSync(path, 'utf8'))) {
+      found.push(path);
+    }
   }
   return found.sort();
 }
@@ -163,6 +169,20 @@ function entry(heading: string, note: string[], run: string[]): string[] {
   return [`### ${heading}`, '', ...note, '', '```sql', ...run, '```', ''];
 }
 
+/**
+ * Runs `work` with crypto.randomUUID answering one fixed value, so a statement that sends a
+ * fresh token (an idempotency claim) reads the same on every run and the pages stay current.
+ */
+async function withFixedUuids(work: () => unknown): Promise<void> {
+  const random = crypto.randomUUID;
+  crypto.randomUUID = () => '00000000-0000-4000-8000-000000000000';
+  try {
+    await work();
+  } finally {
+    crypto.randomUUID = random;
+  }
+}
+
 async function runExampleWith(
   owner: Constructor,
   method: string,
@@ -174,7 +194,9 @@ async function runExampleWith(
   const paramTypes: { name?: string }[] =
     Reflect.getMetadata('design:paramtypes', owner) ?? new Array(owner.length).fill({});
   const deps = paramTypes.map((type, i) =>
-    recorder(type?.name ?? `dependency${i}`, log, rows, fallback),
+    example.deps?.[i] !== undefined
+      ? example.deps[i]
+      : recorder(type?.name ?? `dependency${i}`, log, rows, fallback),
   );
   const label = `${owner.name}.${method}${example.name ? ` (${example.name})` : ''}`;
   try {
@@ -182,7 +204,7 @@ async function runExampleWith(
     const fn = (instance as Record<string, unknown>)[method];
     if (typeof fn !== 'function') throw new Error('is not a method');
     const args = example.params.map((p) => (p === SQL ? recorder('SQL', log, rows, fallback) : p));
-    await (fn as (...args: unknown[]) => unknown).apply(instance, args);
+    await withFixedUuids(() => (fn as (...args: unknown[]) => unknown).apply(instance, args));
   } catch (e) {
     const statements = log.filter((line) => 'sql' in line).length;
     return {
@@ -192,7 +214,10 @@ async function runExampleWith(
         `recording connection: give its @GenerateSql example the rows its statements need`,
     };
   }
-  const call = `Example: \`${example.params.map(showValue).join(', ')}\``;
+  const call =
+    example.params.length > 0
+      ? `Example: \`${example.params.map(showValue).join(', ')}\``
+      : 'Example: called without arguments.';
   return { lines: entry(label, [call], renderRun(log).slice(0, -1)) };
 }
 

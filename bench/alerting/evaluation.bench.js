@@ -19,7 +19,8 @@ const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 const { loadavg, cpus } = require('node:os');
 const { Client } = require('pg');
-const { clearQueueKeys } = require('../scratch');
+const { median } = require('../scratch');
+const { BASE_DB: BASE, DIST, dropScratch, stopProcesses, waitLive } = require('../lib/service');
 
 const args = Object.fromEntries(
   process.argv
@@ -38,8 +39,6 @@ const FOR_SECONDS = Number(args['for-seconds'] ?? 3600);
 const METHOD = args.method;
 const RECEIVER = args.receiver === 'yes';
 const INTERVAL_MS = 15000;
-const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
-const BASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NAME = `netorch_bench_alerting_${process.pid}`;
 const dbUrl = (() => {
   const u = new URL(BASE);
@@ -67,12 +66,6 @@ function start(role, extra) {
   });
 }
 
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
-
 async function main() {
   const admin = new Client({ connectionString: BASE });
   await admin.connect();
@@ -83,17 +76,7 @@ async function main() {
   let delivered = 0;
   const db = new Client({ connectionString: dbUrl });
   try {
-    for (let i = 0; ; i++) {
-      if (
-        await fetch(`${url}/health/live`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      if (i > 600) throw new Error('service did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitLive(url);
     await db.connect();
     const ids = [];
     const t0 = performance.now();
@@ -236,13 +219,8 @@ async function main() {
   } finally {
     await db.end().catch(() => undefined);
     hook?.close();
-    for (const child of [api, worker].filter(Boolean)) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    await admin.query(`DROP DATABASE IF EXISTS "${NAME}" WITH (FORCE)`);
-    await admin.end();
-    await clearQueueKeys(NAME, process.env.REDIS_URL);
+    await stopProcesses([api, worker].filter(Boolean));
+    await dropScratch(admin, NAME, NAME);
   }
 }
 

@@ -12,7 +12,7 @@ const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 const { loadavg } = require('node:os');
 const { Client } = require('pg');
-const { clearQueueKeys } = require('../scratch');
+const { BASE_DB: BASE, DIST, dropScratch, stopProcesses, waitLive } = require('../lib/service');
 
 const args = Object.fromEntries(
   process.argv
@@ -23,8 +23,6 @@ const SIZES = (args.nodes ?? '1000,10000').split(',').map(Number);
 const FABRIC = process.argv.includes('--fabric');
 const REQUESTS = Number(args.requests ?? 40);
 const BLOCK = 5;
-const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
-const BASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NAME = `netorch_bench_analytics_${process.pid}`;
 const dbUrl = (() => {
   const u = new URL(BASE);
@@ -82,17 +80,7 @@ async function main() {
   const url = `http://127.0.0.1:${PORT}`;
   const db = new Client({ connectionString: dbUrl });
   try {
-    for (let i = 0; ; i++) {
-      if (
-        await fetch(`${url}/health/live`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      if (i > 600) throw new Error('service did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitLive(url);
     await db.connect();
     const out = [];
     // 120 samples per node over the last 10 minutes, written tick by tick (time order), as
@@ -271,14 +259,9 @@ async function main() {
     console.log(JSON.stringify(out));
   } finally {
     await db.end().catch(() => undefined);
-    for (const child of [service, worker]) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    await admin.query(`DROP DATABASE IF EXISTS "${NAME}" WITH (FORCE)`);
-    await admin.end();
-    // And the worker's queue keys.
-    await clearQueueKeys(NAME, process.env.REDIS_URL);
+    await stopProcesses([service, worker]);
+    // The database, and the worker's queue keys.
+    await dropScratch(admin, NAME, NAME);
   }
 }
 

@@ -12,12 +12,9 @@ const { randomBytes } = require('node:crypto');
 const { cpus } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const { arg, clearQueueKeys, freePort, median } = require('../scratch');
+const { arg, freePort, median } = require('../scratch');
+const { BASE_DB, DIST, REDIS_URL, ROOT, dropScratch, stopProcesses } = require('../lib/service');
 
-const ROOT = join(__dirname, '..', '..');
-const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
-const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PER_DEPLOYMENT = 10000;
 
 // The statements MetricsService runs at every scrape (src/metrics/metrics.service.ts).
@@ -138,13 +135,8 @@ async function main() {
     );
   } finally {
     await db?.end();
-    if (api && api.child.exitCode === null) {
-      api.child.kill('SIGTERM');
-      await new Promise((r) => api.child.once('exit', r));
-    }
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    await clearQueueKeys(queuePrefix, REDIS_URL);
+    if (api) await stopProcesses([api.child]);
+    await dropScratch(admin, dbName, queuePrefix);
   }
 }
 

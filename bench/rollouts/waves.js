@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global fetch, setTimeout, URL */
+/* global fetch, URL */
 /*
  * A deployment rolled out in waves (wave_percent 10, no pause, no gate) at SIM_TIME_SCALE=1 with
  * one worker: the lateness of every transition per wave (event created_at − scheduled_at, p99),
@@ -13,18 +13,13 @@ const { randomBytes } = require('node:crypto');
 const { cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const { arg, clearQueueKeys, freePort, median } = require('../scratch');
-
-const ROOT = join(__dirname, '..', '..');
-const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
-const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const { arg, freePort, median } = require('../scratch');
+const { BASE_DB, DIST, REDIS_URL, ROOT, dropScratch, sleep } = require('../lib/service');
 
 const NODES = arg('nodes', 100000);
 const RUNS = arg('runs', 3);
 const PERCENT = arg('percent', 10);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (xs) =>
   `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
 
@@ -127,9 +122,7 @@ async function oneRun(run) {
     await sleep(500);
     const admin = new Client({ connectionString: BASE_DB });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-    await clearQueueKeys(name, REDIS_URL);
+    await dropScratch(admin, name, name);
   }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global fetch, setTimeout, URL */
+/* global fetch, URL */
 /*
  * Telemetry write paths against the raw limit, in one run on one fresh database:
  *  (a) raw: COPY of generated rows into telemetry_samples from this plain script (one stream),
@@ -24,12 +24,9 @@ const { pipeline } = require('node:stream/promises');
 const { Client } = require('pg');
 const { from: copyFrom } = require('pg-copy-streams');
 const Redis = require('ioredis');
-const { arg, clearQueueKeys, freePort, median } = require('../scratch');
+const { arg, freePort, median } = require('../scratch');
+const { BASE_DB, DIST, REDIS_URL, ROOT, dropScratch, sleep } = require('../lib/service');
 
-const ROOT = join(__dirname, '..', '..');
-const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
-const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const { fillSamples } = require(join(DIST, 'simulation', 'telemetry-generator.js'));
 const { PARTITIONED_TABLES } = require(join(DIST, 'store', 'telemetry-partitions.js'));
 
@@ -46,7 +43,6 @@ const TICKS = arg('ticks', 5);
 const PUSH_BATCHES = arg('push-batches', 30);
 const PUSH_CONCURRENCY = arg('push-concurrency', 2);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
 function startService(role, env) {
@@ -327,9 +323,7 @@ async function oneRun(run) {
     await api?.stop();
     await db.end().catch(() => {});
     redis.disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-    await clearQueueKeys(prefix, REDIS_URL);
+    await dropScratch(admin, name, prefix);
   }
 }
 

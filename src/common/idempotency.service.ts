@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { GenerateSql } from '../database/generate-sql';
 import { sleep } from './retry';
 
 /** A claim held by the running request: renewed while it runs until completed or released. */
@@ -64,6 +65,25 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.purgeTimer);
   }
 
+  // In the example the key is taken (the upsert returns no row) and answered (the read finds
+  // its stored response): a replay, which starts no lease renewal.
+  @GenerateSql({
+    name: 'replay',
+    params: ['', 'create-dc1', 'fp-1', 'POST', '/deployments'],
+    rows: [
+      [],
+      [
+        {
+          fingerprint: 'fp-1',
+          method: 'POST',
+          path: '/deployments',
+          status_code: 201,
+          response_body: { id: 1 },
+        },
+      ],
+    ],
+    deps: [undefined, { idempotencyLeaseSeconds: 30 }],
+  })
   async claim(
     scope: string,
     key: string,
@@ -162,6 +182,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  @GenerateSql({ params: [] })
   async purgeExpired(): Promise<void> {
     try {
       await this.dataSource.query(`DELETE FROM idempotency_keys WHERE created_at < now() - ${TTL}`);

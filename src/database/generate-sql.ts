@@ -1,6 +1,6 @@
 /**
- * Example calls of repository methods, from which `npm run sql:generate` writes the SQL each
- * method runs to `src/queries/*.sql`, so a reviewer reads the statement and not the code that
+ * Example calls of methods that run SQL, from which `npm run sql:generate` writes the SQL each
+ * method runs to `src/queries/*.md`, so a reviewer reads the statement and not the code that
  * builds it. The decorator only records the examples; it changes nothing at run time.
  */
 
@@ -17,6 +17,11 @@ export interface SqlExample {
    * where the method needs rows to go on (a statement past the list answers no rows).
    */
   rows?: unknown[][];
+  /**
+   * The class's constructor arguments by position where a recorder cannot stand for one (a
+   * setting a method reads as a value); a position left `undefined` keeps the recorder.
+   */
+  deps?: unknown[];
 }
 
 /**
@@ -32,10 +37,10 @@ export interface BuiltSqlExample {
   fragment?: boolean;
 }
 
-/** Repository class → method name → its examples. */
+/** Class → method name → its examples. */
 const catalogue = new Map<abstract new (...args: never[]) => unknown, Map<string, SqlExample[]>>();
 
-/** Marks a repository method whose SQL belongs in the catalogue, with example arguments. */
+/** Marks a method whose SQL belongs in the catalogue, with example arguments. */
 export function GenerateSql(...examples: SqlExample[]): MethodDecorator {
   return (target, key) => {
     const owner = (target as { constructor: abstract new (...args: never[]) => unknown })
@@ -46,7 +51,7 @@ export function GenerateSql(...examples: SqlExample[]): MethodDecorator {
   };
 }
 
-/** Every decorated method of every repository class loaded so far. */
+/** Every decorated method of every class loaded so far. */
 export function sqlCatalogue(): ReadonlyMap<
   abstract new (...args: never[]) => unknown,
   ReadonlyMap<string, SqlExample[]>

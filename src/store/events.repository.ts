@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { GenerateSql, SQL } from '../database/generate-sql';
 import { EventType } from '../domain/event-type';
 import { Queryable } from './queryable';
 
@@ -116,6 +117,21 @@ const HORIZON_CTES = `snap AS (SELECT pg_current_snapshot() AS s),
 export class EventsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  @GenerateSql({
+    params: [
+      SQL,
+      {
+        deploymentId: 1,
+        type: EventType.NODE_RETRIED,
+        nodeId: 7,
+        nodeIdentifier: 'leaf-07',
+        fromState: 'FAILED',
+        toState: 'PENDING',
+        requestId: 'req-1',
+        actor: 'admin',
+      },
+    ],
+  })
   async write(m: Queryable, event: NewEvent): Promise<void> {
     await m.query(
       `INSERT INTO events (deployment_id, node_id, node_identifier, type, from_state, to_state, reason,
@@ -137,6 +153,15 @@ export class EventsRepository {
   }
 
   /** Many audit rows, each with its own fields, in one statement (in the caller's transaction). */
+  @GenerateSql({
+    params: [
+      SQL,
+      [
+        { deploymentId: 1, type: EventType.DEPLOYMENT_DEGRADED, metadata: { failed: 3 } },
+        { deploymentId: 2, type: EventType.DEPLOYMENT_DEGRADED, metadata: { failed: 3 } },
+      ],
+    ],
+  })
   async writeMany(m: Queryable, events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
     await m.query(
@@ -163,6 +188,21 @@ export class EventsRepository {
    * One audit row per node of a bulk change, from parallel arrays, in one statement; the
    * metadata of each row is `common` plus its own `attempt`.
    */
+  @GenerateSql({
+    params: [
+      SQL,
+      {
+        deploymentId: 1,
+        type: EventType.NODE_RETRIED,
+        fromState: 'FAILED',
+        metadata: { bulk: true },
+      },
+      [
+        { id: 7, node_id: 'leaf-07', attempt: 2 },
+        { id: 8, node_id: 'leaf-08', attempt: 1 },
+      ],
+    ],
+  })
   async writeNodeEvents(
     m: Queryable,
     event: Omit<NewEvent, 'nodeId' | 'nodeIdentifier'>,
@@ -189,6 +229,22 @@ export class EventsRepository {
   }
 
   /** A page of the deployment's events, oldest first. */
+  @GenerateSql(
+    { name: 'first page', params: [1, { limit: 50 }] },
+    {
+      name: 'every filter',
+      params: [
+        1,
+        {
+          type: 'STATE_CHANGE',
+          nodeId: 7,
+          afterId: '120',
+          since: new Date('2026-01-01T00:00:00Z'),
+          limit: 50,
+        },
+      ],
+    },
+  )
   async list(deploymentId: number, filter: EventFilter): Promise<EventRow[]> {
     const where = ['e.deployment_id = $1'];
     const params: unknown[] = [deploymentId];
@@ -214,6 +270,7 @@ export class EventsRepository {
    * Where a reconnecting client resumes: right after the event with this id, or after the
    * closest earlier event of the deployment when that one is not (or no longer) there.
    */
+  @GenerateSql({ params: [1, '120'] })
   async cursorAfter(deploymentId: number, eventId: string): Promise<StreamCursor> {
     const rows: { xid: string; id: number }[] = await this.dataSource.query(
       `SELECT xid::text AS xid, id FROM events WHERE deployment_id = $1 AND id <= $2::bigint
@@ -231,6 +288,7 @@ export class EventsRepository {
    * database still running in the same snapshot (transactions in other databases cannot write
    * here). Each event is delivered exactly once.
    */
+  @GenerateSql({ params: [1, { xid: '4711', id: 120 }, 100] })
   async poll(deploymentId: number, cursor: StreamCursor, limit: number): Promise<StreamPoll> {
     const rows: ({ live: boolean; pending: boolean; xid: string | null } & EventRow)[] =
       await this.dataSource.query(
@@ -260,6 +318,7 @@ export class EventsRepository {
    * shared feed. Every row up to a position the feed has passed is committed (the feed only
    * passes rows below the horizon), so no horizon is needed here.
    */
+  @GenerateSql({ params: [1, { xid: '4711', id: 120 }, { xid: '4720', id: 180 }, 100] })
   async readRange(
     deploymentId: number,
     after: StreamCursor,
@@ -280,6 +339,10 @@ export class EventsRepository {
    * rows, each committed on its own so no lock or transaction grows with the backlog, and
    * stops after `maxBatches` (the next run goes on). Returns what went and whether some is left.
    */
+  @GenerateSql({
+    params: [new Date('2026-01-01T00:00:00Z'), 1000, 10],
+    rows: [[{ n: 1000 }], [{ n: 12 }]],
+  })
   async prune(
     cutoff: Date,
     batch: number,
@@ -299,6 +362,7 @@ export class EventsRepository {
    * statement of its own, and says how many went. Found through the BRIN index on created_at
    * (migration 1764261000000), deleted by primary key.
    */
+  @GenerateSql({ params: [new Date('2026-01-01T00:00:00Z'), 1000], rows: [[{ n: 12 }]] })
   async deleteCreatedBefore(cutoff: Date, batch: number): Promise<number> {
     const rows: unknown[] = await this.dataSource.query(
       `WITH doomed AS (
@@ -320,6 +384,7 @@ export class EventsRepository {
    * reads a stream: an event whose transaction commits late is read once it has committed,
    * never skipped. Read through the partial index that holds only these types.
    */
+  @GenerateSql({ params: [SQL, { xid: '4711', id: 120 }, 100] })
   async outboxAfter(m: Queryable, cursor: StreamCursor, limit: number): Promise<OutboxRow[]> {
     return m.query(
       `WITH ${HORIZON_CTES}

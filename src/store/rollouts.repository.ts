@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { GenerateSql, SQL } from '../database/generate-sql';
 import { RolloutStatus, RolloutStrategy } from '../domain/rollout';
 import { Queryable } from './queryable';
 
@@ -33,6 +34,22 @@ export interface AdmittedFigures {
 export class RolloutsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  @GenerateSql({
+    params: [
+      SQL,
+      1,
+      {
+        canary: 1,
+        wave_size: 4,
+        wave_percent: null,
+        max_failure_percent: 10,
+        wave_pause_seconds: 60,
+        order: 'node',
+        gate: null,
+      },
+      [1, 5, 8],
+    ],
+  })
   async insert(
     m: Queryable,
     deploymentId: number,
@@ -46,6 +63,7 @@ export class RolloutsRepository {
     ]);
   }
 
+  @GenerateSql({ params: [1, SQL] })
   async find(deploymentId: number, m: Queryable = this.dataSource): Promise<RolloutRow | null> {
     const rows: RolloutRow[] = await m.query(`SELECT * FROM rollouts WHERE deployment_id = $1`, [
       deploymentId,
@@ -54,6 +72,7 @@ export class RolloutsRepository {
   }
 
   /** The row locked for a change of the rollout until commit; null without a strategy. */
+  @GenerateSql({ params: [SQL, 1] })
   async lock(m: Queryable, deploymentId: number): Promise<RolloutRow | null> {
     const rows: RolloutRow[] = await m.query(
       `SELECT * FROM rollouts WHERE deployment_id = $1 FOR UPDATE`,
@@ -62,6 +81,13 @@ export class RolloutsRepository {
     return rows[0] ?? null;
   }
 
+  @GenerateSql({
+    params: [
+      SQL,
+      1,
+      { status: RolloutStatus.RUNNING, wave: 1, wave_started_at: new Date('2026-01-01T00:00:00Z') },
+    ],
+  })
   async update(
     m: Queryable,
     deploymentId: number,
@@ -88,6 +114,7 @@ export class RolloutsRepository {
   }
 
   /** Deployments whose rollout is running: the reconciler checks each. */
+  @GenerateSql({ params: [] })
   async running(): Promise<number[]> {
     const rows: { deployment_id: number }[] = await this.dataSource.query(
       `SELECT deployment_id FROM rollouts WHERE status = 'running'`,
@@ -99,6 +126,7 @@ export class RolloutsRepository {
    * The nodes of waves 0..current (node numbers up to `lastSeq`): how many, how many FAILED,
    * and how many of the current wave (from `waveFrom`) are not done. One range scan.
    */
+  @GenerateSql({ params: [SQL, 1, 2, 4] })
   async admittedFigures(
     m: Queryable,
     deploymentId: number,
@@ -116,6 +144,7 @@ export class RolloutsRepository {
   }
 
   /** Node ids and names of a wave (for the gate: which of its nodes are flagged). */
+  @GenerateSql({ params: [SQL, 1, [2, 4]] })
   async waveNodes(
     m: Queryable,
     deploymentId: number,
@@ -131,6 +160,7 @@ export class RolloutsRepository {
    * Makes the waiting nodes of waves up to `toSeq` due now (a wave starts, or a rollout
    * resumes); returns how many.
    */
+  @GenerateSql({ params: [SQL, 1, 4], rows: [[{ n: 3 }]] })
   async release(m: Queryable, deploymentId: number, toSeq: number): Promise<number> {
     const rows: { n: number }[] = await m.query(
       `WITH due AS (
@@ -144,6 +174,7 @@ export class RolloutsRepository {
   }
 
   /** Holds every node still PENDING (pause, abort): no worker's claim sees it any more. */
+  @GenerateSql({ params: [SQL, 1], rows: [[{ n: 3 }]] })
   async hold(m: Queryable, deploymentId: number): Promise<number> {
     const rows: { n: number }[] = await m.query(
       `WITH held AS (
