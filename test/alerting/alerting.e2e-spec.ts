@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { createDeployment, expectError, listNodes, NodeRow } from '../utils/http';
-import { Service, startService } from '../utils/service';
-import { ReceiverServer, signatureVerifies } from './receiver-server';
+import { testPool } from '../support/database';
+import { createDeployment, expectError, listNodes, NodeRow } from '../support/deployments';
+import { Service, startService } from '../support/service';
+import { ReceiverServer, signatureVerifies } from '../support/receiver-server';
 
 const EVAL_MS = 400;
 // Nodes never reach RUNNING (no collected samples mix with the pushed ones).

@@ -1,9 +1,9 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { expectError } from '../utils/http';
-import { deleteQueuePrefix } from '../utils/queues';
-import { Service, startService } from '../utils/service';
-import { Received, ReceiverServer, signatureVerifies } from './receiver-server';
+import { testPool } from '../support/database';
+import { expectError } from '../support/deployments';
+import { deleteQueuePrefix } from '../support/queues';
+import { Service, startService } from '../support/service';
+import { Received, ReceiverServer, signatureVerifies } from '../support/receiver-server';
 
 // Queues of this suite's own: it wipes them to play a Redis loss.
 const PREFIX = `${process.env.QUEUE_PREFIX}_devents`;

@@ -1,6 +1,6 @@
-import { expectError } from '../utils/http';
-import { deleteQueuePrefix } from '../utils/queues';
-import { Service, startService } from '../utils/service';
+import { expectError } from '../support/deployments';
+import { deleteQueuePrefix } from '../support/queues';
+import { Service, startService } from '../support/service';
 
 // Queues of this suite's own; nodes never reach RUNNING (no collected samples mix with the
 // pushed ones), so the window holds exactly what the test pushed.

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { deleteQueuePrefix } from '../utils/queues';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { deleteQueuePrefix } from '../support/queues';
+import { Service, startService } from '../support/service';
 
 const PREFIX = `${process.env.QUEUE_PREFIX}_alert_retention`;
 // Rows of a rule and deployment that do not exist: no evaluation touches them but the prune.

@@ -7,9 +7,9 @@ import {
   runGroupedWindow,
   WindowRow,
 } from '../../src/store/bottleneck-window-sql';
-import { testPool } from '../utils/database';
-import { createDeployment, listNodes } from '../utils/http';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { createDeployment, listNodes } from '../support/deployments';
+import { Service, startService } from '../support/service';
 
 /**
  * The bottleneck window statement run directly at chosen window ends, so every position of the

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Dialog, Page } from 'playwright-core';
-import { Service, startService } from '../utils/service';
+import { Service, startService } from '../support/service';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Screenshots for people to look at (gitignored); the test asserts on the page, not on them.

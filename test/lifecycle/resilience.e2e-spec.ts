@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { Service, startService } from '../support/service';
 import {
   assertThreeTransitionsPerNode,
   createDeployment,
@@ -8,7 +8,7 @@ import {
   terminalCount,
   waitAllTerminal,
   waitUntil,
-} from './lifecycle-helpers';
+} from '../support/node-states';
 import { LIFECYCLE_SHARD_SIZE } from '../../src/lifecycle/lifecycle.constants';
 
 /** Several shards (2,000 nodes each) so that two workers really share one deployment. */

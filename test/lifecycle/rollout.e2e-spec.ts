@@ -1,13 +1,13 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { failedJobs } from '../utils/queues';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { failedJobs } from '../support/queues';
+import { Service, startService } from '../support/service';
 import {
   assertThreeTransitionsPerNode,
   createDeployment,
   stateCounts,
   waitAllTerminal,
-} from './lifecycle-helpers';
+} from '../support/node-states';
 
 describe('Lifecycle rollout (api and worker processes)', () => {
   let db: Pool;

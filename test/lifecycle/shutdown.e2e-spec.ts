@@ -1,6 +1,6 @@
-import { deleteQueuePrefix, failedJobs } from '../utils/queues';
-import { Service, startService } from '../utils/service';
-import { createDeployment } from './lifecycle-helpers';
+import { deleteQueuePrefix, failedJobs } from '../support/queues';
+import { Service, startService } from '../support/service';
+import { createDeployment } from '../support/node-states';
 
 const QUEUES = ['lifecycle', 'telemetry', 'maintenance'];
 

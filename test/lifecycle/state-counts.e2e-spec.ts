@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { Service, startService } from '../support/service';
 import {
   createDeployment,
   deleteQueueKeys,
@@ -8,7 +8,7 @@ import {
   stateCounts,
   waitAllTerminal,
   waitUntil,
-} from './lifecycle-helpers';
+} from '../support/node-states';
 
 const STATES = ['PENDING', 'PROVISIONING', 'CONFIGURING', 'RUNNING', 'FAILED'];
 

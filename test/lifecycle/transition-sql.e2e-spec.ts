@@ -5,10 +5,10 @@ import {
   advanceSql,
   SHARD_CLAIM_SQL,
 } from '../../src/store/node-transition-sql';
-import { ClaimedNode, planTransitions, SimulationSettings } from '../oracle/transition-plan';
+import { ClaimedNode, planTransitions, SimulationSettings } from '../support/reference/transition-plan';
 import { NodeState } from '../../src/domain/node-state';
-import { testPool } from '../utils/database';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { Service, startService } from '../support/service';
 
 /**
  * The batch statement applies the simulation model in SQL; planTransitions is the same model in

@@ -2,10 +2,10 @@ import { QueueName } from '../../src/queue/jobs';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { deleteQueuePrefix } from '../utils/queues';
-import { freePort, Service, startService } from '../utils/service';
-import { parseExposition, Sample, total } from './prometheus';
+import { testPool } from '../support/database';
+import { deleteQueuePrefix } from '../support/queues';
+import { freePort, Service, startService } from '../support/service';
+import { parseExposition, Sample, total } from '../support/prometheus';
 
 const RW_SECRET = 'obs-rw-secret-0123456789abcdef';
 const RO_SECRET = 'obs-ro-secret-0123456789abcdef';

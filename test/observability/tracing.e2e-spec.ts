@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { join } from 'node:path';
-import { deleteQueuePrefix } from '../utils/queues';
-import { freePort, Service, startService } from '../utils/service';
+import { deleteQueuePrefix } from '../support/queues';
+import { freePort, Service, startService } from '../support/service';
 
 const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
 

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { deleteQueuePrefix } from '../utils/queues';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { deleteQueuePrefix } from '../support/queues';
+import { Service, startService } from '../support/service';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
-import { testPool } from '../utils/database';
-import { createDeployment } from '../utils/http';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { createDeployment } from '../support/deployments';
+import { Service, startService } from '../support/service';
 
 const INTERVAL_MS = 600;
 const WORKER_ENV = {
