@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { deleteQueuePrefix } from '../support/queues';
 import { Service, startService } from '../support/service';
 import { Received, ReceiverServer, signatureVerifies } from '../support/receiver-server';

@@ -1,4 +1,4 @@
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { deleteQueuePrefix } from '../support/queues';
 import { Service, startService } from '../support/service';
 

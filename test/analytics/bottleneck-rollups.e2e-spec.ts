@@ -1,12 +1,15 @@
 import { Pool } from 'pg';
+import {
+  bottleneckReference,
+  close,
+  Metric,
+  METRICS,
+  windowSamples,
+} from '../support/bottleneck-reference';
 import { testPool } from '../support/database';
-import { createDeployment, expectError, listNodes } from '../support/deployments';
+import { createDeployment, listNodes } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
-
-const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-type Metric = (typeof METRICS)[number];
-const SIGN: Record<Metric, number> = { latency_ms: 1, throughput_gbps: -1, error_rate: 1 };
-const WEIGHT: Record<Metric, number> = { latency_ms: 0.4, throughput_gbps: 0.4, error_rate: 0.2 };
 
 let api: Service;
 let db: Pool;
@@ -45,88 +48,6 @@ interface Result {
   }[];
 }
 
-const zeroSpread = (s: number | null, c: number) =>
-  s === null || s <= 1e-9 * Math.max(1, Math.abs(c));
-const med = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
-
-/** Both methods written out plainly over the raw samples of the window, as the reference. */
-async function reference(
-  deploymentId: number,
-  r: Result,
-  method: 'zscore' | 'mad',
-  threshold: number,
-  minSamples: number,
-) {
-  const { rows } = await db.query(
-    `SELECT node_id, latency_ms, throughput_gbps, error_rate FROM telemetry_samples
-     WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" <= $3`,
-    [deploymentId, r.window_start, r.window_end],
-  );
-  const byNode = new Map<number, Sample[]>();
-  for (const s of rows) byNode.set(s.node_id, [...(byNode.get(s.node_id) ?? []), s]);
-  const kept = [...byNode].filter(([, v]) => v.length >= minSamples);
-  const all = kept.flatMap(([, v]) => v);
-  const means = kept.map(([id, v]) => ({
-    id,
-    n: v.length,
-    m: Object.fromEntries(METRICS.map((k) => [k, v.reduce((a, s) => a + s[k], 0) / v.length])),
-  })) as { id: number; n: number; m: Record<Metric, number> }[];
-  const scale = {} as Record<Metric, { centre: number; scale: number | null }>;
-  for (const k of METRICS) {
-    if (method === 'zscore') {
-      const mu = all.reduce((a, s) => a + s[k], 0) / all.length;
-      const sd =
-        all.length > 1
-          ? Math.sqrt(all.reduce((a, s) => a + (s[k] - mu) ** 2, 0) / (all.length - 1))
-          : null;
-      scale[k] = { centre: mu, scale: zeroSpread(sd, mu) ? null : sd };
-    } else {
-      const c = med(means.map((x) => x.m[k]));
-      const dev = means.map((x) => Math.abs(x.m[k] - c));
-      const mad = med(dev);
-      const meanAd = dev.reduce((a, b) => a + b, 0) / dev.length;
-      scale[k] = {
-        centre: c,
-        scale: !zeroSpread(mad, c)
-          ? mad / 0.6745
-          : zeroSpread(meanAd, c)
-            ? null
-            : 1.253314 * meanAd,
-      };
-    }
-  }
-  const flagged = [];
-  for (const x of means) {
-    const z = Object.fromEntries(
-      METRICS.map((k) => {
-        const { centre, scale: sc } = scale[k];
-        return [k, sc === null ? 0 : (SIGN[k] * (x.m[k] - centre)) / sc];
-      }),
-    ) as Record<Metric, number>;
-    if (METRICS.some((k) => z[k] >= threshold)) {
-      flagged.push({
-        id: x.id,
-        z,
-        score: METRICS.reduce((a, k) => a + WEIGHT[k] * Math.max(0, z[k]), 0),
-      });
-    }
-  }
-  flagged.sort((a, b) => b.score - a.score || a.id - b.id);
-  return {
-    flagged,
-    analysed: means.length,
-    excluded: byNode.size - means.length,
-    samples: all.length,
-    scale,
-  };
-}
-
-const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
-
 async function expectMatchesReference(
   deploymentId: number,
   method: 'zscore' | 'mad',
@@ -139,7 +60,11 @@ async function expectMatchesReference(
     .query({ method, threshold, analysis_window_minutes: window, min_samples: minSamples })
     .expect(200);
   const r = res.body as Result;
-  const ref = await reference(deploymentId, r, method, threshold, minSamples);
+  const ref = bottleneckReference(await windowSamples(db, deploymentId, r), {
+    method,
+    threshold,
+    minSamples,
+  });
   const label = `${method} threshold ${threshold} window ${window} min_samples ${minSamples}`;
   expect({ label, analysed: r.nodes_analyzed, excluded: r.nodes_below_min_samples }).toEqual({
     label,
@@ -168,7 +93,8 @@ async function expectMatchesReference(
     }
   });
   if (ref.analysed > 0) {
-    for (const k of METRICS) expect(close(r.baseline![k].centre, ref.scale[k].centre)).toBe(true);
+    const scale = ref.groups.get('deployment')!;
+    for (const k of METRICS) expect(close(r.baseline![k].centre, scale[k].centre)).toBe(true);
   }
   expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity|null,"spread_kind":"mad"/);
   return r;

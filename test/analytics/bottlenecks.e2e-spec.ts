@@ -1,4 +1,6 @@
-import { createDeployment, expectError, listNodes, NodeRow } from '../support/deployments';
+import { bottleneckReference } from '../support/bottleneck-reference';
+import { createDeployment, listNodes, NodeRow } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 let api: Service;
@@ -17,38 +19,6 @@ interface Pushed {
   latency_ms: number;
   throughput_gbps: number;
   error_rate: number;
-}
-
-/** The seed's algorithm written out plainly over the raw samples, as the reference. */
-function reference(samples: Pushed[], threshold: number) {
-  const metrics = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-  const sign = { latency_ms: 1, throughput_gbps: -1, error_rate: 1 };
-  const weight = { latency_ms: 0.4, throughput_gbps: 0.4, error_rate: 0.2 };
-  const stats = Object.fromEntries(
-    metrics.map((m) => {
-      const v = samples.map((s) => s[m]);
-      const mean = v.reduce((a, b) => a + b, 0) / v.length;
-      const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
-      return [m, { mean, sd }];
-    }),
-  );
-  const byNode = new Map<number, Pushed[]>();
-  for (const s of samples) byNode.set(s.node_id, [...(byNode.get(s.node_id) ?? []), s]);
-  const out = [];
-  for (const [nodeId, rows] of byNode) {
-    const z = Object.fromEntries(
-      metrics.map((m) => {
-        const mean = rows.reduce((a, r) => a + r[m], 0) / rows.length;
-        const { mean: mu, sd } = stats[m];
-        return [m, sd <= 1e-9 * Math.max(1, Math.abs(mu)) ? 0 : (sign[m] * (mean - mu)) / sd];
-      }),
-    ) as Record<(typeof metrics)[number], number>;
-    if (metrics.some((m) => z[m] >= threshold)) {
-      const score = metrics.reduce((a, m) => a + weight[m] * Math.max(0, z[m]), 0);
-      out.push({ nodeId, score });
-    }
-  }
-  return out.sort((a, b) => b.score - a.score);
 }
 
 async function fabric(slow: (index: number) => boolean) {
@@ -82,11 +52,12 @@ describe('GET /deployments/{id}/bottlenecks', () => {
       total_bottlenecks: 2,
       analysis_window_minutes: 10,
     });
-    const expected = reference(samples, 2);
+    // The seed's algorithm: z-scores against every sample of the window.
+    const expected = bottleneckReference(samples, { method: 'zscore', threshold: 2 }).flagged;
     expect(res.body.bottlenecks.map((b: { node_id: number }) => b.node_id)).toEqual(
-      expected.map((e) => e.nodeId),
+      expected.map((e) => e.id),
     );
-    expect(new Set(expected.map((e) => e.nodeId))).toEqual(new Set([nodes[7].id, nodes[15].id]));
+    expect(new Set(expected.map((e) => e.id))).toEqual(new Set([nodes[7].id, nodes[15].id]));
     res.body.bottlenecks.forEach((b: { deviation_score: number }, i: number) => {
       expect(Math.abs(b.deviation_score - expected[i].score)).toBeLessThan(1e-9);
     });

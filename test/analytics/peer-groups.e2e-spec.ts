@@ -1,13 +1,17 @@
 import { Pool } from 'pg';
+import {
+  bottleneckReference,
+  close,
+  Method,
+  Metric,
+  METRICS,
+  WEIGHT,
+  windowSamples,
+} from '../support/bottleneck-reference';
 import { testPool } from '../support/database';
 import { deleteQueuePrefix } from '../support/queues';
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
-
-const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-type Metric = (typeof METRICS)[number];
-const SIGN: Record<Metric, number> = { latency_ms: 1, throughput_gbps: -1, error_rate: 1 };
-const WEIGHT: Record<Metric, number> = { latency_ms: 0.4, throughput_gbps: 0.4, error_rate: 0.2 };
 
 let api: Service;
 let db: Pool;
@@ -108,67 +112,26 @@ async function bottlenecks(id: number, query: Record<string, string | number>) {
 }
 
 const flaggedNames = (r: Result) => r.bottlenecks.map((b) => b.node_identifier).sort();
-const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
-const med = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
 
-/**
- * Both methods written out plainly over the raw samples of the window, each node against the
- * nodes of its peer group (its role, or every node): the reference.
- */
-async function reference(id: number, r: Result, method: 'zscore' | 'mad', threshold: number) {
-  const { rows } = await db.query(
-    `SELECT s.node_id, n.role, s.latency_ms, s.throughput_gbps, s.error_rate
-     FROM telemetry_samples s JOIN nodes n ON n.id = s.node_id
-     WHERE s.deployment_id = $1 AND s."timestamp" >= $2 AND s."timestamp" <= $3`,
-    [id, r.window_start, r.window_end],
-  );
-  const groupOf = (row: { role: string }) => (r.peer_group === 'role' ? row.role : 'deployment');
-  const flagged = new Map<number, Partial<Record<Metric, number>>>();
-  for (const group of new Set(rows.map(groupOf))) {
-    const all = rows.filter((row) => groupOf(row) === group);
-    const byNode = new Map<number, typeof all>();
-    for (const s of all) byNode.set(s.node_id, [...(byNode.get(s.node_id) ?? []), s]);
-    const means = [...byNode].map(([nodeId, v]) => ({
-      nodeId,
-      m: Object.fromEntries(METRICS.map((k) => [k, v.reduce((a, s) => a + s[k], 0) / v.length])),
-    })) as { nodeId: number; m: Record<Metric, number> }[];
-    for (const k of METRICS) {
-      let centre: number;
-      let scale: number | null;
-      if (method === 'zscore') {
-        centre = all.reduce((a, s) => a + s[k], 0) / all.length;
-        const sd = Math.sqrt(all.reduce((a, s) => a + (s[k] - centre) ** 2, 0) / (all.length - 1));
-        scale = all.length > 1 && sd > 1e-9 * Math.max(1, Math.abs(centre)) ? sd : null;
-      } else {
-        centre = med(means.map((x) => x.m[k]));
-        const dev = means.map((x) => Math.abs(x.m[k] - centre));
-        const mad = med(dev);
-        const meanAd = dev.reduce((a, b) => a + b, 0) / dev.length;
-        const zero = (x: number) => x <= 1e-9 * Math.max(1, Math.abs(centre));
-        scale = !zero(mad) ? mad / 0.6745 : zero(meanAd) ? null : 1.253314 * meanAd;
-      }
-      expect(close(r.baselines[group][k].centre, centre)).toBe(true);
-      for (const x of means) {
-        const z = scale === null ? 0 : (SIGN[k] * (x.m[k] - centre)) / scale;
-        if (z >= threshold) flagged.set(x.nodeId, { ...(flagged.get(x.nodeId) ?? {}), [k]: z });
-      }
-    }
+/** Each node against the nodes of its peer group (its role, or every node), as the reference. */
+async function expectMatchesReference(id: number, r: Result, method: Method) {
+  const ref = bottleneckReference(await windowSamples(db, id, r), {
+    method,
+    threshold: 2,
+    groupOf: (row) => (r.peer_group === 'role' ? row.role! : 'deployment'),
+  });
+  for (const [group, scale] of ref.groups) {
+    for (const k of METRICS)
+      expect(close(r.baselines[group][k].centre, scale[k].centre)).toBe(true);
   }
-  return flagged;
-}
-
-async function expectMatchesReference(id: number, r: Result, method: 'zscore' | 'mad') {
-  const ref = await reference(id, r, method, 2);
+  const byId = new Map(ref.flagged.map((f) => [f.id, f]));
   expect(r.bottlenecks.map((b) => b.node_id).sort((a, b) => a - b)).toEqual(
-    [...ref.keys()].sort((a, b) => a - b),
+    [...byId.keys()].sort((a, b) => a - b),
   );
   for (const b of r.bottlenecks) {
     for (const k of METRICS) {
-      if (b.metrics[k].triggered) expect(close(b.metrics[k].z, ref.get(b.node_id)![k]!)).toBe(true);
+      if (b.metrics[k].triggered)
+        expect(close(b.metrics[k].z, byId.get(b.node_id)!.z[k])).toBe(true);
     }
     const score = METRICS.reduce((a, k) => a + WEIGHT[k] * Math.max(0, b.metrics[k].z), 0);
     expect(close(b.deviation_score, score)).toBe(true);

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
-import { createDeployment, waitAllTerminal } from '../support/node-states';
+import { createDeployment } from '../support/deployments';
+import { waitAllTerminal } from '../support/node-states';
 import { testPool } from '../support/database';
 import { Service, startService } from '../support/service';
 
@@ -33,7 +34,7 @@ async function serviceSessions(): Promise<number> {
 
 describe('APP_ROLE=all', () => {
   it('serves the API and runs the workers on one pool of DB_POOL_SIZE connections', async () => {
-    const id = await createDeployment(all, 40);
+    const id = (await createDeployment(all, { target_node_count: 40 })).id;
     let most = 0;
     // API reads from many clients at once while the workers roll the fabric out.
     for (let round = 0; round < 5; round++) {

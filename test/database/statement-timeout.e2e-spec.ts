@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 let api: Service;

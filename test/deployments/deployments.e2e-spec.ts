@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
-import { createDeployment, expectError, listNodes } from '../support/deployments';
+import { createDeployment, listNodes } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 // API only: no worker moves the nodes, so what the API wrote is what we read.

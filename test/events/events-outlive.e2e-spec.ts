@@ -1,6 +1,7 @@
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
-import { SseClient, waitUntil } from '../support/sse-client';
+import { pollUntil } from '../support/poll';
+import { SseClient } from '../support/sse-client';
 
 const KEY = { 'X-API-Key': '0123456789abcdef0123' };
 
@@ -45,7 +46,7 @@ describe('audit events outlive their deployment', () => {
     await api.http.patch(`/deployments/${id}`).set(KEY).send({ name: 'doomed' }).expect(200);
     const live = await SseClient.open(`${api.url}/deployments/${id}/events/stream`, KEY);
     expect(live.status).toBe(200);
-    await waitUntil(() => live.events<Ev>().some((e) => e.type === 'STATE_CHANGE'), 'a transition');
+    await pollUntil(() => live.events<Ev>().some((e) => e.type === 'STATE_CHANGE'), 'a transition');
     const before = (await api.http.get(`/deployments/${id}/events?limit=1000`).set(KEY).expect(200))
       .body.events as Ev[];
 
@@ -75,7 +76,7 @@ describe('audit events outlive their deployment', () => {
     expect(after.events.filter((e) => e.type === 'DEPLOYMENT_DELETED')).toHaveLength(1);
 
     // The live stream delivered the delete, then ended.
-    await waitUntil(() => live.ended, 'the stream to end');
+    await pollUntil(() => live.ended, 'the stream to end');
     const streamed = live.events<Ev>();
     expect(streamed[streamed.length - 1]).toMatchObject({
       id: last.id,

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { testPool } from '../support/database';
 import { createDeployment } from '../support/deployments';
 import { Service, startService } from '../support/service';
-import { waitUntil } from '../support/sse-client';
+import { pollUntil } from '../support/poll';
 
 // API and workers in one process with the default EVENT_RETENTION_DAYS (90).
 let service: Service;
@@ -49,7 +49,7 @@ async function eventIds(deploymentIds: number[]): Promise<number[]> {
 
 describe('event retention', () => {
   it('is a recurring maintenance job', async () => {
-    await waitUntil(
+    await pollUntil(
       async () => (await maintenance.getJobScheduler('prune-events')) !== undefined,
       'the prune-events schedule',
     );
@@ -67,7 +67,7 @@ describe('event retention', () => {
     const old = [...(await backdate(kept.id, 120, 6000)), ...(await backdate(gone.id, 91, 5))];
 
     const job = await maintenance.add('prune-events', {});
-    await waitUntil(async () => (await job.isCompleted()) || (await job.isFailed()), 'the job');
+    await pollUntil(async () => (await job.isCompleted()) || (await job.isFailed()), 'the job');
     const done = await maintenance.getJob(job.id!);
     expect(done!.failedReason).toBeUndefined();
     expect(done!.returnvalue).toMatchObject({ deleted: expect.any(Number), complete: true });

@@ -1,6 +1,7 @@
 import { createDeployment } from '../support/deployments';
 import { Service, startService } from '../support/service';
-import { SseClient, waitUntil } from '../support/sse-client';
+import { pollUntil } from '../support/poll';
+import { SseClient } from '../support/sse-client';
 
 // API and worker as separate processes: events reach the stream only through PostgreSQL.
 let api: Service;
@@ -36,11 +37,22 @@ describe('GET /deployments/{id}/events/stream', () => {
     expect(live.status).toBe(200);
     expect(live.headers()['content-type']).toMatch(/^text\/event-stream/);
     const transitions = () => live.events<Ev>().filter((e) => e.type === 'STATE_CHANGE');
-    await waitUntil(
+    await pollUntil(
       () => transitions().length >= nodes * 3,
       'every node to reach a terminal state',
     );
-    const streamed = live.events<Ev>();
+    // The stream must hold the audit trail: an event written after the last transition (the
+    // status event alerting records, say) may still be on its way, so the snapshot compared is
+    // one taken once the stream has caught up with the trail.
+    const ids = (events: Ev[]) => events.map((e) => e.id).sort((a, b) => a - b);
+    const { streamed, listed } = await pollUntil(
+      async () => {
+        const trail = await api.http.get(`/deployments/${d.id}/events?limit=1000`).expect(200);
+        return { streamed: live.events<Ev>(), listed: trail.body.events as Ev[] };
+      },
+      'the stream to hold every event of the audit trail',
+      { until: (seen) => ids(seen.streamed).join() === seen.listed.map((e) => e.id).join() },
+    );
     // Each event once, with its id on the wire.
     expect(new Set(streamed.map((e) => e.id)).size).toBe(streamed.length);
     expect(live.messages.filter((m) => !m.event).map((m) => Number(m.id))).toEqual(
@@ -58,20 +70,17 @@ describe('GET /deployments/{id}/events/stream', () => {
       expect(['CONFIGURING>RUNNING', 'CONFIGURING>FAILED']).toContain(path[2]);
     }
     // The same set of events as the audit trail.
-    const listed = await api.http.get(`/deployments/${d.id}/events?limit=1000`).expect(200);
-    expect(streamed.map((e) => e.id).sort((a, b) => a - b)).toEqual(
-      listed.body.events.map((e: Ev) => e.id),
-    );
+    expect(ids(streamed)).toEqual(listed.map((e) => e.id));
 
     // A client that saw the first five resumes with exactly the rest.
     const resumed = await SseClient.open(`${api.url}/deployments/${d.id}/events/stream`, {
       'Last-Event-ID': String(streamed[4].id),
     });
-    await waitUntil(() => resumed.events().length >= streamed.length - 5, 'the resumed stream');
+    await pollUntil(() => resumed.events().length >= streamed.length - 5, 'the resumed stream');
     await api.http.patch(`/deployments/${d.id}`).send({ name: 'renamed' }).expect(200);
     // Both streams deliver it, each on its own poll: compare once both have it.
     const updated = (c: SseClient) => c.events<Ev>().some((e) => e.type === 'DEPLOYMENT_UPDATED');
-    await waitUntil(() => updated(resumed) && updated(live), 'a new event on both streams');
+    await pollUntil(() => updated(resumed) && updated(live), 'a new event on both streams');
     const throughUpdate = (events: Ev[]) =>
       events
         .slice(0, events.findIndex((e) => e.type === 'DEPLOYMENT_UPDATED') + 1)
@@ -82,7 +91,7 @@ describe('GET /deployments/{id}/events/stream', () => {
 
     // Delete: both streams end cleanly.
     await api.http.delete(`/deployments/${d.id}`).expect(204);
-    await waitUntil(() => live.ended && resumed.ended, 'the streams to end');
+    await pollUntil(() => live.ended && resumed.ended, 'the streams to end');
     expect(live.messages[live.messages.length - 1]).toMatchObject({ event: 'end' });
     live.close();
     resumed.close();
@@ -101,7 +110,7 @@ describe('GET /deployments/{id}/events/stream', () => {
   it('lets the client go without leaving the stream running', async () => {
     const d = await createDeployment(api, { target_node_count: 1 });
     const client = await SseClient.open(`${api.url}/deployments/${d.id}/events/stream`);
-    await waitUntil(() => client.events().length >= 1, 'the first event');
+    await pollUntil(() => client.events().length >= 1, 'the first event');
     client.close();
     // The API keeps serving and shuts down promptly (no stream holds it open).
     await api.http.get(`/deployments/${d.id}`).expect(200);

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
-import { SseClient, waitUntil } from '../support/sse-client';
+import { pollUntil } from '../support/poll';
+import { SseClient } from '../support/sse-client';
 import { testPool } from '../support/database';
 import { createDeployment } from '../support/deployments';
 import { Service, startService } from '../support/service';
@@ -57,7 +58,7 @@ describe('one feed per deployment shared by every stream', () => {
     const early = await Promise.all(Array.from({ length: 40 }, () => open()));
     const late: { client: SseClient; after: number | null }[] = [];
     for (let round = 0; round < 6; round++) {
-      await waitUntil(() => early[0].events().length >= 10 * (round + 1), `round ${round}`);
+      await pollUntil(() => early[0].events().length >= 10 * (round + 1), `round ${round}`);
       const seen = ids(early[round]);
       const after = seen[Math.floor(seen.length / 2)];
       late.push({ client: await open(), after: null });
@@ -65,14 +66,14 @@ describe('one feed per deployment shared by every stream', () => {
     }
 
     // The rollout ends (3 transitions per node), then one last event marks the end of the test.
-    await waitUntil(
+    await pollUntil(
       () => early[0].events<Ev>().filter((e) => e.type === 'STATE_CHANGE').length >= nodes * 3,
       'every node to reach RUNNING or FAILED',
     );
     await api.http.patch(`/deployments/${d.id}`).send({ name: 'marker' }).expect(200);
     const all = [...early, ...late.map((l) => l.client)];
     const hasMarker = (c: SseClient) => c.events<Ev>().some((e) => e.type === 'DEPLOYMENT_UPDATED');
-    await waitUntil(() => all.every(hasMarker), 'the marker on every stream');
+    await pollUntil(() => all.every(hasMarker), 'the marker on every stream');
 
     // What PostgreSQL holds, in stream order: (writing transaction, id).
     const { rows } = await db.query<{ id: string }>(
@@ -102,7 +103,7 @@ describe('one feed per deployment shared by every stream', () => {
 
     // When the last stream goes, so does the feed.
     all.forEach((c) => c.close());
-    await waitUntil(
+    await pollUntil(
       () => api.logs().includes(`Event feed of deployment ${d.id} stopped`),
       'the feed to stop',
     );

@@ -1,5 +1,6 @@
-import { SseClient, waitUntil } from '../support/sse-client';
-import { expectError } from '../support/deployments';
+import { pollUntil } from '../support/poll';
+import { SseClient } from '../support/sse-client';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 // Keys of three callers; the API runs without workers, so the only events are the API's own.
@@ -45,7 +46,7 @@ async function stream(
 }
 
 async function refusalOf(client: SseClient) {
-  await waitUntil(() => client.ended, 'the refusal body');
+  await pollUntil(() => client.ended, 'the refusal body');
   return JSON.parse(client.raw) as unknown;
 }
 
@@ -92,12 +93,12 @@ describe('event stream caps', () => {
       .expect(200);
     const open5 = [...a, ...b];
     const renamed = (c: SseClient) => c.events<Ev>().some((e) => e.type === 'DEPLOYMENT_UPDATED');
-    await waitUntil(() => open5.every(renamed), 'the rename on every open stream');
+    await pollUntil(() => open5.every(renamed), 'the rename on every open stream');
     expect(open5.every((c) => !c.ended)).toBe(true);
 
     // A closed stream gives its slot back.
     a[0].close();
-    await waitUntil(async () => {
+    await pollUntil(async () => {
       const again = await stream(keyed, id, { 'X-API-Key': VIEW_B });
       if (again.status === 200) return true;
       again.close();
@@ -119,7 +120,7 @@ describe('event stream caps', () => {
     // Another address has a share of its own.
     const elsewhere = await stream(open, id, {}, '127.0.0.2');
     expect(elsewhere.status).toBe(200);
-    await waitUntil(
+    await pollUntil(
       () => [first, second, elsewhere].every((c) => c.events().length >= 1),
       'the first event on each stream',
     );

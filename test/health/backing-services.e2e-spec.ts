@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Client } from 'pg';
-import { createDeployment, expectError } from '../support/deployments';
+import { createDeployment } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { freePort, Service, startService } from '../support/service';
 
 /** A Redis of this test's own, so that stopping it disturbs nobody else. */

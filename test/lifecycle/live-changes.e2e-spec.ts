@@ -1,9 +1,9 @@
-import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
 import { createDeployment } from '../support/deployments';
 import { Service, startService } from '../support/service';
-import { waitUntil } from '../support/sse-client';
+import { pollUntil } from '../support/poll';
+import { pendingJobs, queueJobs } from '../support/queues';
 
 // A real rollout: API and workers in one process, simulated steps of tens of milliseconds,
 // half the nodes failing configuration, telemetry every 200 ms.
@@ -42,7 +42,7 @@ function errorLines(logs: string): string[] {
 describe('retry on a live service', () => {
   it('takes FAILED nodes through PROVISIONING again to RUNNING or FAILED', async () => {
     const d = await createDeployment(svc, { target_node_count: 10 });
-    await waitUntil(() => settled(d.id), 'first rollout');
+    await pollUntil(() => settled(d.id), 'first rollout');
     const failed = (await svc.http.get(`/deployments/${d.id}/nodes?state=FAILED`)).body.nodes;
     expect(failed.length).toBeGreaterThan(0);
     const single = await svc.http
@@ -53,7 +53,7 @@ describe('retry on a live service', () => {
       const bulk = await svc.http.post(`/deployments/${d.id}/retry`).expect(202);
       expect(bulk.body.retried).toBe(failed.length - 1);
     }
-    await waitUntil(
+    await pollUntil(
       async () =>
         (await settled(d.id)) &&
         (
@@ -95,7 +95,7 @@ describe('grow during a rollout', () => {
     const grown = await svc.http.post(`/deployments/${d.id}/nodes`).send({ count: 5 }).expect(201);
     expect(grown.body.nodes[0].node_id).toBe('node-021');
     expect(await settled(d.id)).toBe(false);
-    await waitUntil(() => settled(d.id), 'grown rollout');
+    await pollUntil(() => settled(d.id), 'grown rollout');
     const counts = await states(d.id);
     expect(counts.RUNNING + counts.FAILED).toBe(25);
     const added = await db.query(
@@ -110,16 +110,36 @@ describe('grow during a rollout', () => {
 describe('delete in the middle of a live rollout with telemetry', () => {
   it('leaves no row, job or sample behind and no worker error', async () => {
     const d = await createDeployment(svc, { target_node_count: 60, max_parallel: 3 });
-    await waitUntil(
+    await pollUntil(
       async () =>
         (await db.query(`SELECT 1 FROM telemetry_samples WHERE deployment_id = $1 LIMIT 1`, [d.id]))
           .rowCount === 1,
       'telemetry of the first RUNNING nodes',
     );
     expect(await settled(d.id)).toBe(false);
+    const deletedAt = Date.now();
     await svc.http.delete(`/deployments/${d.id}`).expect(204);
-    // Let in-flight jobs and ticks run into the deletion.
-    await new Promise((r) => setTimeout(r, 1500));
+    // In-flight jobs and ticks run into the deletion: wait until no job of the deployment is
+    // left to run and a telemetry tick that began after the delete has finished.
+    const mine = async (queue: string) =>
+      (await pendingJobs(queue))
+        .filter((j) => (j.data as { deploymentId?: number }).deploymentId === d.id)
+        .map((j) => `${j.name} ${j.id}`);
+    const tickAfterDelete = async () =>
+      (await queueJobs('telemetry', ['completed'])).some(
+        (j) => j.name === 'telemetry-tick' && (j.processedOn ?? 0) > deletedAt,
+      );
+    await pollUntil(
+      async () => ({
+        lifecycle: await mine('lifecycle'),
+        telemetry: await mine('telemetry'),
+        tickAfterDelete: await tickAfterDelete(),
+      }),
+      `the jobs of deleted deployment ${d.id} to run out`,
+      {
+        until: (s) => s.lifecycle.length === 0 && s.telemetry.length === 0 && s.tickAfterDelete,
+      },
+    );
     const tables = await db.query(
       `SELECT c.table_name FROM information_schema.columns c
        JOIN pg_class p ON p.relname = c.table_name AND NOT p.relispartition
@@ -144,28 +164,7 @@ describe('delete in the middle of a live rollout with telemetry', () => {
       (await db.query(`SELECT count(*)::int AS n FROM deployments WHERE id = $1`, [d.id])).rows[0]
         .n,
     ).toBe(0);
-    const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    for (const name of ['lifecycle', 'telemetry']) {
-      const queue = new Queue(name, {
-        connection: { host: redis.hostname, port: Number(redis.port || 6379) },
-        prefix: process.env.QUEUE_PREFIX,
-      });
-      try {
-        const jobs = await queue.getJobs([
-          'waiting',
-          'delayed',
-          'active',
-          'prioritized',
-          'waiting-children',
-        ]);
-        const mine = jobs.filter(
-          (j) => (j?.data as { deploymentId?: number })?.deploymentId === d.id,
-        );
-        expect(mine.map((j) => `${j.name} ${j.id}`)).toEqual([]);
-      } finally {
-        await queue.close();
-      }
-    }
+    for (const name of ['lifecycle', 'telemetry']) expect(await mine(name)).toEqual([]);
     expect(errorLines(svc.logs())).toEqual([]);
     await svc.http.get(`/deployments/${d.id}`).expect(404);
   });

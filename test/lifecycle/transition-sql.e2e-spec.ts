@@ -5,7 +5,11 @@ import {
   advanceSql,
   SHARD_CLAIM_SQL,
 } from '../../src/store/node-transition-sql';
-import { ClaimedNode, planTransitions, SimulationSettings } from '../support/reference/transition-plan';
+import {
+  ClaimedNode,
+  planTransitions,
+  SimulationSettings,
+} from '../support/reference/transition-plan';
 import { NodeState } from '../../src/domain/node-state';
 import { testPool } from '../support/database';
 import { Service, startService } from '../support/service';

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
 import { deleteQueuePrefix } from '../support/queues';
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 let api: Service;

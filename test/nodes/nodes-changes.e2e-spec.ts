@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
-import { createDeployment, expectError } from '../support/deployments';
+import { createDeployment } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 // API only: node states are set through SQL where a test needs them.

@@ -4,7 +4,12 @@ import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { deleteQueuePrefix } from '../support/queues';
 import { freePort, Service, startService } from '../support/service';
-import { isExported, metricNamesIn, parseExposition, PROMETHEUS_OWN_SERIES } from '../support/prometheus';
+import {
+  isExported,
+  metricNamesIn,
+  parseExposition,
+  PROMETHEUS_OWN_SERIES,
+} from '../support/prometheus';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');

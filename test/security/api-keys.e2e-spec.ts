@@ -1,4 +1,4 @@
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 let api: Service;

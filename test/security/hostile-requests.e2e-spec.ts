@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { testPool } from '../support/database';
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 const KEY = 'hostile-ops-secret';

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { expectError } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { freePort, Service, startService } from '../support/service';
 
 const KEYS = 'rl-busy:rl-busy-secret:rw,rl-calm:rl-calm-secret:ro,rl-burst:rl-burst-secret:ro';

@@ -1,4 +1,5 @@
-import { expectError, NodeRow } from '../support/deployments';
+import { NodeRow } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 /** Keys of each scope; the API runs without workers, so nodes stay PENDING. */

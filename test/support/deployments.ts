@@ -9,7 +9,7 @@ export interface CreatedDeployment {
   updated_at: string;
 }
 
-/** POST /deployments and expect 201. */
+/** POST /deployments and expect 201; five nodes named 'fabric' unless the body says otherwise. */
 export async function createDeployment(
   service: Service,
   body: Record<string, unknown> = {},
@@ -27,6 +27,7 @@ export interface NodeRow {
   state: string;
   hostname: string;
   ip_address: string | null;
+  role: string;
 }
 
 export async function listNodes(service: Service, deploymentId: number): Promise<NodeRow[]> {
@@ -34,12 +35,11 @@ export async function listNodes(service: Service, deploymentId: number): Promise
   return res.body.nodes as NodeRow[];
 }
 
-/** The error body every failure carries. */
-export function expectError(body: unknown, status: number, detail?: RegExp): void {
-  expect(body).toEqual({
-    status_code: status,
-    error: expect.any(String),
-    detail: expect.any(String),
-  });
-  if (detail) expect((body as { detail: string }).detail).toMatch(detail);
+/** A deployment (a topology in the body makes it a leaf-spine fabric) with its nodes. */
+export async function createFabric(
+  service: Service,
+  body: Record<string, unknown> = {},
+): Promise<{ id: number; deployment: CreatedDeployment; nodes: NodeRow[] }> {
+  const deployment = await createDeployment(service, body);
+  return { id: deployment.id, deployment, nodes: await listNodes(service, deployment.id) };
 }

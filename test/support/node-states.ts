@@ -1,33 +1,5 @@
 import { Pool } from 'pg';
-import { deleteQueuePrefix } from './queues';
-import { Service } from './service';
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function waitUntil(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 90_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-export async function createDeployment(
-  api: Service,
-  count: number,
-  extra: Record<string, unknown> = {},
-): Promise<number> {
-  const res = await api.http
-    .post('/deployments')
-    .send({ name: `fabric-${count}`, target_node_count: count, ...extra })
-    .expect(201);
-  return res.body.id as number;
-}
+import { pollUntil } from './poll';
 
 export async function stateCounts(db: Pool, deploymentId: number): Promise<Record<string, number>> {
   const { rows } = await db.query<{ state: string; n: number }>(
@@ -43,9 +15,33 @@ export async function terminalCount(db: Pool, deploymentId: number): Promise<num
 }
 
 export async function waitAllTerminal(db: Pool, deploymentId: number, total: number) {
-  await waitUntil(
-    async () => (await terminalCount(db, deploymentId)) === total,
+  await pollUntil(
+    () => terminalCount(db, deploymentId),
     `all ${total} nodes of deployment ${deploymentId} RUNNING or FAILED`,
+    { timeoutMs: 90_000, until: (n) => n === total },
+  );
+}
+
+/** Waits until no node of the deployment is on its way (all RUNNING or FAILED); their ids. */
+export async function settledNodes(
+  db: Pool,
+  deploymentId: number,
+  timeoutMs = 60_000,
+): Promise<{ running: number[]; failed: number[] }> {
+  return pollUntil(
+    async () => {
+      const { rows } = await db.query<{ id: number; state: string }>(
+        `SELECT id, state FROM nodes WHERE deployment_id = $1 ORDER BY id`,
+        [deploymentId],
+      );
+      if (rows.some((r) => r.state !== 'RUNNING' && r.state !== 'FAILED')) return undefined;
+      return {
+        running: rows.filter((r) => r.state === 'RUNNING').map((r) => r.id),
+        failed: rows.filter((r) => r.state === 'FAILED').map((r) => r.id),
+      };
+    },
+    `deployment ${deploymentId} to settle`,
+    { timeoutMs },
   );
 }
 
@@ -70,9 +66,4 @@ export async function assertThreeTransitionsPerNode(db: Pool, deploymentId: numb
   );
   expect(bad.slice(0, 5)).toEqual([]);
   return rows.length;
-}
-
-/** Deletes every key of this run's queue prefix, as if Redis had lost its data. */
-export function deleteQueueKeys(): Promise<number> {
-  return deleteQueuePrefix(process.env.QUEUE_PREFIX);
 }

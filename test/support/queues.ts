@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Job, JobType, Queue } from 'bullmq';
 import Redis from 'ioredis';
 
 /**
@@ -49,4 +49,36 @@ export async function deleteQueuePrefix(prefix: string | undefined): Promise<num
     redis.disconnect();
   }
   return deleted;
+}
+
+/** Deletes every key of this run's queue prefix, as if Redis had lost its data. */
+export function deleteQueueKeys(): Promise<number> {
+  return deleteQueuePrefix(process.env.QUEUE_PREFIX);
+}
+
+/** The jobs of one of this run's queues in the given states. */
+export async function queueJobs(
+  queue: string,
+  states: JobType[],
+  prefix = process.env.QUEUE_PREFIX,
+): Promise<Job[]> {
+  const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    maxRetriesPerRequest: null,
+  });
+  const q = new Queue(queue, { connection, prefix });
+  try {
+    return (await q.getJobs(states)).filter((job) => job !== undefined);
+  } finally {
+    await q.close();
+    connection.disconnect();
+  }
+}
+
+/** The jobs of one of this run's queues still to run or running. */
+export function pendingJobs(queue: string, prefix = process.env.QUEUE_PREFIX): Promise<Job[]> {
+  return queueJobs(
+    queue,
+    ['waiting', 'delayed', 'prioritized', 'waiting-children', 'active'],
+    prefix,
+  );
 }

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
+import { pollUntil } from './poll';
 
 // NETORCH_DIST lets several builds be tested side by side; CI uses the default dist/.
 const MAIN = join(process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist'), 'main.js');
@@ -39,20 +40,22 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-async function waitFor(
+/** Waits for the service to reach `what`, failing at once (with its output) if it exits. */
+async function ready(
   check: () => Promise<boolean>,
   what: string,
   child: ChildProcess,
   logs: () => string,
 ) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`service exited with ${child.exitCode} before ${what}:\n${logs()}`);
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await pollUntil(async () => {
+      if (child.exitCode !== null)
+        throw new Error(`service exited with ${child.exitCode} before ${what}`);
+      return check().catch(() => false);
+    }, what);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}:\n${logs()}`);
   }
-  throw new Error(`service did not reach ${what} within 60 s:\n${logs()}`);
 }
 
 /**
@@ -85,9 +88,9 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
   const role = env.APP_ROLE ?? process.env.APP_ROLE ?? 'all';
   try {
     if (role === 'worker') {
-      await waitFor(async () => output.includes('Worker started'), 'worker start', child, logs);
+      await ready(async () => output.includes('Worker started'), 'worker start', child, logs);
     } else {
-      await waitFor(
+      await ready(
         async () =>
           (await fetch(`${url}/health/live`)).ok &&
           (role === 'api' || output.includes('Worker started')),

@@ -79,16 +79,3 @@ export class SseClient {
     this.destroy?.();
   }
 }
-
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 60_000,
-) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
-import { createDeployment, expectError, listNodes, NodeRow } from '../support/deployments';
+import { createDeployment, listNodes, NodeRow } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 let api: Service;

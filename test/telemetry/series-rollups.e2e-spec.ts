@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
-import { createDeployment, expectError, listNodes } from '../support/deployments';
+import { createDeployment, listNodes } from '../support/deployments';
+import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
 // API only (no collection): the deployment's samples are exactly the ones pushed here. The raw
