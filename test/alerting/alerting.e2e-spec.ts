@@ -3,12 +3,16 @@ import { testPool } from '../support/database';
 import { createDeployment, listNodes, NodeRow } from '../support/deployments';
 import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
+import { pollUntil } from '../support/poll';
+import { recurringRuns } from '../support/queues';
 import { ReceiverServer, signatureVerifies } from '../support/receiver-server';
 
 const EVAL_MS = 400;
 // Nodes never reach RUNNING (no collected samples mix with the pushed ones).
 const ENV = { ALERT_EVAL_INTERVAL_MS: String(EVAL_MS), SIM_TIME_SCALE: '1000' };
 const SECRET = 'receiver-secret-0123';
+/** Waits for `count` alert evaluations that begin from now to finish. */
+const evaluations = (count: number) => recurringRuns('alerting', 'evaluate-alerts', count);
 
 let svc: Service;
 let db: Pool;
@@ -28,35 +32,19 @@ afterAll(async () => {
   for (const id of deployments) await svc?.http.delete(`/deployments/${id}`);
   // The next evaluations resolve the deleted deployments' alerts and drop their rules.
   if (svc && deployments.length > 0) {
-    await until('rules of deleted deployments dropped', async () => {
+    await pollUntil(async () => {
       const { rows } = await db.query(
         `SELECT count(*)::int AS n FROM alert_rules WHERE deployment_id = ANY($1)`,
         [deployments],
       );
       return rows[0].n === 0;
-    }).catch(() => undefined);
+    }, 'rules of deleted deployments dropped').catch(() => undefined);
   }
   for (const id of receivers) await svc?.http.delete(`/receivers/${id}`);
   await db?.end();
   await svc?.stop();
   await hooks.stop();
 });
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | false | null | undefined>,
-  ms = 60_000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function fabric(n: number): Promise<{ id: number; nodes: NodeRow[] }> {
   const d = await createDeployment(svc, { name: `alerting-${Date.now()}`, target_node_count: n });
@@ -144,14 +132,15 @@ describe('alerting', () => {
 
     const pushedAt = Date.now();
     await pushSamples(id, nodes, new Set([slow.id]));
-    const pending = await until('a pending alert', async () => {
+    const pending = await pollUntil(async () => {
       const res = await svc.http.get(`/deployments/${id}/alerts`).expect(200);
       return res.body.length > 0 && res.body;
-    });
+    }, 'a pending alert');
     expect(pending[0]).toMatchObject({ node_id: slow.id, rule_id: rule.body.id });
 
-    const delivered = await until('the firing notification to land', async () =>
-      hooks.on(path).find((x) => x.answered === 200),
+    const delivered = await pollUntil(
+      async () => hooks.on(path).find((x) => x.answered === 200),
+      'the firing notification to land',
     );
     const attempts = hooks.on(path);
     expect(attempts.map((a) => a.answered)).toEqual([500, 500, 200]);
@@ -187,10 +176,10 @@ describe('alerting', () => {
     const fleet = (await svc.http.get(`/alerts?state=firing&deployment_id=${id}`).expect(200)).body;
     expect(fleet.map((a: { id: number }) => a.id)).toEqual([firing[0].id]);
 
-    const log = await until('the delivery recorded as delivered', async () => {
+    const log = await pollUntil(async () => {
       const res = await svc.http.get(`/receivers/${r.id}/deliveries`).expect(200);
       return res.body[0]?.status === 'delivered' && res.body;
-    });
+    }, 'the delivery recorded as delivered');
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({
       id: [...ids][0],
@@ -204,10 +193,12 @@ describe('alerting', () => {
 
     // Recovery: exactly one resolved notification, with endsAt.
     await recover(id, slow.id);
-    const resolved = await until('the resolved notification', async () =>
-      hooks.on(path).find((x) => (x.body as Payload).status === 'resolved'),
+    const resolved = await pollUntil(
+      async () => hooks.on(path).find((x) => (x.body as Payload).status === 'resolved'),
+      'the resolved notification',
     );
-    await sleep(EVAL_MS * 5);
+    // No second resolved notification: five more evaluations (and their deliveries) add none.
+    await evaluations(5);
     const all = hooks.on(path);
     const byStatus = (s: string) =>
       new Set(
@@ -242,7 +233,7 @@ describe('alerting', () => {
     // Redeliver sends the same notification again, with the same delivery id.
     const before = hooks.on(path).length;
     await svc.http.post(`/receivers/${r.id}/deliveries/${[...ids][0]}/redeliver`).expect(202);
-    const again = await until('the redelivery', async () => hooks.on(path)[before]);
+    const again = await pollUntil(async () => hooks.on(path)[before], 'the redelivery');
     expect(again.headers['x-netorch-delivery']).toBe([...ids][0]);
     expect(signatureVerifies(SECRET, again)).toBe(true);
   });
@@ -267,12 +258,13 @@ describe('alerting', () => {
       .send({ name: 'slow', window_minutes: 1, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
     await pushSamples(id, nodes, new Set([nodes[3].id]));
-    const alert = await until('a silenced firing alert', async () => {
+    const alert = await pollUntil(async () => {
       const res = await svc.http.get(`/deployments/${id}/alerts?state=firing`).expect(200);
       return res.body[0];
-    });
+    }, 'a silenced firing alert');
     expect(alert).toMatchObject({ node_id: nodes[3].id, silenced: true });
-    await sleep(EVAL_MS * 4);
+    // Silenced: four more evaluations deliver nothing.
+    await evaluations(4);
     expect(hooks.on(path)).toHaveLength(0);
     const log = (await svc.http.get(`/receivers/${r.id}/deliveries?status=silenced`).expect(200))
       .body;
@@ -291,9 +283,9 @@ describe('alerting', () => {
       .send({ name: 'slow', window_minutes: 1, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
     await pushSamples(id, nodes, new Set([nodes[8].id]));
-    await until(
-      'two posts to /api/v2/alerts',
+    await pollUntil(
       async () => hooks.on(`${base}/api/v2/alerts`).length >= 2,
+      'two posts to /api/v2/alerts',
     );
     const posts = hooks.on(`${base}/api/v2/alerts`);
     const first = posts[0].body as {
@@ -306,10 +298,12 @@ describe('alerting', () => {
     expect(first[0].endsAt).toBeUndefined();
     expect(posts[0].headers['x-netorch-signature']).toBeUndefined();
     await recover(id, nodes[8].id);
-    const resolved = await until('a post with endsAt', async () =>
-      hooks
-        .on(`${base}/api/v2/alerts`)
-        .find((p) => (p.body as { endsAt?: string }[])[0].endsAt !== undefined),
+    const resolved = await pollUntil(
+      async () =>
+        hooks
+          .on(`${base}/api/v2/alerts`)
+          .find((p) => (p.body as { endsAt?: string }[])[0].endsAt !== undefined),
+      'a post with endsAt',
     );
     expect((resolved.body as { endsAt: string }[])[0].endsAt).toMatch(/^\d{4}-/);
   });
@@ -327,8 +321,9 @@ describe('alerting', () => {
           .expect(201);
       }
       for (const f of fabrics) await pushSamples(f.id, f.nodes, new Set([f.nodes[2].id]));
-      await until('three firing notifications', async () => hooks.on(path).length >= 3);
-      await sleep(EVAL_MS * 6);
+      await pollUntil(async () => hooks.on(path).length >= 3, 'three firing notifications');
+      // Never a fourth: six more evaluations by either worker add none.
+      await evaluations(6);
       const got = hooks.on(path);
       expect(
         got.map((g) => [g.headers['x-netorch-delivery'], (g.body as Payload).status, g.at]),
@@ -352,17 +347,17 @@ describe('alerting', () => {
       .send({ name: 'slow', window_minutes: 5, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
     await pushSamples(id, nodes, new Set([nodes[5].id]));
-    const inFlight = await until('the delivery in flight', async () => hooks.on(path)[0]);
+    const inFlight = await pollUntil(async () => hooks.on(path)[0], 'the delivery in flight');
     await svc.kill();
     svc = await startService(ENV);
     // BullMQ finds the job stalled (its lock lapsed with the process) and runs it again.
-    const log = await until(
-      'the delivery retaken and recorded as delivered',
+    const log = await pollUntil(
       async () => {
         const res = await svc.http.get(`/receivers/${r.id}/deliveries`).expect(200);
         return res.body[0]?.status === 'delivered' && res.body;
       },
-      150_000,
+      'the delivery retaken and recorded as delivered',
+      { timeoutMs: 150_000 },
     );
     expect(log).toHaveLength(1);
     const got = hooks.on(path);

@@ -10,6 +10,7 @@ import {
   WindowRow,
 } from '../../src/store/bottleneck-window-sql';
 import { testPool } from '../support/database';
+import { foldUpTo, marksOf } from '../support/prefix-folds';
 import { deleteQueuePrefix } from '../support/queues';
 import { Service, startService } from '../support/service';
 
@@ -42,36 +43,6 @@ afterAll(async () => {
   await api?.stop();
   await deleteQueuePrefix(PREFIX);
 });
-
-type Marks = { since: Date; until: Date } | null;
-
-async function marksOf(deploymentId: number): Promise<Marks> {
-  const { rows } = await db.query(
-    `SELECT since, until FROM telemetry_prefix_marks WHERE deployment_id = $1`,
-    [deploymentId],
-  );
-  return rows[0] ?? null;
-}
-
-/** A worker until it has folded the deployment up to `minute` (it folds every 10 s). */
-async function foldUpTo(deploymentId: number, minute: number): Promise<void> {
-  const worker = await startService({
-    APP_ROLE: 'worker',
-    QUEUE_PREFIX: PREFIX,
-    TELEMETRY_INTERVAL_MS: '3600000',
-  });
-  try {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const marks = await marksOf(deploymentId);
-      if (marks && marks.until.getTime() >= minute) return;
-      if (Date.now() > deadline) throw new Error(`not folded: ${JSON.stringify(marks)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    await worker.stop();
-  }
-}
 
 async function byRole(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
   const clients: PoolClient[] = [];
@@ -167,7 +138,7 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
        GROUP BY n.role`,
       [deploymentId, w.from, w.to],
     );
-    const marks = await marksOf(deploymentId);
+    const marks = await marksOf(db, deploymentId);
     const terms = prefixTerms(w.leadByComplement ? w.leadMinute : w.wholeFrom, w.wholeTo, marks);
     if (leadRawUntil(w, marks) < w.wholeFrom) seen.buckets++;
     if (w.leadByComplement) seen.complemented++;
@@ -264,12 +235,12 @@ describe('bottleneck window statements by role', () => {
     const ends: number[] = [];
     for (let k = 0; k <= 12; k++) ends.push(end - 90_000 + k * 5000, end + k * 5000);
 
-    expect(await marksOf(d.id)).toBeNull();
+    expect(await marksOf(db, d.id)).toBeNull();
     const unfolded = await expectWindowsMatchRaw(d.id, ends);
     expect(unfolded.prefixed).toBe(0);
     expect(unfolded.complemented).toBeGreaterThan(4);
 
-    await foldUpTo(d.id, end);
+    await foldUpTo(db, d.id, end, { QUEUE_PREFIX: PREFIX });
     const folded = await expectWindowsMatchRaw(d.id, ends);
     expect(folded.prefixed).toBe(ends.length);
     expect(folded.buckets).toBeGreaterThan(ends.length / 2);
@@ -291,7 +262,7 @@ describe('bottleneck window statements by role', () => {
     // A deleted spine leaves every read, and its links go with it.
     await api.http.delete(`/deployments/${d.id}/nodes/${nodes[2].id}`).expect(204);
     await expectWindowsMatchRaw(d.id, ends);
-    await foldUpTo(d.id, end);
+    await foldUpTo(db, d.id, end, { QUEUE_PREFIX: PREFIX });
     await expectWindowsMatchRaw(d.id, ends);
     const { rows: links } = await db.query(
       `SELECT count(*)::int AS n FROM links WHERE a_node_id = $1 OR b_node_id = $1`,

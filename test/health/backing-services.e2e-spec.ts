@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { createDeployment } from '../support/deployments';
 import { expectError } from '../support/errors';
+import { pollUntil } from '../support/poll';
 import { freePort, Service, startService } from '../support/service';
 
 /** A Redis of this test's own, so that stopping it disturbs nobody else. */
@@ -13,9 +14,8 @@ async function startRedis(port: number): Promise<ChildProcess> {
       stdio: 'ignore',
     },
   );
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
+  const pong = () =>
+    new Promise<boolean>((resolve) => {
       const ping = spawn('redis-cli', ['-p', String(port), 'ping'], {
         stdio: ['ignore', 'pipe', 'ignore'],
       });
@@ -23,10 +23,8 @@ async function startRedis(port: number): Promise<ChildProcess> {
       ping.stdout.on('data', (d: Buffer) => (out += d.toString()));
       ping.on('exit', () => resolve(out.includes('PONG')));
     });
-    if (ok) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('redis-server did not start');
+  await pollUntil(pong, `redis-server on port ${port} to answer`, { timeoutMs: 10_000 });
+  return child;
 }
 
 async function stopRedis(child: ChildProcess): Promise<void> {
@@ -36,20 +34,8 @@ async function stopRedis(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (accept(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not happen; last: ${JSON.stringify(last)}`);
-}
+/** The service's answers change within 30 s of a backing service going or coming back. */
+const SOON = { timeoutMs: 30_000, intervalMs: 250 };
 
 describe('when a backing service goes away', () => {
   let api: Service;
@@ -69,10 +55,10 @@ describe('when a backing service goes away', () => {
 
   it('says which in /health, keeps serving what PostgreSQL holds, and recovers by itself', async () => {
     await stopRedis(redis);
-    const degraded = await eventually(
+    const degraded = await pollUntil(
       async () => (await api.http.get('/health')).body,
-      (body) => body.redis === 'unhealthy',
       'Redis reported down',
+      { ...SOON, until: (body) => body.redis === 'unhealthy' },
     );
     expect(degraded).toMatchObject({ status: 'degraded', database: 'healthy', redis: 'unhealthy' });
     expect((await api.http.get('/health/ready')).status).toBe(503);
@@ -81,10 +67,10 @@ describe('when a backing service goes away', () => {
     expect((await api.http.get(`/deployments/${created.id}`)).status).toBe(200);
 
     redis = await startRedis(redisPort);
-    await eventually(
+    await pollUntil(
       async () => (await api.http.get('/health')).body,
-      (body) => body.status === 'healthy',
       'recovery after Redis restart',
+      { ...SOON, until: (body) => body.status === 'healthy' },
     );
     expect(api.child.exitCode).toBeNull();
   });
@@ -101,10 +87,10 @@ describe('when a backing service goes away', () => {
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
         [name],
       );
-      const down = await eventually(
+      const down = await pollUntil(
         async () => api.http.get('/deployments'),
-        (res) => res.status === 503,
         '503 while the database is away',
+        { ...SOON, until: (res) => res.status === 503 },
       );
       expectError(down.body, 503, /backing service \(PostgreSQL or Redis\) is unavailable/);
       const health = await api.http.get('/health').expect(200);
@@ -113,10 +99,10 @@ describe('when a backing service goes away', () => {
       await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
       await admin.end();
     }
-    await eventually(
+    await pollUntil(
       async () => (await api.http.get('/deployments')).status,
-      (status) => status === 200,
       'recovery after PostgreSQL returns',
+      { ...SOON, until: (status) => status === 200 },
     );
     expect((await api.http.get('/health').expect(200)).body.database).toBe('healthy');
     expect(api.child.exitCode).toBeNull();

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
+import { pollUntil } from '../support/poll';
 import { Service, startService } from '../support/service';
 
 const KEY = 'metrics-test-key';
@@ -253,24 +254,21 @@ describe('GET /metrics', () => {
           [[deploymentId, secondId]],
         )
       ).rows[0].n;
-    const deadline = Date.now() + 60_000;
-    while ((await ours()) < 10 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(await ours()).toBe(10);
-    let samples = await scrape();
-    let stores = await truth();
+    expect(await pollUntil(ours, 'both deployments to finish', { until: (n) => n === 10 })).toBe(
+      10,
+    );
     // Leftovers of other suites may still be moving: wait for a scrape and the rows to agree.
-    while (
-      NODE_STATES.some(
-        (state) => value(samples, 'netorch_nodes', { state }) !== stores.nodes[state],
-      ) &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 250));
-      samples = await scrape();
-      stores = await truth();
-    }
+    const { samples, stores } = await pollUntil(
+      async () => ({ samples: await scrape(), stores: await truth() }),
+      'the node gauges to agree with the rows',
+      {
+        intervalMs: 250,
+        until: (seen) =>
+          NODE_STATES.every(
+            (state) => value(seen.samples, 'netorch_nodes', { state }) === seen.stores.nodes[state],
+          ),
+      },
+    );
     for (const state of NODE_STATES) {
       expect(value(samples, 'netorch_nodes', { state })).toBe(stores.nodes[state]);
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { requestFingerprint } from '../../src/common/idempotency-fingerprint';
 import { testPool } from '../support/database';
+import { sleep } from '../support/poll';
 import { Service, startService } from '../support/service';
 
 const OPS = 'lease-ops-secret';
@@ -70,8 +71,9 @@ describe('Idempotency-Key leases', () => {
       settled = true;
       return res;
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    // Still waiting: a live claim is never taken over.
+    // Proves the request waits (never takes a live claim over): a second in which it must not
+    // answer; a slow machine can only make this pass, never fail.
+    await sleep(1000);
     expect(settled).toBe(false);
     const stored = { id: 424242, name: 'in-flight', marker: 'first-response' };
     await pool.query(

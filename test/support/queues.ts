@@ -1,5 +1,6 @@
 import { Job, JobType, Queue } from 'bullmq';
 import Redis from 'ioredis';
+import { pollUntil } from './poll';
 
 /**
  * The failed jobs of one of this run's queues, as `name id: reason` lines, so an assertion that
@@ -80,5 +81,26 @@ export function pendingJobs(queue: string, prefix = process.env.QUEUE_PREFIX): P
     queue,
     ['waiting', 'delayed', 'prioritized', 'waiting-children', 'active'],
     prefix,
+  );
+}
+
+/**
+ * Waits until `count` runs of a recurring job (an alert evaluation, a telemetry tick) that began
+ * after this call have finished: the span in which whatever those runs would do has happened.
+ */
+export async function recurringRuns(
+  queue: string,
+  name: string,
+  count: number,
+  { prefix = process.env.QUEUE_PREFIX, timeoutMs = 60_000 } = {},
+): Promise<void> {
+  const since = Date.now();
+  await pollUntil(
+    async () =>
+      (await queueJobs(queue, ['completed'], prefix)).filter(
+        (job) => job.name === name && (job.processedOn ?? 0) >= since,
+      ).length,
+    `${count} runs of ${name} begun after ${new Date(since).toISOString()}`,
+    { timeoutMs, until: (runs) => runs >= count },
   );
 }

@@ -3,6 +3,7 @@ import { NodeRole } from '../../src/domain/node-role';
 import { generateSample, uplinkDelayMs } from '../../src/simulation/telemetry-generator';
 import { testPool } from '../support/database';
 import { deleteQueuePrefix } from '../support/queues';
+import { pollUntil } from '../support/poll';
 import { Service, startService } from '../support/service';
 
 /**
@@ -31,16 +32,6 @@ afterAll(async () => {
   await deleteQueuePrefix(PREFIX);
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('collected telemetry of a fabric', () => {
   it('adds the slow spine`s share of its latency excess to every leaf, as the simulation says', async () => {
     // Spines node-001..node-008: node-008 is in the seed's slow minority.
@@ -53,22 +44,22 @@ describe('collected telemetry of a fabric', () => {
       `SELECT id, seq, role FROM nodes WHERE deployment_id = $1 ORDER BY seq`,
       [id],
     );
-    await until('every node RUNNING', async () => {
+    await pollUntil(async () => {
       const { rows } = await db.query(
         `SELECT count(*)::int AS n FROM nodes WHERE deployment_id = $1 AND state = 'RUNNING'`,
         [id],
       );
       return rows[0].n === nodes.length ? true : undefined;
-    });
+    }, 'every node RUNNING');
     // A tick collected after every node was RUNNING: a sample for each node.
-    const tick = await until('a tick of every node', async () => {
+    const tick = await pollUntil(async () => {
       const { rows } = await db.query<{ t: Date }>(
         `SELECT "timestamp" AS t FROM telemetry_samples WHERE deployment_id = $1
          GROUP BY 1 HAVING count(*) = $2 ORDER BY 1 DESC LIMIT 1`,
         [id, nodes.length],
       );
       return rows[0]?.t;
-    });
+    }, 'a tick of every node');
     const { rows: samples } = await db.query(
       `SELECT node_id, latency_ms, throughput_gbps, error_rate FROM telemetry_samples
        WHERE deployment_id = $1 AND "timestamp" = $2`,
