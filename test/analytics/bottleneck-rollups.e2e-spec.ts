@@ -9,6 +9,7 @@ import {
 import { testPool } from '../support/database';
 import { createDeployment, listNodes } from '../support/deployments';
 import { expectError } from '../support/errors';
+import { pollUntil } from '../support/poll';
 import { Service, startService } from '../support/service';
 
 let api: Service;
@@ -253,7 +254,9 @@ describe('bottleneck detection on rollups', () => {
 
   it('reads the trailing minute node by node when a sample stamped after now cuts it', async () => {
     // Keep now and now + 3 s in one minute, so the late sample lands in the trailing minute.
-    if (Date.now() % 60_000 > 50_000) await new Promise((r) => setTimeout(r, 11_000));
+    await pollUntil(() => Date.now() % 60_000 <= 50_000, 'ten seconds left in the minute', {
+      intervalMs: 250,
+    });
     const d = await createDeployment(api, { target_node_count: 6 });
     const nodes = await listNodes(api, d.id);
     const now = Date.now();

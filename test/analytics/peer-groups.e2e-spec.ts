@@ -8,8 +8,8 @@ import {
   WEIGHT,
   windowSamples,
 } from '../support/bottleneck-reference';
+import { cleanUp } from '../support/cleanup';
 import { testPool } from '../support/database';
-import { deleteQueuePrefix } from '../support/queues';
 import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 
@@ -25,16 +25,7 @@ beforeAll(async () => {
   db = testPool();
 });
 
-afterAll(async () => {
-  // Leave no fleet behind for the workers of later suites, and no wake-up in their queues.
-  if (api && db) {
-    const { rows } = await db.query(`SELECT id FROM deployments WHERE name = $1`, [NAME]);
-    for (const { id } of rows) await api.http.delete(`/deployments/${id}`);
-  }
-  await db?.end();
-  await api?.stop();
-  await deleteQueuePrefix(PREFIX);
-});
+afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));
 
 interface Node {
   id: number;

@@ -9,9 +9,9 @@ import {
   WINDOW_SETTINGS,
   WindowRow,
 } from '../../src/store/bottleneck-window-sql';
+import { cleanUp } from '../support/cleanup';
 import { testPool } from '../support/database';
 import { foldUpTo, marksOf } from '../support/prefix-folds';
-import { deleteQueuePrefix } from '../support/queues';
 import { Service, startService } from '../support/service';
 
 /**
@@ -33,16 +33,7 @@ beforeAll(async () => {
   db = testPool();
 });
 
-afterAll(async () => {
-  // Leave no fleet behind, even when the test failed half way.
-  if (api && db) {
-    const { rows } = await db.query(`SELECT id FROM deployments WHERE name = $1`, [NAME]);
-    for (const { id } of rows) await api.http.delete(`/deployments/${id}`);
-  }
-  await db?.end();
-  await api?.stop();
-  await deleteQueuePrefix(PREFIX);
-});
+afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));
 
 async function byRole(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
   const clients: PoolClient[] = [];

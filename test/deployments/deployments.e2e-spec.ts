@@ -140,6 +140,7 @@ describe('POST /deployments', () => {
         'POST /deployments HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
           `Content-Length: ${9 * 1024 * 1024}\r\nConnection: close\r\n\r\n{"name": "`,
       );
+      // The client gives up writing after 2 s; the server's answer is read whatever it takes.
       setTimeout(() => socket.end(), 2000);
     });
     expect(reply).toMatch(/^HTTP\/1\.1 413/);

@@ -1,46 +1,11 @@
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
 import { pollUntil } from '../support/poll';
+import { parseExposition, Sample, scrape as scrapeMetrics, value } from '../support/prometheus';
 import { Service, startService } from '../support/service';
 
 const KEY = 'metrics-test-key';
 const NODE_STATES = ['PENDING', 'PROVISIONING', 'CONFIGURING', 'RUNNING', 'FAILED'];
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses the Prometheus text exposition (version 0.0.4) into samples. */
-function parseExposition(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const samples: Sample[] = [];
-  const types = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type) types.set(type[1], type[2]);
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`not a Prometheus sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[key] = value;
-    }
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
-  }
-  return { samples, types };
-}
-
-function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = samples.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  if (found.length !== 1) {
-    throw new Error(`expected one ${name} ${JSON.stringify(labels)}, found ${found.length}`);
-  }
-  return found[0].value;
-}
 
 let api: Service;
 let worker: Service | undefined;
@@ -64,9 +29,7 @@ async function truth() {
 
 async function scrape(): Promise<Sample[]> {
   // No key: Prometheus scrapers carry none, so /metrics is public like the health probes.
-  const res = await api.http.get('/metrics').expect(200);
-  expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
-  return parseExposition(res.text).samples;
+  return (await scrapeMetrics(api)).samples;
 }
 
 beforeAll(async () => {

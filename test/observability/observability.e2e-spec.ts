@@ -6,7 +6,7 @@ import { testPool } from '../support/database';
 import { deleteQueuePrefix } from '../support/queues';
 import { pollUntil } from '../support/poll';
 import { freePort, Service, startService } from '../support/service';
-import { parseExposition, Sample, total } from '../support/prometheus';
+import { parseExposition, Sample, scrape as scrapeMetrics, total } from '../support/prometheus';
 
 const RW_SECRET = 'obs-rw-secret-0123456789abcdef';
 const RO_SECRET = 'obs-ro-secret-0123456789abcdef';
@@ -49,8 +49,7 @@ let pool: Pool;
 const created: number[] = [];
 
 async function scrape(): Promise<Sample[]> {
-  const res = await app.http.get('/metrics').expect(200);
-  return parseExposition(res.text).samples;
+  return (await scrapeMetrics(app)).samples;
 }
 
 beforeAll(async () => {

@@ -21,30 +21,34 @@ function show(value: unknown): string {
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
+/** Both forms of pollUntil: with `until`, the check's value whole; without, its arrived value. */
+interface PollUntil {
+  <T>(
+    check: () => T | Promise<T>,
+    what: string,
+    options: PollOptions & { until: (value: T) => boolean },
+  ): Promise<T>;
+  <T>(
+    check: () => T | Promise<T>,
+    what: string,
+    options?: PollOptions,
+  ): Promise<Exclude<T, NotYet>>;
+}
+
 /**
  * Waits for a state, never for a time: calls `check` until it returns something other than
  * undefined, null or false, and returns that value. With `until`, the check's value is kept
  * whole and `until` says whether it is the awaited state. A timeout names `what` and shows the
  * last value seen, so a failure says how far the state got.
  */
-export async function pollUntil<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  options: PollOptions & { until: (value: T) => boolean },
-): Promise<T>;
-export async function pollUntil<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  options?: PollOptions,
-): Promise<Exclude<T, NotYet>>;
-export async function pollUntil<T>(
+export const pollUntil: PollUntil = async <T>(
   check: () => T | Promise<T>,
   what: string,
   options: PollOptions & { until?: (value: T) => boolean } = {},
-): Promise<T> {
+): Promise<T> => {
   const { timeoutMs = 60_000, intervalMs = 100, retryErrors = false, until } = options;
   const deadline = Date.now() + timeoutMs;
-  let last: unknown = '(never checked)';
+  let last: unknown;
   for (;;) {
     try {
       const value = await check();
@@ -59,7 +63,7 @@ export async function pollUntil<T>(
     }
     await sleep(intervalMs);
   }
-}
+};
 
 /**
  * A plain pause. Only for proving that something does NOT happen within a span (each use says

@@ -1,3 +1,5 @@
+import type { Service } from './service';
+
 /** One sample of a Prometheus text exposition. */
 export interface Sample {
   name: string;
@@ -64,4 +66,22 @@ export function metricNamesIn(expr: string): string[] {
     if (!PROMQL_WORDS.has(name)) names.add(name);
   }
   return [...names];
+}
+
+/** The one sample of `name` with exactly these labels among others; fails on none or several. */
+export function value(samples: Sample[], name: string, labels: Record<string, string> = {}) {
+  const found = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
+  if (found.length !== 1) {
+    throw new Error(`expected one ${name} ${JSON.stringify(labels)}, found ${found.length}`);
+  }
+  return found[0].value;
+}
+
+/** Scrapes a service's /metrics (public, as for Prometheus) and parses it. */
+export async function scrape(service: Service): Promise<{ samples: Sample[]; text: string }> {
+  const res = await service.http.get('/metrics').expect(200);
+  expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+  return { samples: parseExposition(res.text).samples, text: res.text };
 }

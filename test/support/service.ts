@@ -54,7 +54,7 @@ async function ready(
       return check().catch(() => false);
     }, what);
   } catch (error) {
-    throw new Error(`${(error as Error).message}:\n${logs()}`);
+    throw new Error(`${(error as Error).message}:\n${logs()}`, { cause: error });
   }
 }
 
