@@ -1,10 +1,11 @@
 import { Pool } from 'pg';
 import { testPool } from '../support/database';
-import { createDeployment, listNodes, NodeRow } from '../support/deployments';
+import { createFabric, NodeRow } from '../support/deployments';
 import { expectError } from '../support/errors';
 import { Service, startService } from '../support/service';
 import { pollUntil } from '../support/poll';
 import { recurringRuns } from '../support/queues';
+import { pushSamples } from '../support/samples';
 import { ReceiverServer, signatureVerifies } from '../support/receiver-server';
 
 const EVAL_MS = 400;
@@ -47,9 +48,9 @@ afterAll(async () => {
 });
 
 async function fabric(n: number): Promise<{ id: number; nodes: NodeRow[] }> {
-  const d = await createDeployment(svc, { name: `alerting-${Date.now()}`, target_node_count: n });
-  deployments.push(d.id);
-  return { id: d.id, nodes: await listNodes(svc, d.id) };
+  const f = await createFabric(svc, { name: `alerting-${Date.now()}`, target_node_count: n });
+  deployments.push(f.id);
+  return f;
 }
 
 async function receiver(body: Record<string, unknown>): Promise<{ id: number; name: string }> {
@@ -59,7 +60,7 @@ async function receiver(body: Record<string, unknown>): Promise<{ id: number; na
 }
 
 /** Three recent samples per node: latency 10 (± a little), the slow ones 100. */
-async function pushSamples(deploymentId: number, nodes: NodeRow[], slow: Set<number>, per = 3) {
+async function pushLatencies(deploymentId: number, nodes: NodeRow[], slow: Set<number>, per = 3) {
   const samples = [];
   const now = Date.now();
   for (const n of nodes) {
@@ -73,7 +74,7 @@ async function pushSamples(deploymentId: number, nodes: NodeRow[], slow: Set<num
       });
     }
   }
-  await svc.http.post(`/deployments/${deploymentId}/telemetry`).send({ samples }).expect(202);
+  await pushSamples(svc, deploymentId, samples);
 }
 
 /** Many normal samples for a node: its window mean falls back among the others. */
@@ -86,7 +87,7 @@ async function recover(deploymentId: number, nodeId: number) {
     throughput_gbps: 9.5,
     error_rate: 0.01,
   }));
-  await svc.http.post(`/deployments/${deploymentId}/telemetry`).send({ samples }).expect(202);
+  await pushSamples(svc, deploymentId, samples);
 }
 
 interface Payload {
@@ -131,7 +132,7 @@ describe('alerting', () => {
     expect(rule.body).toMatchObject({ method: 'zscore', receiver_ids: [r.id], enabled: true });
 
     const pushedAt = Date.now();
-    await pushSamples(id, nodes, new Set([slow.id]));
+    await pushLatencies(id, nodes, new Set([slow.id]));
     const pending = await pollUntil(async () => {
       const res = await svc.http.get(`/deployments/${id}/alerts`).expect(200);
       return res.body.length > 0 && res.body;
@@ -257,7 +258,7 @@ describe('alerting', () => {
       .post(`/deployments/${id}/alert-rules`)
       .send({ name: 'slow', window_minutes: 1, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
-    await pushSamples(id, nodes, new Set([nodes[3].id]));
+    await pushLatencies(id, nodes, new Set([nodes[3].id]));
     const alert = await pollUntil(async () => {
       const res = await svc.http.get(`/deployments/${id}/alerts?state=firing`).expect(200);
       return res.body[0];
@@ -282,7 +283,7 @@ describe('alerting', () => {
       .post(`/deployments/${id}/alert-rules`)
       .send({ name: 'slow', window_minutes: 1, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
-    await pushSamples(id, nodes, new Set([nodes[8].id]));
+    await pushLatencies(id, nodes, new Set([nodes[8].id]));
     await pollUntil(
       async () => hooks.on(`${base}/api/v2/alerts`).length >= 2,
       'two posts to /api/v2/alerts',
@@ -320,7 +321,7 @@ describe('alerting', () => {
           .send({ name: 'slow', window_minutes: 1, for_seconds: 1, receiver_ids: [r.id] })
           .expect(201);
       }
-      for (const f of fabrics) await pushSamples(f.id, f.nodes, new Set([f.nodes[2].id]));
+      for (const f of fabrics) await pushLatencies(f.id, f.nodes, new Set([f.nodes[2].id]));
       await pollUntil(async () => hooks.on(path).length >= 3, 'three firing notifications');
       // Never a fourth: six more evaluations by either worker add none.
       await evaluations(6);
@@ -346,7 +347,7 @@ describe('alerting', () => {
       .post(`/deployments/${id}/alert-rules`)
       .send({ name: 'slow', window_minutes: 5, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
-    await pushSamples(id, nodes, new Set([nodes[5].id]));
+    await pushLatencies(id, nodes, new Set([nodes[5].id]));
     const inFlight = await pollUntil(async () => hooks.on(path)[0], 'the delivery in flight');
     await svc.kill();
     svc = await startService(ENV);

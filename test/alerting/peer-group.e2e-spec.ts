@@ -2,6 +2,8 @@ import { expectError } from '../support/errors';
 import { close } from '../support/bottleneck-reference';
 import { pollUntil } from '../support/poll';
 import { deleteQueuePrefix, recurringRuns } from '../support/queues';
+import { createFabric } from '../support/deployments';
+import { pushSamples } from '../support/samples';
 import { Service, startService } from '../support/service';
 
 // Queues of this suite's own; nodes never reach RUNNING (no collected samples mix with the
@@ -22,12 +24,6 @@ afterAll(async () => {
   await deleteQueuePrefix(PREFIX);
 });
 
-interface Node {
-  id: number;
-  node_id: string;
-  role: string;
-}
-
 interface Alert {
   node_id: number;
   rule_id: number;
@@ -47,14 +43,11 @@ const THRESHOLD = 2.5;
 
 describe('alert rules by peer group', () => {
   it('role compares spines with spines; deployment pools every node; the numbers are those of GET .../bottlenecks', async () => {
-    const created = await svc.http
-      .post('/deployments')
-      .send({ name: `peer-group-${Date.now()}`, topology: { spines: 4, leaves: 16 } })
-      .expect(201);
-    const id: number = created.body.id;
+    const { id, nodes } = await createFabric(svc, {
+      name: `peer-group-${Date.now()}`,
+      topology: { spines: 4, leaves: 16 },
+    });
     deploymentId = id;
-    const nodes: Node[] = (await svc.http.get(`/deployments/${id}/nodes?limit=100`).expect(200))
-      .body.nodes;
     const spines = nodes.filter((n) => n.role === 'spine');
     const leaves = nodes.filter((n) => n.role === 'leaf');
     expect(spines).toHaveLength(4);
@@ -72,7 +65,7 @@ describe('alert rules by peer group', () => {
         error_rate: 0.01,
       })),
     );
-    await svc.http.post(`/deployments/${id}/telemetry`).send({ samples }).expect(202);
+    await pushSamples(svc, id, samples);
 
     const rule = (body: Record<string, unknown>) =>
       svc.http

@@ -10,6 +10,7 @@ import { testPool } from '../support/database';
 import { createDeployment, listNodes } from '../support/deployments';
 import { expectError } from '../support/errors';
 import { pollUntil } from '../support/poll';
+import { pushSamples } from '../support/samples';
 import { Service, startService } from '../support/service';
 
 let api: Service;
@@ -159,14 +160,8 @@ function rng(seed: number) {
   return () => (s = (s * 16807) % 2147483647) / 2147483647;
 }
 
-async function push(deploymentId: number, samples: Sample[]) {
-  for (let i = 0; i < samples.length; i += 2000) {
-    await api.http
-      .post(`/deployments/${deploymentId}/telemetry`)
-      .send({ samples: samples.slice(i, i + 2000) })
-      .expect(202);
-  }
-}
+const push = (deploymentId: number, samples: Sample[]) =>
+  pushSamples(api, deploymentId, samples, 2000);
 
 describe('bottleneck detection on rollups', () => {
   it('gives the hand-computed answers for both methods', async () => {

@@ -1,6 +1,7 @@
 import { bottleneckReference } from '../support/bottleneck-reference';
-import { createDeployment, listNodes, NodeRow } from '../support/deployments';
+import { createDeployment, createFabric, listNodes, NodeRow } from '../support/deployments';
 import { expectError } from '../support/errors';
+import { pushSamples } from '../support/samples';
 import { Service, startService } from '../support/service';
 
 let api: Service;
@@ -22,8 +23,7 @@ interface Pushed {
 }
 
 async function fabric(slow: (index: number) => boolean) {
-  const d = await createDeployment(api, { target_node_count: 20 });
-  const nodes = await listNodes(api, d.id);
+  const { deployment: d, nodes } = await createFabric(api, { target_node_count: 20 });
   const now = Date.now();
   const samples: Pushed[] = [];
   nodes.forEach((node: NodeRow, i: number) => {
@@ -38,7 +38,7 @@ async function fabric(slow: (index: number) => boolean) {
       });
     }
   });
-  await api.http.post(`/deployments/${d.id}/telemetry`).send({ samples }).expect(202);
+  await pushSamples(api, d.id, samples);
   return { d, nodes, samples };
 }
 
@@ -104,7 +104,7 @@ describe('GET /deployments/{id}/bottlenecks', () => {
         error_rate: 0.1,
       },
     ]);
-    await api.http.post(`/deployments/${d.id}/telemetry`).send({ samples }).expect(202);
+    await pushSamples(api, d.id, samples);
     const wide = await api.http
       .get(`/deployments/${d.id}/bottlenecks?analysis_window_minutes=10`)
       .expect(200);

@@ -11,6 +11,8 @@ import {
 import { cleanUp } from '../support/cleanup';
 import { testPool } from '../support/database';
 import { expectError } from '../support/errors';
+import { createFabric } from '../support/deployments';
+import { pushSamples } from '../support/samples';
 import { Service, startService } from '../support/service';
 
 let api: Service;
@@ -65,12 +67,7 @@ interface Result {
   bottlenecks: Bottleneck[];
 }
 
-async function fabric(topology: Record<string, number>) {
-  const res = await api.http.post('/deployments').send({ name: NAME, topology }).expect(201);
-  const nodes: Node[] = (await api.http.get(`/deployments/${res.body.id}/nodes`).expect(200)).body
-    .nodes;
-  return { id: res.body.id as number, nodes };
-}
+const fabric = (topology: Record<string, number>) => createFabric(api, { name: NAME, topology });
 
 /** Twelve samples per node over the last 4 minutes, from a per-node profile. */
 async function push(
@@ -94,7 +91,7 @@ async function push(
       });
     }
   });
-  await api.http.post(`/deployments/${deploymentId}/telemetry`).send({ samples }).expect(202);
+  await pushSamples(api, deploymentId, samples);
 }
 
 async function bottlenecks(id: number, query: Record<string, string | number>) {
@@ -268,12 +265,8 @@ describe('bottlenecks by peer group', () => {
   });
 
   it('gives a deployment without a topology the same results under both peer groups', async () => {
-    const res = await api.http
-      .post('/deployments')
-      .send({ name: NAME, target_node_count: 20 })
-      .expect(201);
-    const nodes: Node[] = (await api.http.get(`/deployments/${res.body.id}/nodes`)).body.nodes;
-    await push(res.body.id, nodes, (_, i) => ({
+    const { id, nodes } = await createFabric(api, { name: NAME, target_node_count: 20 });
+    await push(id, nodes, (_, i) => ({
       latency_ms: i % 7 === 3 ? 60 + i : 10 + (i % 4),
       throughput_gbps: i % 7 === 3 ? 3 : 9 + (i % 3) / 10,
       error_rate: i % 9 === 0 ? 2 : 0.1,
@@ -294,9 +287,9 @@ describe('bottlenecks by peer group', () => {
     for (const method of ['zscore', 'mad'] as const) {
       for (const minSamples of [1, 12, 13]) {
         const q = { method, min_samples: minSamples };
-        const plain = await bottlenecks(res.body.id, q);
-        const byRole = await bottlenecks(res.body.id, { ...q, peer_group: 'role' });
-        const pooled = await bottlenecks(res.body.id, { ...q, peer_group: 'deployment' });
+        const plain = await bottlenecks(id, q);
+        const byRole = await bottlenecks(id, { ...q, peer_group: 'role' });
+        const pooled = await bottlenecks(id, { ...q, peer_group: 'deployment' });
         expect(seedFields(byRole)).toBe(seedFields(plain));
         expect(seedFields(pooled)).toBe(seedFields(plain));
         if (minSamples === 13) {
@@ -311,7 +304,7 @@ describe('bottlenecks by peer group', () => {
         const { nodes_analyzed, samples_analyzed, ...leaf } = byRole.baselines.leaf;
         expect(leaf).toEqual(byRole.baseline);
         expect([nodes_analyzed, samples_analyzed]).toEqual([20, 240]);
-        await expectMatchesReference(res.body.id, pooled, method);
+        await expectMatchesReference(id, pooled, method);
       }
     }
   });

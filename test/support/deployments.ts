@@ -9,14 +9,17 @@ export interface CreatedDeployment {
   updated_at: string;
 }
 
-/** POST /deployments and expect 201; five nodes named 'fabric' unless the body says otherwise. */
+/**
+ * POST /deployments and expect 201; named 'fabric', and five nodes unless the body says otherwise
+ * (a topology sets the count itself).
+ */
 export async function createDeployment(
   service: Service,
   body: Record<string, unknown> = {},
 ): Promise<CreatedDeployment> {
   const res = await service.http
     .post('/deployments')
-    .send({ name: 'fabric', target_node_count: 5, ...body })
+    .send({ name: 'fabric', ...(body.topology ? {} : { target_node_count: 5 }), ...body })
     .expect(201);
   return res.body as CreatedDeployment;
 }
