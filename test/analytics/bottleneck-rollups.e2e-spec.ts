@@ -6,25 +6,21 @@ import {
   METRICS,
   windowSamples,
 } from '../support/bottleneck-reference';
-import { testPool } from '../support/database';
+import { cleanUp, startWithPool } from '../support/suite';
 import { createDeployment, listNodes } from '../support/deployments';
 import { expectError } from '../support/errors';
 import { pollUntil } from '../support/poll';
 import { pushSamples } from '../support/samples';
-import { Service, startService } from '../support/service';
+import { Service } from '../support/service';
 
 let api: Service;
 let db: Pool;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api' });
-  db = testPool();
+  ({ api, db } = await startWithPool());
 });
 
-afterAll(async () => {
-  await db?.end();
-  await api?.stop();
-});
+afterAll(() => cleanUp({ service: api, db }));
 
 interface Sample {
   node_id: number;

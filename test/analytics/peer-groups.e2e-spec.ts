@@ -8,12 +8,11 @@ import {
   WEIGHT,
   windowSamples,
 } from '../support/bottleneck-reference';
-import { cleanUp } from '../support/cleanup';
-import { testPool } from '../support/database';
+import { cleanUp, startWithPool } from '../support/suite';
 import { expectError } from '../support/errors';
 import { createFabric } from '../support/deployments';
 import { pushSamples } from '../support/samples';
-import { Service, startService } from '../support/service';
+import { Service } from '../support/service';
 
 let api: Service;
 let db: Pool;
@@ -23,8 +22,7 @@ const PREFIX = `${process.env.QUEUE_PREFIX}_fabric_bottlenecks`;
 
 beforeAll(async () => {
   // API only: nothing folds or collects, so every read of a window sees the same samples.
-  api = await startService({ APP_ROLE: 'api', QUEUE_PREFIX: PREFIX });
-  db = testPool();
+  ({ api, db } = await startWithPool({ QUEUE_PREFIX: PREFIX }));
 });
 
 afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));

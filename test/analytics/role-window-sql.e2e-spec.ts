@@ -9,10 +9,9 @@ import {
   WINDOW_SETTINGS,
   WindowRow,
 } from '../../src/store/bottleneck-window-sql';
-import { cleanUp } from '../support/cleanup';
-import { testPool } from '../support/database';
+import { cleanUp, startWithPool } from '../support/suite';
 import { foldUpTo, marksOf } from '../support/prefix-folds';
-import { Service, startService } from '../support/service';
+import { Service } from '../support/service';
 
 /**
  * The window statements by role run directly at chosen window ends, against the raw samples
@@ -29,8 +28,7 @@ const PREFIX = `${process.env.QUEUE_PREFIX}_role_window`;
 const NAME = `role-window-${process.pid}-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api', QUEUE_PREFIX: PREFIX });
-  db = testPool();
+  ({ api, db } = await startWithPool({ QUEUE_PREFIX: PREFIX }));
 });
 
 afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));

@@ -7,10 +7,10 @@ import {
   runGroupedWindow,
   WindowRow,
 } from '../../src/store/bottleneck-window-sql';
-import { testPool } from '../support/database';
+import { cleanUp, startWithPool } from '../support/suite';
 import { foldUpTo, marksOf } from '../support/prefix-folds';
 import { createDeployment, listNodes } from '../support/deployments';
-import { Service, startService } from '../support/service';
+import { Service } from '../support/service';
 
 /**
  * The bottleneck window statement run directly at chosen window ends, so every position of the
@@ -25,14 +25,10 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api' });
-  db = testPool();
+  ({ api, db } = await startWithPool());
 });
 
-afterAll(async () => {
-  await db?.end();
-  await api?.stop();
-});
+afterAll(() => cleanUp({ service: api, db }));
 
 interface RawNode {
   node_id: number;

@@ -1,8 +1,7 @@
 import { Pool } from 'pg';
-import { cleanUp } from '../support/cleanup';
-import { testPool } from '../support/database';
+import { cleanUp, startWithPool } from '../support/suite';
 import { expectError } from '../support/errors';
-import { Service, startService } from '../support/service';
+import { Service } from '../support/service';
 
 let api: Service;
 let db: Pool;
@@ -12,8 +11,7 @@ const NAME = `fabric-${process.pid}-${Date.now().toString(36)}`;
 const PREFIX = `${process.env.QUEUE_PREFIX}_fabric`;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api', QUEUE_PREFIX: PREFIX });
-  db = testPool();
+  ({ api, db } = await startWithPool({ QUEUE_PREFIX: PREFIX }));
 });
 
 afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));

@@ -1,21 +1,17 @@
 import { Pool } from 'pg';
-import { testPool } from '../support/database';
+import { cleanUp, startWithPool } from '../support/suite';
 import { createDeployment, listNodes, NodeRow } from '../support/deployments';
 import { expectError } from '../support/errors';
-import { Service, startService } from '../support/service';
+import { Service } from '../support/service';
 
 let api: Service;
 let db: Pool;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api' });
-  db = testPool();
+  ({ api, db } = await startWithPool());
 });
 
-afterAll(async () => {
-  await api?.stop();
-  await db?.end();
-});
+afterAll(() => cleanUp({ service: api, db }));
 
 const sample = (node: NodeRow, at: Date, latency = 5, throughput = 9.5, errorRate = 0.1) => ({
   node_id: node.id,

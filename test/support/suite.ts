@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
+import { testPool } from './database';
 import { deleteQueuePrefix } from './queues';
-import type { Service } from './service';
+import { Service, startService } from './service';
 
 /**
  * A suite's afterAll: deletes its deployments (found by the name nobody else uses), so no fleet
@@ -25,4 +26,12 @@ export async function cleanUp({
   await db?.end();
   await service?.stop();
   if (prefix) await deleteQueuePrefix(prefix);
+}
+
+/** A suite's beforeAll: the service (API only unless `env` says otherwise) and a pool on its database. */
+export async function startWithPool(
+  env: Record<string, string> = {},
+): Promise<{ api: Service; db: Pool }> {
+  const db = testPool();
+  return { api: await startService({ APP_ROLE: 'api', ...env }), db };
 }
