@@ -6,7 +6,7 @@ import { Service, startService } from '../support/service';
 import { pollUntil } from '../support/poll';
 import { recurringRuns } from '../support/queues';
 import { pushSamples } from '../support/samples';
-import { ReceiverServer, signatureVerifies } from '../support/receiver-server';
+import { ReceiverServer, signatureVerifies, WebhookPayload } from '../support/receiver-server';
 
 const EVAL_MS = 400;
 // Nodes never reach RUNNING (no collected samples mix with the pushed ones).
@@ -90,20 +90,8 @@ async function recover(deploymentId: number, nodeId: number) {
   await pushSamples(svc, deploymentId, samples);
 }
 
-interface Payload {
-  version: string;
-  status: string;
-  receiver: string;
-  alerts: {
-    status: string;
-    labels: Record<string, string>;
-    startsAt: string;
-    endsAt: string;
-    fingerprint: string;
-  }[];
-}
-
-const deploymentOf = (body: unknown) => Number((body as Payload).alerts[0].labels.deployment_id);
+const deploymentOf = (body: unknown) =>
+  Number((body as WebhookPayload).alerts[0].labels.deployment_id);
 
 describe('alerting', () => {
   it('fires after for_seconds, retries 500s with one delivery id, resolves once with endsAt', async () => {
@@ -150,7 +138,7 @@ describe('alerting', () => {
     expect([...ids][0]).toMatch(/^[0-9a-f-]{36}$/);
     for (const a of attempts) expect(signatureVerifies(SECRET, a)).toBe(true);
     expect(signatureVerifies('another-secret-000', delivered)).toBe(false);
-    const body = delivered.body as Payload;
+    const body = delivered.body as WebhookPayload;
     expect(body).toMatchObject({ version: '4', status: 'firing', receiver: 'oncall' });
     expect(body.alerts).toHaveLength(1);
     expect(body.alerts[0].labels).toMatchObject({
@@ -195,7 +183,7 @@ describe('alerting', () => {
     // Recovery: exactly one resolved notification, with endsAt.
     await recover(id, slow.id);
     const resolved = await pollUntil(
-      async () => hooks.on(path).find((x) => (x.body as Payload).status === 'resolved'),
+      async () => hooks.on(path).find((x) => (x.body as WebhookPayload).status === 'resolved'),
       'the resolved notification',
     );
     // No second resolved notification: five more evaluations (and their deliveries) add none.
@@ -204,13 +192,13 @@ describe('alerting', () => {
     const byStatus = (s: string) =>
       new Set(
         all
-          .filter((x) => (x.body as Payload).status === s)
+          .filter((x) => (x.body as WebhookPayload).status === s)
           .map((x) => x.headers['x-netorch-delivery']),
       );
     expect(byStatus('firing').size).toBe(1);
     expect(byStatus('resolved').size).toBe(1);
-    expect(all.filter((x) => (x.body as Payload).status === 'resolved')).toHaveLength(1);
-    const rb = resolved.body as Payload;
+    expect(all.filter((x) => (x.body as WebhookPayload).status === 'resolved')).toHaveLength(1);
+    const rb = resolved.body as WebhookPayload;
     expect(rb.alerts[0].fingerprint).toBe(body.alerts[0].fingerprint);
     expect(rb.alerts[0].endsAt).not.toBe('0001-01-01T00:00:00Z');
     expect(new Date(rb.alerts[0].endsAt).getTime()).toBeGreaterThan(
@@ -327,7 +315,7 @@ describe('alerting', () => {
       await evaluations(6);
       const got = hooks.on(path);
       expect(
-        got.map((g) => [g.headers['x-netorch-delivery'], (g.body as Payload).status, g.at]),
+        got.map((g) => [g.headers['x-netorch-delivery'], (g.body as WebhookPayload).status, g.at]),
       ).toHaveLength(3);
       expect(new Set(got.map((g) => g.headers['x-netorch-delivery'])).size).toBe(3);
       expect(new Set(got.map((g) => deploymentOf(g.body)))).toEqual(

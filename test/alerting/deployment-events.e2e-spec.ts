@@ -4,7 +4,12 @@ import { expectError } from '../support/errors';
 import { pollUntil } from '../support/poll';
 import { deleteQueuePrefix, recurringRuns } from '../support/queues';
 import { Service, startService } from '../support/service';
-import { Received, ReceiverServer, signatureVerifies } from '../support/receiver-server';
+import {
+  Received,
+  ReceiverServer,
+  signatureVerifies,
+  WebhookPayload,
+} from '../support/receiver-server';
 
 // Queues of this suite's own: it wipes them to play a Redis loss.
 const PREFIX = `${process.env.QUEUE_PREFIX}_devents`;
@@ -36,20 +41,6 @@ afterAll(async () => {
   await hooks.stop();
   await deleteQueuePrefix(PREFIX);
 });
-
-interface EventPayload {
-  version: string;
-  status: string;
-  receiver: string;
-  alerts: {
-    status: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    startsAt: string;
-    endsAt: string;
-    fingerprint: string;
-  }[];
-}
 
 async function receiver(name: string, path: string, events?: string[]) {
   const res = await svc!.http
@@ -84,10 +75,10 @@ async function settled(id: number, statuses: string[]) {
 const about = (path: string, id: number): Received[] =>
   hooks
     .on(path)
-    .filter((r) => (r.body as EventPayload).alerts?.[0]?.labels.deployment_id === String(id));
+    .filter((r) => (r.body as WebhookPayload).alerts?.[0]?.labels.deployment_id === String(id));
 
 const names = (got: Received[]) =>
-  got.map((r) => (r.body as EventPayload).alerts[0].labels.alertname);
+  got.map((r) => (r.body as WebhookPayload).alerts[0].labels.alertname);
 
 async function eventIds(id: number, type: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
@@ -140,7 +131,7 @@ describe('deployment events for receivers', () => {
       expect(about(alertsPath, halted)).toHaveLength(0);
       expect(about(alertsPath, completed)).toHaveLength(0);
       expect(signatureVerifies(SECRET, got)).toBe(true);
-      const body = got.body as EventPayload;
+      const body = got.body as WebhookPayload;
       expect(body).toMatchObject({ version: '4', status: 'firing', receiver: 'halts' });
       expect(body.alerts).toHaveLength(1);
       const [haltEvent] = await eventIds(halted, 'ROLLOUT_HALTED');

@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { expectError } from '../support/errors';
+import { PUBLIC_PATHS } from '../support/public-paths';
 import { freePort, Service, startService } from '../support/service';
 
 const KEYS = 'rl-busy:rl-busy-secret:rw,rl-calm:rl-calm-secret:ro,rl-burst:rl-burst-secret:ro';
@@ -44,14 +45,7 @@ describe('per-minute limit', () => {
   });
 
   it('never limits the probes, metrics and dashboard files', async () => {
-    for (const path of [
-      '/health',
-      '/health/live',
-      '/health/ready',
-      '/metrics',
-      '/',
-      '/dashboard/app.js',
-    ]) {
+    for (const path of PUBLIC_PATHS) {
       const res = await api.http.get(path).set('X-API-Key', 'rl-busy-secret');
       expect({ path, status: res.status }).toEqual({ path, status: 200 });
     }

@@ -1,5 +1,6 @@
 import { NodeRow } from '../support/deployments';
 import { expectError } from '../support/errors';
+import { PUBLIC_PATHS } from '../support/public-paths';
 import { Service, startService } from '../support/service';
 
 /** Keys of each scope; the API runs without workers, so nodes stay PENDING. */
@@ -184,15 +185,7 @@ describe('every route family serves the scopes it allows', () => {
 });
 
 describe('public routes', () => {
-  it.each([
-    '/health',
-    '/health/live',
-    '/health/ready',
-    '/metrics',
-    '/',
-    '/dashboard/app.js',
-    '/docs-json',
-  ])('%s needs no key', async (path) => {
+  it.each([...PUBLIC_PATHS, '/docs-json'])('%s needs no key', async (path) => {
     expect((await api.http.get(path)).status).toBe(200);
   });
 });

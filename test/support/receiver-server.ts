@@ -2,6 +2,21 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 
+/** The Alertmanager-shaped body a webhook receiver gets. */
+export interface WebhookPayload {
+  version: string;
+  status: string;
+  receiver: string;
+  alerts: {
+    status: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+    fingerprint: string;
+  }[];
+}
+
 export interface Received {
   at: number;
   path: string;
