@@ -132,6 +132,10 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
   return seen;
 }
 
+// Two workers are started and each waits for a fold (every 10 s): on a loaded machine that
+// outlasts jest's default time for a test.
+jest.setTimeout(300_000);
+
 describe('bottleneck window statement', () => {
   it('equals raw samples at every edge position: rollups, running sums, late samples, a node delete', async () => {
     const d = await createDeployment(api, { target_node_count: 24 });
