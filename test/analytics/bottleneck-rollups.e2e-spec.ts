@@ -10,7 +10,7 @@ import { cleanUp, startWithPool } from '../support/suite';
 import { createDeployment, listNodes } from '../support/deployments';
 import { expectError } from '../support/errors';
 import { pollUntil } from '../support/poll';
-import { pushSamples } from '../support/samples';
+import { PushedSample, pushSamples } from '../support/samples';
 import { Service } from '../support/service';
 
 let api: Service;
@@ -21,14 +21,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => cleanUp({ service: api, db }));
-
-interface Sample {
-  node_id: number;
-  timestamp: string;
-  latency_ms: number;
-  throughput_gbps: number;
-  error_rate: number;
-}
 
 interface Result {
   window_start: string;
@@ -156,7 +148,7 @@ function rng(seed: number) {
   return () => (s = (s * 16807) % 2147483647) / 2147483647;
 }
 
-const push = (deploymentId: number, samples: Sample[]) =>
+const push = (deploymentId: number, samples: PushedSample[]) =>
   pushSamples(api, deploymentId, samples, 2000);
 
 describe('bottleneck detection on rollups', () => {
@@ -222,7 +214,7 @@ describe('bottleneck detection on rollups', () => {
     const [a, b, c] = await listNodes(api, d.id);
     const now = Date.now();
     const edge = now - 10 * 60_000;
-    const s = (node: number, t: number, latency: number): Sample => ({
+    const s = (node: number, t: number, latency: number): PushedSample => ({
       node_id: node,
       timestamp: new Date(t).toISOString(),
       latency_ms: latency,
@@ -252,7 +244,7 @@ describe('bottleneck detection on rollups', () => {
     const nodes = await listNodes(api, d.id);
     const now = Date.now();
     const minuteStart = Math.floor(now / 60_000) * 60_000;
-    const samples: Sample[] = [];
+    const samples: PushedSample[] = [];
     nodes.forEach((n, i) => {
       for (const t of [now - 200_000, now - 70_000, minuteStart + ((now - minuteStart) * i) / 6]) {
         samples.push({
@@ -284,7 +276,7 @@ describe('bottleneck detection on rollups', () => {
       const d = await createDeployment(api, { target_node_count: 12 + f * 9 });
       const nodes = await listNodes(api, d.id);
       const now = Date.now();
-      const samples: Sample[] = [];
+      const samples: PushedSample[] = [];
       nodes.forEach((n, i) => {
         const slow = i % 7 === 3 || (f === 2 && i % 5 === 0);
         const count = 1 + Math.floor(random() * 25);
@@ -346,7 +338,7 @@ describe('bottleneck detection on rollups', () => {
     const now = Date.now();
     // An hour into the day two days back, so old and old + 61 s share one daily partition.
     const old = Math.floor(now / 86_400_000) * 86_400_000 - 2 * 86_400_000 + 3_600_000;
-    const samples: Sample[] = [];
+    const samples: PushedSample[] = [];
     for (const n of nodes) {
       // 85 s apart, so the two recent samples never share a minute whatever the clock says.
       for (const t of [old, old + 61_000, now - 90_000, now - 5_000]) {

@@ -1,7 +1,7 @@
 import { bottleneckReference } from '../support/bottleneck-reference';
 import { createDeployment, createFabric, listNodes, NodeRow } from '../support/deployments';
 import { expectError } from '../support/errors';
-import { pushSamples } from '../support/samples';
+import { PushedSample, pushSamples } from '../support/samples';
 import { Service, startService } from '../support/service';
 
 let api: Service;
@@ -14,18 +14,10 @@ afterAll(async () => {
   await api?.stop();
 });
 
-interface Pushed {
-  node_id: number;
-  timestamp: string;
-  latency_ms: number;
-  throughput_gbps: number;
-  error_rate: number;
-}
-
 async function fabric(slow: (index: number) => boolean) {
   const { deployment: d, nodes } = await createFabric(api, { target_node_count: 20 });
   const now = Date.now();
-  const samples: Pushed[] = [];
+  const samples: PushedSample[] = [];
   nodes.forEach((node: NodeRow, i: number) => {
     for (let k = 0; k < 6; k++) {
       const jitter = ((i * 7 + k * 3) % 5) / 10;

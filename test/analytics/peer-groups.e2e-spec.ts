@@ -11,7 +11,7 @@ import {
 import { cleanUp, startWithPool } from '../support/suite';
 import { expectError } from '../support/errors';
 import { createFabric } from '../support/deployments';
-import { pushSamples } from '../support/samples';
+import { PushedSample, pushSamples } from '../support/samples';
 import { Service } from '../support/service';
 
 let api: Service;
@@ -31,14 +31,6 @@ interface Node {
   id: number;
   node_id: string;
   role: string;
-}
-
-interface Sample {
-  node_id: number;
-  timestamp: string;
-  latency_ms: number;
-  throughput_gbps: number;
-  error_rate: number;
 }
 
 interface Bottleneck {
@@ -74,7 +66,7 @@ async function push(
   profile: (node: Node, index: number) => Record<Metric, number>,
 ) {
   const now = Date.now();
-  const samples: Sample[] = [];
+  const samples: PushedSample[] = [];
   nodes.forEach((node, i) => {
     const p = profile(node, i);
     for (let k = 0; k < 12; k++) {

@@ -1,5 +1,14 @@
 import type { Service } from './service';
 
+/** One device sample as POST /deployments/{id}/telemetry takes it. */
+export interface PushedSample {
+  node_id: number;
+  timestamp: string;
+  latency_ms: number;
+  throughput_gbps: number;
+  error_rate: number;
+}
+
 /** POST samples to a deployment's telemetry, `chunk` per request, each answered 202. */
 export async function pushSamples(
   service: Service,
