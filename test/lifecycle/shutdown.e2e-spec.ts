@@ -11,6 +11,10 @@ const QUEUES = ['lifecycle', 'telemetry', 'maintenance'];
  * the database pool side by side at shutdown, so a job still running then used to fail with
  * "Connection is closed", and a recurring job stayed failed.
  */
+// Six workers are started and stopped while busy: on a loaded machine that outlasts jest's
+// default time for a test.
+jest.setTimeout(300_000);
+
 describe('Stopping busy workers', () => {
   // Queues of this suite's own: its workers' schedules and unfinished ticks stay out of the
   // other suites' way.
