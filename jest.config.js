@@ -9,7 +9,7 @@ module.exports = {
       rootDir: '.',
       testMatch: [
         '<rootDir>/src/**/*.spec.ts',
-        '<rootDir>/test/oracle/**/*.spec.ts',
+        '<rootDir>/test/support/reference/**/*.spec.ts',
         '<rootDir>/{scripts,deploy}/**/*.spec.ts',
       ],
       transform: { '^.+\\.ts$': tsJest },

@@ -3,7 +3,7 @@ import { NodeState } from '../domain/node-state';
 /**
  * The constants of the simulated hardware's rollout. The workers' batch statement
  * (src/store/node-transition-sql.ts) is generated from them and is the only code that moves
- * nodes; test/oracle/ holds the same model as plain TypeScript functions, the oracle that
+ * nodes; test/support/reference/ holds the same model as plain TypeScript functions, the oracle that
  * test/lifecycle/transition-sql.e2e-spec.ts holds the statement to, node by node.
  *
  * Every draw is keyed by (node id, attempt), so a node takes the same time on every worker and

@@ -19,7 +19,7 @@ import { latenessSummarySql } from './transition-lateness-sql';
  * STATE_CHANGE events, in one round trip. This statement is the only code that moves nodes: the
  * next state, step length, failure verdict, management address and reason are the simulation
  * model, generated from the constants of src/simulation/lifecycle-model.ts;
- * test/lifecycle/transition-sql.e2e-spec.ts holds it to the TypeScript oracle in test/oracle/
+ * test/lifecycle/transition-sql.e2e-spec.ts holds it to the TypeScript reference in test/support/reference/
  * node by node. Planning inside the statement spares the claimed rows a trip to the worker and
  * back in every batch. It writes the moves' events itself, in the same statement: the one place
  * outside the events repository that inserts events, for the hot path's sake.

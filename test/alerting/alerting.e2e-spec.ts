@@ -1,13 +1,19 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { createDeployment, expectError, listNodes, NodeRow } from '../utils/http';
-import { Service, startService } from '../utils/service';
-import { ReceiverServer, signatureVerifies } from './receiver-server';
+import { testPool } from '../support/database';
+import { createFabric, NodeRow } from '../support/deployments';
+import { expectError } from '../support/errors';
+import { Service, startService } from '../support/service';
+import { pollUntil } from '../support/poll';
+import { recurringRuns } from '../support/queues';
+import { pushSamples } from '../support/samples';
+import { ReceiverServer, signatureVerifies, WebhookPayload } from '../support/receiver-server';
 
 const EVAL_MS = 400;
 // Nodes never reach RUNNING (no collected samples mix with the pushed ones).
 const ENV = { ALERT_EVAL_INTERVAL_MS: String(EVAL_MS), SIM_TIME_SCALE: '1000' };
 const SECRET = 'receiver-secret-0123';
+/** Waits for `count` alert evaluations that begin from now to finish. */
+const evaluations = (count: number) => recurringRuns('alerting', 'evaluate-alerts', count);
 
 let svc: Service;
 let db: Pool;
@@ -27,13 +33,13 @@ afterAll(async () => {
   for (const id of deployments) await svc?.http.delete(`/deployments/${id}`);
   // The next evaluations resolve the deleted deployments' alerts and drop their rules.
   if (svc && deployments.length > 0) {
-    await until('rules of deleted deployments dropped', async () => {
+    await pollUntil(async () => {
       const { rows } = await db.query(
         `SELECT count(*)::int AS n FROM alert_rules WHERE deployment_id = ANY($1)`,
         [deployments],
       );
       return rows[0].n === 0;
-    }).catch(() => undefined);
+    }, 'rules of deleted deployments dropped').catch(() => undefined);
   }
   for (const id of receivers) await svc?.http.delete(`/receivers/${id}`);
   await db?.end();
@@ -41,26 +47,10 @@ afterAll(async () => {
   await hooks.stop();
 });
 
-async function until<T>(
-  what: string,
-  check: () => Promise<T | false | null | undefined>,
-  ms = 60_000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function fabric(n: number): Promise<{ id: number; nodes: NodeRow[] }> {
-  const d = await createDeployment(svc, { name: `alerting-${Date.now()}`, target_node_count: n });
-  deployments.push(d.id);
-  return { id: d.id, nodes: await listNodes(svc, d.id) };
+  const f = await createFabric(svc, { name: `alerting-${Date.now()}`, target_node_count: n });
+  deployments.push(f.id);
+  return f;
 }
 
 async function receiver(body: Record<string, unknown>): Promise<{ id: number; name: string }> {
@@ -70,7 +60,7 @@ async function receiver(body: Record<string, unknown>): Promise<{ id: number; na
 }
 
 /** Three recent samples per node: latency 10 (± a little), the slow ones 100. */
-async function pushSamples(deploymentId: number, nodes: NodeRow[], slow: Set<number>, per = 3) {
+async function pushLatencies(deploymentId: number, nodes: NodeRow[], slow: Set<number>, per = 3) {
   const samples = [];
   const now = Date.now();
   for (const n of nodes) {
@@ -84,7 +74,7 @@ async function pushSamples(deploymentId: number, nodes: NodeRow[], slow: Set<num
       });
     }
   }
-  await svc.http.post(`/deployments/${deploymentId}/telemetry`).send({ samples }).expect(202);
+  await pushSamples(svc, deploymentId, samples);
 }
 
 /** Many normal samples for a node: its window mean falls back among the others. */
@@ -97,23 +87,11 @@ async function recover(deploymentId: number, nodeId: number) {
     throughput_gbps: 9.5,
     error_rate: 0.01,
   }));
-  await svc.http.post(`/deployments/${deploymentId}/telemetry`).send({ samples }).expect(202);
+  await pushSamples(svc, deploymentId, samples);
 }
 
-interface Payload {
-  version: string;
-  status: string;
-  receiver: string;
-  alerts: {
-    status: string;
-    labels: Record<string, string>;
-    startsAt: string;
-    endsAt: string;
-    fingerprint: string;
-  }[];
-}
-
-const deploymentOf = (body: unknown) => Number((body as Payload).alerts[0].labels.deployment_id);
+const deploymentOf = (body: unknown) =>
+  Number((body as WebhookPayload).alerts[0].labels.deployment_id);
 
 describe('alerting', () => {
   it('fires after for_seconds, retries 500s with one delivery id, resolves once with endsAt', async () => {
@@ -142,15 +120,16 @@ describe('alerting', () => {
     expect(rule.body).toMatchObject({ method: 'zscore', receiver_ids: [r.id], enabled: true });
 
     const pushedAt = Date.now();
-    await pushSamples(id, nodes, new Set([slow.id]));
-    const pending = await until('a pending alert', async () => {
+    await pushLatencies(id, nodes, new Set([slow.id]));
+    const pending = await pollUntil(async () => {
       const res = await svc.http.get(`/deployments/${id}/alerts`).expect(200);
       return res.body.length > 0 && res.body;
-    });
+    }, 'a pending alert');
     expect(pending[0]).toMatchObject({ node_id: slow.id, rule_id: rule.body.id });
 
-    const delivered = await until('the firing notification to land', async () =>
-      hooks.on(path).find((x) => x.answered === 200),
+    const delivered = await pollUntil(
+      async () => hooks.on(path).find((x) => x.answered === 200),
+      'the firing notification to land',
     );
     const attempts = hooks.on(path);
     expect(attempts.map((a) => a.answered)).toEqual([500, 500, 200]);
@@ -159,7 +138,7 @@ describe('alerting', () => {
     expect([...ids][0]).toMatch(/^[0-9a-f-]{36}$/);
     for (const a of attempts) expect(signatureVerifies(SECRET, a)).toBe(true);
     expect(signatureVerifies('another-secret-000', delivered)).toBe(false);
-    const body = delivered.body as Payload;
+    const body = delivered.body as WebhookPayload;
     expect(body).toMatchObject({ version: '4', status: 'firing', receiver: 'oncall' });
     expect(body.alerts).toHaveLength(1);
     expect(body.alerts[0].labels).toMatchObject({
@@ -186,10 +165,10 @@ describe('alerting', () => {
     const fleet = (await svc.http.get(`/alerts?state=firing&deployment_id=${id}`).expect(200)).body;
     expect(fleet.map((a: { id: number }) => a.id)).toEqual([firing[0].id]);
 
-    const log = await until('the delivery recorded as delivered', async () => {
+    const log = await pollUntil(async () => {
       const res = await svc.http.get(`/receivers/${r.id}/deliveries`).expect(200);
       return res.body[0]?.status === 'delivered' && res.body;
-    });
+    }, 'the delivery recorded as delivered');
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({
       id: [...ids][0],
@@ -203,21 +182,23 @@ describe('alerting', () => {
 
     // Recovery: exactly one resolved notification, with endsAt.
     await recover(id, slow.id);
-    const resolved = await until('the resolved notification', async () =>
-      hooks.on(path).find((x) => (x.body as Payload).status === 'resolved'),
+    const resolved = await pollUntil(
+      async () => hooks.on(path).find((x) => (x.body as WebhookPayload).status === 'resolved'),
+      'the resolved notification',
     );
-    await sleep(EVAL_MS * 5);
+    // No second resolved notification: five more evaluations (and their deliveries) add none.
+    await evaluations(5);
     const all = hooks.on(path);
     const byStatus = (s: string) =>
       new Set(
         all
-          .filter((x) => (x.body as Payload).status === s)
+          .filter((x) => (x.body as WebhookPayload).status === s)
           .map((x) => x.headers['x-netorch-delivery']),
       );
     expect(byStatus('firing').size).toBe(1);
     expect(byStatus('resolved').size).toBe(1);
-    expect(all.filter((x) => (x.body as Payload).status === 'resolved')).toHaveLength(1);
-    const rb = resolved.body as Payload;
+    expect(all.filter((x) => (x.body as WebhookPayload).status === 'resolved')).toHaveLength(1);
+    const rb = resolved.body as WebhookPayload;
     expect(rb.alerts[0].fingerprint).toBe(body.alerts[0].fingerprint);
     expect(rb.alerts[0].endsAt).not.toBe('0001-01-01T00:00:00Z');
     expect(new Date(rb.alerts[0].endsAt).getTime()).toBeGreaterThan(
@@ -241,7 +222,7 @@ describe('alerting', () => {
     // Redeliver sends the same notification again, with the same delivery id.
     const before = hooks.on(path).length;
     await svc.http.post(`/receivers/${r.id}/deliveries/${[...ids][0]}/redeliver`).expect(202);
-    const again = await until('the redelivery', async () => hooks.on(path)[before]);
+    const again = await pollUntil(async () => hooks.on(path)[before], 'the redelivery');
     expect(again.headers['x-netorch-delivery']).toBe([...ids][0]);
     expect(signatureVerifies(SECRET, again)).toBe(true);
   });
@@ -265,13 +246,14 @@ describe('alerting', () => {
       .post(`/deployments/${id}/alert-rules`)
       .send({ name: 'slow', window_minutes: 1, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
-    await pushSamples(id, nodes, new Set([nodes[3].id]));
-    const alert = await until('a silenced firing alert', async () => {
+    await pushLatencies(id, nodes, new Set([nodes[3].id]));
+    const alert = await pollUntil(async () => {
       const res = await svc.http.get(`/deployments/${id}/alerts?state=firing`).expect(200);
       return res.body[0];
-    });
+    }, 'a silenced firing alert');
     expect(alert).toMatchObject({ node_id: nodes[3].id, silenced: true });
-    await sleep(EVAL_MS * 4);
+    // Silenced: four more evaluations deliver nothing.
+    await evaluations(4);
     expect(hooks.on(path)).toHaveLength(0);
     const log = (await svc.http.get(`/receivers/${r.id}/deliveries?status=silenced`).expect(200))
       .body;
@@ -289,10 +271,10 @@ describe('alerting', () => {
       .post(`/deployments/${id}/alert-rules`)
       .send({ name: 'slow', window_minutes: 1, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
-    await pushSamples(id, nodes, new Set([nodes[8].id]));
-    await until(
-      'two posts to /api/v2/alerts',
+    await pushLatencies(id, nodes, new Set([nodes[8].id]));
+    await pollUntil(
       async () => hooks.on(`${base}/api/v2/alerts`).length >= 2,
+      'two posts to /api/v2/alerts',
     );
     const posts = hooks.on(`${base}/api/v2/alerts`);
     const first = posts[0].body as {
@@ -305,10 +287,12 @@ describe('alerting', () => {
     expect(first[0].endsAt).toBeUndefined();
     expect(posts[0].headers['x-netorch-signature']).toBeUndefined();
     await recover(id, nodes[8].id);
-    const resolved = await until('a post with endsAt', async () =>
-      hooks
-        .on(`${base}/api/v2/alerts`)
-        .find((p) => (p.body as { endsAt?: string }[])[0].endsAt !== undefined),
+    const resolved = await pollUntil(
+      async () =>
+        hooks
+          .on(`${base}/api/v2/alerts`)
+          .find((p) => (p.body as { endsAt?: string }[])[0].endsAt !== undefined),
+      'a post with endsAt',
     );
     expect((resolved.body as { endsAt: string }[])[0].endsAt).toMatch(/^\d{4}-/);
   });
@@ -325,12 +309,13 @@ describe('alerting', () => {
           .send({ name: 'slow', window_minutes: 1, for_seconds: 1, receiver_ids: [r.id] })
           .expect(201);
       }
-      for (const f of fabrics) await pushSamples(f.id, f.nodes, new Set([f.nodes[2].id]));
-      await until('three firing notifications', async () => hooks.on(path).length >= 3);
-      await sleep(EVAL_MS * 6);
+      for (const f of fabrics) await pushLatencies(f.id, f.nodes, new Set([f.nodes[2].id]));
+      await pollUntil(async () => hooks.on(path).length >= 3, 'three firing notifications');
+      // Never a fourth: six more evaluations by either worker add none.
+      await evaluations(6);
       const got = hooks.on(path);
       expect(
-        got.map((g) => [g.headers['x-netorch-delivery'], (g.body as Payload).status, g.at]),
+        got.map((g) => [g.headers['x-netorch-delivery'], (g.body as WebhookPayload).status, g.at]),
       ).toHaveLength(3);
       expect(new Set(got.map((g) => g.headers['x-netorch-delivery'])).size).toBe(3);
       expect(new Set(got.map((g) => deploymentOf(g.body)))).toEqual(
@@ -350,18 +335,18 @@ describe('alerting', () => {
       .post(`/deployments/${id}/alert-rules`)
       .send({ name: 'slow', window_minutes: 5, for_seconds: 0, receiver_ids: [r.id] })
       .expect(201);
-    await pushSamples(id, nodes, new Set([nodes[5].id]));
-    const inFlight = await until('the delivery in flight', async () => hooks.on(path)[0]);
+    await pushLatencies(id, nodes, new Set([nodes[5].id]));
+    const inFlight = await pollUntil(async () => hooks.on(path)[0], 'the delivery in flight');
     await svc.kill();
     svc = await startService(ENV);
     // BullMQ finds the job stalled (its lock lapsed with the process) and runs it again.
-    const log = await until(
-      'the delivery retaken and recorded as delivered',
+    const log = await pollUntil(
       async () => {
         const res = await svc.http.get(`/receivers/${r.id}/deliveries`).expect(200);
         return res.body[0]?.status === 'delivered' && res.body;
       },
-      150_000,
+      'the delivery retaken and recorded as delivered',
+      { timeoutMs: 150_000 },
     );
     expect(log).toHaveLength(1);
     const got = hooks.on(path);

@@ -1,9 +1,15 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { expectError } from '../utils/http';
-import { deleteQueuePrefix } from '../utils/queues';
-import { Service, startService } from '../utils/service';
-import { Received, ReceiverServer, signatureVerifies } from './receiver-server';
+import { testPool } from '../support/database';
+import { expectError } from '../support/errors';
+import { pollUntil } from '../support/poll';
+import { deleteQueuePrefix, recurringRuns } from '../support/queues';
+import { Service, startService } from '../support/service';
+import {
+  Received,
+  ReceiverServer,
+  signatureVerifies,
+  WebhookPayload,
+} from '../support/receiver-server';
 
 // Queues of this suite's own: it wipes them to play a Redis loss.
 const PREFIX = `${process.env.QUEUE_PREFIX}_devents`;
@@ -36,32 +42,6 @@ afterAll(async () => {
   await deleteQueuePrefix(PREFIX);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | false | undefined>, ms = 90_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-interface EventPayload {
-  version: string;
-  status: string;
-  receiver: string;
-  alerts: {
-    status: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    startsAt: string;
-    endsAt: string;
-    fingerprint: string;
-  }[];
-}
-
 async function receiver(name: string, path: string, events?: string[]) {
   const res = await svc!.http
     .post('/receivers')
@@ -81,20 +61,24 @@ async function rolloutOf(strategy: Record<string, unknown>, nodes: number): Prom
 }
 
 async function settled(id: number, statuses: string[]) {
-  return until(`rollout of ${id} to be ${statuses.join(' or ')}`, async () => {
-    const d = (await svc!.http.get(`/deployments/${id}`).expect(200)).body;
-    return statuses.includes(d.rollout?.status) && d;
-  });
+  return pollUntil(
+    async () => {
+      const d = (await svc!.http.get(`/deployments/${id}`).expect(200)).body;
+      return statuses.includes(d.rollout?.status) && d;
+    },
+    `rollout of ${id} to be ${statuses.join(' or ')}`,
+    { timeoutMs: 90_000 },
+  );
 }
 
 /** What a path received about one deployment (other suites' deployments notify too). */
 const about = (path: string, id: number): Received[] =>
   hooks
     .on(path)
-    .filter((r) => (r.body as EventPayload).alerts?.[0]?.labels.deployment_id === String(id));
+    .filter((r) => (r.body as WebhookPayload).alerts?.[0]?.labels.deployment_id === String(id));
 
 const names = (got: Received[]) =>
-  got.map((r) => (r.body as EventPayload).alerts[0].labels.alertname);
+  got.map((r) => (r.body as WebhookPayload).alerts[0].labels.alertname);
 
 async function eventIds(id: number, type: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
@@ -123,11 +107,18 @@ describe('deployment events for receivers', () => {
       const h = await settled(halted, ['halted']);
       await settled(completed, ['completed']);
 
-      const got = await until('the halted notification', async () => about(haltPath, halted)[0]);
-      await until('the completed and degraded notifications', async () =>
-        about(donePath, completed).length >= 2 ? true : undefined,
+      const got = await pollUntil(
+        async () => about(haltPath, halted)[0],
+        'the halted notification',
+        { timeoutMs: 90_000 },
       );
-      await sleep(EVAL_MS * 8);
+      await pollUntil(
+        async () => (about(donePath, completed).length >= 2 ? true : undefined),
+        'the completed and degraded notifications',
+        { timeoutMs: 90_000 },
+      );
+      // Exactly once: eight more evaluations by either worker notify nothing again.
+      await recurringRuns('alerting', 'evaluate-alerts', 8, { prefix: PREFIX, timeoutMs: 90_000 });
 
       // Exactly one notification per event and subscriber, signed, Alertmanager-shaped.
       expect(about(haltPath, halted)).toHaveLength(1);
@@ -140,7 +131,7 @@ describe('deployment events for receivers', () => {
       expect(about(alertsPath, halted)).toHaveLength(0);
       expect(about(alertsPath, completed)).toHaveLength(0);
       expect(signatureVerifies(SECRET, got)).toBe(true);
-      const body = got.body as EventPayload;
+      const body = got.body as WebhookPayload;
       expect(body).toMatchObject({ version: '4', status: 'firing', receiver: 'halts' });
       expect(body.alerts).toHaveLength(1);
       const [haltEvent] = await eventIds(halted, 'ROLLOUT_HALTED');
@@ -202,14 +193,15 @@ describe('deployment events for receivers', () => {
     const r = await receiver('crash', path, ['ROLLOUT_COMPLETED']);
     const id = await rolloutOf({ canary: 1, wave_size: 5 }, 6);
     await settled(id, ['completed']);
-    const inFlight = await until('the notification in flight', async () => about(path, id)[0]);
+    const inFlight = await pollUntil(async () => about(path, id)[0], 'the notification in flight', {
+      timeoutMs: 90_000,
+    });
     await svc.kill();
     expect(await deleteQueuePrefix(PREFIX)).toBeGreaterThan(0);
     svc = await startService(env('0'));
     const [event] = await eventIds(id, 'ROLLOUT_COMPLETED');
     // The delivery job went with Redis: the evaluation's sweep queues the pending row again.
-    const log = await until(
-      'the delivery recorded as delivered',
+    const log = await pollUntil(
       async () => {
         const res = await svc!.http.get(`/receivers/${r.id}/deliveries?limit=1000`).expect(200);
         const mine = (res.body as { event_id: number; status: string }[]).filter(
@@ -217,7 +209,8 @@ describe('deployment events for receivers', () => {
         );
         return mine[0]?.status === 'delivered' && mine;
       },
-      150_000,
+      'the delivery recorded as delivered',
+      { timeoutMs: 150_000 },
     );
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({

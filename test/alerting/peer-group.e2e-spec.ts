@@ -1,6 +1,10 @@
-import { expectError } from '../utils/http';
-import { deleteQueuePrefix } from '../utils/queues';
-import { Service, startService } from '../utils/service';
+import { expectError } from '../support/errors';
+import { close } from '../support/bottleneck-reference';
+import { pollUntil } from '../support/poll';
+import { deleteQueuePrefix, recurringRuns } from '../support/queues';
+import { createFabric } from '../support/deployments';
+import { pushSamples } from '../support/samples';
+import { Service, startService } from '../support/service';
 
 // Queues of this suite's own; nodes never reach RUNNING (no collected samples mix with the
 // pushed ones), so the window holds exactly what the test pushed.
@@ -20,24 +24,6 @@ afterAll(async () => {
   await deleteQueuePrefix(PREFIX);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | false | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-interface Node {
-  id: number;
-  node_id: string;
-  role: string;
-}
-
 interface Alert {
   node_id: number;
   rule_id: number;
@@ -55,18 +41,13 @@ interface Bottleneck {
 const WINDOW = 5;
 const THRESHOLD = 2.5;
 
-const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
-
 describe('alert rules by peer group', () => {
   it('role compares spines with spines; deployment pools every node; the numbers are those of GET .../bottlenecks', async () => {
-    const created = await svc.http
-      .post('/deployments')
-      .send({ name: `peer-group-${Date.now()}`, topology: { spines: 4, leaves: 16 } })
-      .expect(201);
-    const id: number = created.body.id;
+    const { id, nodes } = await createFabric(svc, {
+      name: `peer-group-${Date.now()}`,
+      topology: { spines: 4, leaves: 16 },
+    });
     deploymentId = id;
-    const nodes: Node[] = (await svc.http.get(`/deployments/${id}/nodes?limit=100`).expect(200))
-      .body.nodes;
     const spines = nodes.filter((n) => n.role === 'spine');
     const leaves = nodes.filter((n) => n.role === 'leaf');
     expect(spines).toHaveLength(4);
@@ -84,7 +65,7 @@ describe('alert rules by peer group', () => {
         error_rate: 0.01,
       })),
     );
-    await svc.http.post(`/deployments/${id}/telemetry`).send({ samples }).expect(202);
+    await pushSamples(svc, id, samples);
 
     const rule = (body: Record<string, unknown>) =>
       svc.http
@@ -134,10 +115,10 @@ describe('alert rules by peer group', () => {
     );
 
     const check = async (ruleId: number, want: Bottleneck[]) => {
-      const got = await until(`rule ${ruleId} firing on ${want.length} nodes`, async () => {
+      const got = await pollUntil(async () => {
         const a = await firing(ruleId);
         return a.length === want.length && a;
-      });
+      }, `rule ${ruleId} firing on ${want.length} nodes`);
       const byNode = new Map(got.map((a) => [a.node_id, a]));
       for (const b of want) {
         const a = byNode.get(b.node_id)!;
@@ -150,7 +131,8 @@ describe('alert rules by peer group', () => {
     await check(byDefault.id, roleWant);
     await check(byRole.id, roleWant);
     await check(pooled.id, poolWant);
-    await sleep(400 * 4);
+    // Still only the slow leaf after four more evaluations.
+    await recurringRuns('alerting', 'evaluate-alerts', 4, { prefix: PREFIX });
     expect((await firing(byRole.id)).map((a) => a.node_id)).toEqual([slowLeaf.id]);
 
     // PATCH: the role rule now pools every node and its spines fire too.

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { deleteQueuePrefix } from '../utils/queues';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { pollUntil } from '../support/poll';
+import { deleteQueuePrefix, recurringRuns } from '../support/queues';
+import { Service, startService } from '../support/service';
 
 const PREFIX = `${process.env.QUEUE_PREFIX}_alert_retention`;
 // Rows of a rule and deployment that do not exist: no evaluation touches them but the prune.
@@ -34,7 +35,6 @@ afterAll(async () => {
   await deleteQueuePrefix(PREFIX);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
 
 async function alert(node: number, state: string, endsAt: Date | null): Promise<string> {
@@ -79,23 +79,28 @@ describe('alerting retention (ALERT_RETENTION_DAYS, default 7)', () => {
 
     // The next evaluation finds a prune due (whatever the service pruned when it started).
     await db.query(`UPDATE alert_event_cursor SET pruned_at = NULL`);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const { rows } = await db.query(`SELECT pruned_at FROM alert_event_cursor`);
-      if (rows[0].pruned_at !== null) break;
-      if (Date.now() > deadline) throw new Error('no prune ran');
-      await sleep(100);
-    }
-    // The prune commits its deletes after it marks itself; wait for the old rows to go.
-    for (;;) {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM alerts WHERE id = $1`, [
-        oldResolved,
-      ]);
-      if (rows[0].n === 0) break;
-      if (Date.now() > deadline) throw new Error('the old resolved alert stayed');
-      await sleep(100);
-    }
-    await sleep(1000);
+    await pollUntil(
+      async () => (await db.query(`SELECT pruned_at FROM alert_event_cursor`)).rows[0].pruned_at,
+      'a prune to run',
+    );
+    // The prune commits its deletes after it marks itself: wait for every old row to go.
+    await pollUntil(
+      async () => {
+        const { rows } = await db.query(
+          `SELECT (SELECT count(*) FROM alerts WHERE id = $1)::int AS alerts,
+                  (SELECT count(*) FROM alert_deliveries WHERE id = ANY($2::uuid[]))::int
+                    AS deliveries,
+                  (SELECT count(*) FROM alert_delivery_attempts
+                   WHERE delivery_id = ANY($2::uuid[]))::int AS attempts`,
+          [oldResolved, [oldDelivered, oldFailed]],
+        );
+        return rows[0] as { alerts: number; deliveries: number; attempts: number };
+      },
+      'the old alert and delivery records to be pruned',
+      { until: (left) => left.alerts + left.deliveries + left.attempts === 0 },
+    );
+    // What must stay could only go within that prune: let one later evaluation finish first.
+    await recurringRuns('alerting', 'evaluate-alerts', 1, { prefix: PREFIX });
 
     const { rows: alerts } = await db.query<{ id: string }>(
       `SELECT id FROM alerts WHERE id = ANY($1::bigint[]) ORDER BY id`,

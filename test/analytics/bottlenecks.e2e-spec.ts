@@ -1,476 +1,129 @@
-import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { createDeployment, expectError, listNodes } from '../utils/http';
-import { Service, startService } from '../utils/service';
-
-const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
-type Metric = (typeof METRICS)[number];
-const SIGN: Record<Metric, number> = { latency_ms: 1, throughput_gbps: -1, error_rate: 1 };
-const WEIGHT: Record<Metric, number> = { latency_ms: 0.4, throughput_gbps: 0.4, error_rate: 0.2 };
+import { bottleneckReference } from '../support/bottleneck-reference';
+import { createDeployment, createFabric, listNodes, NodeRow } from '../support/deployments';
+import { expectError } from '../support/errors';
+import { PushedSample, pushSamples } from '../support/samples';
+import { Service, startService } from '../support/service';
 
 let api: Service;
-let db: Pool;
 
 beforeAll(async () => {
   api = await startService({ APP_ROLE: 'api' });
-  db = testPool();
 });
 
 afterAll(async () => {
-  await db?.end();
   await api?.stop();
 });
 
-interface Sample {
-  node_id: number;
-  timestamp: string;
-  latency_ms: number;
-  throughput_gbps: number;
-  error_rate: number;
-}
-
-interface Result {
-  window_start: string;
-  window_end: string;
-  nodes_analyzed: number;
-  nodes_below_min_samples: number;
-  samples_analyzed: number;
-  baseline: Record<Metric, { centre: number; spread: number | null }> | null;
-  bottlenecks: {
-    node_id: number;
-    node_identifier: string;
-    deviation_score: number;
-    samples: number;
-    metrics: Record<Metric, { value: number; z: number; triggered: boolean }>;
-  }[];
-}
-
-const zeroSpread = (s: number | null, c: number) =>
-  s === null || s <= 1e-9 * Math.max(1, Math.abs(c));
-const med = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
-
-/** Both methods written out plainly over the raw samples of the window, as the reference. */
-async function reference(
-  deploymentId: number,
-  r: Result,
-  method: 'zscore' | 'mad',
-  threshold: number,
-  minSamples: number,
-) {
-  const { rows } = await db.query(
-    `SELECT node_id, latency_ms, throughput_gbps, error_rate FROM telemetry_samples
-     WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" <= $3`,
-    [deploymentId, r.window_start, r.window_end],
-  );
-  const byNode = new Map<number, Sample[]>();
-  for (const s of rows) byNode.set(s.node_id, [...(byNode.get(s.node_id) ?? []), s]);
-  const kept = [...byNode].filter(([, v]) => v.length >= minSamples);
-  const all = kept.flatMap(([, v]) => v);
-  const means = kept.map(([id, v]) => ({
-    id,
-    n: v.length,
-    m: Object.fromEntries(METRICS.map((k) => [k, v.reduce((a, s) => a + s[k], 0) / v.length])),
-  })) as { id: number; n: number; m: Record<Metric, number> }[];
-  const scale = {} as Record<Metric, { centre: number; scale: number | null }>;
-  for (const k of METRICS) {
-    if (method === 'zscore') {
-      const mu = all.reduce((a, s) => a + s[k], 0) / all.length;
-      const sd =
-        all.length > 1
-          ? Math.sqrt(all.reduce((a, s) => a + (s[k] - mu) ** 2, 0) / (all.length - 1))
-          : null;
-      scale[k] = { centre: mu, scale: zeroSpread(sd, mu) ? null : sd };
-    } else {
-      const c = med(means.map((x) => x.m[k]));
-      const dev = means.map((x) => Math.abs(x.m[k] - c));
-      const mad = med(dev);
-      const meanAd = dev.reduce((a, b) => a + b, 0) / dev.length;
-      scale[k] = {
-        centre: c,
-        scale: !zeroSpread(mad, c)
-          ? mad / 0.6745
-          : zeroSpread(meanAd, c)
-            ? null
-            : 1.253314 * meanAd,
-      };
-    }
-  }
-  const flagged = [];
-  for (const x of means) {
-    const z = Object.fromEntries(
-      METRICS.map((k) => {
-        const { centre, scale: sc } = scale[k];
-        return [k, sc === null ? 0 : (SIGN[k] * (x.m[k] - centre)) / sc];
-      }),
-    ) as Record<Metric, number>;
-    if (METRICS.some((k) => z[k] >= threshold)) {
-      flagged.push({
-        id: x.id,
-        z,
-        score: METRICS.reduce((a, k) => a + WEIGHT[k] * Math.max(0, z[k]), 0),
+async function fabric(slow: (index: number) => boolean) {
+  const { deployment: d, nodes } = await createFabric(api, { target_node_count: 20 });
+  const now = Date.now();
+  const samples: PushedSample[] = [];
+  nodes.forEach((node: NodeRow, i: number) => {
+    for (let k = 0; k < 6; k++) {
+      const jitter = ((i * 7 + k * 3) % 5) / 10;
+      samples.push({
+        node_id: node.id,
+        timestamp: new Date(now - (k + 1) * 20_000).toISOString(),
+        latency_ms: slow(i) ? 70 + jitter : 10 + jitter,
+        throughput_gbps: slow(i) ? 3 + jitter : 9.5 - jitter,
+        error_rate: slow(i) ? 2 + jitter : 0.1,
       });
     }
-  }
-  flagged.sort((a, b) => b.score - a.score || a.id - b.id);
-  return {
-    flagged,
-    analysed: means.length,
-    excluded: byNode.size - means.length,
-    samples: all.length,
-    scale,
-  };
-}
-
-const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
-
-async function expectMatchesReference(
-  deploymentId: number,
-  method: 'zscore' | 'mad',
-  threshold: number,
-  window = 10,
-  minSamples = 1,
-) {
-  const res = await api.http
-    .get(`/deployments/${deploymentId}/bottlenecks`)
-    .query({ method, threshold, analysis_window_minutes: window, min_samples: minSamples })
-    .expect(200);
-  const r = res.body as Result;
-  const ref = await reference(deploymentId, r, method, threshold, minSamples);
-  const label = `${method} threshold ${threshold} window ${window} min_samples ${minSamples}`;
-  expect({ label, analysed: r.nodes_analyzed, excluded: r.nodes_below_min_samples }).toEqual({
-    label,
-    analysed: ref.analysed,
-    excluded: ref.excluded,
   });
-  expect(r.samples_analyzed).toBe(ref.samples);
-  // Nodes within 1e-9 of the threshold may legitimately fall either side; none are generated.
-  expect({ label, ids: r.bottlenecks.map((b) => b.node_id).sort((a, b) => a - b) }).toEqual({
-    label,
-    ids: ref.flagged.map((f) => f.id).sort((a, b) => a - b),
+  await pushSamples(api, d.id, samples);
+  return { d, nodes, samples };
+}
+
+describe('GET /deployments/{id}/bottlenecks', () => {
+  it('finds the two slow nodes of twenty, worst first, with the seed algorithm exactly', async () => {
+    const { d, nodes, samples } = await fabric((i) => i === 7 || i === 15);
+    const res = await api.http.get(`/deployments/${d.id}/bottlenecks`).expect(200);
+    expect(res.body).toMatchObject({
+      deployment_id: d.id,
+      detected_at: expect.any(String),
+      total_bottlenecks: 2,
+      analysis_window_minutes: 10,
+    });
+    // The seed's algorithm: z-scores against every sample of the window.
+    const expected = bottleneckReference(samples, { method: 'zscore', threshold: 2 }).flagged;
+    expect(res.body.bottlenecks.map((b: { node_id: number }) => b.node_id)).toEqual(
+      expected.map((e) => e.id),
+    );
+    expect(new Set(expected.map((e) => e.id))).toEqual(new Set([nodes[7].id, nodes[15].id]));
+    res.body.bottlenecks.forEach((b: { deviation_score: number }, i: number) => {
+      expect(Math.abs(b.deviation_score - expected[i].score)).toBeLessThan(1e-9);
+    });
+    expect(res.body.bottlenecks[0]).toMatchObject({
+      node_id: expect.any(Number),
+      node_identifier: expect.stringMatching(/^node-0(08|16)$/),
+      deployment_id: d.id,
+      latency_ms: expect.any(Number),
+      throughput_gbps: expect.any(Number),
+      error_rate: expect.any(Number),
+      deviation_score: expect.any(Number),
+      timestamp: expect.any(String),
+    });
   });
-  const byId = new Map(ref.flagged.map((f) => [f.id, f]));
-  r.bottlenecks.forEach((b, i) => {
-    const f = byId.get(b.node_id)!;
-    expect(close(b.deviation_score, f.score)).toBe(true);
-    for (const k of METRICS) expect(close(b.metrics[k].z, f.z[k])).toBe(true);
-    // Highest score first, ties by node id; scores equal to rounding (the service sums rollups,
-    // the reference raw samples) may come in either order.
-    if (i > 0) {
-      const prev = r.bottlenecks[i - 1];
-      const tied = close(prev.deviation_score, b.deviation_score);
-      expect(tied || prev.deviation_score > b.deviation_score).toBe(true);
-      if (!tied)
-        expect(ref.flagged.indexOf(byId.get(prev.node_id)!)).toBeLessThan(ref.flagged.indexOf(f));
-    }
+
+  it('finds none in a uniform fabric and none without samples', async () => {
+    const { d } = await fabric(() => false);
+    const res = await api.http.get(`/deployments/${d.id}/bottlenecks`).expect(200);
+    expect(res.body.total_bottlenecks).toBe(0);
+    expect(res.body.bottlenecks).toEqual([]);
+    const empty = await createDeployment(api);
+    const none = await api.http.get(`/deployments/${empty.id}/bottlenecks`).expect(200);
+    expect(none.body).toMatchObject({ bottlenecks: [], total_bottlenecks: 0 });
   });
-  if (ref.analysed > 0) {
-    for (const k of METRICS) expect(close(r.baseline![k].centre, ref.scale[k].centre)).toBe(true);
-  }
-  expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity|null,"spread_kind":"mad"/);
-  return r;
-}
 
-/** Every rollup row equals the aggregate of the raw samples of its node and minute. */
-async function expectRollupsMatchSamples(deploymentId: number) {
-  const { rows } = await db.query(
-    `WITH raw AS (
-       SELECT node_id, date_bin('1 minute', "timestamp", timestamptz '1970-01-01Z') AS minute,
-              count(*)::int AS n, avg(latency_ms) AS lat, var_pop(latency_ms) * count(*) AS lat_m2,
-              avg(error_rate) AS err, min("timestamp") AS first_ts, max("timestamp") AS last_ts
-       FROM telemetry_samples WHERE deployment_id = $1 GROUP BY 1, 2)
-     SELECT r.n AS rn, x.n AS xn, r.latency_ms_mean AS rl, x.lat AS xl, r.latency_ms_m2 AS rm,
-            x.lat_m2 AS xm, r.error_rate_mean AS re, x.err AS xe,
-            r.first_ts = x.first_ts AND r.last_ts = x.last_ts AS same_span
-     FROM (SELECT * FROM telemetry_rollups WHERE deployment_id = $1) r
-     FULL JOIN raw x ON x.node_id = r.node_id AND x.minute = r.minute`,
-    [deploymentId],
-  );
-  for (const row of rows) {
-    expect(row.rn).toBe(row.xn);
-    expect(close(row.rl, row.xl) && close(row.re, row.xe)).toBe(true);
-    expect(Math.abs(row.rm - row.xm)).toBeLessThanOrEqual(1e-9 * Math.max(1, row.xm));
-    expect(row.same_span).toBe(true);
-  }
-  await expectGroupRollupsMatchSamples(deploymentId);
-  return rows.length;
-}
-
-/** Every group rollup row (64 nodes, one minute) equals the aggregate of its raw samples. */
-async function expectGroupRollupsMatchSamples(deploymentId: number) {
-  const { rows } = await db.query(
-    `WITH raw AS (
-       SELECT node_id >> 6 AS node_group,
-              date_bin('1 minute', "timestamp", timestamptz '1970-01-01Z') AS minute,
-              count(*)::int AS n, avg(latency_ms) AS lat, var_pop(latency_ms) * count(*) AS lat_m2,
-              avg(throughput_gbps) AS thr, var_pop(throughput_gbps) * count(*) AS thr_m2,
-              min("timestamp") AS first_ts, max("timestamp") AS last_ts
-       FROM telemetry_samples WHERE deployment_id = $1 GROUP BY 1, 2)
-     SELECT r.n AS rn, x.n AS xn, r.latency_ms_mean AS rl, x.lat AS xl, r.latency_ms_m2 AS rm,
-            x.lat_m2 AS xm, r.throughput_gbps_mean AS rt, x.thr AS xt,
-            r.throughput_gbps_m2 AS rtm, x.thr_m2 AS xtm,
-            r.first_ts = x.first_ts AND r.last_ts = x.last_ts AS same_span
-     FROM (SELECT * FROM telemetry_rollup_groups WHERE deployment_id = $1) r
-     FULL JOIN raw x ON x.node_group = r.node_group AND x.minute = r.minute`,
-    [deploymentId],
-  );
-  for (const row of rows) {
-    expect(row.rn).toBe(row.xn);
-    expect(close(row.rl, row.xl) && close(row.rt, row.xt)).toBe(true);
-    expect(Math.abs(row.rm - row.xm)).toBeLessThanOrEqual(1e-9 * Math.max(1, row.xm));
-    expect(Math.abs(row.rtm - row.xtm)).toBeLessThanOrEqual(1e-9 * Math.max(1, row.xtm));
-    expect(row.same_span).toBe(true);
-  }
-}
-
-/** A tiny deterministic generator so a failing fabric can be replayed. */
-function rng(seed: number) {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
-
-async function push(deploymentId: number, samples: Sample[]) {
-  for (let i = 0; i < samples.length; i += 2000) {
-    await api.http
-      .post(`/deployments/${deploymentId}/telemetry`)
-      .send({ samples: samples.slice(i, i + 2000) })
-      .expect(202);
-  }
-}
-
-describe('bottleneck detection on rollups', () => {
-  it('gives the hand-computed answers for both methods', async () => {
-    const d = await createDeployment(api, { target_node_count: 5 });
+  it('looks only at the window', async () => {
+    const d = await createDeployment(api, { target_node_count: 20 });
     const nodes = await listNodes(api, d.id);
-    const at = new Date(Date.now() - 90_000).toISOString();
-    // Latencies 10, 11, 12, 80, 80 (one sample each); other metrics constant.
-    const lat = [10, 11, 12, 80, 80];
-    await push(
-      d.id,
-      nodes.map((n, i) => ({
+    const old = new Date(Date.now() - 5 * 60_000).toISOString();
+    const recent = new Date(Date.now() - 30_000).toISOString();
+    const samples = nodes.flatMap((n: NodeRow, i: number) => [
+      {
         node_id: n.id,
-        timestamp: at,
-        latency_ms: lat[i],
-        throughput_gbps: 9.5,
+        timestamp: old,
+        latency_ms: i === 3 ? 500 : 10,
+        throughput_gbps: 9,
         error_rate: 0.1,
-      })),
-    );
-    const z = await api.http.get(`/deployments/${d.id}/bottlenecks`).expect(200);
-    // Mean 38.6, sample SD sqrt(5715.2/4): the two slow nodes mask each other at z = 1.095.
-    expect(z.body.total_bottlenecks).toBe(0);
-    expect(close(z.body.baseline.latency_ms.centre, 38.6)).toBe(true);
-    expect(close(z.body.baseline.latency_ms.spread, Math.sqrt(5715.2 / 4))).toBe(true);
-    expect(z.body.baseline.throughput_gbps.scale).toBeNull();
-    const low = await api.http.get(`/deployments/${d.id}/bottlenecks?threshold=1`).expect(200);
-    expect(low.body.bottlenecks.map((b: { node_id: number }) => b.node_id)).toEqual([
-      nodes[3].id,
-      nodes[4].id,
+      },
+      {
+        node_id: n.id,
+        timestamp: recent,
+        latency_ms: 10 + (i % 3) / 10,
+        throughput_gbps: 9,
+        error_rate: 0.1,
+      },
     ]);
-    expect(close(low.body.bottlenecks[0].metrics.latency_ms.z, 41.4 / Math.sqrt(5715.2 / 4))).toBe(
-      true,
+    await pushSamples(api, d.id, samples);
+    const wide = await api.http
+      .get(`/deployments/${d.id}/bottlenecks?analysis_window_minutes=10`)
+      .expect(200);
+    expect(wide.body.bottlenecks.map((b: { node_id: number }) => b.node_id)).toEqual([nodes[3].id]);
+    const narrow = await api.http
+      .get(`/deployments/${d.id}/bottlenecks?analysis_window_minutes=2`)
+      .expect(200);
+    expect(narrow.body.total_bottlenecks).toBe(0);
+  });
+
+  it('is 404 for an unknown deployment and 422 for bad parameters', async () => {
+    expectError(
+      (await api.http.get('/deployments/999999/bottlenecks')).body,
+      404,
+      /Deployment not found/,
     );
-    const mad = await api.http.get(`/deployments/${d.id}/bottlenecks?method=mad`).expect(200);
-    // Median 12, MAD 2: z = 0.6745 * 68 / 2 = 22.933.
-    expect(mad.body.bottlenecks.map((b: { node_id: number }) => b.node_id)).toEqual([
-      nodes[3].id,
-      nodes[4].id,
-    ]);
-    expect(close(mad.body.bottlenecks[0].metrics.latency_ms.z, (0.6745 * 68) / 2)).toBe(true);
-    expect(mad.body.bottlenecks[0].metrics.latency_ms).toMatchObject({
-      value: 80,
-      baseline: 12,
-      triggered: true,
-    });
-    expect(mad.body.baseline.latency_ms).toMatchObject({
-      centre: 12,
-      spread: 2,
-      spread_kind: 'mad',
-    });
-    const strict = await api.http.get(`/deployments/${d.id}/bottlenecks?method=mad&threshold=10`);
-    expect(strict.body.total_bottlenecks).toBe(2);
-    const none = await api.http.get(`/deployments/${d.id}/bottlenecks?method=mad&min_samples=2`);
-    expect(none.body).toMatchObject({
-      nodes_analyzed: 0,
-      nodes_below_min_samples: 5,
-      baseline: null,
-    });
-  });
-
-  it('cuts the window inside a minute: samples just inside count, just outside do not', async () => {
-    const d = await createDeployment(api, { target_node_count: 3 });
-    const [a, b, c] = await listNodes(api, d.id);
-    const now = Date.now();
-    const edge = now - 10 * 60_000;
-    const s = (node: number, t: number, latency: number): Sample => ({
-      node_id: node,
-      timestamp: new Date(t).toISOString(),
-      latency_ms: latency,
-      throughput_gbps: 5,
-      error_rate: 0.5,
-    });
-    await push(d.id, [
-      s(a.id, edge + 30_000, 10),
-      s(a.id, edge - 1_000, 500),
-      s(b.id, edge - 2_000, 20),
-      s(c.id, now - 1_000, 30),
-      s(c.id, now + 50_000, 900),
-    ]);
-    const r = await expectMatchesReference(d.id, 'zscore', 0.5);
-    expect(r.nodes_analyzed).toBe(2);
-    expect(r.samples_analyzed).toBe(2);
-    expect(r.baseline!.latency_ms.centre).toBe(20);
-    await expectRollupsMatchSamples(d.id);
-  });
-
-  it('reads the trailing minute node by node when a sample stamped after now cuts it', async () => {
-    // Keep now and now + 3 s in one minute, so the late sample lands in the trailing minute.
-    if (Date.now() % 60_000 > 50_000) await new Promise((r) => setTimeout(r, 11_000));
-    const d = await createDeployment(api, { target_node_count: 6 });
-    const nodes = await listNodes(api, d.id);
-    const now = Date.now();
-    const minuteStart = Math.floor(now / 60_000) * 60_000;
-    const samples: Sample[] = [];
-    nodes.forEach((n, i) => {
-      for (const t of [now - 200_000, now - 70_000, minuteStart + ((now - minuteStart) * i) / 6]) {
-        samples.push({
-          node_id: n.id,
-          timestamp: new Date(t).toISOString(),
-          latency_ms: i === 4 ? 70 + i : 10 + i + (t % 7),
-          throughput_gbps: 9 - (i % 2),
-          error_rate: 0.2,
-        });
-      }
-    });
-    samples.push({
-      node_id: nodes[1].id,
-      timestamp: new Date(now + 3_000).toISOString(),
-      latency_ms: 5000,
-      throughput_gbps: 0,
-      error_rate: 100,
-    });
-    await push(d.id, samples);
-    const r = await expectMatchesReference(d.id, 'zscore', 1.5);
-    expect(r.samples_analyzed).toBe(18);
-    expect(r.bottlenecks.map((b) => b.node_id)).toEqual([nodes[4].id]);
-    await expectRollupsMatchSamples(d.id);
-  });
-
-  it('equals the reference on randomized fabrics, windows, thresholds and min_samples', async () => {
-    const random = rng(20261127);
-    for (let f = 0; f < 3; f++) {
-      const d = await createDeployment(api, { target_node_count: 12 + f * 9 });
-      const nodes = await listNodes(api, d.id);
-      const now = Date.now();
-      const samples: Sample[] = [];
-      nodes.forEach((n, i) => {
-        const slow = i % 7 === 3 || (f === 2 && i % 5 === 0);
-        const count = 1 + Math.floor(random() * 25);
-        for (let k = 0; k < count; k++) {
-          samples.push({
-            node_id: n.id,
-            // Up to 14 minutes back, a few stamped ahead of now.
-            timestamp: new Date(
-              now - random() * 14 * 60_000 + (k === 0 ? 30_000 : 0),
-            ).toISOString(),
-            latency_ms: (slow ? 60 : 10) + random() * 8,
-            throughput_gbps: (slow ? 3 : 9) + random(),
-            error_rate: f === 1 ? 0.1 : random() * (slow ? 5 : 1),
-          });
-        }
-      });
-      // Several batches, shuffled, so rollup rows are merged many times.
-      samples.sort(() => random() - 0.5);
-      for (let i = 0; i < samples.length; i += 37) await push(d.id, samples.slice(i, i + 37));
-      expect(await expectRollupsMatchSamples(d.id)).toBeGreaterThan(0);
-      for (const method of ['zscore', 'mad'] as const) {
-        for (const threshold of [0.5, 1.5, 2, 3]) {
-          await expectMatchesReference(d.id, method, threshold);
-        }
-        await expectMatchesReference(d.id, method, 1, 1);
-        await expectMatchesReference(d.id, method, 1, 5, 4);
-        await expectMatchesReference(d.id, method, 2, 60, 10);
-      }
-    }
-  });
-
-  it('scores a large deployment on two connections over one snapshot, equal to the reference', async () => {
-    // 4,000 nodes: at the size from which the service splits the window across two connections.
-    const d = await createDeployment(api, { target_node_count: 4000 });
-    await db.query(
-      `INSERT INTO telemetry_samples (deployment_id, node_id, "timestamp", latency_ms, throughput_gbps, error_rate)
-       SELECT $1, n.id, now() - (k * 50 + n.seq % 50) * interval '1 second',
-              CASE WHEN n.seq % 97 = 0 THEN 80 ELSE 10 + (n.seq * 7 + k) % 5 END,
-              CASE WHEN n.seq % 89 = 0 THEN 2 ELSE 9 + ((n.seq + k) % 3) / 10.0 END,
-              ((n.seq * 13 + k) % 11) / 100.0
-       FROM nodes n CROSS JOIN generate_series(0, 9) k WHERE n.deployment_id = $1`,
-      [d.id],
-    );
-    for (const method of ['zscore', 'mad'] as const) {
-      const r = await expectMatchesReference(d.id, method, 2);
-      expect(r.nodes_analyzed).toBe(4000);
-      expect(r.bottlenecks.length).toBeGreaterThan(0);
-      const { rows } = await db.query(`SELECT id, node_id FROM nodes WHERE deployment_id = $1`, [
-        d.id,
-      ]);
-      const names = new Map(rows.map((n) => [n.id, n.node_id]));
-      for (const b of r.bottlenecks) expect(b.node_identifier).toBe(names.get(b.node_id));
-    }
-  });
-
-  it('keeps node and group rollups equal to raw samples after a node delete, a retention drop and a deployment delete', async () => {
-    const d = await createDeployment(api, { target_node_count: 4 });
-    const nodes = await listNodes(api, d.id);
-    const now = Date.now();
-    // An hour into the day two days back, so old and old + 61 s share one daily partition.
-    const old = Math.floor(now / 86_400_000) * 86_400_000 - 2 * 86_400_000 + 3_600_000;
-    const samples: Sample[] = [];
-    for (const n of nodes) {
-      // 85 s apart, so the two recent samples never share a minute whatever the clock says.
-      for (const t of [old, old + 61_000, now - 90_000, now - 5_000]) {
-        samples.push({
-          node_id: n.id,
-          timestamp: new Date(t).toISOString(),
-          latency_ms: n.id,
-          throughput_gbps: 1,
-          error_rate: 0,
-        });
-      }
-    }
-    await push(d.id, samples);
-    expect(await expectRollupsMatchSamples(d.id)).toBe(16);
-    await api.http.delete(`/deployments/${d.id}/nodes/${nodes[0].id}`).expect(204);
-    expect(await expectRollupsMatchSamples(d.id)).toBe(12);
-    // Retention drops the same day of every telemetry table.
-    const day = new Date(old).toISOString().slice(0, 10).replace(/-/g, '');
-    for (const table of ['telemetry_samples', 'telemetry_rollups', 'telemetry_rollup_groups']) {
-      await db.query(`DROP TABLE ${table}_p${day}`);
-    }
-    expect(await expectRollupsMatchSamples(d.id)).toBe(6);
-    await expectMatchesReference(d.id, 'zscore', 0.5);
-    await api.http.delete(`/deployments/${d.id}`).expect(204);
-    for (const table of ['telemetry_samples', 'telemetry_rollups', 'telemetry_rollup_groups']) {
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS n FROM ${table} WHERE deployment_id = $1`,
-        [d.id],
-      );
-      expect({ table, n: rows[0].n }).toEqual({ table, n: 0 });
-    }
-  });
-
-  it('rejects bad parameters with 422 naming the field', async () => {
-    const d = await createDeployment(api, { target_node_count: 1 });
-    for (const [q, field] of [
-      ['method=median', 'method'],
-      ['min_samples=0', 'min_samples'],
-      ['threshold=0.1', 'threshold'],
-      ['analysis_window_minutes=61', 'analysis_window_minutes'],
+    const d = await createDeployment(api);
+    for (const q of [
+      'analysis_window_minutes=0',
+      'analysis_window_minutes=61',
+      'analysis_window_minutes=x',
+      'threshold=0',
+      'method=magic',
     ]) {
-      const res = await api.http.get(`/deployments/${d.id}/bottlenecks?${q}`).expect(422);
-      expectError(res.body, 422, new RegExp(field));
+      const res = await api.http.get(`/deployments/${d.id}/bottlenecks?${q}`);
+      expect(res.status).toBe(422);
+      expectError(res.body, 422);
     }
-    await api.http.get('/deployments/999999/bottlenecks?method=mad').expect(404);
   });
 });

@@ -4,9 +4,10 @@ import { METRICS } from '../../src/domain/telemetry-metrics';
 import { runGroupedWindow } from '../../src/analytics/bottleneck-window-sql';
 import { WindowRow } from '../../src/analytics/window-parts';
 import { leadRawUntil, prefixTerms } from '../../src/analytics/window-terms';
-import { testPool } from '../utils/database';
-import { createDeployment, listNodes } from '../utils/http';
-import { Service, startService } from '../utils/service';
+import { cleanUp, startWithPool } from '../support/suite';
+import { foldUpTo, marksOf } from '../support/prefix-folds';
+import { createDeployment, listNodes } from '../support/deployments';
+import { Service } from '../support/service';
 
 /**
  * The bottleneck window statement run directly at chosen window ends, so every position of the
@@ -21,14 +22,10 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api' });
-  db = testPool();
+  ({ api, db } = await startWithPool());
 });
 
-afterAll(async () => {
-  await db?.end();
-  await api?.stop();
-});
+afterAll(() => cleanUp({ service: api, db }));
 
 interface RawNode {
   node_id: number;
@@ -38,8 +35,6 @@ interface RawNode {
   throughput_gbps: number;
   error_rate: number;
 }
-
-type Marks = { since: Date; until: Date } | null;
 
 /** GROUPED_WINDOW_SQL as the service runs it: one statement, or two parts over one snapshot. */
 async function grouped(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
@@ -89,7 +84,7 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
        WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" <= $3`,
       [deploymentId, w.from, w.to],
     );
-    const marks = await marksOf(deploymentId);
+    const marks = await marksOf(db, deploymentId);
     const terms = prefixTerms(w.leadByComplement ? w.leadMinute : w.wholeFrom, w.wholeTo, marks);
     if (leadRawUntil(w, marks) < w.wholeFrom) seen.buckets++;
     if (w.leadByComplement) seen.complemented++;
@@ -134,29 +129,9 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
   return seen;
 }
 
-async function marksOf(deploymentId: number): Promise<Marks> {
-  const { rows } = await db.query(
-    `SELECT since, until FROM telemetry_prefix_marks WHERE deployment_id = $1`,
-    [deploymentId],
-  );
-  return rows[0] ?? null;
-}
-
-/** A worker until it has folded the deployment up to `minute` (it folds every 10 s). */
-async function foldUpTo(deploymentId: number, minute: number): Promise<void> {
-  const worker = await startService({ APP_ROLE: 'worker', TELEMETRY_INTERVAL_MS: '3600000' });
-  try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const marks = await marksOf(deploymentId);
-      if (marks && marks.until.getTime() >= minute) return;
-      if (Date.now() > deadline) throw new Error(`not folded: ${JSON.stringify(marks)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    await worker.stop();
-  }
-}
+// Two workers are started and each waits for a fold (every 10 s): on a loaded machine that
+// outlasts jest's default time for a test.
+jest.setTimeout(300_000);
 
 describe('bottleneck window statement', () => {
   it('equals raw samples at every edge position: rollups, running sums, late samples, a node delete', async () => {
@@ -203,14 +178,14 @@ describe('bottleneck window statement', () => {
     for (let k = 0; k <= 24; k++) ends.push(end - 90_000 + k * 2500, end + k * 2500);
 
     // Nothing folded yet: minute rollups only.
-    expect(await marksOf(d.id)).toBeNull();
+    expect(await marksOf(db, d.id)).toBeNull();
     const unfolded = await expectWindowsMatchRaw(d.id, ends);
     expect(unfolded.prefixed).toBe(0);
     expect(unfolded.complemented).toBeGreaterThan(10);
     expect(unfolded.complemented).toBeLessThan(ends.length - 10);
 
     // Folded past the data: running sums, across the hour, the trailing minute from rollups.
-    await foldUpTo(d.id, end);
+    await foldUpTo(db, d.id, end);
     const folded = await expectWindowsMatchRaw(d.id, ends);
     expect(folded.prefixed).toBe(ends.length);
     expect(folded.acrossHours).toBe(ends.length);
@@ -219,7 +194,7 @@ describe('bottleneck window statement', () => {
     // A late sample in a folded minute un-folds from its minute; reads stay exact meanwhile.
     const late = hour + MINUTE + 30_000;
     await insert([sample(nodes[3].id, late, true), sample(nodes[9].id, late + 1000, false)]);
-    expect((await marksOf(d.id))!.until.getTime()).toBe(hour + MINUTE);
+    expect((await marksOf(db, d.id))!.until.getTime()).toBe(hour + MINUTE);
     const lowered = await expectWindowsMatchRaw(d.id, ends);
     expect(lowered.rollupMinutes).toBe(ends.length);
     expect(lowered.buckets).toBe(folded.buckets);
@@ -227,11 +202,11 @@ describe('bottleneck window statement', () => {
     // A deleted node leaves every read: its running sums go, and everything is folded again
     // (the 10-second buckets held its samples).
     await api.http.delete(`/deployments/${d.id}/nodes/${nodes[9].node_id}`).expect(204);
-    const marks = (await marksOf(d.id))!;
+    const marks = (await marksOf(db, d.id))!;
     expect(marks.until).toEqual(marks.since);
     const unfoldedAgain = await expectWindowsMatchRaw(d.id, ends);
     expect(unfoldedAgain.prefixed + unfoldedAgain.buckets).toBe(0);
-    await foldUpTo(d.id, end);
+    await foldUpTo(db, d.id, end);
     const refolded = await expectWindowsMatchRaw(d.id, ends);
     expect(refolded.prefixed).toBe(ends.length);
     expect(refolded.buckets).toBe(folded.buckets);

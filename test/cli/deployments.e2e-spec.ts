@@ -1,4 +1,4 @@
-import { Service, startService } from '../utils/service';
+import { Service, startService } from '../support/service';
 import { runCli } from './run-cli';
 
 // API only with a key: the CLI's requests are what the tests see, and the key must be sent.

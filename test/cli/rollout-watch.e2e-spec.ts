@@ -1,4 +1,4 @@
-import { Service, startService } from '../utils/service';
+import { Service, startService } from '../support/service';
 import { runCli } from './run-cli';
 
 // Fast lifecycle; the worker's failure rate decides whether a rollout completes or halts.

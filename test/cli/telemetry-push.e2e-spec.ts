@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listNodes } from '../utils/http';
-import { Service, startService } from '../utils/service';
+import { listNodes } from '../support/deployments';
+import { Service, startService } from '../support/service';
 import { runCli } from './run-cli';
 
 // API only: no worker adds simulated samples, so every stored sample is one the CLI pushed.

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Dialog, Page } from 'playwright-core';
-import { Service, startService } from '../utils/service';
+import { pollUntil } from '../support/poll';
+import { Service, startService } from '../support/service';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Screenshots for people to look at (gitignored); the test asserts on the page, not on them.
@@ -22,25 +23,8 @@ const seriesRequests: { url: URL; at: number }[] = [];
 let mainId: number;
 let slow: { id: number; node_id: string };
 
-/** Polls until `check` holds; the dashboard refreshes on its own every few seconds. */
-async function until<T>(
-  check: () => Promise<T | null | undefined | false>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const result = await check();
-      if (result) return result;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`dashboard never showed ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** How the page is polled: it refreshes on its own every few seconds, and may not be drawn yet. */
+const PAGE = { timeoutMs: 30_000, intervalMs: 200, retryErrors: true };
 
 const api = () => ({
   get: (path: string) => service.http.get(path).set('X-API-Key', KEY),
@@ -193,35 +177,42 @@ describe('operator dashboard', () => {
 
   it('asks for an API key, then creates a deployment and shows its rollout, status and progress', async () => {
     await page.goto(service.url);
-    await until(async () => /API key/.test(await text('#banner')), 'the API key prompt');
+    await pollUntil(async () => /API key/.test(await text('#banner')), 'the API key prompt', PAGE);
 
     await page.fill('#api-key', KEY);
     await page.click('#key-form button[type=submit]');
-    await until(async () => !(await page.locator('#banner').isVisible()), 'the banner cleared');
+    await pollUntil(
+      async () => !(await page.locator('#banner').isVisible()),
+      'the banner cleared',
+      PAGE,
+    );
     const listed = (await api().get('/deployments?limit=1000').expect(200)).body.length;
-    await until(
+    await pollUntil(
       async () =>
         listed === 0
           ? await page.locator('#deployments-empty').isVisible()
           : (await page.locator('#deployment-list li').count()) === listed,
       'the deployments list',
+      PAGE,
     );
 
     // A rule broken in the form comes back as the API's own sentence.
     await page.fill('#create-form [name=name]', NAME);
     await page.fill('#create-form [name=target_node_count]', '0');
     await page.click('#create-form button[type=submit]');
-    await until(
+    await pollUntil(
       async () => /target_node_count/.test(await text('#create-error')),
       'the validation error',
+      PAGE,
     );
 
     await page.fill('#create-form [name=target_node_count]', String(NODES));
     await page.fill('#create-form [name=max_parallel]', '4');
     await page.click('#create-form button[type=submit]');
-    await until(
+    await pollUntil(
       async () => (await page.locator('#deployment-list li', { hasText: NAME }).count()) === 1,
       'the new deployment in the list',
+      PAGE,
     );
     expect(await page.locator('#create-error').isVisible()).toBe(false);
     expect(page.url()).toMatch(/#\/deployments\/\d+$/);
@@ -232,46 +223,55 @@ describe('operator dashboard', () => {
       await page.locator(`#deployment-list button.selected[data-id="${mainId}"]`).count(),
     ).toBe(1);
 
-    await until(
+    await pollUntil(
       async () => (await page.locator('#node-grid .cell').count()) === NODES,
       `${NODES} cells in the node grid`,
+      PAGE,
     );
     // Every node reaches a terminal state; the grid and the counts say the same as the API.
-    await until(
+    await pollUntil(
       async () =>
         (await page.locator('#node-grid .cell[data-state=RUNNING]').count()) +
           (await page.locator('#node-grid .cell[data-state=FAILED]').count()) ===
         NODES,
       'every node RUNNING or FAILED',
+      PAGE,
     );
     const detail = (await api().get(`/deployments/${mainId}`).expect(200)).body;
     for (const state of ['RUNNING', 'FAILED']) {
       expect(await page.locator(`#node-grid .cell[data-state=${state}]`).count()).toBe(
         detail.state_counts[state],
       );
-      await until(
+      await pollUntil(
         async () =>
           (await text(`#d-counts li[data-state=${state}] strong`)) ===
           String(detail.state_counts[state]),
         `the ${state} count`,
+        PAGE,
       );
     }
-    await until(async () => /100 %/.test(await text('#d-progress-text')), 'progress at 100 %');
+    await pollUntil(
+      async () => /100 %/.test(await text('#d-progress-text')),
+      'progress at 100 %',
+      PAGE,
+    );
     expect(await page.locator('#d-name').textContent()).toBe(NAME);
 
     // The list shows each deployment's status and progress, as GET /deployments/{id} has them.
     const entry = `#deployment-list li[data-id="${mainId}"]`;
-    await until(
+    await pollUntil(
       async () =>
         (await page.locator(`${entry} .summary[data-status="${detail.status}"]`).count()) === 1 &&
         (await text(`${entry} .pct`)) === '100 %',
       `status ${detail.status} and 100 % in the list`,
+      PAGE,
     );
 
     // The events panel follows the live stream: the nodes' state changes are there.
-    await until(
+    await pollUntil(
       async () => (await page.locator('#event-list li[data-type=STATE_CHANGE]').count()) >= NODES,
       'the state changes in the events panel',
+      PAGE,
     );
     expect(await text('#events-status')).toBe('live');
   });
@@ -302,14 +302,26 @@ describe('operator dashboard', () => {
 
     // Each chart holds the buckets of the series endpoint and drew its lines on its canvas.
     for (const metric of METRICS) {
-      const state = await until(async () => {
-        const s = await chartState(metric);
-        return s && s.points[0] >= 20 ? s : null;
-      }, `the ${metric} chart with its points`);
+      const state = await pollUntil(
+        async () => {
+          const s = await chartState(metric);
+          return s && s.points[0] >= 20 ? s : null;
+        },
+        `the ${metric} chart with its points`,
+        PAGE,
+      );
       expect(state.labels).toEqual(['mean', 'p95']);
       expect(state.points[1]).toBeGreaterThan(0);
-      await until(async () => (await pixelsOf(metric, '#2563eb')) > 20, `the ${metric} mean line`);
-      await until(async () => (await pixelsOf(metric, '#f59e0b')) > 20, `the ${metric} p95 line`);
+      await pollUntil(
+        async () => (await pixelsOf(metric, '#2563eb')) > 20,
+        `the ${metric} mean line`,
+        PAGE,
+      );
+      await pollUntil(
+        async () => (await pixelsOf(metric, '#f59e0b')) > 20,
+        `the ${metric} p95 line`,
+        PAGE,
+      );
     }
     // Never the raw samples: the series endpoint, for the default hour in 10 s buckets.
     const first = latestSeries('latency_ms', 0)!;
@@ -318,19 +330,21 @@ describe('operator dashboard', () => {
     expect(span).toBeGreaterThan(59 * 60_000);
     expect(span).toBeLessThan(61 * 60_000);
 
-    await until(
+    await pollUntil(
       async () =>
         (await page.locator(`#bottleneck-rows tr[data-node-id="${slow.id}"]`).count()) === 1,
       `${slow.node_id} among the bottlenecks`,
+      PAGE,
     );
     const row = await text(`#bottleneck-rows tr[data-node-id="${slow.id}"]`);
     expect(row).toContain(slow.node_id);
     expect(row).toContain('latency_ms');
     // The grid rings the flagged node, and only it.
-    await until(
+    await pollUntil(
       async () =>
         (await page.locator(`#node-grid .cell.flagged[data-node-id="${slow.id}"]`).count()) === 1,
       `${slow.node_id} ringed in the grid`,
+      PAGE,
     );
     expect(await page.locator('#node-grid .cell.flagged').count()).toBe(1);
     await shot('01-deployment-charts');
@@ -347,19 +361,24 @@ describe('operator dashboard', () => {
       const clicked = Date.now();
       await page.click(`#range-switch button[data-range="${range}"]`);
       for (const metric of METRICS) {
-        const request = await until(
+        const request = await pollUntil(
           async () => latestSeries(metric, clicked),
           `a ${metric} request for ${range}`,
+          PAGE,
         );
         expect(request.url.searchParams.get('bucket')).toBe(bucket);
         const span = request.at - Date.parse(request.url.searchParams.get('start_time')!);
         expect(span).toBeGreaterThan((minutes - 1) * 60_000);
         expect(span).toBeLessThan((minutes + 1) * 60_000);
       }
-      await until(async () => {
-        const s = await chartState('latency_ms');
-        return s && s.labels[1] === spread && s.points[0] > 0;
-      }, `the latency chart for ${range} with ${spread}`);
+      await pollUntil(
+        async () => {
+          const s = await chartState('latency_ms');
+          return s && s.labels[1] === spread && s.points[0] > 0;
+        },
+        `the latency chart for ${range} with ${spread}`,
+        PAGE,
+      );
       expect(await page.locator(`#range-switch button[data-range="${range}"].active`).count()).toBe(
         1,
       );
@@ -371,21 +390,27 @@ describe('operator dashboard', () => {
     const clicked = Date.now();
     await page.click(`#node-grid .cell[data-node-id="${slow.id}"]`);
     for (const metric of METRICS) {
-      const request = await until(
+      const request = await pollUntil(
         async () => latestSeries(metric, clicked, slow.id),
         `a ${metric} request for ${slow.node_id}`,
+        PAGE,
       );
       expect(request.url.searchParams.get('bucket')).toBe('10s');
       // The deployment's series is still asked for beside the node's.
       expect(latestSeries(metric, clicked)).toBeDefined();
-      const state = await until(async () => {
-        const s = await chartState(metric);
-        return s && s.labels.length === 4 && s.points[2] > 0 ? s : null;
-      }, `${slow.node_id}'s series on the ${metric} chart`);
+      const state = await pollUntil(
+        async () => {
+          const s = await chartState(metric);
+          return s && s.labels.length === 4 && s.points[2] > 0 ? s : null;
+        },
+        `${slow.node_id}'s series on the ${metric} chart`,
+        PAGE,
+      );
       expect(state.labels).toEqual(['mean', 'p95', `${slow.node_id} mean`, `${slow.node_id} p95`]);
-      await until(
+      await pollUntil(
         async () => (await pixelsOf(metric, '#db2777')) > 20,
         `${slow.node_id}'s line on the ${metric} chart`,
+        PAGE,
       );
     }
     expect(await page.locator('#node-grid .cell.selected').count()).toBe(1);
@@ -404,22 +429,24 @@ describe('operator dashboard', () => {
         keep_firing_for_seconds: 600,
       })
       .expect(201);
-    await until(
+    await pollUntil(
       async () => (await page.locator(`#alert-list li[data-node-id="${slow.id}"]`).count()) === 1,
       `a firing alert for ${slow.node_id}`,
-      60_000,
+      { ...PAGE, timeoutMs: 60_000 },
     );
     expect(await text(`#alert-list li[data-node-id="${slow.id}"]`)).toContain('slow-switch');
     // Other suites of the run may have alerts firing too: at least ours.
-    await until(
+    await pollUntil(
       async () => Number(await page.locator('#fleet-alerts').getAttribute('data-count')) >= 1,
       'the fleet badge counting it',
+      PAGE,
     );
     expect(await text('#fleet-alerts')).toMatch(/^\d+ firing alerts?$/);
     expect(await page.locator('#fleet-alerts.firing').count()).toBe(1);
-    await until(
+    await pollUntil(
       async () => (await page.locator('#event-list li[data-type=ALERT_FIRING]').count()) >= 1,
       'ALERT_FIRING in the events panel',
+      PAGE,
     );
     expect(await text('#event-list li[data-type=ALERT_FIRING]')).toContain(slow.node_id);
     await shot('04-firing-alert');
@@ -437,19 +464,24 @@ describe('operator dashboard', () => {
       .expect(201);
     const id = created.body.id as number;
     await page.goto(`${service.url}/#/deployments/${id}`);
-    await until(
+    await pollUntil(
       async () => (await page.locator('#rollout-panel').isVisible()) === true,
       'the rollout panel',
+      PAGE,
     );
     // The canary done and the next wave started.
-    await until(async () => (await rolloutOf(id)).wave >= 1, 'wave 1 started', 90_000);
-    await until(
+    await pollUntil(async () => (await rolloutOf(id)).wave >= 1, 'wave 1 started', {
+      ...PAGE,
+      timeoutMs: 90_000,
+    });
+    await pollUntil(
       async () =>
         (await page.locator('#rollout-waves li').count()) === 5 &&
         (await page.locator('#rollout-waves li[data-wave-state=done]').count()) >= 1 &&
         (await page.locator('#rollout-waves li[data-wave-state=current]').count()) === 1 &&
         (await page.locator('#rollout-waves li[data-wave-state=todo]').count()) >= 1,
       'waves done, current and to come',
+      PAGE,
     );
     expect(await text('#rollout-waves li[data-wave="0"]')).toContain('canary');
     expect(await text('#rollout-status')).toBe('running');
@@ -459,17 +491,33 @@ describe('operator dashboard', () => {
     await shot('05-rollout-running');
 
     await page.click('#rollout-pause');
-    await until(async () => (await rolloutOf(id)).status === 'paused', 'the rollout paused');
-    await until(async () => (await text('#rollout-status')) === 'paused', 'paused on the page');
-    await until(async () => await page.isEnabled('#rollout-resume'), 'resume enabled');
+    await pollUntil(
+      async () => (await rolloutOf(id)).status === 'paused',
+      'the rollout paused',
+      PAGE,
+    );
+    await pollUntil(
+      async () => (await text('#rollout-status')) === 'paused',
+      'paused on the page',
+      PAGE,
+    );
+    await pollUntil(async () => await page.isEnabled('#rollout-resume'), 'resume enabled', PAGE);
     expect(await page.isEnabled('#rollout-pause')).toBe(false);
     expect(await page.isEnabled('#rollout-abort')).toBe(true);
     expect(await text('#rollout-message')).toContain('paused');
     await shot('06-rollout-paused');
 
     await page.click('#rollout-resume');
-    await until(async () => (await rolloutOf(id)).status === 'running', 'the rollout resumed');
-    await until(async () => await page.isEnabled('#rollout-pause'), 'pause enabled again');
+    await pollUntil(
+      async () => (await rolloutOf(id)).status === 'running',
+      'the rollout resumed',
+      PAGE,
+    );
+    await pollUntil(
+      async () => await page.isEnabled('#rollout-pause'),
+      'pause enabled again',
+      PAGE,
+    );
     expect(await page.isEnabled('#rollout-resume')).toBe(false);
 
     // Abort asks first; declined, nothing changes.
@@ -480,7 +528,7 @@ describe('operator dashboard', () => {
     };
     page.once('dialog', dismiss);
     await page.click('#rollout-abort');
-    await until(async () => dialogs.length === 1, 'the confirmation');
+    await pollUntil(async () => dialogs.length === 1, 'the confirmation', PAGE);
     expect(dialogs[0].type()).toBe('confirm');
     expect(dialogs[0].message()).toMatch(/Abort this rollout/);
     expect((await rolloutOf(id)).status).toBe('running');
@@ -490,12 +538,21 @@ describe('operator dashboard', () => {
       void dialog.accept();
     });
     await page.click('#rollout-abort');
-    await until(async () => (await rolloutOf(id)).status === 'aborted', 'the rollout aborted');
+    await pollUntil(
+      async () => (await rolloutOf(id)).status === 'aborted',
+      'the rollout aborted',
+      PAGE,
+    );
     expect(dialogs).toHaveLength(2);
-    await until(async () => (await text('#rollout-status')) === 'aborted', 'aborted on the page');
-    await until(
+    await pollUntil(
+      async () => (await text('#rollout-status')) === 'aborted',
+      'aborted on the page',
+      PAGE,
+    );
+    await pollUntil(
       async () => (await page.locator('#rollout-waves li[data-wave-state=skipped]').count()) >= 1,
       'the waves never admitted',
+      PAGE,
     );
     for (const action of ['pause', 'resume', 'abort']) {
       expect(await page.isEnabled(`#rollout-${action}`)).toBe(false);
@@ -514,18 +571,23 @@ describe('operator dashboard', () => {
       .expect(201);
     const id = created.body.id as number;
     await page.goto(`${service.url}/#/deployments/${id}`);
-    await until(async () => await page.isEnabled('#rollout-abort'), 'abort enabled');
+    await pollUntil(async () => await page.isEnabled('#rollout-abort'), 'abort enabled', PAGE);
     // Someone else aborts while the operator reads the confirmation.
     page.once('dialog', async (dialog) => {
       await api().post(`/deployments/${id}/rollout/abort`).expect(202);
       await dialog.accept();
     });
     await page.click('#rollout-abort');
-    await until(
+    await pollUntil(
       async () => /The rollout is aborted/.test(await text('#rollout-message')),
       'the 409 as a message',
+      PAGE,
     );
-    await until(async () => (await text('#rollout-status')) === 'aborted', 'aborted on the page');
+    await pollUntil(
+      async () => (await text('#rollout-status')) === 'aborted',
+      'aborted on the page',
+      PAGE,
+    );
     expect(await page.locator('#rollout-message.bad').count()).toBe(1);
     await shot('08-rollout-conflict');
   });
@@ -533,9 +595,10 @@ describe('operator dashboard', () => {
   it('keeps the key and the selection across a reload, without a console or page error', async () => {
     await page.goto(`${service.url}/#/deployments/${mainId}`);
     await page.reload();
-    await until(
+    await pollUntil(
       async () => (await page.locator('#node-grid .cell').count()) === NODES,
       'the grid after a reload',
+      PAGE,
     );
     expect(await page.locator('#banner').isVisible()).toBe(false);
     expect(await page.inputValue('#api-key')).toBe(KEY);

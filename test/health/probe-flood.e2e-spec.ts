@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { baseDatabaseUrl } from '../setup/test-env';
-import { freePort, Service, startService } from '../utils/service';
+import { freePort, Service, startService } from '../support/service';
 import { PrivateRedis, startPrivateRedis } from './redis-server';
 
 const ROUTES = ['/health', '/health/ready', '/metrics'];

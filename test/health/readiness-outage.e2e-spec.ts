@@ -1,4 +1,4 @@
-import { Service, startService } from '../utils/service';
+import { Service, startService } from '../support/service';
 import { startTcpProxy, TcpProxy } from './tcp-proxy';
 
 /** Readiness turns 503 within 5 s of a lost backend; the bound adds room for a loaded machine. */

@@ -1,13 +1,14 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { failedJobs } from '../utils/queues';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { failedJobs, pendingJobs } from '../support/queues';
+import { Service, startService } from '../support/service';
+import { createDeployment } from '../support/deployments';
 import {
   assertThreeTransitionsPerNode,
-  createDeployment,
   stateCounts,
   waitAllTerminal,
-} from './lifecycle-helpers';
+} from '../support/node-states';
+import { pollUntil, sleep } from '../support/poll';
 
 describe('Lifecycle rollout (api and worker processes)', () => {
   let db: Pool;
@@ -28,7 +29,7 @@ describe('Lifecycle rollout (api and worker processes)', () => {
   });
 
   it('rolls a 1,000-node deployment out: every node terminal, 5% failed, three events each', async () => {
-    const id = await createDeployment(api, 1000);
+    const id = (await createDeployment(api, { target_node_count: 1000 })).id;
     await waitAllTerminal(db, id, 1000);
 
     const counts = await stateCounts(db, id);
@@ -65,7 +66,8 @@ describe('Lifecycle rollout (api and worker processes)', () => {
 
   it('never has more than max_parallel nodes PROVISIONING or CONFIGURING', async () => {
     const maxParallel = 25;
-    const id = await createDeployment(api, 300, { max_parallel: maxParallel });
+    const id = (await createDeployment(api, { target_node_count: 300, max_parallel: maxParallel }))
+      .id;
     let peak = 0;
     let samples = 0;
     for (;;) {
@@ -74,7 +76,8 @@ describe('Lifecycle rollout (api and worker processes)', () => {
       peak = Math.max(peak, active);
       samples++;
       if ((counts.RUNNING ?? 0) + (counts.FAILED ?? 0) === 300) break;
-      await new Promise((r) => setTimeout(r, 20));
+      // Paces the sampling; the loop ends on the state (every node terminal), not on time.
+      await sleep(20);
     }
     expect(samples).toBeGreaterThan(5);
     expect(peak).toBeGreaterThan(0);
@@ -100,7 +103,7 @@ describe('Lifecycle rollout (api and worker processes)', () => {
   });
 
   it('takes a FAILED node marked for retry back through PROVISIONING with its new attempt', async () => {
-    const id = await createDeployment(api, 200);
+    const id = (await createDeployment(api, { target_node_count: 200 })).id;
     await waitAllTerminal(db, id, 200);
     const { rows: failed } = await db.query<{ id: number }>(
       `SELECT id FROM nodes WHERE deployment_id = $1 AND state = 'FAILED' ORDER BY id LIMIT 1`,
@@ -114,18 +117,13 @@ describe('Lifecycle rollout (api and worker processes)', () => {
     ]);
     await db.query(`UPDATE deployments SET finished_at = NULL WHERE id = $1`, [id]);
     await waitAllTerminal(db, id, 200);
-    await expect(
-      (async () => {
-        for (;;) {
-          const { rows } = await db.query(
-            `SELECT finished_at FROM deployments WHERE id = $1 AND finished_at IS NOT NULL`,
-            [id],
-          );
-          if (rows.length > 0) return true;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })(),
-    ).resolves.toBe(true);
+    await pollUntil(async () => {
+      const { rows } = await db.query(
+        `SELECT finished_at FROM deployments WHERE id = $1 AND finished_at IS NOT NULL`,
+        [id],
+      );
+      return rows.length > 0;
+    }, `deployment ${id} finished again`);
     const { rows: path } = await db.query(
       `SELECT from_state, to_state, reason, (metadata->>'attempt')::int AS attempt
        FROM events WHERE node_id = $1 AND type = 'STATE_CHANGE' ORDER BY id`,
@@ -140,8 +138,11 @@ describe('Lifecycle rollout (api and worker processes)', () => {
   });
 
   it('lets a wake-up of a deleted deployment end quietly', async () => {
-    const id = await createDeployment(api, 1000);
-    await new Promise((r) => setTimeout(r, 150));
+    const id = (await createDeployment(api, { target_node_count: 1000 })).id;
+    // Delete once the worker has the rollout in hand: its next wake-ups are armed.
+    await pollUntil(() => stateCounts(db, id), `a node of deployment ${id} admitted`, {
+      until: (counts) => (counts.PENDING ?? 0) < 1000,
+    });
     await db.query(`DELETE FROM deployments WHERE id = $1`, [id]);
     // Nodes have no foreign key (per-row checks on the hot path); a trigger cascades. Events
     // outlive the deployment (the audit trail; retention removes them by age).
@@ -151,8 +152,12 @@ describe('Lifecycle rollout (api and worker processes)', () => {
       [id],
     );
     expect(left[0]).toEqual({ nodes: 0, events: true });
-    // Give the shard's pending wake-ups time to fire against the missing rows.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The shard's pending wake-ups fire against the missing rows and arm no further one.
+    await pollUntil(
+      async () => (await pendingJobs('lifecycle')).filter((j) => j.data.deploymentId === id),
+      `every wake-up of deleted deployment ${id} run`,
+      { until: (jobs) => jobs.length === 0 },
+    );
     const health = await api.http.get('/health').expect(200);
     expect(health.body.active_workers).toBe(true);
     expect(await failedJobs('lifecycle')).toEqual([]);

@@ -1,6 +1,7 @@
-import { deleteQueuePrefix, failedJobs } from '../utils/queues';
-import { Service, startService } from '../utils/service';
-import { createDeployment } from './lifecycle-helpers';
+import { deleteQueuePrefix, failedJobs } from '../support/queues';
+import { Service, startService } from '../support/service';
+import { createDeployment } from '../support/deployments';
+import { sleep } from '../support/poll';
 
 const QUEUES = ['lifecycle', 'telemetry', 'maintenance'];
 
@@ -10,6 +11,10 @@ const QUEUES = ['lifecycle', 'telemetry', 'maintenance'];
  * the database pool side by side at shutdown, so a job still running then used to fail with
  * "Connection is closed", and a recurring job stayed failed.
  */
+// Six workers are started and stopped while busy: on a loaded machine that outlasts jest's
+// default time for a test.
+jest.setTimeout(300_000);
+
 describe('Stopping busy workers', () => {
   // Queues of this suite's own: its workers' schedules and unfinished ticks stay out of the
   // other suites' way.
@@ -38,9 +43,10 @@ describe('Stopping busy workers', () => {
         SIM_TIME_SCALE: '0.02',
         TELEMETRY_INTERVAL_MS: '500',
       });
-      created.push(await createDeployment(api, 2000));
-      // Stop at a different point of the rollout and the collection each round.
-      await new Promise((r) => setTimeout(r, 300 + round * 400));
+      created.push((await createDeployment(api, { target_node_count: 2000 })).id);
+      // Stop at a different point of the rollout and the collection each round: any point is
+      // valid (the assertion is that none leaves a failed job), so this waits for no state.
+      await sleep(300 + round * 400);
       await worker.stop();
       logs.push(worker.logs());
     }

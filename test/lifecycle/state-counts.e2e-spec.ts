@@ -1,14 +1,10 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { Service, startService } from '../utils/service';
-import {
-  createDeployment,
-  deleteQueueKeys,
-  sleep,
-  stateCounts,
-  waitAllTerminal,
-  waitUntil,
-} from './lifecycle-helpers';
+import { testPool } from '../support/database';
+import { Service, startService } from '../support/service';
+import { createDeployment } from '../support/deployments';
+import { stateCounts, waitAllTerminal } from '../support/node-states';
+import { pollUntil, sleep } from '../support/poll';
+import { deleteQueueKeys } from '../support/queues';
 
 const STATES = ['PENDING', 'PROVISIONING', 'CONFIGURING', 'RUNNING', 'FAILED'];
 
@@ -67,10 +63,11 @@ describe('Node state counts', () => {
   }
 
   it('equal a real count through a rollout, grow, decommission, retry, a SIGKILLed worker and a Redis wipe', async () => {
-    const big = await createDeployment(api, 4500);
-    const limited = await createDeployment(api, 300, { max_parallel: 40 });
+    const big = (await createDeployment(api, { target_node_count: 4500 })).id;
+    const limited = (await createDeployment(api, { target_node_count: 300, max_parallel: 40 })).id;
     await api.http.post(`/deployments/${big}/nodes`).send({ count: 700 }).expect(201);
     for (let i = 0; i < 3; i++) {
+      // Samples the counts at three moments of the rollout; any moment must hold.
       await sleep(300);
       for (const id of [big, limited]) await expectExact(id);
     }
@@ -96,13 +93,17 @@ describe('Node state counts', () => {
     expect(retried.body.retried).toBeGreaterThan(0);
     await expectExact(big);
     // Retried nodes count as FAILED until a worker moves them: wait until none is scheduled.
-    await waitUntil(async () => {
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS n FROM nodes WHERE deployment_id = $1 AND next_step_at IS NOT NULL`,
-        [big],
-      );
-      return rows[0].n === 0;
-    }, 'every retried node to settle');
+    await pollUntil(
+      async () => {
+        const { rows } = await db.query(
+          `SELECT count(*)::int AS n FROM nodes WHERE deployment_id = $1 AND next_step_at IS NOT NULL`,
+          [big],
+        );
+        return rows[0].n as number;
+      },
+      'every retried node to settle',
+      { timeoutMs: 90_000, until: (scheduled) => scheduled === 0 },
+    );
     await expectExact(big);
 
     // What the API serves is the kept count.

@@ -5,10 +5,14 @@ import {
   advanceSql,
   SHARD_CLAIM_SQL,
 } from '../../src/store/node-transition-sql';
-import { ClaimedNode, planTransitions, SimulationSettings } from '../oracle/transition-plan';
+import {
+  ClaimedNode,
+  planTransitions,
+  SimulationSettings,
+} from '../support/reference/transition-plan';
 import { NodeState } from '../../src/domain/node-state';
-import { testPool } from '../utils/database';
-import { Service, startService } from '../utils/service';
+import { cleanUp, startWithPool } from '../support/suite';
+import { Service } from '../support/service';
 
 /**
  * The batch statement applies the simulation model in SQL; planTransitions is the same model in
@@ -19,14 +23,10 @@ let api: Service;
 let db: Pool;
 
 beforeAll(async () => {
-  api = await startService({ APP_ROLE: 'api' });
-  db = testPool();
+  ({ api, db } = await startWithPool());
 });
 
-afterAll(async () => {
-  await db?.end();
-  await api?.stop();
-});
+afterAll(() => cleanUp({ service: api, db }));
 
 const { PENDING, PROVISIONING, CONFIGURING, RUNNING, FAILED } = NodeState;
 

@@ -2,10 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { deleteQueuePrefix } from '../utils/queues';
-import { freePort, Service, startService } from '../utils/service';
-import { isExported, metricNamesIn, parseExposition, PROMETHEUS_OWN_SERIES } from './prometheus';
 import { CONFIG_DEPENDENT_VARIABLES, CONFIG_VARIABLES } from '../../src/config/config-variables';
+import { deleteQueuePrefix } from '../support/queues';
+import { freePort, Service, startService } from '../support/service';
+import {
+  isExported,
+  metricNamesIn,
+  parseExposition,
+  PROMETHEUS_OWN_SERIES,
+} from '../support/prometheus';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');

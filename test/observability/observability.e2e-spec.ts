@@ -2,10 +2,11 @@ import { QueueName } from '../../src/queue/jobs';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { deleteQueuePrefix } from '../utils/queues';
-import { freePort, Service, startService } from '../utils/service';
-import { parseExposition, Sample, total } from './prometheus';
+import { testPool } from '../support/database';
+import { deleteQueuePrefix } from '../support/queues';
+import { pollUntil } from '../support/poll';
+import { freePort, Service, startService } from '../support/service';
+import { parseExposition, Sample, scrape as scrapeMetrics, total } from '../support/prometheus';
 
 const RW_SECRET = 'obs-rw-secret-0123456789abcdef';
 const RO_SECRET = 'obs-ro-secret-0123456789abcdef';
@@ -38,16 +39,6 @@ function logLines(service: Service): LogLine[] {
     });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 // Queues of this suite's own: its failed test job and its workers' schedules stay out of the
 // other suites' way. The database is shared, so every deployment it creates is deleted.
 const prefix = `${process.env.QUEUE_PREFIX}_obs`;
@@ -58,8 +49,7 @@ let pool: Pool;
 const created: number[] = [];
 
 async function scrape(): Promise<Sample[]> {
-  const res = await app.http.get('/metrics').expect(200);
-  return parseExposition(res.text).samples;
+  return (await scrapeMetrics(app)).samples;
 }
 
 beforeAll(async () => {
@@ -106,12 +96,16 @@ describe('one JSON log format', () => {
       .expect(204);
     await app.http.get('/deployments').set('X-API-Key', RO_SECRET).expect(200);
 
-    const lines = await until('the delete request logged', async () => {
-      const all = logLines(app);
-      return all.some((l) => l.request_id === 'obs-delete-1' && l.msg === 'request completed')
-        ? all
-        : undefined;
-    });
+    const lines = await pollUntil(
+      async () => {
+        const all = logLines(app);
+        return all.some((l) => l.request_id === 'obs-delete-1' && l.msg === 'request completed')
+          ? all
+          : undefined;
+      },
+      'the delete request logged',
+      { timeoutMs: 90_000 },
+    );
     const deleted = lines.filter((l) => l.request_id === 'obs-delete-1');
     // Fastify's access line and the service's own line through Nest's Logger, both tagged.
     expect(deleted).toEqual(
@@ -165,10 +159,14 @@ describe('one JSON log format', () => {
         { deploymentId: 'not-a-number', shard: 0, requestId: 'obs-job-request' },
         { attempts: 1 },
       );
-      const line = await until('the failed job logged', async () => {
-        const all = [...logLines(app), ...logLines(worker)];
-        return all.find((l) => l.job_id === job.id && /Job failed/.test(l.msg));
-      });
+      const line = await pollUntil(
+        async () => {
+          const all = [...logLines(app), ...logLines(worker)];
+          return all.find((l) => l.job_id === job.id && /Job failed/.test(l.msg));
+        },
+        'the failed job logged',
+        { timeoutMs: 90_000 },
+      );
       expect(line).toEqual(
         expect.objectContaining({
           level: 'warn',
@@ -211,14 +209,18 @@ describe('worker metrics', () => {
       .expect(201);
     const id = res.body.id as number;
     created.push(id);
-    await until('the rollout to end', async () => {
-      const { rows } = await pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM nodes
+    await pollUntil(
+      async () => {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM nodes
          WHERE deployment_id = $1 AND state IN ('RUNNING', 'FAILED')`,
-        [id],
-      );
-      return rows[0].n === NODES ? true : undefined;
-    });
+          [id],
+        );
+        return rows[0].n === NODES ? true : undefined;
+      },
+      'the rollout to end',
+      { timeoutMs: 90_000 },
+    );
     // Both processes share the queues; every transition was made by one of them.
     const appSamples = await scrape();
     const workerSamples = parseExposition(
@@ -258,17 +260,21 @@ describe('worker metrics', () => {
 
   it('measures collection ticks and the running-sum fold', async () => {
     // Ticks every 500 ms over the RUNNING nodes above; the fold runs every 10 s.
-    const [ticks, lag] = await until('a measured tick and a fold', async () => {
-      const samples = [
-        ...(await scrape()),
-        ...parseExposition(
-          await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text(),
-        ).samples,
-      ];
-      const measured = total(samples, 'netorch_telemetry_tick_duration_seconds_count');
-      const lags = samples.filter((s) => s.name === 'netorch_telemetry_fold_lag_seconds');
-      return measured > 0 && lags.length > 0 ? [measured, lags] : undefined;
-    });
+    const [ticks, lag] = await pollUntil(
+      async () => {
+        const samples = [
+          ...(await scrape()),
+          ...parseExposition(
+            await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text(),
+          ).samples,
+        ];
+        const measured = total(samples, 'netorch_telemetry_tick_duration_seconds_count');
+        const lags = samples.filter((s) => s.name === 'netorch_telemetry_fold_lag_seconds');
+        return measured > 0 && lags.length > 0 ? [measured, lags] : undefined;
+      },
+      'a measured tick and a fold',
+      { timeoutMs: 90_000 },
+    );
     expect(ticks).toBeGreaterThan(0);
     for (const sample of lag as Sample[]) {
       // The end of the last folded minute: between the 5 s grace and a minute or so ago.

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { join } from 'node:path';
-import { deleteQueuePrefix } from '../utils/queues';
-import { freePort, Service, startService } from '../utils/service';
+import { deleteQueuePrefix } from '../support/queues';
+import { pollUntil } from '../support/poll';
+import { freePort, Service, startService } from '../support/service';
 
 const DIST = process.env.NETORCH_DIST ?? join(__dirname, '..', '..', 'dist');
 
@@ -71,16 +72,6 @@ function otlpReceiver(): { server: Server; spans: ReceivedSpan[]; requests: stri
   return { server, spans, requests };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const prefix = `${process.env.QUEUE_PREFIX}_trace`;
 const receiver = otlpReceiver();
 let api: Service;
@@ -120,25 +111,30 @@ describe('OpenTelemetry traces', () => {
     const requestId = res.headers['x-request-id'];
 
     // The API's server span, named after the route.
-    const root = await until('the API span of the create', () =>
-      receiver.spans.find(
-        (s) => s.service === 'netorch-api' && s.kind === SERVER && s.name === 'POST /deployments',
-      ),
+    const root = await pollUntil(
+      () =>
+        receiver.spans.find(
+          (s) => s.service === 'netorch-api' && s.kind === SERVER && s.name === 'POST /deployments',
+        ),
+      'the API span of the create',
     );
     const inTrace = () => receiver.spans.filter((s) => s.traceId === root.traceId);
     // The worker's job attempt: a child of the API's enqueue, read from the job's data.
-    const consumer = await until('a worker job span in the same trace', () =>
-      inTrace().find((s) => s.service === 'netorch-worker' && s.kind === CONSUMER),
+    const consumer = await pollUntil(
+      () => inTrace().find((s) => s.service === 'netorch-worker' && s.kind === CONSUMER),
+      'a worker job span in the same trace',
     );
     const producer = inTrace().find((s) => s.spanId === consumer.parentSpanId);
     expect(producer).toEqual(
       expect.objectContaining({ service: 'netorch-api', kind: PRODUCER, traceId: root.traceId }),
     );
     // The job's statements are the job span's children.
-    await until('the job statements', () =>
-      inTrace().some((s) => s.parentSpanId === consumer.spanId && s.name.startsWith('pg.query'))
-        ? true
-        : undefined,
+    await pollUntil(
+      () =>
+        inTrace().some((s) => s.parentSpanId === consumer.spanId && s.name.startsWith('pg.query'))
+          ? true
+          : undefined,
+      'the job statements',
     );
     const apiStatements = inTrace().filter(
       (s) => s.service === 'netorch-api' && s.name.startsWith('pg.query'),

@@ -1,19 +1,8 @@
 import { Pool } from 'pg';
-import { testPool } from '../utils/database';
-import { deleteQueuePrefix } from '../utils/queues';
-import { Service, startService } from '../utils/service';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { testPool } from '../support/database';
+import { deleteQueuePrefix } from '../support/queues';
+import { pollUntil, sleep } from '../support/poll';
+import { Service, startService } from '../support/service';
 
 /** Every wave's first admission comes after the previous wave's last node ended (event ids). */
 async function expectWavesInOrder(db: Pool, id: number, ends: number[], transitions: number) {
@@ -85,10 +74,13 @@ describe('Rollout strategies', () => {
   }
 
   const settled = (id: number, statuses: string[]) =>
-    until(`rollout of ${id} to be ${statuses.join(' or ')}`, async () => {
-      const r = await rollout(id);
-      return statuses.includes(r.status) ? r : undefined;
-    });
+    pollUntil(
+      async () => {
+        const r = await rollout(id);
+        return statuses.includes(r.status) ? r : undefined;
+      },
+      `rollout of ${id} to be ${statuses.join(' or ')}`,
+    );
 
   it('runs the canary, then each wave only once the previous one is done, checked from the events', async () => {
     const id = await create(60, { canary: 1, wave_size: 20 });
@@ -117,8 +109,9 @@ describe('Rollout strategies', () => {
 
   it('survives a SIGKILLed worker and a Redis wipe mid-wave, never admitting a wave early', async () => {
     const id = await create(500, { canary: 10, wave_size: 100 });
-    await until('wave 1 to be under way', async () =>
-      (await rollout(id)).wave >= 1 ? true : undefined,
+    await pollUntil(
+      async () => ((await rollout(id)).wave >= 1 ? true : undefined),
+      'wave 1 to be under way',
     );
     await worker.kill();
     await deleteQueuePrefix(process.env.QUEUE_PREFIX);
@@ -170,8 +163,9 @@ describe('Rollout strategies', () => {
 
   it('pauses admissions at once, lets nodes in flight finish, and resumes', async () => {
     const id = await create(400, { wave_size: 100, wave_pause_seconds: 0 });
-    await until('the first admissions', async () =>
-      (await rollout(id)).admitted > 0 ? true : undefined,
+    await pollUntil(
+      async () => ((await rollout(id)).admitted > 0 ? true : undefined),
+      'the first admissions',
     );
     await api.http.post(`/deployments/${id}/rollout/pause`).expect(202);
     await api.http
@@ -179,10 +173,12 @@ describe('Rollout strategies', () => {
       .expect(409)
       .expect((res) => expect(res.body.detail).toMatch(/The rollout is paused/));
     // Once the nodes in flight are done, the admitted count stands still.
-    const still = await until('the nodes in flight to finish', async () => {
+    const still = await pollUntil(async () => {
       const d = (await api.http.get(`/deployments/${id}`)).body;
       return d.state_counts.PROVISIONING + d.state_counts.CONFIGURING === 0 ? d : undefined;
-    });
+    }, 'the nodes in flight to finish');
+    // Proves no admission while paused: 800 ms is many simulated steps (tens of ms each) in
+    // which a wrong admission would show; a slow machine can only make it pass, never fail.
     await sleep(800);
     const later = (await api.http.get(`/deployments/${id}`)).body;
     expect(later.rollout.status).toBe('paused');
@@ -195,11 +191,14 @@ describe('Rollout strategies', () => {
   it('aborts: nodes still PENDING are never admitted', async () => {
     // A long pause after the canary: the abort always comes before wave 1 could start.
     const id = await create(300, { canary: 1, wave_size: 100, wave_pause_seconds: 60 });
-    await until('the canary to end', async () =>
-      (await rollout(id)).admitted >= 1 ? true : undefined,
+    await pollUntil(
+      async () => ((await rollout(id)).admitted >= 1 ? true : undefined),
+      'the canary to end',
     );
     const aborted = await api.http.post(`/deployments/${id}/rollout/abort`).expect(202);
     expect(aborted.body.status).toBe('aborted');
+    // Proves nothing PENDING is admitted after the abort: 3 s is many simulated steps; a slow
+    // machine can only make it pass, never fail.
     await sleep(3000);
     const d = (await api.http.get(`/deployments/${id}`).expect(200)).body;
     expect(d.rollout.status).toBe('aborted');
@@ -231,13 +230,15 @@ describe('Rollout strategies', () => {
       );
       expect(rows[0].started).toBe(halted.admitted);
       expect(rows[0].pending).toBe(40 - halted.admitted);
+      // Proves the halted rollout admits nothing more: 500 ms is many simulated steps; a slow
+      // machine can only make it pass, never fail.
       await sleep(500);
       expect((await rollout(id)).admitted).toBe(halted.admitted);
       await api.http.post(`/deployments/${id}/rollout/resume`).expect(202);
-      await until('the next wave', async () => {
+      await pollUntil(async () => {
         const r = await rollout(id);
         return r.wave > halted.wave ? r : undefined;
-      });
+      }, 'the next wave');
     } finally {
       await failing.stop();
       failing = undefined;

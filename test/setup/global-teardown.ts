@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { deleteQueuePrefix } from '../utils/queues';
+import { deleteQueuePrefix } from '../support/queues';
 import { baseDatabaseUrl, RUN_DATABASE_URL, RUN_QUEUE_PREFIX } from './test-env';
 
 /** Drops the run's database and deletes every Redis key under its queue prefix. */

@@ -1,9 +1,11 @@
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
-import { testPool } from '../utils/database';
-import { createDeployment } from '../utils/http';
-import { Service, startService } from '../utils/service';
+import { testPool } from '../support/database';
+import { createDeployment } from '../support/deployments';
+import { settledNodes } from '../support/node-states';
+import { pollUntil } from '../support/poll';
+import { Service, startService } from '../support/service';
 
 const INTERVAL_MS = 600;
 const WORKER_ENV = {
@@ -18,33 +20,6 @@ let workers: Service[] = [];
 let db: Pool;
 let telemetryQueue: Queue;
 let maintenanceQueue: Queue;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** Waits until no node of the deployment is on its way (all RUNNING or FAILED). */
-async function settled(deploymentId: number): Promise<{ running: number[]; failed: number[] }> {
-  return until(`deployment ${deploymentId} to settle`, async () => {
-    const { rows } = await db.query<{ id: number; state: string }>(
-      `SELECT id, state FROM nodes WHERE deployment_id = $1 ORDER BY id`,
-      [deploymentId],
-    );
-    if (rows.some((r) => r.state !== 'RUNNING' && r.state !== 'FAILED')) return undefined;
-    return {
-      running: rows.filter((r) => r.state === 'RUNNING').map((r) => r.id),
-      failed: rows.filter((r) => r.state === 'FAILED').map((r) => r.id),
-    };
-  });
-}
 
 async function dbNow(): Promise<Date> {
   const { rows } = await db.query<{ now: Date }>(`SELECT clock_timestamp() AS now`);
@@ -75,10 +50,9 @@ describe('scheduled telemetry collection', () => {
 
   beforeAll(async () => {
     deploymentId = (await createDeployment(api, { target_node_count: 40 })).id;
-    ({ running, failed } = await settled(deploymentId));
+    ({ running, failed } = await settledNodes(db, deploymentId));
     // Several ticks after the last node settled (a busy machine skips some: wait for them).
-    await until(
-      'three ticks after the rollout settled',
+    await pollUntil(
       async () => {
         const { rows } = await db.query<{ ticks: number }>(
           `SELECT count(DISTINCT "timestamp")::int AS ticks FROM telemetry_samples
@@ -88,7 +62,8 @@ describe('scheduled telemetry collection', () => {
         );
         return rows[0].ticks >= 3 ? true : undefined;
       },
-      60_000,
+      'three ticks after the rollout settled',
+      { timeoutMs: 60_000 },
     );
   });
 
@@ -143,8 +118,9 @@ describe('scheduled telemetry collection', () => {
       { deploymentId, shard: 0, tickAt },
       { jobId: `replay-${deploymentId}-${tickAt}` },
     );
-    await until('the replayed shard job', async () =>
-      (await job.isCompleted()) ? true : undefined,
+    await pollUntil(
+      async () => ((await job.isCompleted()) ? true : undefined),
+      'the replayed shard job',
     );
     // This suite's collected fleet only: other suites of the run push samples of their own
     // (a device may push one node and instant twice).
@@ -163,8 +139,7 @@ describe('scheduled telemetry collection', () => {
     // suites' workers completed.
     const ours = new Set(workers.map((w) => `:${w.child.pid}`));
     const mine = (by: string | undefined) => [...ours].some((suffix) => by?.endsWith(suffix));
-    const taken = await until(
-      'both workers to take ticks and shard jobs',
+    const taken = await pollUntil(
       async () => {
         const jobs = await telemetryQueue.getJobs(['completed'], 0, 1000);
         const by = (name: string) =>
@@ -175,7 +150,8 @@ describe('scheduled telemetry collection', () => {
         const shards = by('collect-telemetry-shard');
         return ticks.size === 2 && shards.size === 2 ? { ticks, shards } : undefined;
       },
-      60_000,
+      'both workers to take ticks and shard jobs',
+      { timeoutMs: 60_000 },
     );
     expect(taken.ticks).toEqual(taken.shards);
   });
@@ -185,19 +161,25 @@ describe('scheduled telemetry collection', () => {
     await db.query(`UPDATE nodes SET state = 'FAILED' WHERE id = $1`, [leaving]);
     await db.query(`DELETE FROM nodes WHERE id = $1`, [deleted]);
     const changedAt = await dbNow();
-    await sleep(INTERVAL_MS * 3);
+    // The other nodes go on: two ticks of theirs after the change.
+    const ticksSince = async (since: Date) => {
+      const { rows } = await db.query<{ ticks: number }>(
+        `SELECT count(DISTINCT "timestamp")::int AS ticks FROM telemetry_samples
+         WHERE deployment_id = $1 AND "timestamp" > $2`,
+        [deploymentId, since],
+      );
+      return rows[0].ticks;
+    };
+    const others = await pollUntil(() => ticksSince(changedAt), 'two ticks after the change', {
+      until: (ticks) => ticks >= 2,
+    });
     const { rows } = await db.query(
       `SELECT node_id, count(*)::int AS n FROM telemetry_samples
        WHERE node_id = ANY($1::int[]) AND "timestamp" > $2 GROUP BY 1`,
       [[leaving, deleted], changedAt],
     );
     expect(rows).toEqual([]);
-    const { rows: others } = await db.query(
-      `SELECT count(DISTINCT "timestamp")::int AS ticks FROM telemetry_samples
-       WHERE deployment_id = $1 AND "timestamp" > $2`,
-      [deploymentId, changedAt],
-    );
-    expect(others[0].ticks).toBeGreaterThanOrEqual(2);
+    expect(others).toBeGreaterThanOrEqual(2);
   });
 
   it('skips and counts a tick while the previous one is still writing', async () => {
@@ -209,21 +191,30 @@ describe('scheduled telemetry collection', () => {
     try {
       await blocker.query('BEGIN');
       await blocker.query(`SELECT 1 FROM deployments WHERE id = $1 FOR UPDATE`, [deploymentId]);
-      await sleep(INTERVAL_MS * 4);
-      const during = (await api.http.get('/health').expect(200)).body.telemetry;
+      const during = await pollUntil(
+        async () => (await api.http.get('/health').expect(200)).body.telemetry,
+        'two ticks skipped while the shard is held',
+        { until: (t) => t.skipped_ticks >= before.skipped_ticks + 2 },
+      );
       expect(during.skipped_ticks).toBeGreaterThanOrEqual(before.skipped_ticks + 2);
     } finally {
       await blocker.query('ROLLBACK');
       blocker.release();
     }
     const resumed = await dbNow();
-    await sleep(INTERVAL_MS * 3);
-    const { rows } = await db.query(
-      `SELECT count(DISTINCT "timestamp")::int AS ticks FROM telemetry_samples
-       WHERE deployment_id = $1 AND "timestamp" > $2`,
-      [deploymentId, resumed],
+    const ticks = await pollUntil(
+      async () => {
+        const { rows } = await db.query<{ ticks: number }>(
+          `SELECT count(DISTINCT "timestamp")::int AS ticks FROM telemetry_samples
+           WHERE deployment_id = $1 AND "timestamp" > $2`,
+          [deploymentId, resumed],
+        );
+        return rows[0].ticks;
+      },
+      'a tick stored after the shard is released',
+      { until: (n) => n >= 1 },
     );
-    expect(rows[0].ticks).toBeGreaterThanOrEqual(1);
+    expect(ticks).toBeGreaterThanOrEqual(1);
     const { rows: dupes } = await db.query(
       `SELECT node_id, "timestamp" FROM telemetry_samples WHERE deployment_id = $1
        GROUP BY 1, 2 HAVING count(*) > 1`,
@@ -370,8 +361,9 @@ describe('telemetry partitions', () => {
        VALUES (1, 1, '2020-01-01T12:00:00Z', 1, 1, 0)`,
     );
     const job = await maintenanceQueue.add('maintain-partitions', {});
-    await until('partition maintenance', async () =>
-      (await job.isCompleted()) ? true : undefined,
+    await pollUntil(
+      async () => ((await job.isCompleted()) ? true : undefined),
+      'partition maintenance',
     );
     const after = await partitions();
     expect(after).toContain(ahead);
@@ -467,8 +459,7 @@ describe('Redis loss', () => {
       cursor = next;
     } while (cursor !== '0');
     const wiped = await dbNow();
-    await until(
-      'collection to resume',
+    await pollUntil(
       async () => {
         const { rows } = await db.query(
           `SELECT count(DISTINCT "timestamp")::int AS ticks FROM telemetry_samples
@@ -477,14 +468,15 @@ describe('Redis loss', () => {
         );
         return rows[0].ticks >= 2 ? true : undefined;
       },
-      45_000,
+      'collection to resume',
+      { timeoutMs: 45_000 },
     );
     // The counters lived under the wiped prefix too; the resumed ticks count again (a tick that
     // was fanning out while the keys were deleted may or may not be among them).
-    const health = await until('health to count the resumed ticks', async () => {
+    const health = await pollUntil(async () => {
       const telemetry = (await api.http.get('/health').expect(200)).body.telemetry;
       return telemetry.ticks >= 2 ? telemetry : undefined;
-    });
+    }, 'health to count the resumed ticks');
     expect(health.ticks).toBeGreaterThanOrEqual(2);
   });
 });
