@@ -1,6 +1,3 @@
-/** How often each worker's retention job looks whether a prune is due (a cheap row lock). */
-export const ALERT_RETENTION_CHECK_MS = 20_000;
-
 /** A prune runs at most this often across all workers (the time is kept in PostgreSQL). */
 export const ALERT_PRUNE_EVERY_MS = 10 * 60_000;
 

@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { GenerateSql } from '../database/generate-sql';
-import { sleep } from './retry';
+import { sleep } from '../database/retry';
 
 /** A claim held by the running request: renewed while it runs until completed or released. */
 export interface IdempotencyLease {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { retryUntilReady } from '../common/retry';
+import { retryUntilReady } from './retry';
 import { dataSourceOptions, redactUrl } from './data-source';
 
 // Any constant works; every process of this service takes the same one around migrations.

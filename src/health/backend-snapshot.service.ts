@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { withTimeout } from '../common/with-timeout';
-import { QUEUE_JOB_STATES } from '../metrics/metrics.constants';
+import { QUEUE_JOB_STATES } from '../queue/job-states';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { QueueName } from '../queue/jobs';
 import { NodesRepository } from '../store/nodes.repository';

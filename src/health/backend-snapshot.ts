@@ -1,6 +1,6 @@
 import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
 import { NODE_STATES, NodeState } from '../domain/node-state';
-import { QUEUE_JOB_STATES } from '../metrics/metrics.constants';
+import { QUEUE_JOB_STATES } from '../queue/job-states';
 import type { TelemetryStats } from '../telemetry/telemetry-stats';
 
 export type QueueJobState = (typeof QUEUE_JOB_STATES)[number];

@@ -25,9 +25,6 @@ export const ADVANCE_JOB_BUDGET_MS = 2000;
  */
 export const LIFECYCLE_CONCURRENCY = 4;
 
-/** Reconciler period, and how often each worker checks that the reconciler is still scheduled. */
-export const RECONCILE_EVERY_MS = 5000;
-
 /** A shard whose earliest due node is this late without a run is re-armed by the reconciler. */
 export const RECONCILE_GRACE_MS = 2000;
 

@@ -5,13 +5,3 @@ export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 
 /** Route label for requests that matched no route, so scanners cannot explode cardinality. */
 export const UNMATCHED_ROUTE = 'unmatched';
-
-/** BullMQ job states exported per queue. */
-export const QUEUE_JOB_STATES = [
-  'waiting',
-  'prioritized',
-  'active',
-  'delayed',
-  'failed',
-  'completed',
-] as const;

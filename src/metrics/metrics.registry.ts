@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DeploymentStatus } from '../domain/deployment-status';
 import { NodeState } from '../domain/node-state';
-import { HTTP_DURATION_BUCKETS, METRIC_PREFIX, QUEUE_JOB_STATES } from './metrics.constants';
+import { QUEUE_JOB_STATES } from '../queue/job-states';
+import { HTTP_DURATION_BUCKETS, METRIC_PREFIX } from './metrics.constants';
 
 /**
  * Registries per application instance (not prom-client's global one), so a second app in the

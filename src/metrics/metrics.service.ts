@@ -7,7 +7,8 @@ import { NODE_STATES } from '../domain/node-state';
 import { BackendSnapshot, fleetTotals } from '../health/backend-snapshot';
 import { BackendSnapshotService } from '../health/backend-snapshot.service';
 import { workerMetrics } from '../observability/worker-metrics';
-import { QUEUE_JOB_STATES, UNMATCHED_ROUTE } from './metrics.constants';
+import { QUEUE_JOB_STATES } from '../queue/job-states';
+import { UNMATCHED_ROUTE } from './metrics.constants';
 import { MetricsRegistry } from './metrics.registry';
 
 /**

@@ -1,12 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
-import { ALERT_RETENTION_CHECK_MS } from '../alerting/alerting.constants';
-import { RECONCILE_EVERY_MS } from '../lifecycle/lifecycle.constants';
-import {
-  COLLECT_SHARD_JOB_OPTIONS,
-  PARTITION_MAINTENANCE_EVERY_MS,
-  PREFIX_FOLD_EVERY_MS,
-} from '../telemetry/telemetry.constants';
+import { HOUR_MS } from '../domain/time';
 import { isId, NO_PAYLOAD, payload, Payload, ShardRef, shardRefProblem } from './job-payload';
 
 export type { ShardRef } from './job-payload';
@@ -66,6 +60,27 @@ const RECURRING: JobsOptions = {
   backoff: { type: 'exponential', delay: 500 },
   removeOnComplete: { count: 100 },
   removeOnFail: { count: 100 },
+};
+
+/** The lifecycle reconciler's period. */
+export const RECONCILE_EVERY_MS = 5000;
+/** Partition upkeep period; partitions exist three days ahead, so hourly is ample. */
+export const PARTITION_MAINTENANCE_EVERY_MS = HOUR_MS;
+/** Running-sum fold period: a minute is folded within about this long after it has passed. */
+export const PREFIX_FOLD_EVERY_MS = 10_000;
+/** How often each worker's alert retention job looks whether a prune is due (a cheap row lock). */
+export const ALERT_RETENTION_CHECK_MS = 20_000;
+
+/**
+ * Telemetry shard jobs retry briefly: a sample is only worth writing near its tick. Completed
+ * ones are kept long enough for the next tick to see them finished; the PostgreSQL marker, not
+ * the job id, is what stops a second write.
+ */
+const COLLECT_SHARD_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 200, jitter: 0.5 },
+  removeOnComplete: { age: 600, count: 5000 },
+  removeOnFail: { age: 24 * 3600, count: 1000 },
 };
 
 /** Event retention runs this often; each run deletes a bounded number of batches. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { RedisOptions } from 'bullmq';
 import Redis from 'ioredis';
-import { retryUntilReady } from '../common/retry';
+import { retryUntilReady } from '../database/retry';
 import { redactUrl } from '../config/redact';
 
 /** TCP keepalive probes start after this much idle time, so a dead peer is noticed. */

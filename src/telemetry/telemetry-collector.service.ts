@@ -7,11 +7,7 @@ import { fillSamples, uplinkDelayMs } from '../simulation/telemetry-generator';
 import { LockService } from '../store/locks';
 import { NodesRepository } from '../store/nodes.repository';
 import { TelemetryRepository } from '../store/telemetry.repository';
-import {
-  COLLECT_SHARD_JOB_OPTIONS,
-  collectShardJobId,
-  TELEMETRY_SHARD_SIZE,
-} from './telemetry.constants';
+import { collectShardJobId, TELEMETRY_SHARD_SIZE } from './telemetry.constants';
 import {
   previousTick,
   readTelemetryStats,
@@ -84,7 +80,7 @@ export class TelemetryCollectorService {
       JobName.COLLECT_TELEMETRY_SHARD,
       shards.map((s, i) => ({
         payload: { deploymentId: s.deploymentId, shard: s.shard, tickAt },
-        options: { ...COLLECT_SHARD_JOB_OPTIONS, jobId: jobIds[i] },
+        options: { jobId: jobIds[i] },
       })),
     );
     return { skipped: false, shards: shards.length, nodes };
