@@ -3,10 +3,9 @@ import { GenerateSql, SQL } from '../database/generate-sql';
 import { StreamCursor } from '../store/events.repository';
 import { Queryable } from '../store/queryable';
 
-/** The outbox's row: its position in the events stream and when the retention last ran. */
+/** The outbox's row: its position in the events stream. */
 export interface OutboxPosition {
   cursor: StreamCursor;
-  prunedAt: Date | null;
 }
 
 /** A deployment whose recorded status changed, with the status recorded before (if any). */
@@ -18,7 +17,7 @@ export interface StatusChange {
 
 /**
  * Owns the deployment-events outbox: its position in the events stream (alert_event_cursor,
- * one row, which also serializes the outbox and the retention across workers) and each
+ * one row, which also serializes the outbox across workers and records the retention's last run) and each
  * deployment's status as last seen (alert_deployment_statuses). Every statement runs in the
  * caller's transaction, which holds the position's row lock.
  */
@@ -30,15 +29,12 @@ export class AlertOutboxRepository {
    */
   @GenerateSql({ params: [SQL] })
   async lockOutbox(m: Queryable): Promise<OutboxPosition | null> {
-    const rows: { xid: string; event_id: string; pruned_at: Date | null }[] = await m.query(
-      `SELECT xid::text AS xid, event_id, pruned_at FROM alert_event_cursor WHERE id = 1
+    const rows: { xid: string; event_id: string }[] = await m.query(
+      `SELECT xid::text AS xid, event_id FROM alert_event_cursor WHERE id = 1
        FOR UPDATE SKIP LOCKED`,
     );
     if (rows.length === 0) return null;
-    return {
-      cursor: { xid: rows[0].xid, id: Number(rows[0].event_id) },
-      prunedAt: rows[0].pruned_at,
-    };
+    return { cursor: { xid: rows[0].xid, id: Number(rows[0].event_id) } };
   }
 
   @GenerateSql({ params: [SQL, { xid: '48213', id: 90512 }] })
@@ -94,9 +90,22 @@ export class AlertOutboxRepository {
     );
   }
 
-  /** Notes that the retention runs now (under the position's lock). */
-  @GenerateSql({ params: [SQL] })
-  async markPruned(m: Queryable): Promise<void> {
-    await m.query(`UPDATE alert_event_cursor SET pruned_at = now() WHERE id = 1`);
+  /**
+   * Claims the retention's turn: true (and the time noted) when the last prune is at least
+   * `everyMs` old. One statement that waits for the outbox's row lock instead of skipping it, so
+   * an outbox that runs often cannot starve the retention; a second worker's claim re-reads the
+   * row once the first commits and finds the turn taken.
+   */
+  @GenerateSql({ params: [SQL, 600_000] })
+  async claimPrune(m: Queryable, everyMs: number): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `WITH claimed AS (
+         UPDATE alert_event_cursor SET pruned_at = now()
+         WHERE id = 1 AND (pruned_at IS NULL OR pruned_at <= now() - make_interval(secs => $1 / 1000.0))
+         RETURNING 1)
+       SELECT 1 FROM claimed`,
+      [everyMs],
+    );
+    return rows.length > 0;
   }
 }

@@ -38,16 +38,7 @@ export class AlertRetentionService {
   /** Prunes when a prune is due; null when not (or retention is off). */
   async pruneIfDue(): Promise<AlertPrune | null> {
     if (this.config.alertRetentionDays === 0) return null;
-    const due = await this.dataSource.transaction(async (m) => {
-      const position = await this.outbox.lockOutbox(m);
-      if (!position) return false;
-      if (position.prunedAt && Date.now() - position.prunedAt.getTime() < ALERT_PRUNE_EVERY_MS) {
-        return false;
-      }
-      await this.outbox.markPruned(m);
-      return true;
-    });
-    if (!due) return null;
+    if (!(await this.outbox.claimPrune(this.dataSource, ALERT_PRUNE_EVERY_MS))) return null;
     const cutoff = new Date(Date.now() - this.config.alertRetentionDays * DAY_MS);
     const alerts = await this.alerts.pruneResolved(cutoff, ALERT_PRUNE_BATCH);
     const { deliveries, attempts } = await this.deliveries.prune(cutoff, ALERT_PRUNE_BATCH);
