@@ -194,7 +194,7 @@ export const CONFIG_VARIABLES = {
     default: 15000,
     parse: integer(100, 3_600_000),
     description:
-      'period of the alert rule evaluation (a job scheduler; each rule once per interval, however many workers)',
+      'period of the alert rule evaluation and of the deployment-events outbox (job schedulers; each rule once per interval, however many workers)',
   }),
   receiverAllowedHosts: variable({
     env: 'RECEIVER_ALLOWED_HOSTS',
@@ -218,7 +218,7 @@ export const CONFIG_VARIABLES = {
     default: 7,
     parse: integer(0, 36_500),
     description:
-      'resolved alerts that ended, and delivery records made, more than this many days ago are deleted (by the alert evaluation job, at most every 10 minutes); 0 = kept for ever',
+      'resolved alerts that ended, and delivery records made, more than this many days ago are deleted (by the alert retention job, at most every 10 minutes); 0 = kept for ever',
   }),
   logLevel: variable({
     env: 'LOG_LEVEL',
