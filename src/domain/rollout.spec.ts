@@ -1,15 +1,13 @@
-import { planWaveEnds, RolloutStrategy, waveMetadata, waveRange, waveSize } from './rollout';
+import {
+  DEFAULT_STRATEGY,
+  planWaveEnds,
+  RolloutStrategy,
+  waveMetadata,
+  waveRange,
+  waveSize,
+} from './rollout';
 
-const strategy = (s: Partial<RolloutStrategy>): RolloutStrategy => ({
-  canary: 0,
-  wave_size: null,
-  wave_percent: null,
-  max_failure_percent: 100,
-  wave_pause_seconds: 0,
-  order: 'node',
-  gate: null,
-  ...s,
-});
+const strategy = (s: Partial<RolloutStrategy>): RolloutStrategy => ({ ...DEFAULT_STRATEGY, ...s });
 
 describe('planWaveEnds', () => {
   it('makes one wave of everything by default', () => {

@@ -25,6 +25,17 @@ export interface RolloutStrategy {
   gate: { soak_seconds: number; max_bottleneck_percent: number } | null;
 }
 
+/** A strategy's fields when the request leaves them out: one wave of everything, never halted. */
+export const DEFAULT_STRATEGY: Readonly<RolloutStrategy> = Object.freeze({
+  canary: 0,
+  wave_size: null,
+  wave_percent: null,
+  max_failure_percent: 100,
+  wave_pause_seconds: 0,
+  order: 'node',
+  gate: null,
+});
+
 /**
  * The waves of `segments` (runs of node numbers rolled out one after the other, e.g. one per
  * role; a wave never spans two) as the last node number of each wave, in order. The canary is

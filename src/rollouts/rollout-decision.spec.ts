@@ -1,14 +1,8 @@
-import { RolloutStatus, RolloutStrategy } from '../domain/rollout';
+import { DEFAULT_STRATEGY, RolloutStatus, RolloutStrategy } from '../domain/rollout';
 import { decideRollout, GATE_TELEMETRY_POLL_MS, RolloutFacts } from './rollout-decision';
 
 const strategy = (s: Partial<RolloutStrategy> = {}): RolloutStrategy => ({
-  canary: 0,
-  wave_size: null,
-  wave_percent: null,
-  max_failure_percent: 100,
-  wave_pause_seconds: 0,
-  order: 'node',
-  gate: null,
+  ...DEFAULT_STRATEGY,
   ...s,
 });
 

@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { AuditContext } from '../common/audit-context';
 import { EventType } from '../domain/event-type';
 import {
+  DEFAULT_STRATEGY,
   planWaveEnds,
   RolloutStatus,
   RolloutStrategy,
@@ -89,12 +90,12 @@ export class RolloutsService {
       );
     }
     return {
-      canary: input.canary ?? 0,
-      wave_size: input.wave_size ?? null,
-      wave_percent: input.wave_percent ?? null,
-      max_failure_percent: input.max_failure_percent ?? 100,
-      wave_pause_seconds: input.wave_pause_seconds ?? 0,
-      order: input.order ?? 'node',
+      canary: input.canary ?? DEFAULT_STRATEGY.canary,
+      wave_size: input.wave_size ?? DEFAULT_STRATEGY.wave_size,
+      wave_percent: input.wave_percent ?? DEFAULT_STRATEGY.wave_percent,
+      max_failure_percent: input.max_failure_percent ?? DEFAULT_STRATEGY.max_failure_percent,
+      wave_pause_seconds: input.wave_pause_seconds ?? DEFAULT_STRATEGY.wave_pause_seconds,
+      order: input.order ?? DEFAULT_STRATEGY.order,
       gate: input.gate
         ? {
             soak_seconds: input.gate.soak_seconds,
