@@ -217,7 +217,7 @@ export async function createHttpApp(
     fastify.addHook('onClose', async () => {
       redis.disconnect();
     });
-    await registerRateLimits(
+    registerRateLimits(
       fastify,
       {
         perMinute: config.rateLimitPerMinute,

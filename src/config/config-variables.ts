@@ -298,7 +298,7 @@ export const CONFIG_DEPENDENT_VARIABLES = {
     parse: (raw) => rateLimitBurstCheck(raw),
     fallback: (basis) => defaultBurst(basis.rateLimitPerMinute),
     description:
-      "requests per client within any one second, checked beside the minute's allowance, so a client may run at twice its average rate for a moment but cannot spend its minute in one second; 0 = no per-second limit",
+      "requests per client within any one second, checked beside the minute's allowance; the default is twice the minute's average rate per second, so a client may catch up after a pause but cannot spend its minute in one second; 0 = no per-second limit",
   }),
   rateLimitRedisUrl: dependent<string>({
     env: 'RATE_LIMIT_REDIS_URL',
