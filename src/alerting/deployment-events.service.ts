@@ -106,7 +106,7 @@ export class DeploymentEventsService {
       const counts = new Map(fleet.map((d) => [d.id, d.counts]));
       const changed = await this.outbox.recordStatuses(
         m,
-        fleet.map((d) => ({ deploymentId: d.id, status: deploymentStatus(d.counts) })),
+        fleet.map((d) => ({ deploymentId: d.id, status: deploymentStatus(d.counts, d.rollout) })),
       );
       const entered = changed.filter((c) => STATUS_EVENTS[c.status as DeploymentStatus]);
       await this.events.writeMany(

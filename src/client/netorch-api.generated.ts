@@ -819,11 +819,20 @@ export interface components {
       /** @description Nodes per state, every state listed */
       state_counts: components['schemas']['StateCounts'];
       /**
-       * @description pending: no node started; in_progress: nodes still rolling out; running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED; empty: no nodes
+       * @description empty: no nodes; pending: no node started; in_progress: nodes still rolling out; paused, halted, aborted: the rollout is paused, halted by its failure budget or gate, or aborted, while nodes still wait PENDING (nodes in flight finish meanwhile; resume, retry or remove to go on); running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED
        * @example degraded
        * @enum {string}
        */
-      status: 'empty' | 'pending' | 'in_progress' | 'running' | 'degraded' | 'failed';
+      status:
+        | 'empty'
+        | 'pending'
+        | 'in_progress'
+        | 'running'
+        | 'degraded'
+        | 'failed'
+        | 'paused'
+        | 'halted'
+        | 'aborted';
       /**
        * @description Share of nodes in a terminal state (RUNNING or FAILED), 0..100
        * @example 100

@@ -286,7 +286,7 @@ function detailOf({ deployment, counts, rollout }: DeploymentWithCounts): Deploy
   const detail = DeploymentResponse.from(deployment) as DeploymentDetailResponse;
   detail.current_node_count = Object.values(counts).reduce((a, b) => a + b, 0);
   detail.state_counts = counts;
-  detail.status = deploymentStatus(counts);
+  detail.status = deploymentStatus(counts, rollout?.status ?? null);
   detail.progress_percent = progressPercent(counts);
   detail.started_at = deployment.started_at?.toISOString() ?? null;
   detail.finished_at = deployment.finished_at?.toISOString() ?? null;
