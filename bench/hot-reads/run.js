@@ -4,10 +4,12 @@
  * GET /deployments/{id} on a 10,000-node deployment against the raw limit of this machine: a
  * bare Fastify route doing one primary-key SELECT through a pg pool, measured side by side with
  * the same load generator (wrk), alternating, idle and again while a 10,000-node rollout and its
- * telemetry collection run in a worker process. Starts the built service (NETORCH_DIST or
+ * telemetry collection run in a worker process, each with the rate limiter off
+ * (RATE_LIMIT_PER_MINUTE=0) and on (as production runs it). Starts the built service (NETORCH_DIST or
  * dist/) on a database and queue prefix of its own and drops them at the end.
  *
  *   node bench/hot-reads/run.js [--runs 3] [--seconds 5] [--connections 50] [--nodes 10000]
+ *                               [--before OTHER_DIST]
  *
  * Needs wrk (`apt-get install wrk`).
  */
@@ -28,6 +30,11 @@ const RUNS = arg('runs', 3);
 const SECONDS = arg('seconds', 5);
 const CONNECTIONS = arg('connections', 50);
 const NODES = arg('nodes', 10000);
+// --before DIR: also measure another build's API with its limiter on (same database), so a
+// change is compared with what it replaces in the same run.
+const BEFORE = process.argv.includes('--before')
+  ? process.argv[process.argv.indexOf('--before') + 1]
+  : undefined;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,10 +69,10 @@ function serviceEnv(databaseUrl, queuePrefix, extra) {
   };
 }
 
-async function startApi(databaseUrl, queuePrefix) {
+async function startApi(databaseUrl, queuePrefix, extra = {}, dist = DIST) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: serviceEnv(databaseUrl, queuePrefix, { APP_ROLE: 'api', PORT: String(port) }),
+  const child = spawn(process.execPath, [join(dist, 'main.js')], {
+    env: serviceEnv(databaseUrl, queuePrefix, { APP_ROLE: 'api', PORT: String(port), ...extra }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -179,24 +186,34 @@ function summarize(label, runs) {
   };
 }
 
-async function measure(api, raw, id) {
-  const runs = [];
+/**
+ * Each run measures every API (limiter off, limiter on) and the raw route one after the other,
+ * so that drift of the machine's speed hits all sides alike; each ratio is to the raw route of
+ * its own run.
+ */
+async function measure(apis, raw, id) {
+  const runs = apis.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    // Alternating, so that drift of the machine's speed hits both sides alike.
-    const service = wrk(`${api.url}/deployments/${id}`, api.child.pid);
+    const services = apis.map((api) => wrk(`${api.url}/deployments/${id}`, api.child.pid));
     const bare = wrk(`${raw.url}/raw/${id}`, raw.child.pid);
-    runs.push({
-      service: service.rps,
-      raw: bare.rps,
-      ratio: service.rps / bare.rps,
-      p50: service.p50,
-      p99: service.p99,
-      serviceCpuUs: service.cpuUs,
-      rawCpuUs: bare.cpuUs,
-      cpuRatio: bare.cpuUs / service.cpuUs,
-    });
+    services.forEach((service, k) =>
+      runs[k].push({
+        service: service.rps,
+        raw: bare.rps,
+        ratio: service.rps / bare.rps,
+        p50: service.p50,
+        p99: service.p99,
+        serviceCpuUs: service.cpuUs,
+        rawCpuUs: bare.cpuUs,
+        cpuRatio: bare.cpuUs / service.cpuUs,
+      }),
+    );
   }
   return runs;
+}
+
+function report(phase, apis, runs) {
+  apis.forEach((api, k) => console.log(summarize(`${phase}, ${api.label}`, runs[k])));
 }
 
 async function main() {
@@ -210,8 +227,26 @@ async function main() {
   const databaseUrl = url.toString();
   const children = [];
   try {
-    const api = await startApi(databaseUrl, queuePrefix);
+    const api = { ...(await startApi(databaseUrl, queuePrefix)), label: 'limiter off' };
     children.push(api.child);
+    // The limiter as production runs it, with a limit this one client never reaches (the
+    // largest RATE_LIMIT_PER_MINUTE; the burst takes its default, a thirtieth of it).
+    const limited = {
+      ...(await startApi(databaseUrl, queuePrefix, { RATE_LIMIT_PER_MINUTE: '10000000' })),
+      label: 'limiter on',
+    };
+    children.push(limited.child);
+    const apis = [api, limited];
+    if (BEFORE) {
+      const before = await startApi(
+        databaseUrl,
+        queuePrefix,
+        { RATE_LIMIT_PER_MINUTE: '10000000' },
+        BEFORE,
+      );
+      children.push(before.child);
+      apis.push({ ...before, label: `limiter on, ${BEFORE}` });
+    }
     const raw = await startRaw(databaseUrl);
     children.push(raw.child);
     console.log(
@@ -219,13 +254,13 @@ async function main() {
     );
     // Idle: the deployment's nodes exist, no worker moves them.
     const idle = await createDeployment(api);
-    console.log(summarize('idle', await measure(api, raw, idle)));
+    report('idle', apis, await measure(apis, raw, idle));
     // Busy: a worker rolls a second 10,000-node deployment out and collects telemetry.
     const worker = await startWorker(databaseUrl, queuePrefix);
     children.push(worker.child);
     const busy = await createDeployment(api);
     await sleep(1000);
-    console.log(summarize('during a rollout', await measure(api, raw, busy)));
+    report('during a rollout', apis, await measure(apis, raw, busy));
     const counts = await (await fetch(`${api.url}/deployments/${busy}`)).json();
     console.log(`rollout state at the end: ${JSON.stringify(counts.state_counts)}`);
     console.log(

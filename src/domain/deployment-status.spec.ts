@@ -1,15 +1,8 @@
 import { deploymentStatus, DeploymentStatus, progressPercent } from './deployment-status';
-import { NodeState } from './node-state';
+import { stateCounts } from './node-state';
 import { RolloutStatus } from './rollout';
 
-const counts = (c: Partial<Record<NodeState, number>>): Record<NodeState, number> => ({
-  PENDING: 0,
-  PROVISIONING: 0,
-  CONFIGURING: 0,
-  RUNNING: 0,
-  FAILED: 0,
-  ...c,
-});
+const counts = stateCounts;
 
 describe('deploymentStatus', () => {
   it('follows the node counts without a rollout', () => {

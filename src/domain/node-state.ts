@@ -15,3 +15,13 @@ export const NODE_STATES: readonly NodeState[] = Object.freeze([
   NodeState.RUNNING,
   NodeState.FAILED,
 ]);
+
+/** Counts per state: the given ones, every other state 0. */
+export function stateCounts(
+  given: Partial<Record<NodeState, number>> = {},
+): Record<NodeState, number> {
+  return Object.fromEntries(NODE_STATES.map((s) => [s, given[s] ?? 0])) as Record<
+    NodeState,
+    number
+  >;
+}
