@@ -99,12 +99,20 @@ async function dropScratch(admin, dbName, queuePrefix, redisUrl = REDIS_URL) {
   await clearQueueKeys(queuePrefix, redisUrl);
 }
 
+/** The end of a run, whatever happened: its pool closed, its processes stopped, its scratch dropped. */
+async function endRun({ db, children, admin, dbName, queuePrefix }) {
+  await db?.end();
+  await stopProcesses(children);
+  await dropScratch(admin, dbName, queuePrefix);
+}
+
 module.exports = {
   BASE_DB,
   DIST,
   REDIS_URL,
   ROOT,
   dropScratch,
+  endRun,
   serviceEnv,
   sleep,
   startApi,

@@ -12,7 +12,7 @@ const { randomBytes } = require('node:crypto');
 const { cpus } = require('node:os');
 const { Client } = require('pg');
 const { arg, median } = require('../scratch');
-const { BASE_DB, dropScratch, startApi, stopProcesses } = require('../lib/service');
+const { BASE_DB, endRun, startApi } = require('../lib/service');
 
 const PER_DEPLOYMENT = 10000;
 
@@ -102,9 +102,7 @@ async function main() {
       ].join('\n'),
     );
   } finally {
-    await db?.end();
-    if (api) await stopProcesses([api.child]);
-    await dropScratch(admin, dbName, queuePrefix);
+    await endRun({ db, children: api ? [api.child] : [], admin, dbName, queuePrefix });
   }
 }
 

@@ -20,7 +20,7 @@ const { request: httpRequest } = require('node:http');
 const { cpus } = require('node:os');
 const { Client } = require('pg');
 const { arg, median } = require('../scratch');
-const { BASE_DB, DIST, dropScratch, sleep, startApi, stopProcesses } = require('../lib/service');
+const { BASE_DB, DIST, endRun, sleep, startApi } = require('../lib/service');
 /** The whole benchmark is killed after this long, whatever happens. */
 const DEADLINE_MS = 20 * 60_000;
 
@@ -260,9 +260,7 @@ async function main() {
   } finally {
     clearTimeout(killer);
     open.forEach((s) => s.close());
-    await db?.end();
-    if (api) await stopProcesses([api.child]);
-    await dropScratch(admin, dbName, queuePrefix);
+    await endRun({ db, children: api ? [api.child] : [], admin, dbName, queuePrefix });
   }
 }
 

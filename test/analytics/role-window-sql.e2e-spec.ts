@@ -7,14 +7,7 @@ import { ROLE_WINDOW_SQL, WINDOW_SETTINGS } from '../../src/analytics/window-sql
 import { cleanUp, startWithPool } from '../support/suite';
 import { foldUpTo, marksOf } from '../support/prefix-folds';
 import { Service } from '../support/service';
-import {
-  countReads,
-  inSnapshot,
-  insertSamples,
-  seededRandom,
-  windowBase,
-  windowReads,
-} from '../support/window-statements';
+import * as windows from '../support/window-statements';
 
 /**
  * The window statements by role run directly at chosen window ends, against the raw samples
@@ -37,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));
 
 async function byRole(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
-  const { result, connections } = await inSnapshot(db, (first, open) =>
+  const { result, connections } = await windows.inSnapshot(db, (first, open) =>
     runWindow(first, async (begin) => (parts === 2 ? open(begin) : null), w, base, true, 0),
   );
   expect(result).not.toBeNull();
@@ -113,8 +106,8 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
        GROUP BY n.role`,
       [deploymentId, w.from, w.to],
     );
-    countReads(seen, await windowReads(db, deploymentId, w));
-    const base = windowBase(deploymentId, w);
+    windows.countReads(seen, await windows.windowReads(db, deploymentId, w));
+    const base = windows.windowBase(deploymentId, w);
     for (const parts of [1, 2] as const) {
       const result = await byRole(w, base, parts);
       const label = `to=${new Date(to).toISOString()} parts=${parts}`;
@@ -170,7 +163,7 @@ describe('bottleneck window statements by role', () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
     const end = hour + 5 * MINUTE;
     const start = end - 12 * MINUTE;
-    const random = seededRandom(11);
+    const random = windows.seededRandom(11);
     const rows: unknown[][] = [];
     nodes.forEach((node, i) => {
       const spine = node.role === 'spine';
@@ -187,7 +180,7 @@ describe('bottleneck window statements by role', () => {
         ]);
       }
     });
-    const insert = (batch: unknown[][]) => insertSamples(db, d.id, batch);
+    const insert = (batch: unknown[][]) => windows.insertSamples(db, d.id, batch);
     for (let i = 0; i < rows.length; i += 5000) await insert(rows.slice(i, i + 5000));
 
     const ends: number[] = [];

@@ -7,14 +7,7 @@ import { cleanUp, startWithPool } from '../support/suite';
 import { foldUpTo, marksOf } from '../support/prefix-folds';
 import { createDeployment, listNodes } from '../support/deployments';
 import { Service } from '../support/service';
-import {
-  countReads,
-  inSnapshot,
-  insertSamples,
-  seededRandom,
-  windowBase,
-  windowReads,
-} from '../support/window-statements';
+import * as windows from '../support/window-statements';
 
 /**
  * The bottleneck window statement run directly at chosen window ends, so every position of the
@@ -45,7 +38,7 @@ interface RawNode {
 
 /** GROUPED_WINDOW_SQL as the service runs it: one statement, or two parts over one snapshot. */
 async function grouped(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
-  const { result, connections } = await inSnapshot(db, (first, open) =>
+  const { result, connections } = await windows.inSnapshot(db, (first, open) =>
     runGroupedWindow(first, async (begin) => (parts === 2 ? open(begin) : null), w, base, 0),
   );
   expect(result).not.toBeNull();
@@ -75,8 +68,8 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
        WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" <= $3`,
       [deploymentId, w.from, w.to],
     );
-    countReads(seen, await windowReads(db, deploymentId, w));
-    const base = windowBase(deploymentId, w);
+    windows.countReads(seen, await windows.windowReads(db, deploymentId, w));
+    const base = windows.windowBase(deploymentId, w);
     for (const parts of [1, 2] as const) {
       const result = await grouped(w, base, parts);
       const label = `to=${new Date(to).toISOString()} parts=${parts}`;
@@ -119,7 +112,7 @@ describe('bottleneck window statement', () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
     const end = hour + 5 * MINUTE;
     const start = end - 12 * MINUTE;
-    const random = seededRandom(7);
+    const random = windows.seededRandom(7);
     const sample = (nodeId: number, t: number, slow: boolean) => [
       nodeId,
       new Date(t).toISOString(),
@@ -137,7 +130,7 @@ describe('bottleneck window statement', () => {
         rows.push(sample(node.id, t, i % 6 === 5));
       }
     });
-    const insert = (batch: unknown[][]) => insertSamples(db, d.id, batch);
+    const insert = (batch: unknown[][]) => windows.insertSamples(db, d.id, batch);
     await insert(rows);
 
     // Window ends 90 s before the last sample (later samples cut the trailing minute) and after
