@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global fetch, setTimeout, URL */
+/* global fetch, URL */
 /*
  * GET /deployments/{id} on a 10,000-node deployment against the raw limit of this machine: a
  * bare Fastify route doing one primary-key SELECT through a pg pool, measured side by side with
@@ -19,12 +19,17 @@ const { readFileSync } = require('node:fs');
 const { cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const { arg, clearQueueKeys, freePort, median } = require('../scratch');
-
-const ROOT = join(__dirname, '..', '..');
-const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
-const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const { arg, freePort, median } = require('../scratch');
+const {
+  BASE_DB,
+  DIST,
+  ROOT,
+  dropScratch,
+  serviceEnv,
+  sleep,
+  startApi,
+  waitReady,
+} = require('../lib/service');
 
 const RUNS = arg('runs', 3);
 const SECONDS = arg('seconds', 5);
@@ -36,54 +41,16 @@ const BEFORE = process.argv.includes('--before')
   ? process.argv[process.argv.indexOf('--before') + 1]
   : undefined;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitReady(url, child, what, marker) {
-  const deadline = Date.now() + 60000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    const ok = url
-      ? await fetch(`${url}/health/live`)
-          .then((r) => r.ok)
-          .catch(() => false)
-      : marker();
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not start within 60 s`);
-}
-
-function serviceEnv(databaseUrl, queuePrefix, extra) {
-  return {
-    ...process.env,
-    NODE_PATH: join(ROOT, 'node_modules'),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    QUEUE_PREFIX: queuePrefix,
-    REDIS_URL,
-    API_KEYS: '',
-    LOG_LEVEL: 'warn',
-    // One client address sends every request of a load test.
-    RATE_LIMIT_PER_MINUTE: '0',
-    ...extra,
-  };
-}
-
-async function startApi(databaseUrl, queuePrefix, extra = {}, dist = DIST) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(dist, 'main.js')], {
-    env: serviceEnv(databaseUrl, queuePrefix, { APP_ROLE: 'api', PORT: String(port), ...extra }),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, child, 'the API');
-  return { url, child };
-}
+/** The service's environment here: one client address sends every request of a load test. */
+const RATE_LIMIT_OFF = { RATE_LIMIT_PER_MINUTE: '0' };
 
 async function startWorker(databaseUrl, queuePrefix) {
   let out = '';
   const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: serviceEnv(databaseUrl, queuePrefix, {
+    env: serviceEnv({
+      ...RATE_LIMIT_OFF,
+      DATABASE_URL: databaseUrl,
+      QUEUE_PREFIX: queuePrefix,
       APP_ROLE: 'worker',
       LOG_LEVEL: 'info',
       // Stretches the rollout over the measured window; collection runs every 5 s.
@@ -227,7 +194,10 @@ async function main() {
   const databaseUrl = url.toString();
   const children = [];
   try {
-    const api = { ...(await startApi(databaseUrl, queuePrefix)), label: 'limiter off' };
+    const api = {
+      ...(await startApi(databaseUrl, queuePrefix, RATE_LIMIT_OFF)),
+      label: 'limiter off',
+    };
     children.push(api.child);
     // The limiter as production runs it, with a limit this one client never reaches (the
     // largest RATE_LIMIT_PER_MINUTE; the burst takes its default, a thirtieth of it).
@@ -273,9 +243,7 @@ async function main() {
     await sleep(500);
     const admin = new Client({ connectionString: BASE_DB });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-    await clearQueueKeys(queuePrefix, REDIS_URL);
+    await dropScratch(admin, name, queuePrefix);
   }
 }
 

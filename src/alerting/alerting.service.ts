@@ -1,14 +1,9 @@
-import {
-  Inject,
-  Injectable,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditContext } from '../common/audit-context';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { AlertDeliveriesRepository, DeliveryRow } from './alert-deliveries.repository';
 import { AlertReceiversRepository, ReceiverRow } from './alert-receivers.repository';
@@ -43,7 +38,7 @@ const RULE_DEFAULTS: Omit<RuleFields, 'name'> = {
 export class AlertingService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('alerting') private readonly config: FeatureConfig<'alerting'>,
     private readonly receivers: AlertReceiversRepository,
     private readonly rules: AlertRulesRepository,
     private readonly alerts: AlertsRepository,

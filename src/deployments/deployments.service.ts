@@ -7,8 +7,8 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { AuditContext } from '../common/audit-context';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { deploymentStatus, progressPercent } from '../domain/deployment-status';
 import { EventType } from '../domain/event-type';
 import {
@@ -43,7 +43,7 @@ export class DeploymentsService {
   private readonly logger = new Logger(DeploymentsService.name);
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('deployments') private readonly config: FeatureConfig<'deployments'>,
     @Inject(DeploymentChangeService) private readonly changes: DeploymentChangeService,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
     @Inject(NodeChangesRepository) private readonly nodes: NodeChangesRepository,

@@ -6,8 +6,8 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { AuditContext } from '../common/audit-context';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { EventType } from '../domain/event-type';
 import { MAX_LINKS, MAX_SPINES, planGrowth } from '../domain/fabric-topology';
 import { nodeName, NodeRef, parseNodeRef } from '../domain/node-ref';
@@ -35,7 +35,7 @@ const MAX_INT32 = 2_147_483_647;
 @Injectable()
 export class NodesService {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('nodes') private readonly config: FeatureConfig<'nodes'>,
     @Inject(DeploymentChangeService) private readonly changes: DeploymentChangeService,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
     @Inject(NodeChangesRepository) private readonly nodes: NodeChangesRepository,
