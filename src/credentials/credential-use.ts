@@ -1,6 +1,8 @@
-import { UnprocessableEntityException } from '@nestjs/common';
 import { Queryable } from '../store/queryable';
 import type { CredentialKind } from './credential-kinds';
+
+/** A deployment names a credential it cannot use; the API answers 422 with the message. */
+export class CredentialUseError extends Error {}
 
 /**
  * Which credential a deployment uses, for what. Features that let a deployment name a credential
@@ -13,8 +15,9 @@ import type { CredentialKind } from './credential-kinds';
  *   purpose; `null` drops it.
  * - The credential row is locked (FOR KEY SHARE) until the caller commits, so a concurrent
  *   `DELETE /credentials/{id}` waits and then answers 409 naming the deployment.
- * - A credential that does not exist, or is not of one of `kinds`, throws 422 naming `field`
- *   (default `credential`) and the kinds it takes; nothing is written.
+ * - A credential that does not exist, or is not of one of `kinds`, throws CredentialUseError
+ *   naming `field` (default `credential`) and the kinds it takes; nothing is written. The API
+ *   answers it with 422 and its message (HttpExceptionFilter), so a caller lets it through.
  * - Rows go with their deployment (ON DELETE CASCADE); `DELETE /credentials/{id}` is 409 while
  *   any row names it.
  */
@@ -38,10 +41,10 @@ export async function replaceCredentialUse(
     [credentialId],
   );
   if (found.length === 0) {
-    throw new UnprocessableEntityException(`${field}: credential ${credentialId} does not exist`);
+    throw new CredentialUseError(`${field}: credential ${credentialId} does not exist`);
   }
   if (!kinds.includes(found[0].kind)) {
-    throw new UnprocessableEntityException(
+    throw new CredentialUseError(
       `${field}: credential ${credentialId} is of kind ${found[0].kind}; ${purpose} takes ${kinds.join(' or ')}`,
     );
   }

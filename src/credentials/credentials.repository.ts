@@ -34,7 +34,10 @@ export interface CredentialUser {
 // Any constant: serialises creations so MAX_CREDENTIALS holds under concurrent POSTs.
 const CREATE_LOCK_KEY = 7_246_110_401;
 
-/** Owns the credentials and deployment_credentials tables. */
+/**
+ * Owns the credentials table (deployment_credentials: credential-use.ts). UPDATE and DELETE run
+ * in a WITH: TypeORM answers a bare one with [rows, count], not the rows.
+ */
 @Injectable()
 export class CredentialsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -87,9 +90,11 @@ export class CredentialsRepository {
   })
   async update(q: Queryable, id: number, c: Omit<NewCredential, 'kind'>): Promise<CredentialRow> {
     const rows: CredentialRow[] = await q.query(
-      `UPDATE credentials SET name = $2, params = $3, secret_fields = $4, sealed = $5,
-         updated_at = now()
-       WHERE id = $1 RETURNING *`,
+      `WITH changed AS (
+         UPDATE credentials SET name = $2, params = $3, secret_fields = $4, sealed = $5,
+           updated_at = now()
+         WHERE id = $1 RETURNING *)
+       SELECT * FROM changed`,
       [id, c.name, c.params, c.secret_fields, c.sealed],
     );
     return rows[0];
@@ -98,9 +103,10 @@ export class CredentialsRepository {
   /** Deletes the credential; a row of deployment_credentials naming it throws 23503. */
   @GenerateSql({ params: [SQL, 4] })
   async delete(q: Queryable, id: number): Promise<boolean> {
-    const rows: unknown[] = await q.query(`DELETE FROM credentials WHERE id = $1 RETURNING id`, [
-      id,
-    ]);
+    const rows: unknown[] = await q.query(
+      `WITH gone AS (DELETE FROM credentials WHERE id = $1 RETURNING id) SELECT id FROM gone`,
+      [id],
+    );
     return rows.length > 0;
   }
 

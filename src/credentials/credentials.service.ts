@@ -9,7 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { SecretBox } from '../secrets/secret-box';
+import { SecretBox, SecretOpenError } from '../secrets/secret-box';
 import { inTransaction, Queryable } from '../store/queryable';
 import {
   CredentialFields,
@@ -97,6 +97,18 @@ export class CredentialsService {
     return (await this.response(this.dataSource, [row]))[0];
   }
 
+  /** The secret fields of a row; 409 when no configured key opens them. */
+  private stored(row: CredentialRow): object {
+    try {
+      return JSON.parse(this.box.open(row.sealed, CREDENTIAL_CONTEXT)) as object;
+    } catch (error) {
+      if (!(error instanceof SecretOpenError)) throw error;
+      throw new ConflictException(
+        `Credential ${row.id} cannot be opened (${error.message}); set SECRETS_KEY_PREVIOUS to the key it was stored under, or delete it and store it again`,
+      );
+    }
+  }
+
   /** Merges the change into the stored fields (opened, then sealed again under SECRETS_KEY). */
   async update(id: number, dto: UpdateCredentialDto): Promise<CredentialResponse> {
     const { name, ...given } = dto;
@@ -106,7 +118,7 @@ export class CredentialsService {
       inTransaction(this.dataSource, async (q) => {
         const current = await this.credentials.find(q, id, true);
         if (!current) throw new NotFoundException('Credential not found');
-        const stored = JSON.parse(this.box.open(current.sealed, CREDENTIAL_CONTEXT)) as object;
+        const stored = this.stored(current);
         const fields: CredentialFields = { ...current.params, ...stored, ...change };
         const values = this.sealed(current.kind, fields);
         return this.credentials.update(q, id, { name: name ?? current.name, ...values });
