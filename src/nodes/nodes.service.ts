@@ -280,11 +280,14 @@ export class NodesService {
       if (problems.length > 0) throw new UnprocessableEntityException(problems.join('; '));
       const after = await this.nodes.setIdentity(q, node.id, to);
       if (!after) throw new NotFoundException(`Node ${node.node_id} not found`);
-      const shown = (n: typeof to) => ({
-        hostname: n.hostname,
-        management_address: n.ip_address,
-        vars: n.vars,
-      });
+      // The event names the fields the request changed, before and after.
+      const names = { hostname: 'hostname', ip_address: 'management_address', vars: 'vars' };
+      const shown = (n: typeof to) =>
+        Object.fromEntries(
+          (Object.keys(names) as (keyof typeof names)[])
+            .filter((k) => change[names[k] as keyof NodeChange] !== undefined)
+            .map((k) => [names[k], n[k]]),
+        );
       await record({
         type: EventType.NODE_UPDATED,
         nodeId: node.id,

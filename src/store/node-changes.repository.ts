@@ -85,7 +85,14 @@ export class NodeChangesRepository {
       SQL,
       1,
       1,
-      [{ hostname: 'leaf-a-01', management_address: '192.0.2.11', role: NodeRole.LEAF, vars: { asn: 65101 } }],
+      [
+        {
+          hostname: 'leaf-a-01',
+          management_address: '192.0.2.11',
+          role: NodeRole.LEAF,
+          vars: { asn: 65101 },
+        },
+      ],
       1,
     ],
   })

@@ -131,7 +131,7 @@ describe('SECRETS_KEY', () => {
     expectError(
       res.body,
       409,
-      /neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS; set SECRETS_KEY_PREVIOUS/,
+      /neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS\); set SECRETS_KEY_PREVIOUS/,
     );
     await svc.http
       .patch(`/credentials/${first}`)
