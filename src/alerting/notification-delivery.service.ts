@@ -6,7 +6,13 @@ import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AlertDeliveriesRepository, DeliveryStatus } from './alert-deliveries.repository';
-import { guardedLookup, receiverUrlProblem } from './receiver-url';
+import {
+  isOutboundRefusal,
+  outboundLookup,
+  OutboundPolicy,
+  outboundPolicy,
+  outboundUrlProblem,
+} from '../common/outbound-address';
 import { signPayload } from './signature';
 
 /** A receiver has this long to answer (connect, send, first bytes). */
@@ -28,6 +34,7 @@ export function postOnce(
   target: URL,
   body: string,
   headers: Record<string, string>,
+  policy: OutboundPolicy,
   timeoutMs = DELIVERY_TIMEOUT_MS,
 ): Promise<PostResult> {
   const started = performance.now();
@@ -45,7 +52,7 @@ export function postOnce(
       {
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        lookup: guardedLookup as never,
+        lookup: outboundLookup(policy),
         agent: false,
       },
       (res) => {
@@ -78,7 +85,7 @@ export function postOnce(
         status: null,
         error: `${error.code ?? 'error'}: ${error.message}`.slice(0, 500),
         prefix: null,
-        final: error.code === 'EFORBIDDENADDRESS',
+        final: isOutboundRefusal(error),
       }),
     );
     req.end(body);
@@ -107,7 +114,8 @@ export class NotificationDeliveryService {
     const d = await this.repo.outgoing(deliveryId);
     if (!d) return { status: 'gone' };
     if (d.status !== 'pending') return { status: d.status };
-    const problem = receiverUrlProblem(d.url, this.config.receiverAllowedHosts);
+    const policy = outboundPolicy(this.config);
+    const problem = outboundUrlProblem(d.url, policy);
     if (problem) {
       await this.repo.recordAttempt(
         d.id,
@@ -128,7 +136,7 @@ export class NotificationDeliveryService {
       'x-netorch-timestamp': timestamp,
     };
     if (d.secret) headers['x-netorch-signature'] = signPayload(d.secret, timestamp, d.body);
-    const r = await postOnce(target, d.body, headers);
+    const r = await postOnce(target, d.body, headers, policy);
     const ok = r.status !== null && r.status >= 200 && r.status < 300;
     const again = !ok && retryable(r);
     const last = job ? job.attemptsMade + 1 >= (job.opts.attempts ?? 1) : true;
