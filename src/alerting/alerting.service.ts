@@ -88,10 +88,11 @@ export class AlertingService {
   }
 
   async redeliver(receiverId: number, deliveryId: string): Promise<Pick<DeliveryRow, 'id'>> {
-    if (!(await this.deliveryLog.markForRedelivery(receiverId, deliveryId))) {
+    const suffix = `-r${Date.now()}`;
+    if (!(await this.deliveryLog.markForRedelivery(receiverId, deliveryId, deliveryId + suffix))) {
       throw new NotFoundException('Delivery not found');
     }
-    await this.notifier.enqueue([deliveryId], `-r${Date.now()}`);
+    await this.notifier.enqueue([deliveryId], suffix);
     return { id: deliveryId };
   }
 

@@ -214,6 +214,30 @@ export const CONFIG_VARIABLES = {
     parse: (raw) => hostPatterns(raw),
     description: 'the older name of `OUTBOUND_ALLOWED_HOSTS`, read when that one is unset',
   }),
+  receiverMaxInFlight: variable({
+    env: 'RECEIVER_MAX_IN_FLIGHT',
+    group: 'Alerting',
+    default: 2,
+    parse: integer(1, 100),
+    description:
+      'deliveries one worker process sends to one receiver at a time; the others wait (delayed, not counted as attempts)',
+  }),
+  receiverBreakerFailures: variable({
+    env: 'RECEIVER_BREAKER_FAILURES',
+    group: 'Alerting',
+    default: 5,
+    parse: integer(1, 10_000),
+    description:
+      "failed attempts in a row (no answer, 5xx, 408, 429) that open a receiver's circuit breaker: its deliveries wait, unsent and without spending attempts, until the pause ends; a 2xx closes it",
+  }),
+  receiverBreakerPauseMs: variable({
+    env: 'RECEIVER_BREAKER_PAUSE_MS',
+    group: 'Alerting',
+    default: 30_000,
+    parse: integer(100, 3_600_000),
+    description:
+      'the first pause of an open breaker; each opening in a row doubles it, up to 10 minutes (or this value when larger)',
+  }),
   alertRetentionDays: variable({
     env: 'ALERT_RETENTION_DAYS',
     group: 'Alerting',

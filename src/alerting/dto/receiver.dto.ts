@@ -87,6 +87,21 @@ export class ReceiverIdParam {
   id: number;
 }
 
+export class ReceiverBreaker {
+  @ApiProperty({
+    enum: ['closed', 'open'],
+    description:
+      'open: RECEIVER_BREAKER_FAILURES failed attempts in a row; its deliveries wait, unsent, until paused_until',
+  })
+  state: 'closed' | 'open';
+
+  @ApiProperty({ example: 0, description: 'failed attempts in a row (no answer, 5xx, 408, 429)' })
+  consecutive_failures: number;
+
+  @ApiProperty({ example: null, nullable: true, type: String })
+  paused_until: string | null;
+}
+
 export class ReceiverResponse {
   @ApiProperty({ example: 1 })
   id: number;
@@ -109,7 +124,11 @@ export class ReceiverResponse {
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
   created_at: string;
 
+  @ApiProperty({ type: ReceiverBreaker, description: "the receiver's circuit breaker" })
+  breaker: ReceiverBreaker;
+
   static from(row: ReceiverRow): ReceiverResponse {
+    const paused = row.paused_until !== null && new Date(row.paused_until).getTime() > Date.now();
     return {
       id: row.id,
       name: row.name,
@@ -118,6 +137,11 @@ export class ReceiverResponse {
       has_secret: row.secret !== null,
       events: row.events,
       created_at: iso(row.created_at)!,
+      breaker: {
+        state: paused ? 'open' : 'closed',
+        consecutive_failures: row.consecutive_failures,
+        paused_until: paused ? iso(row.paused_until) : null,
+      },
     };
   }
 }
