@@ -3,11 +3,21 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { ApiKeyRing, identifyCaller, presentedKey, SCOPE_MEANING, scopeAllows } from './api-keys';
+import {
+  ApiKeyRing,
+  BOUND_FILTERED_LISTS,
+  boundKeyProblem,
+  filterForBoundKey,
+  identifyCaller,
+  presentedKey,
+  SCOPE_MEANING,
+  scopeAllows,
+} from './api-keys';
+import { RequestWithKey } from './caller-key.decorator';
 import { errorBody } from './http-exception.filter';
 import { IS_PUBLIC } from './public.decorator';
 
-type KeyedRequest = FastifyRequest & { apiKeyName?: string };
+type KeyedRequest = FastifyRequest & { apiKeyName?: string } & RequestWithKey;
 
 /** The route config key by which a controller route asks for the API key check. */
 const NEEDS_KEY = 'netorchApiKey';
@@ -43,8 +53,27 @@ export function registerApiKeyCheck(
     if ((route.config as Record<string, unknown> | undefined)?.[NEEDS_KEY] !== true) return;
     const own = route.onRequest;
     route.onRequest = own === undefined ? [check] : [...(Array.isArray(own) ? own : [own]), check];
+    if (BOUND_FILTERED_LISTS.includes(route.url) && [route.method].flat().includes('GET')) {
+      const sent = route.onSend;
+      const list = sent === undefined ? [] : Array.isArray(sent) ? sent : [sent];
+      route.onSend = [...list, boundListFilter];
+    }
   });
 }
+
+/** A fleet list answered to a key bound to fabrics keeps only its deployments' items. */
+const boundListFilter = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (error: Error | null, payload?: unknown) => void,
+) => {
+  const deployments = (request as KeyedRequest).callerKey?.deployments;
+  if (!deployments || reply.statusCode !== 200 || typeof payload !== 'string') {
+    return done(null, payload);
+  }
+  done(null, JSON.stringify(filterForBoundKey(JSON.parse(payload), deployments)));
+};
 
 /**
  * Gives every controller route a Fastify route config saying whether it needs a key: Nest
@@ -98,7 +127,24 @@ function refuse(
       detail: `API key "${name}" has scope ${scope} and ${SCOPE_MEANING[scope]}; ${request.method} ${path} needs another key`,
     };
   }
+  const bound = caller.key.deployments;
+  const outside =
+    bound &&
+    boundKeyProblem(
+      bound,
+      request.method,
+      route,
+      request.params as Record<string, unknown>,
+      request.query as Record<string, unknown>,
+    );
+  if (bound && outside) {
+    return {
+      status: 403,
+      detail: `API key "${name}" is bound to deployment${bound.length > 1 ? 's' : ''} ${bound.join(', ')}: ${outside}`,
+    };
+  }
   request.apiKeyName = name;
+  request.callerKey = { scope, deployments: bound };
   return null;
 }
 

@@ -10,6 +10,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { IsIntegerId } from '../../common/id-param.dto';
+import { CallerKey, OPEN_CALLER, redactedUrl } from '../../common/caller-key.decorator';
 import { iso } from '../../common/iso-date';
 import type { ReceiverRow } from '../alert-receivers.repository';
 
@@ -127,13 +128,14 @@ export class ReceiverResponse {
   @ApiProperty({ type: ReceiverBreaker, description: "the receiver's circuit breaker" })
   breaker: ReceiverBreaker;
 
-  static from(row: ReceiverRow): ReceiverResponse {
+  /** An `ro` caller sees the URL without its path and query (they often hold a token). */
+  static from(row: ReceiverRow, caller: CallerKey = OPEN_CALLER): ReceiverResponse {
     const paused = row.paused_until !== null && new Date(row.paused_until).getTime() > Date.now();
     return {
       id: row.id,
       name: row.name,
       type: row.type,
-      url: row.url,
+      url: caller.scope === 'rw' ? row.url : redactedUrl(row.url),
       has_secret: row.secret !== null,
       events: row.events,
       created_at: iso(row.created_at)!,
