@@ -176,8 +176,8 @@ export function queueBoardKeyCheck(ring: ApiKeyRing) {
   };
   return async (request: KeyedRequest, reply: FastifyReply): Promise<unknown> => {
     if (ring.open) return;
-    const presented =
-      presentedKey(request.headers) ?? basicAuthSecret(request.headers.authorization);
+    const header = presentedKey(request.headers);
+    const presented = header ?? basicAuthSecret(request.headers.authorization);
     if (!presented) {
       return deny(
         reply,
@@ -194,6 +194,33 @@ export function queueBoardKeyCheck(ring: ApiKeyRing) {
         `API key "${key.name}" has scope ${key.scope} and ${SCOPE_MEANING[key.scope]}; the queue UI (/queues) needs an rw key`,
       );
     }
+    // A browser sends Basic credentials by itself, whichever page asks: a change must come
+    // from the board's own pages.
+    if (header === undefined && !sameOrigin(request)) {
+      return deny(
+        reply,
+        403,
+        `${request.method} ${QUEUE_UI} from another origin: with Basic authentication the queue UI takes changes only from its own pages (Origin or Referer of this host); send the key as X-API-Key from elsewhere`,
+      );
+    }
     request.apiKeyName = key.name;
   };
+}
+
+const QUEUE_UI = 'the queue UI';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a request is safe, or its Origin (else Referer) names the host it was sent to. */
+export function sameOrigin(request: {
+  method: string;
+  headers: { origin?: string; referer?: string; host?: string };
+}): boolean {
+  if (SAFE_METHODS.has(request.method)) return true;
+  const from = request.headers.origin ?? request.headers.referer;
+  if (!from || from === 'null' || !request.headers.host) return false;
+  try {
+    return new URL(from).host.toLowerCase() === request.headers.host.toLowerCase();
+  } catch {
+    return false;
+  }
 }

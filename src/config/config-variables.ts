@@ -3,6 +3,7 @@ import {
   ConfigVariable,
   decimal,
   integer,
+  InvalidValue,
   matching,
   oneOf,
   optional,
@@ -12,6 +13,7 @@ import {
   ValueOf,
   variable,
 } from './config-variable';
+import { isIP } from 'node:net';
 import { OTLP_PROTOCOLS } from './otlp';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
@@ -21,6 +23,23 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const REDIS_URL = /^rediss?:\/\/.+/;
+
+/** A comma list of IP addresses and CIDR ranges, each checked. */
+const addressList = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [address, prefix, extra] = entry.split('/');
+      const family = isIP(address);
+      const max = family === 4 ? 32 : 128;
+      const fits = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+      if (family === 0 || !fits || extra !== undefined) {
+        throw new InvalidValue(`"${entry}" is not an IP address or CIDR range`);
+      }
+      return entry;
+    });
 
 /** A comma list of host patterns (example.com, *.example.com, 10.0.0.5, *), lower-cased. */
 const hostPatterns = (raw: string): string[] =>
@@ -74,6 +93,15 @@ export const CONFIG_VARIABLES = {
     parse: (raw) => text(raw) === 'production',
     description:
       '`production` turns on the two `API_KEYS` checks (no open API, no secret under 16 characters; compose and the image set it)',
+  }),
+  trustProxy: variable({
+    env: 'TRUST_PROXY',
+    group: 'Security',
+    default: [] as string[],
+    shownDefault: '(empty: X-Forwarded-For ignored)',
+    parse: (raw) => addressList(raw),
+    description:
+      'comma list of addresses and CIDR ranges of reverse proxies (`10.0.0.0/8`, `127.0.0.1`): only a request from one of them has its client address taken from `X-Forwarded-For` (the nearest address not itself a trusted proxy), for rate limits, event-stream shares and logs',
   }),
   rateLimitPerMinute: variable({
     env: 'RATE_LIMIT_PER_MINUTE',

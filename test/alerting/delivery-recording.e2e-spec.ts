@@ -169,7 +169,11 @@ describe('recording what receivers answer', () => {
       until: (x) => x?.status !== 'pending',
     });
     expect(d.status).toBe('failed');
-    expect(d.last_error).toMatch(/job was lost/);
+    const { rows } = await db.query<{ last_error: string }>(
+      'SELECT last_error FROM alert_deliveries WHERE id = $1',
+      [delivery],
+    );
+    expect(rows[0].last_error).toMatch(/job was lost/);
     expect(raw.on('/down').filter((s) => s.delivery === delivery)).toHaveLength(sentBefore);
   }, 200_000);
 });
