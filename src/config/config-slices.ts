@@ -20,6 +20,8 @@ export const CONFIG_SLICES = {
     'alertRetentionDays',
     'alertExternalUrl',
     'receiverAllowedHosts',
+    'outboundAllowedHosts',
+    'production',
   ],
   metrics: ['role'],
 } as const satisfies Record<string, readonly (keyof AppConfig)[]>;

@@ -16,9 +16,11 @@ function complete(): JobRegistry {
   });
   registry.register('Alerting', QueueName.ALERTING, {
     [JobName.EVALUATE_ALERTS]: done,
-    [JobName.DELIVER_NOTIFICATION]: done,
     [JobName.RUN_ALERT_OUTBOX]: done,
     [JobName.PRUNE_ALERTS]: done,
+  });
+  registry.register('Deliveries', QueueName.DELIVERIES, {
+    [JobName.DELIVER_NOTIFICATION]: done,
   });
   return registry;
 }
