@@ -19,7 +19,6 @@ export const CONFIG_SLICES = {
     'alertEvalIntervalMs',
     'alertRetentionDays',
     'alertExternalUrl',
-    'receiverAllowedHosts',
     'outboundAllowedHosts',
     'production',
   ],
