@@ -211,7 +211,7 @@ describe('bottleneck detector with samples that lack a metric', () => {
   it('has no centre for a metric no sample carries', () => {
     const baseline = zscoreOf([node(1, null, 3, 1), node(2, null, 4, 1)]);
     expect(baseline.latency_ms).toMatchObject({ centre: null, spread: null, scale: null });
-    expect(detectBottlenecks([node(1, null, 3, 1)], baseline, 0)).toEqual([]);
+    expect(detectBottlenecks([node(1, null, 3, 1)], baseline, 1)).toEqual([]);
   });
 });
 
