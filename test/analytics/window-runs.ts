@@ -59,11 +59,9 @@ export async function runWindowParts(
  */
 export function withGaps(index: number, values: number[], random: () => number): (number | null)[] {
   const [latency, throughput, errors] = values;
-  return [
-    index % 4 === 1 && random() < 0.3 ? null : latency,
-    index % 11 === 7 ? null : throughput,
-    random() < 0.1 ? null : errors,
-  ];
+  const lat = index % 4 === 1 && random() < 0.3 ? null : latency;
+  const thr = index % 11 === 7 ? null : throughput;
+  return [lat, thr, random() < 0.1 && (lat !== null || thr !== null) ? null : errors];
 }
 
 /** A node's mean and count of each metric over raw rows, in SQL (nulls skipped). */
