@@ -145,7 +145,7 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
 
 // Two workers are started and each waits for a fold (every 10 s): on a loaded machine that
 // outlasts jest's default time for a test.
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 describe('bottleneck window statements by role', () => {
   it('equal raw samples by role at every edge position: pure and mixed groups, running sums, late samples, a node delete', async () => {
