@@ -5,9 +5,14 @@
 // fabric of the same size and samples (16 spines and 4 border leaves per 10,000 nodes, at least
 // 1 of each, with every link) is loaded beside it, and each block of requests to the flat deployment is followed
 // by one to the fabric with peer_group=role and one with peer_group=deployment.
+// With --fresh, the case of data just pushed: no worker runs, so nothing is folded (the window's
+// whole minutes come from minute rollups, its leading minute from raw samples) and requests
+// start right after the load, without a VACUUM: what a dashboard sees after a burst of pushes.
 //   node bench/analytics/bottlenecks.bench.js [--nodes 1000,10000] [--requests 40] [--fabric]
-// Uses the built service (NETORCH_DIST or dist/: an api and a worker, which folds the running
-// sums), its own database and queue prefix, both dropped at the end.
+//     [--fresh] [--keep]
+// Uses the built service (NETORCH_DIST or dist/: an api and, unless --fresh, a worker, which
+// folds the running sums), its own database and queue prefix, both dropped at the end (--keep
+// leaves the database for EXPLAIN ANALYZE and prints its name).
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 const { loadavg } = require('node:os');
@@ -21,6 +26,8 @@ const args = Object.fromEntries(
 );
 const SIZES = (args.nodes ?? '1000,10000').split(',').map(Number);
 const FABRIC = process.argv.includes('--fabric');
+const FRESH = process.argv.includes('--fresh');
+const KEEP = process.argv.includes('--keep');
 const REQUESTS = Number(args.requests ?? 40);
 const BLOCK = 5;
 const NAME = `netorch_bench_analytics_${process.pid}`;
@@ -65,18 +72,20 @@ async function main() {
   });
   // A worker folds the hourly running sums, as in any deployment of the service; collection is
   // slowed to once an hour so the measured data stays the loaded data.
-  const worker = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      APP_ROLE: 'worker',
-      LOG_LEVEL: 'warn',
-      QUEUE_PREFIX: NAME,
-      TELEMETRY_INTERVAL_MS: '3600000',
-      NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const worker = FRESH
+    ? null
+    : spawn(process.execPath, [join(DIST, 'main.js')], {
+        env: {
+          ...process.env,
+          DATABASE_URL: dbUrl,
+          APP_ROLE: 'worker',
+          LOG_LEVEL: 'warn',
+          QUEUE_PREFIX: NAME,
+          TELEMETRY_INTERVAL_MS: '3600000',
+          NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
   const url = `http://127.0.0.1:${PORT}`;
   const db = new Client({ connectionString: dbUrl });
   try {
@@ -145,8 +154,8 @@ async function main() {
       await load(dep.id);
       const loadMs = performance.now() - t0;
       if (fabric) await load(fabric.id);
-      // Measure once the worker has folded every passed minute of the window.
-      for (const id of fabric ? [dep.id, fabric.id] : [dep.id]) {
+      // Measure once the worker has folded every passed minute of the window (fresh: at once).
+      for (const id of FRESH ? [] : fabric ? [dep.id, fabric.id] : [dep.id]) {
         for (let i = 0; ; i++) {
           const { rows } = await db.query(
             `SELECT 1 FROM telemetry_prefix_marks
@@ -161,12 +170,9 @@ async function main() {
       // Vacuumed as autovacuum would leave data that arrived over ten minutes; otherwise it
       // starts on the bulk load in the middle of the measurement (measured: the first ~10
       // requests of a run 1.5x slower while it ran).
-      for (const table of [
-        'telemetry_samples',
-        'telemetry_rollups',
-        'telemetry_prefix_sums',
-        'nodes',
-      ]) {
+      for (const table of FRESH
+        ? []
+        : ['telemetry_samples', 'telemetry_rollups', 'telemetry_prefix_sums', 'nodes']) {
         await db.query(`VACUUM ANALYZE ${table}`);
       }
       const api = [];
@@ -235,6 +241,7 @@ async function main() {
       const fd = fabric ? stats(byDeployment) : null;
       out.push({
         nodes: size,
+        fresh: FRESH,
         // Other processes share the two cores: say how busy they were while this size ran.
         load_avg_1m: +loadavg()[0].toFixed(2),
         samples: size * 120,
@@ -259,9 +266,12 @@ async function main() {
     console.log(JSON.stringify(out));
   } finally {
     await db.end().catch(() => undefined);
-    await stopProcesses([service, worker]);
+    await stopProcesses(worker ? [service, worker] : [service]);
     // The database, and the worker's queue keys.
-    await dropScratch(admin, NAME, NAME);
+    if (KEEP) {
+      console.error(`kept database ${NAME}`);
+      await admin.end();
+    } else await dropScratch(admin, NAME, NAME);
   }
 }
 
