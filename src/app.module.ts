@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { DriversModule } from './drivers/drivers.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -33,6 +34,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     MetricsModule,
     DashboardModule,
     AlertingModule,
+    DriversModule,
   ],
 })
 export class AppModule {}

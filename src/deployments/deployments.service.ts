@@ -19,6 +19,8 @@ import {
   topologyNodeCount,
 } from '../domain/fabric-topology';
 import { NodeState } from '../domain/node-state';
+import { DriverRunsService } from '../drivers/driver-runs.service';
+import { provisioningView } from '../drivers/provisioning';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { rolloutView, RolloutsService } from '../rollouts/rollouts.service';
 import { DeploymentChangeService } from '../store/deployment-change.service';
@@ -51,6 +53,7 @@ export class DeploymentsService {
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(RolloutsService) private readonly rollouts: RolloutsService,
+    @Inject(DriverRunsService) private readonly drivers: DriverRunsService,
   ) {}
 
   /**
@@ -91,6 +94,7 @@ export class DeploymentsService {
         )
       : null;
     const dueUpTo = waveEnds ? waveEnds[0] : total;
+    const provisioning = dto.provisioning ? this.drivers.check(dto.provisioning) : null;
     return this.changes.create(audit, async ({ q, record, afterCommit }) => {
       const created = await this.deployments.insert(q, {
         name: dto.name,
@@ -101,6 +105,7 @@ export class DeploymentsService {
         leaf_count: shape?.leaves ?? null,
         border_leaf_count: shape?.borderLeaves ?? null,
       });
+      if (provisioning) await this.drivers.set(q, created.id, provisioning);
       // Under a strategy only the first wave is due; later waves wait for their turn.
       let links = 0;
       if (shape) {
@@ -120,6 +125,7 @@ export class DeploymentsService {
           target_node_count: total,
           max_parallel: dto.max_parallel ?? null,
           strategy,
+          ...(provisioning ? { provisioning: provisioningView(provisioning) } : {}),
           ...(shape
             ? {
                 topology: {
@@ -175,9 +181,10 @@ export class DeploymentsService {
     ifMatch: string | undefined,
     audit: AuditContext,
   ): Promise<DeploymentRow> {
-    if (dto.name === undefined && dto.description === undefined) {
-      throw new UnprocessableEntityException('Send at least one of name, description');
+    if (dto.name === undefined && dto.description === undefined && !dto.provisioning) {
+      throw new UnprocessableEntityException('Send at least one of name, description, provisioning');
     }
+    const provisioning = dto.provisioning ? this.drivers.check(dto.provisioning) : null;
     const spec = { deploymentId: id, lock: DeploymentRowLock.NO_KEY_UPDATE, ifMatch, audit };
     return this.changes.change(spec, async ({ q, deployment: before, record }) => {
       const after = {
@@ -185,11 +192,13 @@ export class DeploymentsService {
         description: dto.description === undefined ? before.description : dto.description,
       };
       const renamed = await this.deployments.rename(q, id, after);
+      if (provisioning) await this.drivers.set(q, id, provisioning);
       await record({
         type: EventType.DEPLOYMENT_UPDATED,
         metadata: {
           before: { name: before.name, description: before.description },
           after,
+          ...(provisioning ? { provisioning: provisioningView(provisioning) } : {}),
           version: before.version + 1,
         },
       });

@@ -18,6 +18,7 @@ export class JobEnqueueService {
     @InjectQueue(QueueName.MAINTENANCE) maintenance: Queue,
     @InjectQueue(QueueName.ROLLOUTS) rollouts: Queue,
     @InjectQueue(QueueName.ALERTING) alerting: Queue,
+    @InjectQueue(QueueName.DRIVERS) drivers: Queue,
   ) {
     this.queues = {
       [QueueName.LIFECYCLE]: lifecycle,
@@ -25,6 +26,7 @@ export class JobEnqueueService {
       [QueueName.MAINTENANCE]: maintenance,
       [QueueName.ROLLOUTS]: rollouts,
       [QueueName.ALERTING]: alerting,
+      [QueueName.DRIVERS]: drivers,
     };
   }
 
