@@ -40,6 +40,7 @@ export function runInventory(input: Pick<AnsibleRunInput, 'deployment' | 'nodes'
       ...(node.vars ?? {}),
       ansible_host: node.management_address ?? node.hostname,
       netorch_node_id: node.id,
+      netorch_node: node.node_id,
       netorch_hostname: node.hostname,
       netorch_role: node.role,
       netorch_deployment: input.deployment.name,

@@ -71,15 +71,6 @@ export class DriverResultsService {
 
   private async follow(q: Queryable, applied: AppliedResults): Promise<string[]> {
     const run = applied.run!;
-    const provisioned = applied.moved.filter((m) => m.to_state === 'CONFIGURING').map((m) => m.id);
-    const newRuns =
-      provisioned.length > 0
-        ? await this.runs.claim(q, run.deployment_id, 'configure', run.config, { ids: provisioned })
-        : [];
-    if (applied.moved.some((m) => m.to_state === 'RUNNING' || m.to_state === 'FAILED')) {
-      await this.locks.noKeyUpdate(q, run.deployment_id);
-      await this.deployments.finishIfDone(q, run.deployment_id);
-    }
     if (run.finished_at !== null) {
       await q.query(
         `INSERT INTO events (deployment_id, type, metadata) VALUES ($1, $2, $3)`,
@@ -99,6 +90,15 @@ export class DriverResultsService {
         ],
       );
     }
+    if (applied.moved.some((m) => m.to_state === 'RUNNING' || m.to_state === 'FAILED')) {
+      await this.locks.noKeyUpdate(q, run.deployment_id);
+      await this.deployments.finishIfDone(q, run.deployment_id);
+    }
+    const provisioned = applied.moved.filter((m) => m.to_state === 'CONFIGURING').map((m) => m.id);
+    const newRuns =
+      provisioned.length > 0
+        ? await this.runs.claim(q, run.deployment_id, 'configure', run.config, { ids: provisioned })
+        : [];
     return newRuns;
   }
 

@@ -217,7 +217,8 @@ export const JOBS = {
   [JobName.RUN_DRIVER]: {
     queue: QueueName.DRIVERS,
     payload: payload<{ runId: string }>(runIdProblem),
-    options: { ...RETRIED, removeOnComplete: true },
+    // Kept a while once done: a run's id is its job's, so a second add of it is a no-op.
+    options: RETRIED,
   },
   [JobName.CANCEL_DRIVER_RUN]: {
     queue: QueueName.DRIVERS,
