@@ -182,7 +182,9 @@ export class DeploymentsService {
     audit: AuditContext,
   ): Promise<DeploymentRow> {
     if (dto.name === undefined && dto.description === undefined && !dto.provisioning) {
-      throw new UnprocessableEntityException('Send at least one of name, description, provisioning');
+      throw new UnprocessableEntityException(
+        'Send at least one of name, description, provisioning',
+      );
     }
     const provisioning = dto.provisioning ? this.drivers.check(dto.provisioning) : null;
     const spec = { deploymentId: id, lock: DeploymentRowLock.NO_KEY_UPDATE, ifMatch, audit };

@@ -58,7 +58,8 @@ class Tail {
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    while (this.size - this.chunks[0].length >= this.limit) this.size -= this.chunks.shift()!.length;
+    while (this.size - this.chunks[0].length >= this.limit)
+      this.size -= this.chunks.shift()!.length;
   }
   toString(): string {
     const all = Buffer.concat(this.chunks);
@@ -77,7 +78,11 @@ export async function runAnsible(input: AnsibleRunInput): Promise<AnsibleRunOutc
   const ids = input.nodes.map((n) => n.id);
   if (name === undefined) {
     return {
-      results: ids.map((id) => ({ node_id: id, status: 'succeeded', message: `no ${input.phase} playbook` })),
+      results: ids.map((id) => ({
+        node_id: id,
+        status: 'succeeded',
+        message: `no ${input.phase} playbook`,
+      })),
       outputTail: '',
       stopped: null,
     };
@@ -90,7 +95,11 @@ export async function runAnsible(input: AnsibleRunInput): Promise<AnsibleRunOutc
     await writeFile(inventory, JSON.stringify(runInventory(input)), { mode: 0o600 });
     await writeFile(
       extraVars,
-      JSON.stringify({ ...(input.config.extra_vars ?? {}), netorch_run_id: input.runId, netorch_phase: input.phase }),
+      JSON.stringify({
+        ...(input.config.extra_vars ?? {}),
+        netorch_run_id: input.runId,
+        netorch_phase: input.phase,
+      }),
       { mode: 0o600 },
     );
     const args = ['-i', inventory, '-e', `@${extraVars}`];

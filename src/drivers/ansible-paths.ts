@@ -18,7 +18,9 @@ export function playbookPath(projectDir: string, name: string, field: string): s
   try {
     real = realpathSync(resolve(root, name));
   } catch {
-    throw new ProvisioningProblem(`provisioning.${field}: no playbook ${name} in ANSIBLE_PROJECT_DIR`);
+    throw new ProvisioningProblem(
+      `provisioning.${field}: no playbook ${name} in ANSIBLE_PROJECT_DIR`,
+    );
   }
   const inside = relative(root, real);
   if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
@@ -35,7 +37,9 @@ export function playbookPath(projectDir: string, name: string, field: string): s
 /** Checks every playbook of an ansible provisioning; throws ProvisioningProblem. */
 export function checkPlaybooks(projectDir: string | undefined, config: AnsibleConfig): void {
   if (!projectDir) {
-    throw new ProvisioningProblem('the ansible driver is not enabled on this server (ANSIBLE_PROJECT_DIR is not set)');
+    throw new ProvisioningProblem(
+      'the ansible driver is not enabled on this server (ANSIBLE_PROJECT_DIR is not set)',
+    );
   }
   for (const phase of ['provision', 'configure'] as const) {
     const name = config.playbooks[phase];

@@ -9,7 +9,10 @@ describe('ansibleVerdicts', () => {
             task: { name: 'ping' },
             hosts: { n1: {}, n2: {}, n3: { unreachable: true, msg: 'Connection refused' } },
           },
-          { task: { name: 'fail by var' }, hosts: { n1: {}, n2: { failed: true, msg: 'told to fail' } } },
+          {
+            task: { name: 'fail by var' },
+            hosts: { n1: {}, n2: { failed: true, msg: 'told to fail' } },
+          },
         ],
       },
     ],

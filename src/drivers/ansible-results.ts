@@ -29,7 +29,10 @@ export function ansibleVerdicts(output: AnsibleJson, nodeIds: number[]): NodeRes
         if (firstProblem.has(host) || !(result.failed || result.unreachable)) continue;
         const what = result.unreachable ? 'unreachable' : 'failed';
         const msg = typeof result.msg === 'string' ? result.msg : JSON.stringify(result.msg ?? '');
-        firstProblem.set(host, `${what} at task "${task.task?.name ?? '?'}": ${msg}`.slice(0, 2000));
+        firstProblem.set(
+          host,
+          `${what} at task "${task.task?.name ?? '?'}": ${msg}`.slice(0, 2000),
+        );
       }
     }
   }
@@ -37,7 +40,11 @@ export function ansibleVerdicts(output: AnsibleJson, nodeIds: number[]): NodeRes
     const host = inventoryName(id);
     const stats = output.stats?.[host];
     if (!stats) {
-      return { node_id: id, status: 'failed', message: 'not in the playbook recap (never reached)' };
+      return {
+        node_id: id,
+        status: 'failed',
+        message: 'not in the playbook recap (never reached)',
+      };
     }
     if ((stats.failures ?? 0) > 0 || (stats.unreachable ?? 0) > 0) {
       return { node_id: id, status: 'failed', message: firstProblem.get(host) ?? 'failed' };

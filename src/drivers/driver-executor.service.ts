@@ -10,7 +10,15 @@ import { JobName } from '../queue/jobs';
 import { runAnsible } from './ansible-driver';
 import { DriverResultsService } from './driver-results.service';
 import { DriverRunRow, DriverRunsRepository } from './driver-runs.repository';
-import { backoffMs, callbackToken, runBody, sendOnce, signedHeaders } from './http-driver';
+import {
+  backoffMs,
+  callbackToken,
+  runBody,
+  SEND_TIMEOUT_MS,
+  SendVerdict,
+  sendVerdict,
+  signedHeaders,
+} from './http-driver';
 import { callbackBase } from './callback-url';
 import { Semaphore } from './semaphore';
 
@@ -128,7 +136,9 @@ export class DriverExecutorService {
       }
       const wait = backoffMs(attempt);
       if (Date.now() + wait >= run.deadline.getTime()) {
-        this.logger.warn(`Driver run ${run.id}: no send accepted before the deadline (${verdict.why})`);
+        this.logger.warn(
+          `Driver run ${run.id}: no send accepted before the deadline (${verdict.why})`,
+        );
         return { status: 'retrying until the deadline' };
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -163,7 +173,23 @@ export class DriverExecutorService {
   /** Queues the cancel request of each cancelled http run. */
   async queueCancels(runIds: string[]): Promise<void> {
     for (const runId of runIds) {
-      await this.jobs.add(JobName.CANCEL_DRIVER_RUN, { runId }, { jobId: `driver-cancel-${runId}` });
+      await this.jobs.add(
+        JobName.CANCEL_DRIVER_RUN,
+        { runId },
+        { jobId: `driver-cancel-${runId}` },
+      );
     }
   }
+}
+
+/** One POST of a run (refused before connecting when the url is not allowed; checked again at connect time). */
+async function sendOnce(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  allowedHosts: string[],
+): Promise<SendVerdict> {
+  const problem = receiverUrlProblem(url, allowedHosts);
+  if (problem) return { kind: 'fail', message: problem };
+  return sendVerdict(await postOnce(new URL(url), body, headers, SEND_TIMEOUT_MS));
 }

@@ -27,7 +27,10 @@ class DriverMetrics {
 
   finished(driver: string, phase: string, outcome: string, startedAt: string, finishedAt: string) {
     this.runs.inc({ driver, phase, outcome });
-    this.duration.observe({ driver, phase }, (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000);
+    this.duration.observe(
+      { driver, phase },
+      (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000,
+    );
   }
 }
 

@@ -72,23 +72,20 @@ export class DriverResultsService {
   private async follow(q: Queryable, applied: AppliedResults): Promise<string[]> {
     const run = applied.run!;
     if (run.finished_at !== null) {
-      await q.query(
-        `INSERT INTO events (deployment_id, type, metadata) VALUES ($1, $2, $3)`,
-        [
-          run.deployment_id,
-          EventType.DRIVER_RUN_FINISHED,
-          {
-            run_id: run.id,
-            driver: run.driver,
-            phase: run.phase,
-            status: run.status,
-            nodes: run.nodes,
-            succeeded: run.succeeded,
-            failed: run.failed,
-            duration_ms: Date.parse(run.finished_at) - Date.parse(run.started_at),
-          },
-        ],
-      );
+      await q.query(`INSERT INTO events (deployment_id, type, metadata) VALUES ($1, $2, $3)`, [
+        run.deployment_id,
+        EventType.DRIVER_RUN_FINISHED,
+        {
+          run_id: run.id,
+          driver: run.driver,
+          phase: run.phase,
+          status: run.status,
+          nodes: run.nodes,
+          succeeded: run.succeeded,
+          failed: run.failed,
+          duration_ms: Date.parse(run.finished_at) - Date.parse(run.started_at),
+        },
+      ]);
     }
     if (applied.moved.some((m) => m.to_state === 'RUNNING' || m.to_state === 'FAILED')) {
       await this.locks.noKeyUpdate(q, run.deployment_id);
@@ -111,7 +108,9 @@ export class DriverResultsService {
         rolloutCheckOptions(deploymentId, Date.now()),
       );
     } catch (error) {
-      this.logger.warn(`Could not queue the rollout check of deployment ${deploymentId}: ${(error as Error).message}`);
+      this.logger.warn(
+        `Could not queue the rollout check of deployment ${deploymentId}: ${(error as Error).message}`,
+      );
     }
     await this.wakeUps.armWaitingNodes(deploymentId);
   }

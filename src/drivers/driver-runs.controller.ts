@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-responses';
 import { DeploymentId } from '../common/id-param.dto';
@@ -41,7 +51,7 @@ export class DriverRunsController {
   })
   @ApiResponse({ status: 202, type: DriverResultsResponse })
   @ApiStandardErrors('404')
-  @ApiResponse({ status: 401, description: 'The bearer token is not the run\'s callback token' })
+  @ApiResponse({ status: 401, description: "The bearer token is not the run's callback token" })
   report(
     @Param('run_id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) runId: string,
     @Headers('authorization') authorization: string | undefined,

@@ -27,12 +27,7 @@ export interface DriverRunRow {
 }
 
 export type DriverRunStatus =
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'partial'
-  | 'timed_out'
-  | 'cancelled';
+  'running' | 'succeeded' | 'failed' | 'partial' | 'timed_out' | 'cancelled';
 
 /** One node's verdict as a driver reports it. */
 export interface NodeResult {
@@ -44,10 +39,12 @@ export interface NodeResult {
 /** What one application of results did: the nodes it moved and the run after it. */
 export interface AppliedResults {
   moved: { id: number; to_state: string; status: string }[];
-  run: Pick<
-    DriverRunRow,
-    'id' | 'deployment_id' | 'driver' | 'phase' | 'status' | 'nodes' | 'succeeded' | 'failed'
-  > & { started_at: string; finished_at: string | null; config: ProvisioningConfig } | null;
+  run:
+    | (Pick<
+        DriverRunRow,
+        'id' | 'deployment_id' | 'driver' | 'phase' | 'status' | 'nodes' | 'succeeded' | 'failed'
+      > & { started_at: string; finished_at: string | null; config: ProvisioningConfig })
+    | null;
 }
 
 /** How the claim finds the nodes that just entered the phase. */
@@ -280,12 +277,7 @@ export class DriverRunsRepository {
                                                           'status', m.status))
                         FROM moved m), '[]'::json) AS moved,
               (SELECT row_to_json(c) FROM counted c) AS run`,
-      [
-        runId,
-        JSON.stringify(results),
-        closing?.status ?? null,
-        closing?.message ?? null,
-      ],
+      [runId, JSON.stringify(results), closing?.status ?? null, closing?.message ?? null],
     );
     return row;
   }

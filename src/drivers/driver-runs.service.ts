@@ -16,7 +16,12 @@ import { checkPlaybooks } from './ansible-paths';
 import { DriverResultsService } from './driver-results.service';
 import { DriverRunRow, DriverRunsRepository, NodeResult } from './driver-runs.repository';
 import { tokenHash } from './http-driver';
-import { normalizeProvisioning, ProvisioningConfig, ProvisioningProblem, provisioningView } from './provisioning';
+import {
+  normalizeProvisioning,
+  ProvisioningConfig,
+  ProvisioningProblem,
+  provisioningView,
+} from './provisioning';
 
 /** A driver run as the API shows it. */
 export function driverRunView(run: DriverRunRow) {
@@ -62,12 +67,14 @@ export class DriverRunsService {
         for (const field of ['url', 'cancel_url'] as const) {
           const url = config[field];
           const problem = url && receiverUrlProblem(url, this.config.receiverAllowedHosts);
-          if (problem) throw new ProvisioningProblem(`provisioning.${field}: ${problem.replace(/^url /, '')}`);
+          if (problem)
+            throw new ProvisioningProblem(`provisioning.${field}: ${problem.replace(/^url /, '')}`);
         }
       }
       return config;
     } catch (error) {
-      if (error instanceof ProvisioningProblem) throw new UnprocessableEntityException(error.message);
+      if (error instanceof ProvisioningProblem)
+        throw new UnprocessableEntityException(error.message);
       throw error;
     }
   }
@@ -126,9 +133,16 @@ export class DriverRunsService {
   async cancelRuns(deploymentId: number): Promise<number> {
     const running = await this.runs.runningOf(deploymentId);
     for (const runId of running) {
-      const applied = await this.results.apply(runId, [], { status: 'cancelled', message: 'cancelled' });
+      const applied = await this.results.apply(runId, [], {
+        status: 'cancelled',
+        message: 'cancelled',
+      });
       if (applied.run?.driver === 'http') {
-        await this.jobs.add(JobName.CANCEL_DRIVER_RUN, { runId }, { jobId: `driver-cancel-${runId}` });
+        await this.jobs.add(
+          JobName.CANCEL_DRIVER_RUN,
+          { runId },
+          { jobId: `driver-cancel-${runId}` },
+        );
       }
     }
     return running.length;

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { postOnce, PostResult, retryable } from '../alerting/notification-delivery.service';
-import { receiverUrlProblem } from '../alerting/receiver-url';
+import type { PostResult } from '../alerting/notification-delivery.service';
 import { RunNode } from './driver-runs.repository';
 import { DriverPhase, HttpConfig } from './provisioning';
 
@@ -80,12 +79,15 @@ export function signedHeaders(
 }
 
 /** What one send came to: accepted, worth another try, or the run's nodes fail with a message. */
-export type SendVerdict = { kind: 'accepted' } | { kind: 'retry'; why: string } | { kind: 'fail'; message: string };
+export type SendVerdict =
+  { kind: 'accepted' } | { kind: 'retry'; why: string } | { kind: 'fail'; message: string };
 
 /** A send's answer as the issue's rules take it (pure). */
 export function sendVerdict(r: PostResult): SendVerdict {
   if (r.status !== null && r.status >= 200 && r.status < 300) return { kind: 'accepted' };
-  if (retryable(r)) return { kind: 'retry', why: r.error ?? `HTTP ${r.status}` };
+  const retry =
+    r.status === null ? !r.final : r.status >= 500 || r.status === 408 || r.status === 429;
+  if (retry) return { kind: 'retry', why: r.error ?? `HTTP ${r.status}` };
   if (r.status === null) return { kind: 'fail', message: r.error ?? 'no answer' };
   const start = (r.prefix ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
   return { kind: 'fail', message: `HTTP ${r.status}${start ? `: ${start}` : ''}` };
@@ -95,16 +97,4 @@ export function sendVerdict(r: PostResult): SendVerdict {
 export function backoffMs(attempt: number, random = Math.random()): number {
   const base = Math.min(SEND_BACKOFF_MS.max, SEND_BACKOFF_MS.first * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.75 + 0.5 * random));
-}
-
-/** One POST of the run to the endpoint (refused before connecting when the url is not allowed). */
-export async function sendOnce(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  allowedHosts: string[],
-): Promise<SendVerdict> {
-  const problem = receiverUrlProblem(url, allowedHosts);
-  if (problem) return { kind: 'fail', message: problem };
-  return sendVerdict(await postOnce(new URL(url), body, headers, SEND_TIMEOUT_MS));
 }

@@ -57,7 +57,15 @@ export class ProvisioningProblem extends Error {}
 
 const FIELDS: Record<DriverName, string[]> = {
   simulator: ['driver', 'batch_size', 'timeout_seconds'],
-  ansible: ['driver', 'batch_size', 'timeout_seconds', 'playbooks', 'extra_vars', 'credential', 'forks'],
+  ansible: [
+    'driver',
+    'batch_size',
+    'timeout_seconds',
+    'playbooks',
+    'extra_vars',
+    'credential',
+    'forks',
+  ],
   http: [
     'driver',
     'batch_size',
@@ -88,7 +96,9 @@ function intIn(value: unknown, range: { min: number; max: number }, field: strin
 
 function str(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new ProvisioningProblem(`provisioning.${field} must be a string of 1 to ${max} characters`);
+    throw new ProvisioningProblem(
+      `provisioning.${field} must be a string of 1 to ${max} characters`,
+    );
   }
   return value;
 }
@@ -128,14 +138,20 @@ export function normalizeProvisioning(input: unknown): ProvisioningConfig {
   return { driver: 'http', ...common, ...httpFields(input) };
 }
 
-function ansibleFields(input: Record<string, unknown>): Omit<AnsibleConfig, keyof Common | 'driver'> {
+function ansibleFields(
+  input: Record<string, unknown>,
+): Omit<AnsibleConfig, keyof Common | 'driver'> {
   const playbooks = input.playbooks;
   if (!isObject(playbooks)) {
-    throw new ProvisioningProblem('provisioning.playbooks must be an object {provision?, configure}');
+    throw new ProvisioningProblem(
+      'provisioning.playbooks must be an object {provision?, configure}',
+    );
   }
   const extra = Object.keys(playbooks).filter((k) => k !== 'provision' && k !== 'configure');
   if (extra.length > 0) {
-    throw new ProvisioningProblem(`provisioning.playbooks takes provision and configure only, not ${extra.join(', ')}`);
+    throw new ProvisioningProblem(
+      `provisioning.playbooks takes provision and configure only, not ${extra.join(', ')}`,
+    );
   }
   const out: Omit<AnsibleConfig, keyof Common | 'driver'> = {
     playbooks: { configure: str(playbooks.configure, 'playbooks.configure', 1024) },
@@ -176,7 +192,8 @@ function httpFields(input: Record<string, unknown>): Omit<HttpConfig, keyof Comm
 
 /** The provisioning as responses show it: the secret replaced by whether there is one. */
 export function provisioningView(config: ProvisioningConfig | null): Record<string, unknown> {
-  if (config === null) return normalizeProvisioning({ driver: 'simulator' }) as unknown as Record<string, unknown>;
+  if (config === null)
+    return normalizeProvisioning({ driver: 'simulator' }) as unknown as Record<string, unknown>;
   if (config.driver !== 'http') return { ...config };
   const { secret, ...shown } = config;
   return { ...shown, has_secret: secret !== undefined };

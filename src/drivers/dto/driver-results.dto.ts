@@ -21,7 +21,10 @@ export class DriverNodeResultDto {
   @IsIn(['succeeded', 'failed'])
   status: 'succeeded' | 'failed';
 
-  @ApiPropertyOptional({ description: 'Recorded as the reason of the node\'s STATE_CHANGE', maxLength: 2000 })
+  @ApiPropertyOptional({
+    description: "Recorded as the reason of the node's STATE_CHANGE",
+    maxLength: 2000,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
