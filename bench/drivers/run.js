@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global fetch, URL */
+/* global fetch, URL, setTimeout, performance */
 /*
  * 1,000 nodes through the http driver against a local endpoint that answers each run with one
  * callback (all nodes succeeded) after the simulator's mean step length for the phase, against

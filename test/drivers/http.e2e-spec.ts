@@ -190,7 +190,7 @@ describe('http driver (a real local endpoint that checks signatures and calls ba
       target_node_count: 1,
       provisioning: { driver: 'http', url: `${endpoint.url}/reject`, secret: SECRET },
     });
-    const flaky = await createDeployment(service, {
+    await createDeployment(service, {
       name: NAME,
       target_node_count: 1,
       provisioning: { driver: 'http', url: `${endpoint.url}/flaky`, secret: SECRET },
