@@ -190,6 +190,8 @@ export async function createHttpApp(
     // The client's X-Request-Id only when short and plain (it is stored in audit rows).
     requestIdHeader: false,
     genReqId: requestIdOf,
+    // X-Forwarded-For is believed only from TRUST_PROXY's addresses (request.ip).
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   registerRequestLogging(fastify);

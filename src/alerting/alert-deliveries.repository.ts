@@ -53,6 +53,15 @@ export interface OutgoingDelivery {
   receiver_type: 'webhook' | 'alertmanager';
   url: string;
   secret: string | null;
+  /** Until when the receiver's circuit breaker holds its deliveries (null: closed). */
+  paused_until: Date | null;
+}
+
+/** A pending delivery the sweep looks at: its attempts so far and the job that sends it. */
+export interface StaleDelivery {
+  id: string;
+  attempts: number;
+  job_id: string;
 }
 
 const DELIVERY_ID = '0b7f5c2e-8d1a-4f3b-9c6e-2a4d8e1f7b90';
@@ -102,41 +111,94 @@ export class AlertDeliveriesRepository {
   @GenerateSql({ params: [DELIVERY_ID] })
   async outgoing(id: string): Promise<OutgoingDelivery | null> {
     const rows: OutgoingDelivery[] = await this.dataSource.query(
-      `SELECT d.id, d.status, d.body, d.receiver_id, x.type AS receiver_type, x.url, x.secret
+      `SELECT d.id, d.status, d.body, d.receiver_id, x.type AS receiver_type, x.url, x.secret,
+              x.paused_until
        FROM alert_deliveries d JOIN alert_receivers x ON x.id = d.receiver_id WHERE d.id = $1`,
       [id],
     );
     return rows[0] ?? null;
   }
 
-  /** One attempt, and the delivery's status after it. */
+  /**
+   * One attempt, and the delivery's status after it. A batch whose body (by its md5) was
+   * replaced while it was being sent (a newer evaluation's alerts) stays pending instead of delivered, so the new
+   * body is sent too; returns the status recorded.
+   */
   @GenerateSql({
     params: [
       DELIVERY_ID,
       { duration_ms: 38, http_status: 503, error: null, response_prefix: 'busy' },
       'pending',
+      '0f3b5f6c1a7d2e9b8c4a6d1e3f5a7b9c',
     ],
   })
   async recordAttempt(
     id: string,
     attempt: Omit<DeliveryAttemptRow, 'attempted_at'>,
     status: DeliveryStatus,
-  ): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    sentBodyMd5: string,
+  ): Promise<DeliveryStatus> {
+    return this.dataSource.transaction(async (m) => {
       await m.query(
         `INSERT INTO alert_delivery_attempts (delivery_id, duration_ms, http_status, error,
                                               response_prefix)
          VALUES ($1, $2, $3, $4, $5)`,
         [id, attempt.duration_ms, attempt.http_status, attempt.error, attempt.response_prefix],
       );
-      await m.query(
-        `UPDATE alert_deliveries SET attempts = attempts + 1, status = $2::varchar,
+      const rows: { status: DeliveryStatus }[] = await m.query(
+        `UPDATE alert_deliveries SET attempts = attempts + 1,
+                status = CASE WHEN $2::varchar = 'delivered' AND md5(body) <> $5 THEN 'pending'
+                              ELSE $2::varchar END,
                 last_http_status = $3, last_error = $4,
                 delivered_at = CASE WHEN $2::varchar = 'delivered' THEN now() END
-         WHERE id = $1`,
-        [id, status, attempt.http_status, attempt.error],
+         WHERE id = $1 RETURNING status`,
+        [id, status, attempt.http_status, attempt.error, sentBodyMd5],
       );
+      return rows[0]?.status ?? status;
     });
+  }
+
+  /** Ends a pending delivery without sending it (its job was lost after its last attempt). */
+  @GenerateSql({ params: [DELIVERY_ID, 'its job was lost after its last attempt'] })
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE alert_deliveries SET status = 'failed', last_error = $2
+       WHERE id = $1 AND status = 'pending'`,
+      [id, error.slice(0, 500)],
+    );
+  }
+
+  /** Names the job that now sends a delivery (a redelivery's or a re-queued one's). */
+  @GenerateSql({ params: [DELIVERY_ID, `${DELIVERY_ID}-r1`] })
+  async setJob(id: string, jobId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE alert_deliveries SET job_id = $2 WHERE id = $1`, [
+      id,
+      jobId,
+    ]);
+  }
+
+  /**
+   * The pending batch of one (rule, receiver) whose key starts with `keyPrefix`, locked until
+   * commit: an evaluation replaces its body instead of adding a delivery while it waits.
+   */
+  @GenerateSql({ params: [SQL, 3, 'rule:12:alertmanager:3:'] })
+  async pendingBatch(
+    m: Queryable,
+    receiverId: number,
+    keyPrefix: string,
+  ): Promise<{ id: string; body: string } | null> {
+    const rows: { id: string; body: string }[] = await m.query(
+      `SELECT id, body FROM alert_deliveries
+       WHERE receiver_id = $1 AND status = 'pending' AND starts_with(dedupe_key, $2)
+       ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
+      [receiverId, keyPrefix],
+    );
+    return rows[0] ?? null;
+  }
+
+  @GenerateSql({ params: [SQL, DELIVERY_ID, '[]'] })
+  async replaceBody(m: Queryable, id: string, body: string): Promise<void> {
+    await m.query(`UPDATE alert_deliveries SET body = $2 WHERE id = $1`, [id, body]);
   }
 
   @GenerateSql(
@@ -165,25 +227,24 @@ export class AlertDeliveriesRepository {
   }
 
   /** Puts a delivery of the receiver back to pending for one more send; false if none. */
-  @GenerateSql({ params: [3, DELIVERY_ID] })
-  async markForRedelivery(receiverId: number, id: string): Promise<boolean> {
+  @GenerateSql({ params: [3, DELIVERY_ID, `${DELIVERY_ID}-r1`] })
+  async markForRedelivery(receiverId: number, id: string, jobId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `UPDATE alert_deliveries SET status = 'pending' WHERE id = $1 AND receiver_id = $2
-       RETURNING id`,
-      [id, receiverId],
+      `UPDATE alert_deliveries SET status = 'pending', job_id = $3
+       WHERE id = $1 AND receiver_id = $2 RETURNING id`,
+      [id, receiverId, jobId],
     );
     return rows.length > 0;
   }
 
   /** Pending deliveries created before `before`, whose job may never have been added. */
   @GenerateSql({ params: [new Date('2025-06-01T09:59:00Z'), 500] })
-  async stalePending(before: Date, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM alert_deliveries WHERE status = 'pending' AND created_at < $1
-       ORDER BY created_at LIMIT $2`,
+  async stalePending(before: Date, limit: number): Promise<StaleDelivery[]> {
+    return this.dataSource.query(
+      `SELECT id, attempts, COALESCE(job_id, id::text) AS job_id FROM alert_deliveries
+       WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2`,
       [before, limit],
     );
-    return rows.map((r) => r.id);
   }
 
   @GenerateSql({ params: [] })

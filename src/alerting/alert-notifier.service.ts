@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventType } from '../domain/event-type';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
-import { JobName } from '../queue/jobs';
+import { JOB_QUEUE, JobName } from '../queue/jobs';
 import { EventsRepository } from '../store/events.repository';
 import { Queryable } from '../store/queryable';
 import { AlertDeliveriesRepository, NewDelivery } from './alert-deliveries.repository';
@@ -186,47 +186,87 @@ export class AlertNotifier {
         })),
     );
 
-    const deliveries: NewDelivery[] = [];
-    for (const receiver of ctx.receivers) {
-      for (const n of notices) {
-        const eventType = typeOf(n);
-        if (!receiverTakesAlert(receiver, eventType)) continue;
-        if (n.refresh && receiver.type !== 'alertmanager') continue;
-        const alertId = idOf(n);
-        const kind = n.refresh ? 'refresh' : (n.transition as string);
-        const body =
-          receiver.type === 'alertmanager'
-            ? JSON.stringify([alertmanagerAlert(this.config.alertExternalUrl, notified(n))])
-            : JSON.stringify(webhookBody(receiver.name, this.config.alertExternalUrl, notified(n)));
-        deliveries.push({
-          id: randomUUID(),
-          receiverId: receiver.id,
-          dedupeKey: n.refresh
-            ? `alert:${alertId}:refresh:${Date.now()}:receiver:${receiver.id}`
-            : `alert:${alertId}:${kind}:receiver:${receiver.id}`,
-          alertId,
-          kind,
-          status: 'pending',
-          body,
-        });
-      }
-    }
-    if (deliveries.length === 0) return [];
+    const takes = (receiver: ReceiverRow, n: Notice) =>
+      receiverTakesAlert(receiver, typeOf(n)) && (!n.refresh || receiver.type === 'alertmanager');
+    if (!ctx.receivers.some((r) => notices.some((n) => takes(r, n)))) return [];
     const silenced = await this.silences.silencedNodes(m, {
       deploymentId: rule.deployment_id,
       ruleId: rule.id,
       nodeIds: [...new Set(notices.map((n) => n.row.node_id))],
     });
-    const nodeOf = new Map(notices.map((n) => [idOf(n), n.row.node_id]));
-    for (const d of deliveries) {
-      if (silenced.has(nodeOf.get(d.alertId!)!)) d.status = 'silenced';
+    const deliveries: NewDelivery[] = [];
+    for (const receiver of ctx.receivers) {
+      const taken = notices.filter((n) => takes(receiver, n));
+      if (taken.length === 0) continue;
+      if (receiver.type === 'alertmanager') {
+        // A batch that replaced a waiting one's body is sent by that one's job.
+        const batch = await this.alertmanagerBatch(m, rule.id, receiver, taken, silenced, notified);
+        if (batch) deliveries.push(batch);
+        continue;
+      }
+      for (const n of taken) {
+        const alertId = idOf(n);
+        const kind = n.transition as string;
+        deliveries.push({
+          id: randomUUID(),
+          receiverId: receiver.id,
+          dedupeKey: `alert:${alertId}:${kind}:receiver:${receiver.id}`,
+          alertId,
+          kind,
+          status: silenced.has(n.row.node_id) ? 'silenced' : 'pending',
+          body: JSON.stringify(
+            webhookBody(receiver.name, this.config.alertExternalUrl, notified(n)),
+          ),
+        });
+      }
     }
     const stored = await this.deliveryLog.insertDeliveries(m, deliveries);
     return deliveries.filter((d) => d.status === 'pending' && stored.has(d.id)).map((d) => d.id);
   }
 
+  /**
+   * One Alertmanager receiver's notification of one rule's evaluation: every alert it takes in
+   * one array (one POST, however many alerts). While an earlier one still waits (a receiver
+   * that does not answer), its body is replaced instead, keeping the resolved alerts it held
+   * that this one does not name: one pending delivery per (rule, receiver), whatever the
+   * number of evaluations. Silenced nodes are left out; a change of silenced nodes only is
+   * stored as `silenced`.
+   */
+  private async alertmanagerBatch(
+    m: Queryable,
+    ruleId: number,
+    receiver: ReceiverRow,
+    taken: Notice[],
+    silenced: Set<number>,
+    notified: (n: Notice) => NotifiedAlert,
+  ): Promise<NewDelivery | null> {
+    const live = taken.filter((n) => !silenced.has(n.row.node_id));
+    const keyPrefix = `rule:${ruleId}:alertmanager:${receiver.id}:`;
+    const base = {
+      id: randomUUID(),
+      receiverId: receiver.id,
+      dedupeKey: `${keyPrefix}${Date.now()}:${randomUUID()}`,
+      alertId: null,
+      kind: 'alerts',
+    };
+    if (live.length === 0) {
+      if (!taken.some((n) => n.transition !== null)) return null;
+      const body = taken.map((n) => alertmanagerAlert(this.config.alertExternalUrl, notified(n)));
+      return { ...base, status: 'silenced', body: JSON.stringify(body) };
+    }
+    const alerts = live.map((n) => alertmanagerAlert(this.config.alertExternalUrl, notified(n)));
+    const waiting = await this.deliveryLog.pendingBatch(m, receiver.id, keyPrefix);
+    if (!waiting) return { ...base, status: 'pending', body: JSON.stringify(alerts) };
+    const key = (a: Record<string, unknown>) => JSON.stringify(a.labels);
+    const named = new Set(alerts.map(key));
+    const earlier = JSON.parse(waiting.body) as Record<string, unknown>[];
+    const kept = earlier.filter((a) => a.endsAt !== undefined && !named.has(key(a)));
+    await this.deliveryLog.replaceBody(m, waiting.id, JSON.stringify([...alerts, ...kept]));
+    return null;
+  }
+
   /** Adds one delivery job per id (job id = delivery id, so adding twice sends once). */
-  async enqueue(deliveryIds: string[], jobIdSuffix = ''): Promise<void> {
+  async enqueue(deliveryIds: string[], jobIdSuffix = '', attempts = DELIVERY_ATTEMPTS) {
     if (deliveryIds.length === 0) return;
     await this.jobs
       .addBulk(
@@ -235,7 +275,7 @@ export class AlertNotifier {
           payload: { deliveryId },
           options: {
             jobId: `${deliveryId}${jobIdSuffix}`,
-            attempts: DELIVERY_ATTEMPTS,
+            attempts,
             backoff: { type: 'delivery' },
           },
         })),
@@ -246,10 +286,42 @@ export class AlertNotifier {
       );
   }
 
-  /** Queues again the deliveries whose job was never added (a crash between commit and enqueue). */
+  /** Sends a pending delivery again under a job of its own (named on the row for the sweep). */
+  async requeue(deliveryId: string, attempts = DELIVERY_ATTEMPTS): Promise<void> {
+    const suffix = `-q${Date.now()}`;
+    await this.deliveryLog.setJob(deliveryId, `${deliveryId}${suffix}`);
+    await this.enqueue([deliveryId], suffix, attempts);
+  }
+
+  /**
+   * Looks at the pending deliveries older than STALE_DELIVERY_MS: one whose job still waits or
+   * runs is left alone; one whose job ended (its outcome was never recorded) is failed; one whose
+   * job is gone (never added, or lost with Redis) is queued again with the attempts it has left,
+   * or failed when it has none, so its retries stop.
+   */
   async requeueStale(): Promise<number> {
-    const ids = await this.deliveryLog.stalePending(new Date(Date.now() - STALE_DELIVERY_MS), 500);
-    await this.enqueue(ids);
-    return ids.length;
+    const stale = await this.deliveryLog.stalePending(
+      new Date(Date.now() - STALE_DELIVERY_MS),
+      500,
+    );
+    const queue = this.jobs.queue(JOB_QUEUE[JobName.DELIVER_NOTIFICATION]);
+    let requeued = 0;
+    for (const d of stale) {
+      const state = await queue.getJobState(d.job_id);
+      if (state === 'completed' || state === 'failed') {
+        await this.deliveryLog.markFailed(d.id, 'its job ended without recording an outcome');
+      } else if (state === 'unknown') {
+        if (d.attempts >= DELIVERY_ATTEMPTS) {
+          await this.deliveryLog.markFailed(
+            d.id,
+            `its job was lost after ${d.attempts} attempts; not retried`,
+          );
+        } else {
+          await this.requeue(d.id, DELIVERY_ATTEMPTS - d.attempts);
+          requeued++;
+        }
+      }
+    }
+    return requeued;
   }
 }

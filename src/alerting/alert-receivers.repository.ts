@@ -12,6 +12,19 @@ export interface ReceiverRow {
   secret: string | null;
   events: string[];
   created_at: Date;
+  /** Failed attempts in a row (no answer, 5xx, 408, 429); 0 after a 2xx. */
+  consecutive_failures: number;
+  /** How many times in a row the breaker opened: each pause is twice the one before. */
+  breaker_opens: number;
+  /** Until when deliveries to it wait; null or past: the breaker is closed. */
+  paused_until: Date | null;
+}
+
+/** The circuit breaker's settings: failures in a row that open it, and its pauses. */
+export interface BreakerSettings {
+  failures: number;
+  firstPauseMs: number;
+  maxPauseMs: number;
 }
 
 export interface NewReceiver {
@@ -68,6 +81,51 @@ export class AlertReceiversRepository {
       [id],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Counts an attempt's outcome into the receiver's breaker: a success closes it; a failure
+   * that makes `failures` in a row, while the breaker is not already open, opens it for
+   * firstPauseMs doubled at each opening in a row, at most maxPauseMs. Returns the pause.
+   */
+  @GenerateSql(
+    {
+      name: 'failure',
+      params: [3, false, { failures: 5, firstPauseMs: 30000, maxPauseMs: 600000 }],
+    },
+    {
+      name: 'success',
+      params: [3, true, { failures: 5, firstPauseMs: 30000, maxPauseMs: 600000 }],
+    },
+  )
+  async recordOutcome(
+    id: number,
+    ok: boolean,
+    breaker: BreakerSettings,
+  ): Promise<{ paused_until: Date | null } | null> {
+    if (ok) {
+      await this.dataSource.query(
+        `UPDATE alert_receivers SET consecutive_failures = 0, breaker_opens = 0, paused_until = NULL
+         WHERE id = $1 AND (consecutive_failures > 0 OR paused_until IS NOT NULL)`,
+        [id],
+      );
+      return null;
+    }
+    const rows: { paused_until: Date | null }[] = await this.dataSource.query(
+      `UPDATE alert_receivers SET consecutive_failures = consecutive_failures + 1,
+              breaker_opens = breaker_opens + o.opens,
+              paused_until = CASE WHEN o.opens = 1
+                THEN now() + make_interval(secs => LEAST($4::float8,
+                                                         $3::float8 * 2 ^ breaker_opens) / 1000)
+                ELSE paused_until END
+       FROM (SELECT CASE WHEN consecutive_failures + 1 >= $2
+                          AND (paused_until IS NULL OR paused_until <= now())
+                     THEN 1 ELSE 0 END AS opens
+             FROM alert_receivers WHERE id = $1 FOR UPDATE) o
+       WHERE id = $1 RETURNING paused_until`,
+      [id, breaker.failures, breaker.firstPauseMs, breaker.maxPauseMs],
+    );
+    return rows[0] ?? null;
   }
 
   /** The ids among `ids` that name receivers, locked against deletion until commit. */

@@ -5,6 +5,7 @@ import { AlertNotifier } from './alert-notifier.service';
 import { AlertRetentionService } from './alert-retention.service';
 import { DeploymentEventsService } from './deployment-events.service';
 import { AlertingProcessor } from './alerting.processor';
+import { DeliveriesProcessor } from './deliveries.processor';
 import { AlertingStoreModule } from './alerting-store.module';
 import { NotificationDeliveryService } from './notification-delivery.service';
 
@@ -18,6 +19,7 @@ import { NotificationDeliveryService } from './notification-delivery.service';
     AlertRetentionService,
     NotificationDeliveryService,
     AlertingProcessor,
+    DeliveriesProcessor,
   ],
 })
 export class AlertingWorkerModule {}

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-responses';
 import { Audit, AuditContext } from '../common/audit-context';
+import { Caller, CallerKey } from '../common/caller-key.decorator';
 import { ApiIdempotencyKey } from '../common/idempotency.decorator';
 import { DeploymentIdParam } from '../common/id-param.dto';
 import { AlertingService } from './alerting.service';
@@ -46,19 +47,25 @@ export class ReceiversController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List receivers' })
+  @ApiOperation({
+    summary: 'List receivers',
+    description: 'An `ro` key sees each URL with its path and query replaced by `…`',
+  })
   @ApiResponse({ status: 200, type: [ReceiverResponse] })
   @ApiStandardErrors()
-  async list(): Promise<ReceiverResponse[]> {
-    return (await this.alerting.listReceivers()).map((r) => ReceiverResponse.from(r));
+  async list(@Caller() caller: CallerKey): Promise<ReceiverResponse[]> {
+    return (await this.alerting.listReceivers()).map((r) => ReceiverResponse.from(r, caller));
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One receiver' })
   @ApiResponse({ status: 200, type: ReceiverResponse })
   @ApiStandardErrors('404')
-  async get(@Param() { id }: ReceiverIdParam): Promise<ReceiverResponse> {
-    return ReceiverResponse.from(await this.alerting.receiver(id));
+  async get(
+    @Param() { id }: ReceiverIdParam,
+    @Caller() caller: CallerKey,
+  ): Promise<ReceiverResponse> {
+    return ReceiverResponse.from(await this.alerting.receiver(id), caller);
   }
 
   @Delete(':id')
@@ -79,9 +86,10 @@ export class ReceiversController {
   async deliveries(
     @Param() { id }: ReceiverIdParam,
     @Query() q: ListDeliveriesQuery,
+    @Caller() caller: CallerKey,
   ): Promise<DeliveryResponse[]> {
     const rows = await this.alerting.deliveries(id, q.status, q.limit);
-    return rows.map((d) => DeliveryResponse.from(d));
+    return rows.map((d) => DeliveryResponse.from(d, caller));
   }
 
   @Post(':id/deliveries/:delivery_id/redeliver')

@@ -20,7 +20,7 @@ import { AlertNotifier, timingOf } from './alert-notifier.service';
 import { CreateAlertRuleDto, UpdateAlertRuleDto } from './dto/alert-rule.dto';
 import { CreateReceiverDto } from './dto/receiver.dto';
 import { CreateSilenceDto } from './dto/silence.dto';
-import { receiverUrlProblem, resolvesToForbidden } from './receiver-url';
+import { outboundPolicy, outboundUrlCheck } from '../common/outbound-address';
 import { parseIsoDate } from '../common/iso-date';
 
 const RULE_DEFAULTS: Omit<RuleFields, 'name'> = {
@@ -56,13 +56,8 @@ export class AlertingService {
   // ---- receivers
 
   async createReceiver(dto: CreateReceiverDto): Promise<ReceiverRow> {
-    const problem = receiverUrlProblem(dto.url, this.config.receiverAllowedHosts);
+    const problem = await outboundUrlCheck(dto.url, outboundPolicy(this.config));
     if (problem) throw new UnprocessableEntityException(problem);
-    if (await resolvesToForbidden(new URL(dto.url).hostname)) {
-      throw new UnprocessableEntityException(
-        'url must not point at a link-local or cloud metadata address (it resolves to one)',
-      );
-    }
     return this.receivers.insertReceiver({
       name: dto.name,
       type: dto.type,
@@ -93,10 +88,11 @@ export class AlertingService {
   }
 
   async redeliver(receiverId: number, deliveryId: string): Promise<Pick<DeliveryRow, 'id'>> {
-    if (!(await this.deliveryLog.markForRedelivery(receiverId, deliveryId))) {
+    const suffix = `-r${Date.now()}`;
+    if (!(await this.deliveryLog.markForRedelivery(receiverId, deliveryId, deliveryId + suffix))) {
       throw new NotFoundException('Delivery not found');
     }
-    await this.notifier.enqueue([deliveryId], `-r${Date.now()}`);
+    await this.notifier.enqueue([deliveryId], suffix);
     return { id: deliveryId };
   }
 

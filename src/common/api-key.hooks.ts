@@ -3,11 +3,21 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { ApiKeyRing, identifyCaller, presentedKey, SCOPE_MEANING, scopeAllows } from './api-keys';
+import {
+  ApiKeyRing,
+  BOUND_FILTERED_LISTS,
+  boundKeyProblem,
+  filterForBoundKey,
+  identifyCaller,
+  presentedKey,
+  SCOPE_MEANING,
+  scopeAllows,
+} from './api-keys';
+import { RequestWithKey } from './caller-key.decorator';
 import { errorBody } from './http-exception.filter';
 import { IS_PUBLIC } from './public.decorator';
 
-type KeyedRequest = FastifyRequest & { apiKeyName?: string };
+type KeyedRequest = FastifyRequest & { apiKeyName?: string } & RequestWithKey;
 
 /** The route config key by which a controller route asks for the API key check. */
 const NEEDS_KEY = 'netorchApiKey';
@@ -43,8 +53,27 @@ export function registerApiKeyCheck(
     if ((route.config as Record<string, unknown> | undefined)?.[NEEDS_KEY] !== true) return;
     const own = route.onRequest;
     route.onRequest = own === undefined ? [check] : [...(Array.isArray(own) ? own : [own]), check];
+    if (BOUND_FILTERED_LISTS.includes(route.url) && [route.method].flat().includes('GET')) {
+      const sent = route.onSend;
+      const list = sent === undefined ? [] : Array.isArray(sent) ? sent : [sent];
+      route.onSend = [...list, boundListFilter];
+    }
   });
 }
+
+/** A fleet list answered to a key bound to fabrics keeps only its deployments' items. */
+const boundListFilter = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (error: Error | null, payload?: unknown) => void,
+) => {
+  const deployments = (request as KeyedRequest).callerKey?.deployments;
+  if (!deployments || reply.statusCode !== 200 || typeof payload !== 'string') {
+    return done(null, payload);
+  }
+  done(null, JSON.stringify(filterForBoundKey(JSON.parse(payload), deployments)));
+};
 
 /**
  * Gives every controller route a Fastify route config saying whether it needs a key: Nest
@@ -98,7 +127,24 @@ function refuse(
       detail: `API key "${name}" has scope ${scope} and ${SCOPE_MEANING[scope]}; ${request.method} ${path} needs another key`,
     };
   }
+  const bound = caller.key.deployments;
+  const outside =
+    bound &&
+    boundKeyProblem(
+      bound,
+      request.method,
+      route,
+      request.params as Record<string, unknown>,
+      request.query as Record<string, unknown>,
+    );
+  if (bound && outside) {
+    return {
+      status: 403,
+      detail: `API key "${name}" is bound to deployment${bound.length > 1 ? 's' : ''} ${bound.join(', ')}: ${outside}`,
+    };
+  }
   request.apiKeyName = name;
+  request.callerKey = { scope, deployments: bound };
   return null;
 }
 
@@ -130,8 +176,8 @@ export function queueBoardKeyCheck(ring: ApiKeyRing) {
   };
   return async (request: KeyedRequest, reply: FastifyReply): Promise<unknown> => {
     if (ring.open) return;
-    const presented =
-      presentedKey(request.headers) ?? basicAuthSecret(request.headers.authorization);
+    const header = presentedKey(request.headers);
+    const presented = header ?? basicAuthSecret(request.headers.authorization);
     if (!presented) {
       return deny(
         reply,
@@ -148,6 +194,33 @@ export function queueBoardKeyCheck(ring: ApiKeyRing) {
         `API key "${key.name}" has scope ${key.scope} and ${SCOPE_MEANING[key.scope]}; the queue UI (/queues) needs an rw key`,
       );
     }
+    // A browser sends Basic credentials by itself, whichever page asks: a change must come
+    // from the board's own pages.
+    if (header === undefined && !sameOrigin(request)) {
+      return deny(
+        reply,
+        403,
+        `${request.method} ${QUEUE_UI} from another origin: with Basic authentication the queue UI takes changes only from its own pages (Origin or Referer of this host); send the key as X-API-Key from elsewhere`,
+      );
+    }
     request.apiKeyName = key.name;
   };
+}
+
+const QUEUE_UI = 'the queue UI';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a request is safe, or its Origin (else Referer) names the host it was sent to. */
+export function sameOrigin(request: {
+  method: string;
+  headers: { origin?: string; referer?: string; host?: string };
+}): boolean {
+  if (SAFE_METHODS.has(request.method)) return true;
+  const from = request.headers.origin ?? request.headers.referer;
+  if (!from || from === 'null' || !request.headers.host) return false;
+  try {
+    return new URL(from).host.toLowerCase() === request.headers.host.toLowerCase();
+  } catch {
+    return false;
+  }
 }

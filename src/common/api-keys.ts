@@ -92,3 +92,45 @@ export function identifyCaller(
   }
   return caller;
 }
+
+/** The routes of one deployment: `/deployments/:id` and everything under it. */
+const DEPLOYMENT_ROUTE = /^\/deployments\/:id(\/|$)/;
+
+/** Fleet lists whose items a bound key sees only for its deployments (filtered as sent). */
+export const BOUND_FILTERED_LISTS: readonly string[] = ['/deployments', '/alerts'];
+
+/**
+ * Why a key bound to `deployments` may not make this request, or null. It may call any route
+ * of its own deployments (as its scope allows) and read fleet lists (filtered to its
+ * deployments, or naming one of them in `deployment_id`); it may change nothing outside a
+ * deployment's routes, so it creates no deployment, receiver, credential or silence.
+ */
+export function boundKeyProblem(
+  deployments: readonly number[],
+  method: string,
+  routeUrl: string | undefined,
+  params: Record<string, unknown>,
+  query: Record<string, unknown>,
+): string | null {
+  const route = routeUrl ?? '';
+  if (DEPLOYMENT_ROUTE.test(route)) {
+    const id = Number(params.id);
+    return deployments.includes(id) ? null : `deployment ${String(params.id)} is not one of them`;
+  }
+  if (!READ_METHODS.has(method)) {
+    return `${method} ${route.replace(/:(\w+)/g, '{$1}')} is outside its deployments`;
+  }
+  const named = query.deployment_id;
+  if (named !== undefined && named !== '' && !deployments.includes(Number(named))) {
+    return `deployment_id=${String(named)} is not one of them`;
+  }
+  return null;
+}
+
+/** A fleet list's JSON items kept for a bound key: those of its deployments. */
+export function filterForBoundKey(items: unknown, deployments: readonly number[]): unknown {
+  if (!Array.isArray(items)) return items;
+  return items.filter((item: { deployment_id?: unknown; id?: unknown }) =>
+    deployments.includes(Number(item.deployment_id ?? item.id)),
+  );
+}

@@ -13,6 +13,11 @@ export interface ApiKey {
   name: string;
   secret: string;
   scope: ApiKeyScope;
+  /**
+   * The deployments a key bound to fabrics may touch (the optional fourth field, ids joined by
+   * `|`); undefined: every deployment.
+   */
+  deployments?: number[];
 }
 
 /** NODE_ENV=production refuses secrets shorter than this. */
@@ -22,7 +27,9 @@ const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 // Visible ASCII without the two separators of the list.
 const SECRET = /^[\x21-\x2b\x2d-\x39\x3b-\x7e]+$/;
 
-const FORMS = 'name:secret:scope (scope ro, rw or push), or the older secret:rw / secret:ro';
+const FORMS =
+  'name:secret:scope (scope ro, rw or push), name:secret:scope:ids (deployment ids joined by |), or the older secret:rw / secret:ro';
+const DEPLOYMENT_IDS = /^[1-9]\d{0,9}(\|[1-9]\d{0,9})*$/;
 
 /** The name of a key given in the older `secret:scope` form: a short hash of its secret. */
 export function legacyKeyName(secret: string): string {
@@ -43,7 +50,8 @@ export function parseApiKeys(raw: string, production: boolean): ApiKey[] {
   const keys = text.split(',').map((entry, index): ApiKey => {
     const at = `entry ${index + 1}`;
     const parts = entry.trim().split(':');
-    if (parts.length !== 2 && parts.length !== 3) fail(`${at} must be ${FORMS}`);
+    if (parts.length < 2 || parts.length > 4) fail(`${at} must be ${FORMS}`);
+    const bound = parts.length === 4 ? parts.pop()! : undefined;
     const [secret, scope] = parts.slice(-2);
     if (!secret || !SECRET.test(secret)) {
       fail(`${at} has an empty secret or one with spaces or control characters`);
@@ -58,7 +66,12 @@ export function parseApiKeys(raw: string, production: boolean): ApiKey[] {
     if (!(API_KEY_SCOPES as readonly string[]).includes(scope)) {
       fail(`${at} ("${name}") has an unknown scope; use ro, rw or push`);
     }
-    return { name, secret, scope: scope as ApiKeyScope };
+    if (bound === undefined) return { name, secret, scope: scope as ApiKeyScope };
+    if (!DEPLOYMENT_IDS.test(bound)) {
+      fail(`${at} ("${name}") needs deployment ids joined by | as its fourth field (4|9)`);
+    }
+    const deployments = [...new Set(bound.split('|').map(Number))];
+    return { name, secret, scope: scope as ApiKeyScope, deployments };
   });
   keys.forEach((key, index) => {
     const earlier = keys.slice(0, index);

@@ -3,6 +3,7 @@ import {
   ConfigVariable,
   decimal,
   integer,
+  InvalidValue,
   matching,
   oneOf,
   optional,
@@ -12,6 +13,7 @@ import {
   ValueOf,
   variable,
 } from './config-variable';
+import { isIP } from 'node:net';
 import { OTLP_PROTOCOLS } from './otlp';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
@@ -21,6 +23,33 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const REDIS_URL = /^rediss?:\/\/.+/;
+
+/** A comma list of IP addresses and CIDR ranges, each checked. */
+const addressList = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [address, prefix, extra] = entry.split('/');
+      const family = isIP(address);
+      const max = family === 4 ? 32 : 128;
+      const fits = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+      if (family === 0 || !fits || extra !== undefined) {
+        throw new InvalidValue(`"${entry}" is not an IP address or CIDR range`);
+      }
+      return entry;
+    });
+
+/** A comma list of host patterns (example.com, *.example.com, 10.0.0.5, *), lower-cased. */
+const hostPatterns = (raw: string): string[] =>
+  matching(
+    /^[A-Za-z0-9*.:[\]_-]*(\s*,\s*[A-Za-z0-9*.:[\]_-]+)*$/,
+    'must be a comma list of host patterns (example.com, *.example.com, 10.0.0.5)',
+  )(raw)
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h.length > 0);
 
 /**
  * Every environment variable the service reads, keyed by its AppConfig property: one row each.
@@ -64,6 +93,15 @@ export const CONFIG_VARIABLES = {
     parse: (raw) => text(raw) === 'production',
     description:
       '`production` turns on the two `API_KEYS` checks (no open API, no secret under 16 characters; compose and the image set it)',
+  }),
+  trustProxy: variable({
+    env: 'TRUST_PROXY',
+    group: 'Security',
+    default: [] as string[],
+    shownDefault: '(empty: X-Forwarded-For ignored)',
+    parse: (raw) => addressList(raw),
+    description:
+      'comma list of addresses and CIDR ranges of reverse proxies (`10.0.0.0/8`, `127.0.0.1`): only a request from one of them has its client address taken from `X-Forwarded-For` (the nearest address not itself a trusted proxy), for rate limits, event-stream shares and logs',
   }),
   rateLimitPerMinute: variable({
     env: 'RATE_LIMIT_PER_MINUTE',
@@ -201,16 +239,32 @@ export const CONFIG_VARIABLES = {
     group: 'Alerting',
     default: [] as string[],
     shownDefault: '(empty = any)',
-    parse: (raw) =>
-      matching(
-        /^[A-Za-z0-9*.:[\]_-]*(\s*,\s*[A-Za-z0-9*.:[\]_-]+)*$/,
-        'must be a comma list of host patterns (example.com, *.example.com, 10.0.0.5)',
-      )(raw)
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter((h) => h.length > 0),
+    parse: (raw) => hostPatterns(raw),
+    description: 'the older name of `OUTBOUND_ALLOWED_HOSTS`, read when that one is unset',
+  }),
+  receiverMaxInFlight: variable({
+    env: 'RECEIVER_MAX_IN_FLIGHT',
+    group: 'Alerting',
+    default: 2,
+    parse: integer(1, 100),
     description:
-      'comma list of host patterns receiver URLs may name; link-local and cloud metadata addresses are refused regardless',
+      'deliveries one worker process sends to one receiver at a time; the others wait (delayed, not counted as attempts)',
+  }),
+  receiverBreakerFailures: variable({
+    env: 'RECEIVER_BREAKER_FAILURES',
+    group: 'Alerting',
+    default: 5,
+    parse: integer(1, 10_000),
+    description:
+      "failed attempts in a row (no answer, 5xx, 408, 429) that open a receiver's circuit breaker: its deliveries wait, unsent and without spending attempts, until the pause ends; a 2xx closes it",
+  }),
+  receiverBreakerPauseMs: variable({
+    env: 'RECEIVER_BREAKER_PAUSE_MS',
+    group: 'Alerting',
+    default: 30_000,
+    parse: integer(100, 3_600_000),
+    description:
+      'the first pause of an open breaker; each opening in a row doubles it, up to 10 minutes (or this value when larger)',
   }),
   alertRetentionDays: variable({
     env: 'ALERT_RETENTION_DAYS',
@@ -341,6 +395,15 @@ export const CONFIG_DEPENDENT_VARIABLES = {
     parse: url(REDIS_URL, 'must be a redis:// URL'),
     fallback: (basis) => basis.redisUrl,
     description: 'where the rate-limit counters live (keys `<QUEUE_PREFIX>:ratelimit:*`)',
+  }),
+  outboundAllowedHosts: dependent<string[]>({
+    env: 'OUTBOUND_ALLOWED_HOSTS',
+    group: 'Security',
+    shownDefault: '`RECEIVER_ALLOWED_HOSTS` (empty = any)',
+    parse: (raw) => hostPatterns(raw),
+    fallback: (basis) => basis.receiverAllowedHosts,
+    description:
+      'comma list of host patterns (`example.com`, `*.example.com`, `10.0.0.5`, `*`) that receiver URLs, http provisioning endpoints and Prometheus sources may name; empty = any host. Refused whatever it says: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT (100.64.0.0/10) and the IPv6 forms of these; loopback is refused with `NODE_ENV=production` unless a pattern other than `*` names it. Private ranges are allowed. Checked when a URL is accepted and again at every connection, after DNS',
   }),
   alertExternalUrl: dependent({
     env: 'ALERT_EXTERNAL_URL',

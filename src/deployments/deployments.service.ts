@@ -94,7 +94,7 @@ export class DeploymentsService {
         )
       : null;
     const dueUpTo = waveEnds ? waveEnds[0] : total;
-    const provisioning = dto.provisioning ? this.drivers.check(dto.provisioning) : null;
+    const provisioning = dto.provisioning ? await this.drivers.check(dto.provisioning) : null;
     return this.changes.create(audit, async ({ q, record, afterCommit }) => {
       const created = await this.deployments.insert(q, {
         name: dto.name,
@@ -186,7 +186,7 @@ export class DeploymentsService {
         'Send at least one of name, description, provisioning',
       );
     }
-    const provisioning = dto.provisioning ? this.drivers.check(dto.provisioning) : null;
+    const provisioning = dto.provisioning ? await this.drivers.check(dto.provisioning) : null;
     const spec = { deploymentId: id, lock: DeploymentRowLock.NO_KEY_UPDATE, ifMatch, audit };
     return this.changes.change(spec, async ({ q, deployment: before, record }) => {
       const after = {

@@ -1,7 +1,7 @@
 import { ansibleVerdicts, parseAnsibleOutput } from './ansible-results';
 
 describe('ansibleVerdicts', () => {
-  const output = {
+  const output: Parameters<typeof ansibleVerdicts>[0] = {
     plays: [
       {
         tasks: [

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { postOnce } from '../alerting/notification-delivery.service';
-import { receiverUrlProblem } from '../alerting/receiver-url';
+import { OutboundPolicy, outboundPolicy, outboundUrlProblem } from '../common/outbound-address';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
@@ -125,7 +125,7 @@ export class DriverExecutorService {
         deadline: run.deadline,
       });
       const headers = signedHeaders(run.id, body, config.secret, config.headers);
-      const verdict = await sendOnce(config.url, body, headers, this.config.receiverAllowedHosts);
+      const verdict = await sendOnce(config.url, body, headers, outboundPolicy(this.config));
       if (verdict.kind === 'accepted') {
         await this.runs.markSubmitted(run.id);
         return { status: 'submitted' };
@@ -149,12 +149,11 @@ export class DriverExecutorService {
   async cancel(runId: string): Promise<{ status: number | null }> {
     const run = await this.runs.get(runId);
     if (!run || run.config.driver !== 'http' || !run.config.cancel_url) return { status: null };
-    if (receiverUrlProblem(run.config.cancel_url, this.config.receiverAllowedHosts)) {
-      return { status: null };
-    }
+    const policy = outboundPolicy(this.config);
+    if (outboundUrlProblem(run.config.cancel_url, policy)) return { status: null };
     const body = JSON.stringify({ run_id: run.id, status: run.status });
     const headers = signedHeaders(run.id, body, run.config.secret, run.config.headers);
-    const result = await postOnce(new URL(run.config.cancel_url), body, headers);
+    const result = await postOnce(new URL(run.config.cancel_url), body, headers, policy);
     return { status: result.status };
   }
 
@@ -187,9 +186,9 @@ async function sendOnce(
   url: string,
   body: string,
   headers: Record<string, string>,
-  allowedHosts: string[],
+  policy: OutboundPolicy,
 ): Promise<SendVerdict> {
-  const problem = receiverUrlProblem(url, allowedHosts);
+  const problem = outboundUrlProblem(url, policy);
   if (problem) return { kind: 'fail', message: problem };
-  return sendVerdict(await postOnce(new URL(url), body, headers, SEND_TIMEOUT_MS));
+  return sendVerdict(await postOnce(new URL(url), body, headers, policy, SEND_TIMEOUT_MS));
 }

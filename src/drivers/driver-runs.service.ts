@@ -6,7 +6,7 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-import { receiverUrlProblem } from '../alerting/receiver-url';
+import { outboundPolicy, outboundUrlCheck } from '../common/outbound-address';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
@@ -59,22 +59,26 @@ export class DriverRunsService {
   ) {}
 
   /** The provisioning a request asks for, checked (422 naming the field), defaults filled in. */
-  check(input: unknown): ProvisioningConfig {
+  async check(input: unknown): Promise<ProvisioningConfig> {
     try {
       const config = normalizeProvisioning(input);
       if (config.driver === 'ansible') checkPlaybooks(this.config.ansibleProjectDir, config);
       if (config.driver === 'http') {
         for (const field of ['url', 'cancel_url'] as const) {
           const url = config[field];
-          const problem = url && receiverUrlProblem(url, this.config.receiverAllowedHosts);
-          if (problem)
-            throw new ProvisioningProblem(`provisioning.${field}: ${problem.replace(/^url /, '')}`);
+          const problem =
+            url &&
+            (await outboundUrlCheck(url, outboundPolicy(this.config), {
+              field: `provisioning.${field}`,
+            }));
+          if (problem) throw new ProvisioningProblem(problem);
         }
       }
       return config;
     } catch (error) {
-      if (error instanceof ProvisioningProblem)
+      if (error instanceof ProvisioningProblem) {
         throw new UnprocessableEntityException(error.message);
+      }
       throw error;
     }
   }

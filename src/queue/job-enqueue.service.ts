@@ -19,6 +19,7 @@ export class JobEnqueueService {
     @InjectQueue(QueueName.ROLLOUTS) rollouts: Queue,
     @InjectQueue(QueueName.ALERTING) alerting: Queue,
     @InjectQueue(QueueName.DRIVERS) drivers: Queue,
+    @InjectQueue(QueueName.DELIVERIES) deliveries: Queue,
   ) {
     this.queues = {
       [QueueName.LIFECYCLE]: lifecycle,
@@ -27,6 +28,7 @@ export class JobEnqueueService {
       [QueueName.ROLLOUTS]: rollouts,
       [QueueName.ALERTING]: alerting,
       [QueueName.DRIVERS]: drivers,
+      [QueueName.DELIVERIES]: deliveries,
     };
   }
 

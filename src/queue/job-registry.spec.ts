@@ -16,7 +16,6 @@ function complete(): JobRegistry {
   });
   registry.register('Alerting', QueueName.ALERTING, {
     [JobName.EVALUATE_ALERTS]: done,
-    [JobName.DELIVER_NOTIFICATION]: done,
     [JobName.RUN_ALERT_OUTBOX]: done,
     [JobName.PRUNE_ALERTS]: done,
   });
@@ -24,6 +23,9 @@ function complete(): JobRegistry {
     [JobName.RUN_DRIVER]: done,
     [JobName.CANCEL_DRIVER_RUN]: done,
     [JobName.SWEEP_DRIVER_RUNS]: done,
+  });
+  registry.register('Deliveries', QueueName.DELIVERIES, {
+    [JobName.DELIVER_NOTIFICATION]: done,
   });
   return registry;
 }

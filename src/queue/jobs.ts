@@ -13,6 +13,8 @@ export enum QueueName {
   ROLLOUTS = 'rollouts',
   ALERTING = 'alerting',
   DRIVERS = 'drivers',
+  /** Notifications to receivers: apart, so a slow receiver never holds up the evaluation. */
+  DELIVERIES = 'deliveries',
 }
 
 export enum JobName {
@@ -48,6 +50,20 @@ export enum JobName {
   CANCEL_DRIVER_RUN = 'cancel-driver-run',
   /** Time out driver runs past their deadline and send again runs never accepted. Recurring. */
   SWEEP_DRIVER_RUNS = 'sweep-driver-runs',
+}
+
+/**
+ * What a delivery job keeps of an answer it could not record: a retry records it instead of
+ * sending the notification again. The body's md5 tells whether the body sent is still the one
+ * stored.
+ */
+export interface AnsweredDelivery {
+  status: number | null;
+  error: string | null;
+  prefix: string | null;
+  durationMs: number;
+  final?: boolean;
+  bodyMd5: string;
 }
 
 /** Retry policy for infrastructure errors: exponential backoff, failed jobs kept for a look. */
@@ -185,12 +201,14 @@ export const JOBS = {
     every: (config) => config.alertEvalIntervalMs,
   },
   [JobName.DELIVER_NOTIFICATION]: {
-    queue: QueueName.ALERTING,
-    payload: payload<{ deliveryId: string }>((d) =>
-      typeof d.deliveryId === 'string' &&
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(d.deliveryId)
-        ? null
-        : 'deliveryId must be a uuid',
+    queue: QueueName.DELIVERIES,
+    payload: payload<{ deliveryId: string; answered?: AnsweredDelivery }>((d) =>
+      typeof d.deliveryId !== 'string' ||
+      !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(d.deliveryId)
+        ? 'deliveryId must be a uuid'
+        : d.answered !== undefined && (typeof d.answered !== 'object' || d.answered === null)
+          ? 'answered must be an object'
+          : null,
     ),
     // The notifier adds each delivery with its own attempts and custom `delivery` backoff.
     options: RETRIED,

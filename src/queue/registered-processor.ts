@@ -1,6 +1,6 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { runWithLogContext } from '../observability/log-context';
 import { workerMetrics } from '../observability/worker-metrics';
 import { JobRegistry } from './job-registry';
@@ -55,6 +55,8 @@ export abstract class RegisteredProcessor extends WorkerHost implements BeforeAp
       );
       return result;
     } catch (error) {
+      // A job put back to wait (moveToDelayed) has not failed.
+      if (error instanceof DelayedError) throw error;
       const final = finalAttempt(job, error);
       workerMetrics.jobDuration.observe(
         { ...labels, outcome: 'failed' },

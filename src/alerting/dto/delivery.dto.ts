@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { IsIntegerId, IsIntIn } from '../../common/id-param.dto';
+import { CallerKey, OPEN_CALLER } from '../../common/caller-key.decorator';
 import { iso } from '../../common/iso-date';
 import type { DeliveryRow } from '../alert-deliveries.repository';
 
@@ -33,7 +34,12 @@ class DeliveryAttemptResponse {
   @ApiProperty({ example: 12 }) duration_ms: number;
   @ApiProperty({ example: 500, nullable: true, type: Number }) http_status: number | null;
   @ApiProperty({ example: null, nullable: true, type: String }) error: string | null;
-  @ApiProperty({ description: 'First bytes of the response body', nullable: true, type: String })
+  @ApiProperty({
+    description:
+      'First 512 bytes of the response body (control characters as \\uXXXX, compressed or non-UTF-8 answers as `hex:`); null for `ro` keys',
+    nullable: true,
+    type: String,
+  })
   response_prefix: string | null;
 }
 
@@ -62,7 +68,9 @@ export class DeliveryResponse {
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' }) created_at: string;
   @ApiProperty({ type: [DeliveryAttemptResponse] }) attempt_log: DeliveryAttemptResponse[];
 
-  static from(d: DeliveryRow): DeliveryResponse {
+  /** Answer bodies are shown to `rw` callers only: a receiver may echo what it was sent. */
+  static from(d: DeliveryRow, caller: CallerKey = OPEN_CALLER): DeliveryResponse {
+    const bodies = caller.scope === 'rw';
     return {
       id: d.id,
       receiver_id: d.receiver_id,
@@ -73,7 +81,11 @@ export class DeliveryResponse {
       attempts: d.attempts,
       delivered_at: iso(d.delivered_at),
       created_at: iso(d.created_at)!,
-      attempt_log: d.attempt_log.map((a) => ({ ...a, attempted_at: iso(a.attempted_at)! })),
+      attempt_log: d.attempt_log.map((a) => ({
+        ...a,
+        attempted_at: iso(a.attempted_at)!,
+        response_prefix: bodies ? a.response_prefix : null,
+      })),
     };
   }
 }

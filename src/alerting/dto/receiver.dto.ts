@@ -10,6 +10,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { IsIntegerId } from '../../common/id-param.dto';
+import { CallerKey, OPEN_CALLER, redactedUrl } from '../../common/caller-key.decorator';
 import { iso } from '../../common/iso-date';
 import type { ReceiverRow } from '../alert-receivers.repository';
 
@@ -45,7 +46,7 @@ export class CreateReceiverDto {
   @ApiProperty({
     example: 'https://hooks.example.com/netorch',
     description:
-      'http(s) only; link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused, also after DNS resolution at delivery; RECEIVER_ALLOWED_HOSTS restricts the rest',
+      'http(s), no credentials; refused: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT and their IPv6 forms, loopback with NODE_ENV=production unless OUTBOUND_ALLOWED_HOSTS names it; checked again after DNS at every delivery. OUTBOUND_ALLOWED_HOSTS restricts the rest',
     maxLength: 2048,
   })
   @IsString()
@@ -87,6 +88,21 @@ export class ReceiverIdParam {
   id: number;
 }
 
+export class ReceiverBreaker {
+  @ApiProperty({
+    enum: ['closed', 'open'],
+    description:
+      'open: RECEIVER_BREAKER_FAILURES failed attempts in a row; its deliveries wait, unsent, until paused_until',
+  })
+  state: 'closed' | 'open';
+
+  @ApiProperty({ example: 0, description: 'failed attempts in a row (no answer, 5xx, 408, 429)' })
+  consecutive_failures: number;
+
+  @ApiProperty({ example: null, nullable: true, type: String })
+  paused_until: string | null;
+}
+
 export class ReceiverResponse {
   @ApiProperty({ example: 1 })
   id: number;
@@ -109,15 +125,25 @@ export class ReceiverResponse {
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
   created_at: string;
 
-  static from(row: ReceiverRow): ReceiverResponse {
+  @ApiProperty({ type: ReceiverBreaker, description: "the receiver's circuit breaker" })
+  breaker: ReceiverBreaker;
+
+  /** An `ro` caller sees the URL without its path and query (they often hold a token). */
+  static from(row: ReceiverRow, caller: CallerKey = OPEN_CALLER): ReceiverResponse {
+    const paused = row.paused_until !== null && new Date(row.paused_until).getTime() > Date.now();
     return {
       id: row.id,
       name: row.name,
       type: row.type,
-      url: row.url,
+      url: caller.scope === 'rw' ? row.url : redactedUrl(row.url),
       has_secret: row.secret !== null,
       events: row.events,
       created_at: iso(row.created_at)!,
+      breaker: {
+        state: paused ? 'open' : 'closed',
+        consecutive_failures: row.consecutive_failures,
+        paused_until: paused ? iso(row.paused_until) : null,
+      },
     };
   }
 }
