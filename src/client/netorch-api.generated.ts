@@ -133,6 +133,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/deployments/{id}/driver-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The deployment's driver runs, newest first
+     * @description Each run: driver, phase, status (running, succeeded, failed, partial, timed_out, cancelled), nodes, succeeded, failed, started_at, finished_at, duration_ms and the last 64 KiB of its output (ansible).
+     */
+    get: operations['DriverRunsController_page'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/driver-runs/{run_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One driver run */
+    get: operations['DriverRunsController_one'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/driver-runs/{run_id}/results': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * An http driver endpoint's results for its run
+     * @description Authorization: Bearer <callback_token of the run> (no API key). Partial results are fine; the first result of each node wins, duplicates and results after the deadline are ignored. 401 for a wrong token, 404 for an unknown run, 422 for a node not in the run.
+     */
+    post: operations['DriverRunsController_report'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/deployments/{id}/nodes': {
     parameters: {
       query?: never;
@@ -421,7 +478,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List receivers */
+    /**
+     * List receivers
+     * @description An `ro` key sees each URL with its path and query replaced by `…`
+     */
     get: operations['ReceiversController_list'];
     put?: never;
     /**
@@ -695,6 +755,15 @@ export interface components {
       max_parallel?: Record<string, never> | null;
       /** @description Roll the nodes out in waves: a canary, then waves, halting on a failure budget or a telemetry gate. Without it every node is admitted at once (within max_parallel). */
       strategy?: components['schemas']['RolloutStrategyDto'];
+      /**
+       * @description Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.
+       * @example {
+       *       "driver": "http",
+       *       "url": "https://automation.example/netorch",
+       *       "batch_size": 50
+       *     }
+       */
+      provisioning?: Record<string, never>;
     };
     TopologyResponse: {
       /** @example 4 */
@@ -850,6 +919,15 @@ export interface components {
        * @example Moved to hall B
        */
       description?: string | null;
+      /**
+       * @description Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.
+       * @example {
+       *       "driver": "http",
+       *       "url": "https://automation.example/netorch",
+       *       "batch_size": 50
+       *     }
+       */
+      provisioning?: Record<string, never>;
     };
     RetryDeploymentResponse: {
       /** @example 1 */
@@ -867,6 +945,27 @@ export interface components {
        *     ]
        */
       node_ids: string[];
+    };
+    DriverNodeResultDto: {
+      /**
+       * @description The node's integer id (`nodes[].id` of the run)
+       * @example 17
+       */
+      node_id: number;
+      /** @enum {string} */
+      status: 'succeeded' | 'failed';
+      /** @description Recorded as the reason of the node's STATE_CHANGE */
+      message?: string;
+    };
+    DriverResultsDto: {
+      /** @description Some or all nodes of the run */
+      results: components['schemas']['DriverNodeResultDto'][];
+    };
+    DriverResultsResponse: {
+      /** @description Results applied (the first for their node) */
+      accepted: number;
+      /** @description Results ignored: a node with a result already, or the run ended */
+      ignored: number;
     };
     NodeResponse: {
       /**
@@ -1558,7 +1657,7 @@ export interface components {
        */
       type: 'webhook' | 'alertmanager';
       /**
-       * @description http(s) only; link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused, also after DNS resolution at delivery; RECEIVER_ALLOWED_HOSTS restricts the rest
+       * @description http(s), no credentials; refused: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT and their IPv6 forms, loopback with NODE_ENV=production unless OUTBOUND_ALLOWED_HOSTS names it; checked again after DNS at every delivery. OUTBOUND_ALLOWED_HOSTS restricts the rest
        * @example https://hooks.example.com/netorch
        */
       url: string;
@@ -1576,6 +1675,20 @@ export interface components {
         | 'DEPLOYMENT_DEGRADED'
         | 'DEPLOYMENT_FAILED'
       )[];
+    };
+    ReceiverBreaker: {
+      /**
+       * @description open: RECEIVER_BREAKER_FAILURES failed attempts in a row; its deliveries wait, unsent, until paused_until
+       * @enum {string}
+       */
+      state: 'closed' | 'open';
+      /**
+       * @description failed attempts in a row (no answer, 5xx, 408, 429)
+       * @example 0
+       */
+      consecutive_failures: number;
+      /** @example null */
+      paused_until: string | null;
     };
     ReceiverResponse: {
       /** @example 1 */
@@ -1598,6 +1711,8 @@ export interface components {
       events: string[];
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
+      /** @description the receiver's circuit breaker */
+      breaker: components['schemas']['ReceiverBreaker'];
     };
     DeliveryAttemptResponse: {
       /** @example 2026-11-27T10:00:00.000Z */
@@ -1608,7 +1723,7 @@ export interface components {
       http_status: number | null;
       /** @example null */
       error: string | null;
-      /** @description First bytes of the response body */
+      /** @description First 512 bytes of the response body (control characters as \uXXXX, compressed or non-UTF-8 answers as `hex:`); null for `ro` keys */
       response_prefix: string | null;
     };
     DeliveryResponse: {
@@ -2602,7 +2717,10 @@ export interface operations {
   };
   RolloutsController_abort: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description true also cancels the driver runs in flight (SIGTERM to ansible, cancel_url for http): their nodes end FAILED `cancelled` */
+        cancel_runs?: 'true' | 'false';
+      };
       header?: {
         'If-Match'?: string;
         /** @description Same key and body within 24 h returns the first response without doing the work again (also when the two requests race); same key with another body is 422. */
@@ -2667,6 +2785,214 @@ export interface operations {
            *       "status_code": 412,
            *       "error": "Precondition Failed",
            *       "detail": "If-Match does not match the current ETag; GET the deployment and try again"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_page: {
+    parameters: {
+      query?: {
+        /** @description How many to skip */
+        skip?: components['schemas']['Object'];
+        /** @description How many to return */
+        limit?: components['schemas']['Object'];
+      };
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_one: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_report: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DriverResultsDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DriverResultsResponse'];
+        };
+      };
+      /** @description The bearer token is not the run's callback token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
            *     }
            */
           'application/json': components['schemas']['ApiErrorDto'];
