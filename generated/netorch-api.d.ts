@@ -133,6 +133,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/deployments/{id}/driver-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The deployment's driver runs, newest first
+     * @description Each run: driver, phase, status (running, succeeded, failed, partial, timed_out, cancelled), nodes, succeeded, failed, started_at, finished_at, duration_ms and the last 64 KiB of its output (ansible).
+     */
+    get: operations['DriverRunsController_page'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/driver-runs/{run_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One driver run */
+    get: operations['DriverRunsController_one'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/driver-runs/{run_id}/results': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * An http driver endpoint's results for its run
+     * @description Authorization: Bearer <callback_token of the run> (no API key). Partial results are fine; the first result of each node wins, duplicates and results after the deadline are ignored. 401 for a wrong token, 404 for an unknown run, 422 for a node not in the run.
+     */
+    post: operations['DriverRunsController_report'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/deployments/{id}/nodes': {
     parameters: {
       query?: never;
@@ -148,7 +205,7 @@ export interface paths {
     put?: never;
     /**
      * Add nodes (grow the fabric)
-     * @description Either `count` (and `role`) generated nodes or an inventory (`nodes`, the form of POST /deployments: host names and addresses unique in the deployment). New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.
+     * @description New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.
      */
     post: operations['NodesController_add'];
     delete?: never;
@@ -175,10 +232,7 @@ export interface paths {
     delete: operations['NodesController_remove'];
     options?: never;
     head?: never;
-    /**
-     * Change a node's hostname, management_address or vars
-     * @description Give at least one; vars null clears them. A host name or address another node of the deployment has is 422.
-     */
+    /** Change a node's hostname */
     patch: operations['NodesController_update'];
     trace?: never;
   };
@@ -424,7 +478,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List receivers */
+    /**
+     * List receivers
+     * @description An `ro` key sees each URL with its path and query replaced by `…`
+     */
     get: operations['ReceiversController_list'];
     put?: never;
     /**
@@ -602,49 +659,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/credentials': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List credentials (never their secrets) */
-    get: operations['CredentialsController_list'];
-    put?: never;
-    /**
-     * Store a credential (ssh, snmp-v2c, snmp-v3, http-secret, bearer)
-     * @description Secret fields are write-only: stored encrypted (AES-256-GCM under SECRETS_KEY) and answered as has_<field>. A field the kind does not take is 422; a taken name 409; beyond MAX_CREDENTIALS 422.
-     */
-    post: operations['CredentialsController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/credentials/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One credential (never its secrets) and the deployments using it */
-    get: operations['CredentialsController_get'];
-    put?: never;
-    post?: never;
-    /** Delete a credential no deployment uses (else 409 naming them) */
-    delete: operations['CredentialsController_delete'];
-    options?: never;
-    head?: never;
-    /**
-     * Change a credential: name, plain fields, or replace secrets (null removes a field)
-     * @description The kind cannot change. Deployments using it take the new values at their next use.
-     */
-    patch: operations['CredentialsController_update'];
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -716,43 +730,6 @@ export interface components {
       /** @description Telemetry gate after each wave */
       gate?: components['schemas']['RolloutGateDto'];
     };
-    NodeSpecDto: {
-      /** @example leaf-a-01 */
-      hostname: string;
-      /**
-       * @description IPv4 or IPv6 address the drivers reach the device at; unique in the deployment
-       * @example 192.0.2.11
-       */
-      management_address: string;
-      /**
-       * @default leaf
-       * @enum {string}
-       */
-      role?: 'spine' | 'border-leaf' | 'leaf';
-      /**
-       * @description Variables handed to the node's driver (an Ansible host's vars): a JSON object of at most 4096 bytes
-       * @example {
-       *       "asn": 65101,
-       *       "loopback": "10.255.0.11"
-       *     }
-       */
-      vars?: {
-        [key: string]: unknown;
-      };
-    };
-    LinkSpecDto: {
-      /**
-       * @description hostname of a node in nodes
-       * @example spine-a-01
-       */
-      a: string;
-      /** @example Ethernet1/1 */
-      a_interface: string;
-      /** @example leaf-a-01 */
-      b: string;
-      /** @example Ethernet1/49 */
-      b_interface: string;
-    };
     CreateDeploymentDto: {
       /**
        * @description Name of the fabric
@@ -765,7 +742,7 @@ export interface components {
        */
       description?: Record<string, never> | null;
       /**
-       * @description How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology or nodes; with one it may be left out, and must equal their node count when given
+       * @description How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology; with one it may be left out, and must equal the topology's node count when given
        * @example 50
        */
       target_node_count?: number;
@@ -778,10 +755,15 @@ export interface components {
       max_parallel?: Record<string, never> | null;
       /** @description Roll the nodes out in waves: a canary, then waves, halting on a failure budget or a telemetry gate. Without it every node is admitted at once (within max_parallel). */
       strategy?: components['schemas']['RolloutStrategyDto'];
-      /** @description Real devices instead of generated ones (or agreeing with target_node_count): numbered spines, border leaves, then leaves, each in the order given. Host names and addresses unique; every bad entry is named by index and nothing is created */
-      nodes?: components['schemas']['NodeSpecDto'][];
-      /** @description With nodes: the cables between them (host names of nodes; an interface once). Left out, nodes with spines get the generated spine-leaf mesh */
-      links?: components['schemas']['LinkSpecDto'][];
+      /**
+       * @description Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.
+       * @example {
+       *       "driver": "http",
+       *       "url": "https://automation.example/netorch",
+       *       "batch_size": 50
+       *     }
+       */
+      provisioning?: Record<string, never>;
     };
     TopologyResponse: {
       /** @example 4 */
@@ -906,20 +888,11 @@ export interface components {
       /** @description Nodes per state, every state listed */
       state_counts: components['schemas']['StateCounts'];
       /**
-       * @description empty: no nodes; pending: no node started; in_progress: nodes still rolling out; paused, halted, aborted: the rollout is paused, halted by its failure budget or gate, or aborted, while nodes still wait PENDING (nodes in flight finish meanwhile; resume, retry or remove to go on); running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED
+       * @description pending: no node started; in_progress: nodes still rolling out; running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED; empty: no nodes
        * @example degraded
        * @enum {string}
        */
-      status:
-        | 'empty'
-        | 'pending'
-        | 'in_progress'
-        | 'running'
-        | 'degraded'
-        | 'failed'
-        | 'paused'
-        | 'halted'
-        | 'aborted';
+      status: 'empty' | 'pending' | 'in_progress' | 'running' | 'degraded' | 'failed';
       /**
        * @description Share of nodes in a terminal state (RUNNING or FAILED), 0..100
        * @example 100
@@ -946,6 +919,15 @@ export interface components {
        * @example Moved to hall B
        */
       description?: string | null;
+      /**
+       * @description Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.
+       * @example {
+       *       "driver": "http",
+       *       "url": "https://automation.example/netorch",
+       *       "batch_size": 50
+       *     }
+       */
+      provisioning?: Record<string, never>;
     };
     RetryDeploymentResponse: {
       /** @example 1 */
@@ -963,6 +945,27 @@ export interface components {
        *     ]
        */
       node_ids: string[];
+    };
+    DriverNodeResultDto: {
+      /**
+       * @description The node's integer id (`nodes[].id` of the run)
+       * @example 17
+       */
+      node_id: number;
+      /** @enum {string} */
+      status: 'succeeded' | 'failed';
+      /** @description Recorded as the reason of the node's STATE_CHANGE */
+      message?: string;
+    };
+    DriverResultsDto: {
+      /** @description Some or all nodes of the run */
+      results: components['schemas']['DriverNodeResultDto'][];
+    };
+    DriverResultsResponse: {
+      /** @description Results applied (the first for their node) */
+      accepted: number;
+      /** @description Results ignored: a node with a result already, or the run ended */
+      ignored: number;
     };
     NodeResponse: {
       /**
@@ -994,24 +997,10 @@ export interface components {
        */
       hostname: string;
       /**
-       * @description The management address (kept for older clients; see management_address)
+       * @description Management address, assigned at provisioning
        * @example 10.0.0.17
        */
       ip_address: string | null;
-      /**
-       * @description Where drivers reach the node: the inventory's address, or for generated nodes 10.x assigned at provisioning
-       * @example 10.0.0.17
-       */
-      management_address: string | null;
-      /**
-       * @description Variables for the node's driver ({} when none were given)
-       * @example {
-       *       "asn": 65101
-       *     }
-       */
-      vars: {
-        [key: string]: unknown;
-      };
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
       /** @example 2026-11-27T10:00:15.000Z */
@@ -1029,18 +1018,16 @@ export interface components {
     };
     AddNodesDto: {
       /**
-       * @description How many nodes to add; the deployment must stay within MAX_NODES_PER_DEPLOYMENT (default 10,000). Required without nodes
+       * @description How many nodes to add; the deployment must stay within MAX_NODES_PER_DEPLOYMENT (default 10,000)
        * @example 5
        */
-      count?: number;
+      count: number;
       /**
        * @description The role of the new nodes. Leaves and border leaves get a link to every spine; spines a link to every leaf and border leaf. A deployment without a topology takes leaves only.
        * @default leaf
        * @enum {string}
        */
       role?: 'spine' | 'border-leaf' | 'leaf';
-      /** @description An inventory of real devices instead of count and role, as in POST /deployments; host names and addresses unique in the deployment */
-      nodes?: components['schemas']['NodeSpecDto'][];
     };
     AddedNodesResponse: {
       nodes: components['schemas']['NodeResponse'][];
@@ -1085,24 +1072,10 @@ export interface components {
        */
       hostname: string;
       /**
-       * @description The management address (kept for older clients; see management_address)
+       * @description Management address, assigned at provisioning
        * @example 10.0.0.17
        */
       ip_address: string | null;
-      /**
-       * @description Where drivers reach the node: the inventory's address, or for generated nodes 10.x assigned at provisioning
-       * @example 10.0.0.17
-       */
-      management_address: string | null;
-      /**
-       * @description Variables for the node's driver ({} when none were given)
-       * @example {
-       *       "asn": 65101
-       *     }
-       */
-      vars: {
-        [key: string]: unknown;
-      };
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
       /** @example 2026-11-27T10:00:15.000Z */
@@ -1117,16 +1090,7 @@ export interface components {
     };
     UpdateNodeDto: {
       /** @example leaf-a-17.dc1 */
-      hostname?: string;
-      /**
-       * @description IPv4 or IPv6 address
-       * @example 192.0.2.17
-       */
-      management_address?: string;
-      /** @description Variables for the node's driver, replacing the stored ones: a JSON object of at most 4096 bytes; null clears them */
-      vars?: {
-        [key: string]: unknown;
-      } | null;
+      hostname: string;
     };
     LinkResponse: {
       /** @example 1 */
@@ -1204,20 +1168,20 @@ export interface components {
       /** @example 2026-11-27T10:00:05.000Z */
       timestamp: string;
       /**
-       * @description Milliseconds, double precision; null when the sample lacks it (never read as 0)
+       * @description Milliseconds, double precision
        * @example 9.73
        */
-      latency_ms: number | null;
+      latency_ms: number;
       /**
-       * @description Gbit/s, double precision; null when the sample lacks it (never read as 0)
+       * @description Gbit/s, double precision
        * @example 9.41
        */
-      throughput_gbps: number | null;
+      throughput_gbps: number;
       /**
-       * @description Percent of packets in error, 0..100; null when the sample lacks it (never read as 0)
+       * @description Percent of packets in error, 0..100
        * @example 0.12
        */
-      error_rate: number | null;
+      error_rate: number;
     };
     TelemetryListResponse: {
       /** @description Newest first */
@@ -1319,10 +1283,10 @@ export interface components {
     };
     BaselineMetricResponse: {
       /**
-       * @description Mean of all samples (zscore) or median of node means (mad), over those that carry the metric; null when none does
+       * @description Mean of all samples (zscore) or median of node means (mad)
        * @example 18.2
        */
-      centre: number | null;
+      centre: number;
       /**
        * @description The spread named by spread_kind; null when there is none (fewer than two samples)
        * @example 20.1
@@ -1339,11 +1303,6 @@ export interface components {
        * @example 20.1
        */
       scale: number | null;
-      /**
-       * @description Samples of this metric behind the baseline (a sample may lack a metric)
-       * @example 3360
-       */
-      samples: number;
     };
     PeerBaselineResponse: {
       latency_ms: components['schemas']['BaselineMetricResponse'];
@@ -1362,30 +1321,25 @@ export interface components {
     };
     MetricVerdictResponse: {
       /**
-       * @description The node's mean over the window; null when it has no samples of the metric
+       * @description The node's mean over the window
        * @example 71.3
        */
-      value: number | null;
+      value: number;
       /**
-       * @description The baseline centre: the mean of all samples (zscore) or the median of node means (mad); null when the peer group has no samples of the metric
+       * @description The baseline centre: the mean of all samples (zscore) or the median of node means (mad)
        * @example 18.2
        */
-      baseline: number | null;
+      baseline: number;
       /**
-       * @description z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero; null when the node has no samples of the metric (it is not scored on it)
+       * @description z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero
        * @example 3.4
        */
-      z: number | null;
+      z: number;
       /**
-       * @description z >= threshold (never when z is null)
+       * @description z >= threshold
        * @example true
        */
       triggered: boolean;
-      /**
-       * @description The node's samples of this metric in the window (a sample may lack a metric)
-       * @example 120
-       */
-      samples: number;
     };
     MetricVerdictsResponse: {
       latency_ms: components['schemas']['MetricVerdictResponse'];
@@ -1403,22 +1357,22 @@ export interface components {
       /** @example 1 */
       deployment_id: number;
       /**
-       * @description Mean over the window; null when the node has no samples of it
+       * @description Mean over the window
        * @example 71.3
        */
-      latency_ms: number | null;
+      latency_ms: number;
       /**
-       * @description Mean over the window; null when the node has no samples of it
+       * @description Mean over the window
        * @example 3.1
        */
-      throughput_gbps: number | null;
+      throughput_gbps: number;
       /**
-       * @description Mean over the window; null when the node has no samples of it
+       * @description Mean over the window
        * @example 2.4
        */
-      error_rate: number | null;
+      error_rate: number;
       /**
-       * @description 0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err), over the metrics the node has samples of
+       * @description 0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err)
        * @example 2.87
        */
       deviation_score: number;
@@ -1428,7 +1382,7 @@ export interface components {
        */
       timestamp: string;
       /**
-       * @description The node's samples in the window (each carries at least one metric; metrics.*.samples counts each)
+       * @description The node's samples in the window
        * @example 120
        */
       samples: number;
@@ -1703,7 +1657,7 @@ export interface components {
        */
       type: 'webhook' | 'alertmanager';
       /**
-       * @description http(s) only; link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused, also after DNS resolution at delivery; RECEIVER_ALLOWED_HOSTS restricts the rest
+       * @description http(s), no credentials; refused: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT and their IPv6 forms, loopback with NODE_ENV=production unless OUTBOUND_ALLOWED_HOSTS names it; checked again after DNS at every delivery. OUTBOUND_ALLOWED_HOSTS restricts the rest
        * @example https://hooks.example.com/netorch
        */
       url: string;
@@ -1721,6 +1675,20 @@ export interface components {
         | 'DEPLOYMENT_DEGRADED'
         | 'DEPLOYMENT_FAILED'
       )[];
+    };
+    ReceiverBreaker: {
+      /**
+       * @description open: RECEIVER_BREAKER_FAILURES failed attempts in a row; its deliveries wait, unsent, until paused_until
+       * @enum {string}
+       */
+      state: 'closed' | 'open';
+      /**
+       * @description failed attempts in a row (no answer, 5xx, 408, 429)
+       * @example 0
+       */
+      consecutive_failures: number;
+      /** @example null */
+      paused_until: string | null;
     };
     ReceiverResponse: {
       /** @example 1 */
@@ -1743,6 +1711,8 @@ export interface components {
       events: string[];
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
+      /** @description the receiver's circuit breaker */
+      breaker: components['schemas']['ReceiverBreaker'];
     };
     DeliveryAttemptResponse: {
       /** @example 2026-11-27T10:00:00.000Z */
@@ -1753,7 +1723,7 @@ export interface components {
       http_status: number | null;
       /** @example null */
       error: string | null;
-      /** @description First bytes of the response body */
+      /** @description First 512 bytes of the response body (control characters as \uXXXX, compressed or non-UTF-8 answers as `hex:`); null for `ro` keys */
       response_prefix: string | null;
     };
     DeliveryResponse: {
@@ -2013,131 +1983,6 @@ export interface components {
       created_by: string | null;
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
-    };
-    CreateCredentialDto: {
-      /** @example lab-switches */
-      name: string;
-      /**
-       * @description ssh: username + private_key or password. snmp-v2c: community. snmp-v3: username, optionally auth_protocol + auth_key, and with them priv_protocol + priv_key. http-secret: secret. bearer: token
-       * @enum {string}
-       */
-      kind: 'ssh' | 'snmp-v2c' | 'snmp-v3' | 'http-secret' | 'bearer';
-      /**
-       * @description ssh, snmp-v3
-       * @example netops
-       */
-      username?: Record<string, never>;
-      /** @description ssh, PEM or OpenSSH text. Write-only: stored encrypted, never returned (the response says has_private_key) */
-      private_key?: Record<string, never>;
-      /** @description ssh. Write-only: stored encrypted, never returned (the response says has_password) */
-      password?: Record<string, never>;
-      /** @description snmp-v2c. Write-only: stored encrypted, never returned (the response says has_community) */
-      community?: Record<string, never>;
-      /**
-       * @description snmp-v3
-       * @enum {string}
-       */
-      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
-      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_auth_key) */
-      auth_key?: Record<string, never>;
-      /**
-       * @description snmp-v3
-       * @enum {string}
-       */
-      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
-      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_priv_key) */
-      priv_key?: Record<string, never>;
-      /** @description http-secret, at least 16 characters. Write-only: stored encrypted, never returned (the response says has_secret) */
-      secret?: Record<string, never>;
-      /** @description bearer. Write-only: stored encrypted, never returned (the response says has_token) */
-      token?: Record<string, never>;
-    };
-    CredentialUserResponse: {
-      /** @example 12 */
-      deployment_id: number;
-      /** @example dc1-fabric */
-      name: string;
-      /**
-       * @description What the deployment uses the credential for
-       * @example driver
-       */
-      purpose: string;
-    };
-    CredentialResponse: {
-      /** @example 1 */
-      id: number;
-      /** @example lab-switches */
-      name: string;
-      /** @enum {string} */
-      kind: 'ssh' | 'snmp-v2c' | 'snmp-v3' | 'http-secret' | 'bearer';
-      /**
-       * @description ssh, snmp-v3
-       * @example netops
-       */
-      username?: string;
-      /**
-       * @description snmp-v3 with authentication
-       * @enum {string}
-       */
-      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
-      /**
-       * @description snmp-v3 with privacy
-       * @enum {string}
-       */
-      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
-      /** @description ssh: a private key is stored */
-      has_private_key?: boolean;
-      /** @description ssh: a password is stored */
-      has_password?: boolean;
-      /** @description snmp-v2c: a community is stored */
-      has_community?: boolean;
-      /** @description snmp-v3: an authentication key is stored */
-      has_auth_key?: boolean;
-      /** @description snmp-v3: a privacy key is stored */
-      has_priv_key?: boolean;
-      /** @description http-secret: a secret is stored */
-      has_secret?: boolean;
-      /** @description bearer: a token is stored */
-      has_token?: boolean;
-      /** @description The deployments that use it */
-      used_by: components['schemas']['CredentialUserResponse'][];
-      /** @example 2026-12-08T10:00:00.000Z */
-      created_at: string;
-      /** @example 2026-12-08T10:00:00.000Z */
-      updated_at: string;
-    };
-    UpdateCredentialDto: {
-      /** @example lab-switches */
-      name?: string;
-      /**
-       * @description ssh, snmp-v3
-       * @example netops
-       */
-      username?: Record<string, never>;
-      /** @description ssh, PEM or OpenSSH text. Write-only: stored encrypted, never returned (the response says has_private_key) */
-      private_key?: Record<string, never>;
-      /** @description ssh. Write-only: stored encrypted, never returned (the response says has_password) */
-      password?: Record<string, never>;
-      /** @description snmp-v2c. Write-only: stored encrypted, never returned (the response says has_community) */
-      community?: Record<string, never>;
-      /**
-       * @description snmp-v3
-       * @enum {string}
-       */
-      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
-      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_auth_key) */
-      auth_key?: Record<string, never>;
-      /**
-       * @description snmp-v3
-       * @enum {string}
-       */
-      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
-      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_priv_key) */
-      priv_key?: Record<string, never>;
-      /** @description http-secret, at least 16 characters. Write-only: stored encrypted, never returned (the response says has_secret) */
-      secret?: Record<string, never>;
-      /** @description bearer. Write-only: stored encrypted, never returned (the response says has_token) */
-      token?: Record<string, never>;
     };
   };
   responses: never;
@@ -2872,7 +2717,10 @@ export interface operations {
   };
   RolloutsController_abort: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description true also cancels the driver runs in flight (SIGTERM to ansible, cancel_url for http): their nodes end FAILED `cancelled` */
+        cancel_runs?: 'true' | 'false';
+      };
       header?: {
         'If-Match'?: string;
         /** @description Same key and body within 24 h returns the first response without doing the work again (also when the two requests race); same key with another body is 422. */
@@ -2937,6 +2785,214 @@ export interface operations {
            *       "status_code": 412,
            *       "error": "Precondition Failed",
            *       "detail": "If-Match does not match the current ETag; GET the deployment and try again"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_page: {
+    parameters: {
+      query?: {
+        /** @description How many to skip */
+        skip?: components['schemas']['Object'];
+        /** @description How many to return */
+        limit?: components['schemas']['Object'];
+      };
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_one: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_report: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DriverResultsDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DriverResultsResponse'];
+        };
+      };
+      /** @description The bearer token is not the run's callback token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
            *     }
            */
           'application/json': components['schemas']['ApiErrorDto'];
@@ -5406,408 +5462,6 @@ export interface operations {
            *       "status_code": 404,
            *       "error": "Not Found",
            *       "detail": "Deployment not found"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 422,
-           *       "error": "Unprocessable Entity",
-           *       "detail": "target_node_count must not be less than 1"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 503,
-           *       "error": "Service Unavailable",
-           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CredentialResponse'][];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 422,
-           *       "error": "Unprocessable Entity",
-           *       "detail": "target_node_count must not be less than 1"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 503,
-           *       "error": "Service Unavailable",
-           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_create: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Same key and body within 24 h returns the first response without doing the work again (also when the two requests race); same key with another body is 422. */
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateCredentialDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CredentialResponse'];
-        };
-      };
-      /** @description Bad Request */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 400,
-           *       "error": "Bad Request",
-           *       "detail": "The request body is not valid JSON"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 409,
-           *       "error": "Conflict",
-           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 422,
-           *       "error": "Unprocessable Entity",
-           *       "detail": "target_node_count must not be less than 1"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 503,
-           *       "error": "Service Unavailable",
-           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Credential id */
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CredentialResponse'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 404,
-           *       "error": "Not Found",
-           *       "detail": "Deployment not found"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 422,
-           *       "error": "Unprocessable Entity",
-           *       "detail": "target_node_count must not be less than 1"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 503,
-           *       "error": "Service Unavailable",
-           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_delete: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Credential id */
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Not Found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 404,
-           *       "error": "Not Found",
-           *       "detail": "Deployment not found"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 409,
-           *       "error": "Conflict",
-           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 422,
-           *       "error": "Unprocessable Entity",
-           *       "detail": "target_node_count must not be less than 1"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 503,
-           *       "error": "Service Unavailable",
-           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-    };
-  };
-  CredentialsController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Credential id */
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateCredentialDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CredentialResponse'];
-        };
-      };
-      /** @description Bad Request */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 400,
-           *       "error": "Bad Request",
-           *       "detail": "The request body is not valid JSON"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 404,
-           *       "error": "Not Found",
-           *       "detail": "Deployment not found"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 409,
-           *       "error": "Conflict",
-           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
            *     }
            */
           'application/json': components['schemas']['ApiErrorDto'];

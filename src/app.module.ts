@@ -7,6 +7,7 @@ import { CredentialsModule } from './credentials/credentials.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { DriversModule } from './drivers/drivers.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -37,6 +38,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     DashboardModule,
     AlertingModule,
     CredentialsModule,
+    DriversModule,
   ],
 })
 export class AppModule {}

@@ -2,6 +2,7 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { AlertingWorkerModule } from './alerting/alerting-worker.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DriversWorkerModule } from './drivers/drivers.processor';
 import { LifecycleWorkerModule } from './lifecycle/lifecycle-worker.module';
 import { JobRegistry } from './queue/job-registry';
 import { QueueModule } from './queue/queue.module';
@@ -22,6 +23,7 @@ import { TelemetryWorkerModule } from './telemetry/telemetry-worker.module';
     TelemetryWorkerModule,
     RolloutsWorkerModule,
     AlertingWorkerModule,
+    DriversWorkerModule,
   ],
 })
 export class WorkerModule implements OnModuleInit {

@@ -12,6 +12,7 @@ export const CONFIG_GROUPS = [
   'Rollouts',
   'Events',
   'Alerting',
+  'Drivers',
   'Observability',
 ] as const;
 export type ConfigGroup = (typeof CONFIG_GROUPS)[number];

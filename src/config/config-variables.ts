@@ -336,7 +336,40 @@ export const CONFIG_VARIABLES = {
     parse: matching(/^[\w.:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 _ . : -'),
     description: '`service.name` of the spans',
   }),
+  ansibleProjectDir: optional({
+    env: 'ANSIBLE_PROJECT_DIR',
+    group: 'Drivers',
+    shownDefault: '(empty: the ansible driver is refused)',
+    parse: text,
+    description:
+      'directory holding the playbooks of the `ansible` driver; a deployment names its playbooks relative to it and cannot leave it',
+  }),
+  ansiblePlaybookBin: variable({
+    env: 'ANSIBLE_PLAYBOOK_BIN',
+    group: 'Drivers',
+    default: 'ansible-playbook',
+    shownDefault: '`ansible-playbook`',
+    parse: text,
+    description: 'the `ansible-playbook` program the `ansible` driver runs (looked up on `PATH`)',
+  }),
+  ansibleMaxConcurrentRuns: variable({
+    env: 'ANSIBLE_MAX_CONCURRENT_RUNS',
+    group: 'Drivers',
+    default: 2,
+    parse: integer(1, 64),
+    description: 'most `ansible-playbook` processes one worker runs at once; further runs wait',
+  }),
+  publicUrl: optional({
+    env: 'PUBLIC_URL',
+    group: 'Drivers',
+    shownDefault: '`ALERT_EXTERNAL_URL`, else `http://HOST:PORT`',
+    parse: (raw) => publicUrlCheck(raw).replace(/\/+$/, ''),
+    description:
+      "netorch's address as an automation endpoint reaches it: the `http` driver's `callback_url` is built on it",
+  }),
 };
+
+const publicUrlCheck = matching(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
 
 /** The configuration as far as the independent variables make it. */
 export type BaseConfig = {

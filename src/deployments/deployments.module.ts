@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DriversModule } from '../drivers/drivers.module';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { RolloutsModule } from '../rollouts/rollouts.module';
 import { DeploymentsController } from './deployments.controller';
@@ -6,7 +7,7 @@ import { DeploymentsService } from './deployments.service';
 
 /** Deployments: create, read, rename, retry and delete, each with its audit event. */
 @Module({
-  imports: [LifecycleModule, RolloutsModule],
+  imports: [LifecycleModule, RolloutsModule, DriversModule],
   controllers: [DeploymentsController],
   providers: [DeploymentsService],
   exports: [DeploymentsService],

@@ -21,6 +21,8 @@ import {
 import { inventoryLinks, inventoryProblems, numberedInventory } from '../domain/inventory';
 import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
+import { DriverRunsService } from '../drivers/driver-runs.service';
+import { provisioningView } from '../drivers/provisioning';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { rolloutView, RolloutsService } from '../rollouts/rollouts.service';
 import { DeploymentChangeService } from '../store/deployment-change.service';
@@ -53,6 +55,7 @@ export class DeploymentsService {
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(RolloutsService) private readonly rollouts: RolloutsService,
+    @Inject(DriverRunsService) private readonly drivers: DriverRunsService,
   ) {}
 
   /**
@@ -99,6 +102,7 @@ export class DeploymentsService {
         )
       : null;
     const dueUpTo = waveEnds ? waveEnds[0] : total;
+    const provisioning = dto.provisioning ? await this.drivers.check(dto.provisioning) : null;
     return this.changes.create(audit, async ({ q, record, afterCommit }) => {
       const created = await this.deployments.insert(q, {
         name: dto.name,
@@ -109,6 +113,7 @@ export class DeploymentsService {
         leaf_count: inventory?.flat ? null : (shape?.leaves ?? null),
         border_leaf_count: inventory?.flat ? null : (shape?.borderLeaves ?? null),
       });
+      if (provisioning) await this.drivers.set(q, created.id, provisioning);
       // Under a strategy only the first wave is due; later waves wait for their turn.
       let links = 0;
       if (inventory) {
@@ -132,6 +137,7 @@ export class DeploymentsService {
           max_parallel: dto.max_parallel ?? null,
           strategy,
           ...(inventory ? { inventory: true } : {}),
+          ...(provisioning ? { provisioning: provisioningView(provisioning) } : {}),
           ...(shape && !inventory?.flat
             ? {
                 topology: {
@@ -187,9 +193,12 @@ export class DeploymentsService {
     ifMatch: string | undefined,
     audit: AuditContext,
   ): Promise<DeploymentRow> {
-    if (dto.name === undefined && dto.description === undefined) {
-      throw new UnprocessableEntityException('Send at least one of name, description');
+    if (dto.name === undefined && dto.description === undefined && !dto.provisioning) {
+      throw new UnprocessableEntityException(
+        'Send at least one of name, description, provisioning',
+      );
     }
+    const provisioning = dto.provisioning ? await this.drivers.check(dto.provisioning) : null;
     const spec = { deploymentId: id, lock: DeploymentRowLock.NO_KEY_UPDATE, ifMatch, audit };
     return this.changes.change(spec, async ({ q, deployment: before, record }) => {
       const after = {
@@ -197,11 +206,13 @@ export class DeploymentsService {
         description: dto.description === undefined ? before.description : dto.description,
       };
       const renamed = await this.deployments.rename(q, id, after);
+      if (provisioning) await this.drivers.set(q, id, provisioning);
       await record({
         type: EventType.DEPLOYMENT_UPDATED,
         metadata: {
           before: { name: before.name, description: before.description },
           after,
+          ...(provisioning ? { provisioning: provisioningView(provisioning) } : {}),
           version: before.version + 1,
         },
       });

@@ -21,6 +21,10 @@ export enum EventType {
   ALERT_FIRING = 'ALERT_FIRING',
   /** A firing alert resolved: the node recovered, or its rule, node or deployment went away. */
   ALERT_RESOLVED = 'ALERT_RESOLVED',
+  /** A driver run was recorded: its nodes are handed to the driver (ansible, http). */
+  DRIVER_RUN_STARTED = 'DRIVER_RUN_STARTED',
+  /** A driver run ended: every node has a result, or it timed out or was cancelled. */
+  DRIVER_RUN_FINISHED = 'DRIVER_RUN_FINISHED',
   /** The deployment's status entered degraded (written by the alert evaluation job). */
   DEPLOYMENT_DEGRADED = 'DEPLOYMENT_DEGRADED',
   /** The deployment's status entered failed (written by the alert evaluation job). */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { DriverRunsRepository, EnteredNodes } from '../drivers/driver-runs.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { LockService } from '../store/locks';
 import { BatchParams, MovedShard, NodesRepository } from '../store/nodes.repository';
@@ -21,6 +22,8 @@ export interface AdvanceResult {
   wakeUps: WakeUp[];
   /** Nodes of a deployment rolled out under a strategy ended: its rollout needs a look. */
   checkRollout?: boolean;
+  /** Driver runs recorded by this run's batches, to queue now that they are committed. */
+  driverRuns: string[];
 }
 
 /**
@@ -36,6 +39,7 @@ export class LifecycleAdvanceService {
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
     @Inject(LockService) private readonly locks: LockService,
+    @Inject(DriverRunsRepository) private readonly driverRuns: DriverRunsRepository,
   ) {}
 
   /**
@@ -51,22 +55,23 @@ export class LifecycleAdvanceService {
     const deadline = Date.now() + ADVANCE_JOB_BUDGET_MS;
     const [fromSeq, toSeq] = shardSeqRange(shard);
     const admittedElsewhere: WakeUp[] = [];
+    const driverRuns: string[] = [];
     let moved = 0;
     let checkRollout = false;
     for (;;) {
       const timed = await this.inTransaction((q) =>
-        this.advanceDue(q, deploymentId, fromSeq, toSeq, requestId),
+        this.advanceDue(q, deploymentId, fromSeq, toSeq, requestId, driverRuns),
       );
-      if (timed === null) return { moved, wakeUps: [], checkRollout };
+      if (timed === null) return { moved, wakeUps: [], checkRollout, driverRuns };
       checkRollout ||= timed.rolloutEnded;
       // Only a max_parallel deployment admits in a transaction of its own, and most of its runs
       // find no node waiting: skip that transaction then. A node that starts waiting after the
       // check is due now, so the earliestDue below (or its own wake-up) sees it.
       const admitted =
         timed.limited && timed.waiting
-          ? await this.inTransaction((q) => this.admit(q, deploymentId, requestId))
+          ? await this.inTransaction((q) => this.admit(q, deploymentId, requestId, driverRuns))
           : { moved: 0, wakeUps: [], limited: timed.limited };
-      if (admitted === null) return { moved, wakeUps: [], checkRollout };
+      if (admitted === null) return { moved, wakeUps: [], checkRollout, driverRuns };
       moved += timed.moved + admitted.moved;
       admittedElsewhere.push(...admitted.wakeUps.filter((w) => w.shard !== shard));
       const next = await this.nodes.earliestDue(deploymentId, fromSeq, toSeq, admitted.limited);
@@ -78,7 +83,12 @@ export class LifecycleAdvanceService {
       if (step.kind === 'continue') continue;
       const own: WakeUp[] =
         step.kind === 'wake' ? [{ deploymentId, shard, dueAtMs: step.atMs }] : [];
-      return { moved, wakeUps: earliestPerShard([...own, ...admittedElsewhere]), checkRollout };
+      return {
+        moved,
+        wakeUps: earliestPerShard([...own, ...admittedElsewhere]),
+        checkRollout,
+        driverRuns,
+      };
     }
   }
 
@@ -94,6 +104,7 @@ export class LifecycleAdvanceService {
     fromSeq: number,
     toSeq: number,
     requestId: string | undefined,
+    driverRuns: string[],
   ): Promise<{ moved: number; limited: boolean; waiting: boolean; rolloutEnded: boolean } | null> {
     const deployment = await this.locks.batch(q, deploymentId, [fromSeq, toSeq]);
     if (deployment === null) return null;
@@ -108,8 +119,11 @@ export class LifecycleAdvanceService {
     );
     const moved = shards.reduce((sum, r) => sum + r.moved, 0);
     if (shards.some((r) => r.ended)) await this.markFinishedIfDone(q, deploymentId, fromSeq, toSeq);
-    if (shards.some((r) => r.entered) && (deployment.unstarted || deployment.finished)) {
-      await this.deployments.markStarted(q, deploymentId);
+    if (shards.some((r) => r.entered)) {
+      if (deployment.unstarted || deployment.finished) {
+        await this.deployments.markStarted(q, deploymentId);
+      }
+      driverRuns.push(...(await this.claimDriverRuns(q, deploymentId, { seqs: [fromSeq, toSeq] })));
     }
     return {
       moved,
@@ -128,6 +142,7 @@ export class LifecycleAdvanceService {
     q: QueryRunner,
     deploymentId: number,
     requestId: string | undefined,
+    driverRuns: string[],
   ): Promise<{ moved: number; wakeUps: WakeUp[]; limited: boolean } | null> {
     const deployment = await this.locks.batch(q, deploymentId);
     if (deployment === null) return null;
@@ -144,10 +159,26 @@ export class LifecycleAdvanceService {
     if (moved > 0 && (deployment.unstarted || deployment.finished)) {
       await this.deployments.markStarted(q, deploymentId);
     }
+    if (moved > 0) driverRuns.push(...(await this.claimDriverRuns(q, deploymentId, { all: true })));
     const wakeUps = shards
       .filter((r) => r.entered_due_ms !== null)
       .map((r) => ({ deploymentId, shard: r.shard, dueAtMs: r.entered_due_ms! }));
     return { moved, wakeUps, limited: true };
+  }
+
+  /**
+   * Nodes that entered PROVISIONING in this transaction, under a deployment whose driver is not
+   * the simulator, are handed to it: recorded into runs (committed with the moves) that the
+   * caller queues after commit. The simulator's deployments have no provisioning row: one probe.
+   */
+  private async claimDriverRuns(
+    q: QueryRunner,
+    deploymentId: number,
+    entered: EnteredNodes,
+  ): Promise<string[]> {
+    const config = await this.driverRuns.provisioningOf(q, deploymentId);
+    if (config === null) return [];
+    return this.driverRuns.claim(q, deploymentId, 'provision', config, entered);
   }
 
   /** The bounds and this worker's simulation settings of one batch statement. */

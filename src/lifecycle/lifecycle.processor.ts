@@ -1,6 +1,7 @@
 import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { DriverResultsService } from '../drivers/driver-results.service';
 import { JobRegistry } from '../queue/job-registry';
 import { RegisteredProcessor } from '../queue/registered-processor';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
@@ -29,6 +30,7 @@ export class LifecycleProcessor extends RegisteredProcessor implements OnModuleD
     @Inject(LifecycleReconcilerService) private readonly reconciler: LifecycleReconcilerService,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
+    @Inject(DriverResultsService) private readonly driverResults: DriverResultsService,
     @Inject(JobRegistry) registry: JobRegistry,
   ) {
     super(registry, QueueName.LIFECYCLE);
@@ -45,6 +47,8 @@ export class LifecycleProcessor extends RegisteredProcessor implements OnModuleD
       data.requestId,
       () => this.closing,
     );
+    // Recorded runs whose job is lost here are queued again by the drivers' sweep.
+    if (result.driverRuns.length > 0) await this.driverResults.queueRuns(result.driverRuns);
     if (result.wakeUps.length > 0) await this.wakeUps.add(result.wakeUps);
     if (result.checkRollout) {
       // Its wave may be over: the rollouts queue decides, under the rollout's row lock.

@@ -22,7 +22,8 @@ export type ShardRunStep = { kind: 'continue' } | { kind: 'wake'; atMs: number }
  * now, so a shard's many step ends a few ms apart share one wake-up.
  */
 export function decideShardRun(f: ShardRunFacts): ShardRunStep {
-  if (f.dueMs === null) return { kind: 'stop' };
+  // Only nodes waiting for a driver run (next_step_at infinity): their results wake what follows.
+  if (f.dueMs === null || !Number.isFinite(f.dueMs)) return { kind: 'stop' };
   if (f.dueMs <= f.nowMs && f.progressed && f.mayGoOn) return { kind: 'continue' };
   return { kind: 'wake', atMs: Math.max(f.dueMs, f.nowMs + MIN_WAKEUP_GAP_MS) };
 }

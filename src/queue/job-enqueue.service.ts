@@ -18,6 +18,7 @@ export class JobEnqueueService {
     @InjectQueue(QueueName.MAINTENANCE) maintenance: Queue,
     @InjectQueue(QueueName.ROLLOUTS) rollouts: Queue,
     @InjectQueue(QueueName.ALERTING) alerting: Queue,
+    @InjectQueue(QueueName.DRIVERS) drivers: Queue,
     @InjectQueue(QueueName.DELIVERIES) deliveries: Queue,
   ) {
     this.queues = {
@@ -26,6 +27,7 @@ export class JobEnqueueService {
       [QueueName.MAINTENANCE]: maintenance,
       [QueueName.ROLLOUTS]: rollouts,
       [QueueName.ALERTING]: alerting,
+      [QueueName.DRIVERS]: drivers,
       [QueueName.DELIVERIES]: deliveries,
     };
   }

@@ -19,6 +19,11 @@ function complete(): JobRegistry {
     [JobName.RUN_ALERT_OUTBOX]: done,
     [JobName.PRUNE_ALERTS]: done,
   });
+  registry.register('Drivers', QueueName.DRIVERS, {
+    [JobName.RUN_DRIVER]: done,
+    [JobName.CANCEL_DRIVER_RUN]: done,
+    [JobName.SWEEP_DRIVER_RUNS]: done,
+  });
   registry.register('Deliveries', QueueName.DELIVERIES, {
     [JobName.DELIVER_NOTIFICATION]: done,
   });

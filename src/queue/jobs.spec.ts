@@ -53,6 +53,7 @@ describe('the job table', () => {
       [JobName.RUN_ALERT_OUTBOX]: 30_000,
       [JobName.PRUNE_ALERTS]: 20_000,
       [JobName.PRUNE_EVENTS]: 15 * 60_000,
+      [JobName.SWEEP_DRIVER_RUNS]: 2000,
     });
   });
 

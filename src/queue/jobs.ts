@@ -12,6 +12,7 @@ export enum QueueName {
   MAINTENANCE = 'maintenance',
   ROLLOUTS = 'rollouts',
   ALERTING = 'alerting',
+  DRIVERS = 'drivers',
   /** Notifications to receivers: apart, so a slow receiver never holds up the evaluation. */
   DELIVERIES = 'deliveries',
 }
@@ -43,6 +44,12 @@ export enum JobName {
   PRUNE_ALERTS = 'prune-alerts',
   /** Delete audit events older than EVENT_RETENTION_DAYS, in bounded batches. Recurring. */
   PRUNE_EVENTS = 'prune-events',
+  /** Start or send one driver run (ansible, http); its row is the state, the job only runs it. */
+  RUN_DRIVER = 'run-driver',
+  /** Ask an http driver's cancel_url to stop a cancelled run. */
+  CANCEL_DRIVER_RUN = 'cancel-driver-run',
+  /** Time out driver runs past their deadline and send again runs never accepted. Recurring. */
+  SWEEP_DRIVER_RUNS = 'sweep-driver-runs',
 }
 
 /**
@@ -77,6 +84,15 @@ const RECURRING: JobsOptions = {
   removeOnComplete: { count: 100 },
   removeOnFail: { count: 100 },
 };
+
+/** How often driver runs past their deadline are timed out (and lost sends sent again). */
+export const SWEEP_DRIVER_RUNS_EVERY_MS = 2000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A driver run id (a uuid): the only thing a driver job carries, never a secret. */
+function runIdProblem(d: { runId?: unknown }): string | null {
+  return typeof d.runId === 'string' && UUID.test(d.runId) ? null : 'runId must be a uuid';
+}
 
 /** The lifecycle reconciler's period. */
 export const RECONCILE_EVERY_MS = 5000;
@@ -215,6 +231,23 @@ export const JOBS = {
     payload: NO_PAYLOAD,
     options: RECURRING,
     every: EVENT_PRUNE_EVERY_MS,
+  },
+  [JobName.RUN_DRIVER]: {
+    queue: QueueName.DRIVERS,
+    payload: payload<{ runId: string }>(runIdProblem),
+    // Kept a while once done: a run's id is its job's, so a second add of it is a no-op.
+    options: RETRIED,
+  },
+  [JobName.CANCEL_DRIVER_RUN]: {
+    queue: QueueName.DRIVERS,
+    payload: payload<{ runId: string }>(runIdProblem),
+    options: RETRIED,
+  },
+  [JobName.SWEEP_DRIVER_RUNS]: {
+    queue: QueueName.DRIVERS,
+    payload: NO_PAYLOAD,
+    options: RECURRING,
+    every: SWEEP_DRIVER_RUNS_EVERY_MS,
   },
 } as const satisfies { [N in JobName]: JobSpec };
 

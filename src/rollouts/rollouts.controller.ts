@@ -1,9 +1,10 @@
-import { Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-responses';
 import { Audit, AuditContext } from '../common/audit-context';
 import { ApiIdempotencyKey } from '../common/idempotency.decorator';
 import { DeploymentIdParam } from '../common/id-param.dto';
+import { DriverRunsService } from '../drivers/driver-runs.service';
 import { RolloutResponse } from './rollout.response';
 import { RolloutsService } from './rollouts.service';
 
@@ -12,7 +13,10 @@ const IF_MATCH = { name: 'If-Match', required: false, example: '"3"' };
 @ApiTags('rollouts')
 @Controller('deployments/:id/rollout')
 export class RolloutsController {
-  constructor(private readonly rollouts: RolloutsService) {}
+  constructor(
+    private readonly rollouts: RolloutsService,
+    private readonly drivers: DriverRunsService,
+  ) {}
 
   @Post('pause')
   @HttpCode(202)
@@ -61,13 +65,23 @@ export class RolloutsController {
   })
   @ApiIdempotencyKey()
   @ApiHeader(IF_MATCH)
+  @ApiQuery({
+    name: 'cancel_runs',
+    required: false,
+    enum: ['true', 'false'],
+    description:
+      'true also cancels the driver runs in flight (SIGTERM to ansible, cancel_url for http): their nodes end FAILED `cancelled`',
+  })
   @ApiResponse({ status: 202, type: RolloutResponse })
   @ApiStandardErrors('404', '409', '412')
-  abort(
+  async abort(
     @Param() { id }: DeploymentIdParam,
     @Headers('if-match') ifMatch: string | undefined,
     @Audit() audit: AuditContext,
+    @Query('cancel_runs') cancelRuns?: string,
   ): Promise<RolloutResponse> {
-    return this.rollouts.act(id, 'abort', ifMatch, audit);
+    const view = await this.rollouts.act(id, 'abort', ifMatch, audit);
+    if (cancelRuns === 'true') await this.drivers.cancelRuns(id);
+    return view;
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DriversModule } from '../drivers/drivers.module';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { RolloutsController } from './rollouts.controller';
 import { RolloutsService } from './rollouts.service';
@@ -8,7 +9,7 @@ import { RolloutsService } from './rollouts.service';
  * resume and abort. The telemetry gate runs in the workers only (rollouts-worker.module.ts).
  */
 @Module({
-  imports: [LifecycleModule],
+  imports: [LifecycleModule, DriversModule],
   controllers: [RolloutsController],
   providers: [RolloutsService],
   exports: [RolloutsService],

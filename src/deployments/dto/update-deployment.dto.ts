@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 
 export class UpdateDeploymentDto {
   @ApiPropertyOptional({ example: 'dc1-leaf-spine-b', minLength: 1, maxLength: 255 })
@@ -20,4 +20,13 @@ export class UpdateDeploymentDto {
   @IsString()
   @MaxLength(10000)
   description?: string | null;
+
+  @ApiPropertyOptional({
+    description:
+      'Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.',
+    example: { driver: 'http', url: 'https://automation.example/netorch', batch_size: 50 },
+  })
+  @IsOptional()
+  @IsObject()
+  provisioning?: Record<string, unknown>;
 }
