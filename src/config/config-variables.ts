@@ -140,6 +140,13 @@ export const CONFIG_VARIABLES = {
     parse: integer(100, 3_600_000),
     description: 'collection period for RUNNING nodes',
   }),
+  snmpMaxConcurrent: variable({
+    env: 'SNMP_MAX_CONCURRENT',
+    group: 'Telemetry',
+    default: 200,
+    parse: integer(1, 10_000),
+    description: 'SNMP polls one worker process runs at once (snmp telemetry source)',
+  }),
   telemetryRetentionHours: variable({
     env: 'TELEMETRY_RETENTION_HOURS',
     group: 'Telemetry',

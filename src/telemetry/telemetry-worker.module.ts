@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { PartitionMaintenanceProcessor } from './partition-maintenance.processor';
 import { TelemetryCollectorService } from './telemetry-collector.service';
 import { SimulatorSource } from './sources/simulator.source';
+import { SnmpCredentials } from './sources/snmp/snmp-credentials';
+import { SnmpSource } from './sources/snmp/snmp.source';
+import { SnmpStateRepository } from './sources/snmp/snmp-state.repository';
 import { TelemetrySourceRegistry } from './sources/telemetry-source';
 import { TelemetrySourcesRepository } from './sources/telemetry-sources.repository';
 import { TelemetryProcessor } from './telemetry.processor';
@@ -19,6 +22,9 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     TelemetrySourceRegistry,
     TelemetrySourcesRepository,
     SimulatorSource,
+    SnmpStateRepository,
+    SnmpCredentials,
+    SnmpSource,
     TelemetryProcessor,
     PartitionMaintenanceProcessor,
   ],
