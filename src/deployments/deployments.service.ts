@@ -105,6 +105,7 @@ export class DeploymentsService {
         border_leaf_count: shape?.borderLeaves ?? null,
         telemetry,
       });
+      if (telemetry) await this.telemetrySettings.recordCredentials(q, created.id, telemetry);
       // Under a strategy only the first wave is due; later waves wait for their turn.
       let links = 0;
       if (shape) {
@@ -192,7 +193,10 @@ export class DeploymentsService {
       };
       const renames = dto.name !== undefined || dto.description !== undefined;
       let changed = renames ? await this.deployments.rename(q, id, after) : before;
-      if (telemetry) changed = await this.deployments.setTelemetry(q, id, telemetry);
+      if (telemetry) {
+        changed = await this.deployments.setTelemetry(q, id, telemetry);
+        await this.telemetrySettings.recordCredentials(q, id, telemetry);
+      }
       await record({
         type: EventType.DEPLOYMENT_UPDATED,
         metadata: {

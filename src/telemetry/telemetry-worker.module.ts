@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { PartitionMaintenanceProcessor } from './partition-maintenance.processor';
 import { TelemetryCollectorService } from './telemetry-collector.service';
 import { SimulatorSource } from './sources/simulator.source';
-import { SnmpCredentials } from './sources/snmp/snmp-credentials';
 import { SnmpSource } from './sources/snmp/snmp.source';
 import { SnmpStateRepository } from './sources/snmp/snmp-state.repository';
 import { TelemetrySourceRegistry } from './sources/telemetry-source';
@@ -23,7 +22,6 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     TelemetrySourcesRepository,
     SimulatorSource,
     SnmpStateRepository,
-    SnmpCredentials,
     SnmpSource,
     TelemetryProcessor,
     PartitionMaintenanceProcessor,

@@ -10,6 +10,8 @@ const INTERVAL_MS = 300;
 let api: Service;
 let worker: Service;
 let db: Pool;
+let snmpCredential: number;
+let bearerCredential: number;
 
 beforeAll(async () => {
   db = testPool();
@@ -18,6 +20,19 @@ beforeAll(async () => {
     startService({ APP_ROLE: 'api', ...env }),
     startService({ APP_ROLE: 'worker', SIM_FAILURE_RATE: '0', ...env }),
   ]);
+  const suffix = `${process.pid}-${Date.now()}`;
+  snmpCredential = (
+    await api.http
+      .post('/credentials')
+      .send({ name: `settings-snmp-${suffix}`, kind: 'snmp-v2c', community: 'c0mmunity-secret' })
+      .expect(201)
+  ).body.id;
+  bearerCredential = (
+    await api.http
+      .post('/credentials')
+      .send({ name: `settings-bearer-${suffix}`, kind: 'bearer', token: 'bearer-secret' })
+      .expect(201)
+  ).body.id;
 });
 
 afterAll(async () => {
@@ -25,7 +40,13 @@ afterAll(async () => {
   await cleanUp({ service: api, db, name: NAME });
 });
 
-const SNMP = { credential: 7, port: 16100, interfaces: '^eth', timeout_ms: 500, retries: 2 };
+const snmpBlock = () => ({
+  credential: snmpCredential,
+  port: 16100,
+  interfaces: '^eth',
+  timeout_ms: 500,
+  retries: 2,
+});
 
 describe('a deployment telemetry block', () => {
   it('defaults to the simulator on every tick', async () => {
@@ -37,12 +58,18 @@ describe('a deployment telemetry block', () => {
   it('is stored on create with its defaults and shown by GET and the list', async () => {
     const created = await createDeployment(api, {
       name: NAME,
-      telemetry: { source: 'snmp', interval_seconds: 10, snmp: { credential: 7 } },
+      telemetry: { source: 'snmp', interval_seconds: 10, snmp: { credential: snmpCredential } },
     });
     const expected = {
       source: 'snmp',
       interval_seconds: 10,
-      snmp: { credential: 7, port: 161, interfaces: null, timeout_ms: 1000, retries: 1 },
+      snmp: {
+        credential: snmpCredential,
+        port: 161,
+        interfaces: null,
+        timeout_ms: 1000,
+        retries: 1,
+      },
     };
     expect((created as unknown as { telemetry: unknown }).telemetry).toEqual(expected);
     const res = await api.http.get(`/deployments/${created.id}`).expect(200);
@@ -52,6 +79,9 @@ describe('a deployment telemetry block', () => {
       (d) => d.id === created.id,
     );
     expect(listed?.telemetry).toEqual(expected);
+    // The credential is in use: it cannot be deleted, and nothing shows its secret.
+    await api.http.delete(`/credentials/${snmpCredential}`).expect(409);
+    expect(JSON.stringify(res.body)).not.toContain('c0mmunity-secret');
   });
 
   it('is replaced by PATCH, with its audit event, and other blocks keep their shape', async () => {
@@ -61,19 +91,20 @@ describe('a deployment telemetry block', () => {
       interval_seconds: 30,
       prometheus: {
         url: 'http://127.0.0.1:9/',
+        credential: bearerCredential,
         queries: { throughput_gbps: 'sum by (instance) (rate(x[1m]))' },
       },
       remote_write: { metrics: { latency_ms: 'my:latency' } },
-      snmp: SNMP,
+      snmp: snmpBlock(),
     };
     const res = await api.http.patch(`/deployments/${id}`).send({ telemetry }).expect(200);
     expect(res.body.telemetry).toEqual({
       source: 'prometheus',
       interval_seconds: 30,
-      snmp: SNMP,
+      snmp: snmpBlock(),
       prometheus: {
         url: 'http://127.0.0.1:9/',
-        credential: null,
+        credential: bearerCredential,
         queries: { throughput_gbps: 'sum by (instance) (rate(x[1m]))' },
         node_label: 'instance',
         node_match: 'management_address',
@@ -94,19 +125,24 @@ describe('a deployment telemetry block', () => {
       [id],
     );
     expect(events.rows.map((e) => e.metadata.after.telemetry.source)).toEqual(['prometheus']);
+    expect(JSON.stringify(events.rows)).not.toContain('secret');
   });
 
-  it.each([
+  it.each<[Record<string, unknown>, string]>([
     [{ source: 'snmp' }, 'telemetry.snmp is required'],
     [{ source: 'prometheus' }, 'telemetry.prometheus is required'],
     [{ source: 'carrier-pigeon' }, 'source'],
     [{ interval_seconds: 4 }, 'interval_seconds'],
     [{ interval_seconds: 3601 }, 'interval_seconds'],
-    [{ source: 'snmp', snmp: { credential: 7, interfaces: '(' } }, 'not a regular expression'],
-    [{ source: 'snmp', snmp: { credential: 7, port: 70000 } }, 'port'],
-    [{ source: 'snmp', snmp: { credential: 7, retries: -1 } }, 'retries'],
-    [{ source: 'snmp', snmp: { credential: 7, timeout_ms: 10 } }, 'timeout_ms'],
+    [
+      { source: 'snmp', snmp: { credential: 2147483647, interfaces: '(' } },
+      'not a regular expression',
+    ],
+    [{ source: 'snmp', snmp: { credential: 2147483647, port: 70000 } }, 'port'],
+    [{ source: 'snmp', snmp: { credential: 2147483647, retries: -1 } }, 'retries'],
+    [{ source: 'snmp', snmp: { credential: 2147483647, timeout_ms: 10 } }, 'timeout_ms'],
     [{ source: 'snmp', snmp: { port: 161 } }, 'credential'],
+    [{ source: 'snmp', snmp: { credential: 2147483646 } }, 'credential 2147483646 does not exist'],
     [{ source: 'prometheus', prometheus: { url: 'http://x', queries: {} } }, 'at least one'],
     [
       { source: 'prometheus', prometheus: { url: 'ftp://x', queries: { latency_ms: 'up' } } },
@@ -126,6 +162,31 @@ describe('a deployment telemetry block', () => {
     const { id } = await createDeployment(api, { name: NAME, target_node_count: 1 });
     const patch = await api.http.patch(`/deployments/${id}`).send({ telemetry });
     expect(patch.status).toBe(res.status);
+    const shown = await api.http.get(`/deployments/${id}`).expect(200);
+    expect(shown.body.telemetry).toEqual({ source: 'simulator', interval_seconds: null });
+  });
+
+  it('refuses a credential of another kind for each block, changing nothing', async () => {
+    const { id } = await createDeployment(api, { name: NAME, target_node_count: 1 });
+    const snmp = await api.http
+      .patch(`/deployments/${id}`)
+      .send({ telemetry: { source: 'snmp', snmp: { credential: bearerCredential } } })
+      .expect(422);
+    expect(snmp.body.detail).toContain('is of kind bearer');
+    const prometheus = await api.http
+      .patch(`/deployments/${id}`)
+      .send({
+        telemetry: {
+          source: 'prometheus',
+          prometheus: {
+            url: 'http://127.0.0.1:9',
+            credential: snmpCredential,
+            queries: { latency_ms: 'up' },
+          },
+        },
+      })
+      .expect(422);
+    expect(prometheus.body.detail).toContain('is of kind snmp-v2c');
     const shown = await api.http.get(`/deployments/${id}`).expect(200);
     expect(shown.body.telemetry).toEqual({ source: 'simulator', interval_seconds: null });
   });

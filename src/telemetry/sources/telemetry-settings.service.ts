@@ -1,4 +1,6 @@
 import { Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { replaceCredentialUse } from '../../credentials/credential-use';
+import { Queryable } from '../../store/queryable';
 import { TelemetryDto } from './telemetry.dto';
 import { DeploymentTelemetry } from './telemetry-config';
 import { normalizeTelemetry, TelemetryConfigError } from './normalize-telemetry';
@@ -33,5 +35,33 @@ export class TelemetrySettingsService {
     }
     for (const check of this.checks) await check(telemetry);
     return telemetry;
+  }
+
+  /**
+   * Records, in the transaction that stores the block, which credentials the deployment now
+   * uses for its telemetry (a credential in use cannot be deleted); a 422 names a credential
+   * that does not exist or is of the wrong kind.
+   */
+  async recordCredentials(
+    q: Queryable,
+    deploymentId: number,
+    telemetry: DeploymentTelemetry,
+  ): Promise<void> {
+    await replaceCredentialUse(
+      q,
+      deploymentId,
+      'telemetry:snmp',
+      telemetry.snmp?.credential ?? null,
+      ['snmp-v2c', 'snmp-v3'],
+      'telemetry.snmp.credential',
+    );
+    await replaceCredentialUse(
+      q,
+      deploymentId,
+      'telemetry:prometheus',
+      telemetry.prometheus?.credential ?? null,
+      ['bearer'],
+      'telemetry.prometheus.credential',
+    );
   }
 }

@@ -78,14 +78,17 @@ export class SnmpStateRepository {
   ): Promise<{ id: number; node_id: string; before: TelemetryStatus }[]> {
     if (nodeIds.length === 0) return [];
     return m.query(
-      `WITH before AS (
+      // The UPDATE inside a CTE: a bare UPDATE answers TypeORM with [rows, count], not rows.
+      `WITH previous AS (
          SELECT id, COALESCE(telemetry_status, 'unknown') AS status FROM nodes
          WHERE id = ANY($1::int[]) AND telemetry_status IS DISTINCT FROM $2
          FOR NO KEY UPDATE
+       ), changed AS (
+         UPDATE nodes n SET telemetry_status = $2 FROM previous p
+         WHERE n.id = p.id
+         RETURNING n.id, n.node_id, p.status AS before
        )
-       UPDATE nodes n SET telemetry_status = $2 FROM before b
-       WHERE n.id = b.id
-       RETURNING n.id, n.node_id, b.status AS before`,
+       SELECT id, node_id, before FROM changed`,
       [nodeIds, status],
     );
   }

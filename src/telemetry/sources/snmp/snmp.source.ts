@@ -13,11 +13,15 @@ import { TELEMETRY_SHARD_SIZE } from '../../telemetry.constants';
 import { TelemetryStorageService } from '../../telemetry-storage.service';
 import { SnmpSourceConfig, TelemetrySourceName } from '../telemetry-config';
 import { ShardCollection, TelemetrySource, TelemetrySourceRegistry } from '../telemetry-source';
+import { addressFilter } from './allowed-networks';
 import { intervalSample, selectInterfaces, stateOf } from './snmp-counters';
-import { SnmpCredentials } from './snmp-credentials';
+import { CredentialSecrets } from '../../../credentials/credential-secrets.service';
 import { pollAgent, PollResult, SnmpCredential, SnmpPollError } from './snmp-poller';
 import { PolledNode, SnmpStateRepository, TelemetryStatus } from './snmp-state.repository';
 import { snmpMetrics } from './snmp.metrics';
+
+/** The credential kinds an SNMP source takes. */
+export const SNMP_KINDS = ['snmp-v2c', 'snmp-v3'] as const;
 
 type Polled = { node: PolledNode; result: PollResult } | { node: PolledNode; failure: string };
 
@@ -31,6 +35,7 @@ export class SnmpSource implements TelemetrySource {
   readonly name = TelemetrySourceName.SNMP;
   private readonly logger = new Logger(SnmpSource.name);
   private readonly limit: pLimit.Limit;
+  private readonly allowed: (address: string) => boolean;
 
   constructor(
     registry: TelemetrySourceRegistry,
@@ -41,9 +46,10 @@ export class SnmpSource implements TelemetrySource {
     private readonly events: EventsRepository,
     private readonly locks: LockService,
     private readonly state: SnmpStateRepository,
-    private readonly credentials: SnmpCredentials,
+    private readonly credentials: CredentialSecrets,
   ) {
     this.limit = pLimit(config.snmpMaxConcurrent);
+    this.allowed = addressFilter(config.snmpAllowedNetworks);
     registry.register(this);
   }
 
@@ -52,11 +58,18 @@ export class SnmpSource implements TelemetrySource {
     if (!settings) return 0;
     const from = shard * TELEMETRY_SHARD_SIZE + 1;
     const to = (shard + 1) * TELEMETRY_SHARD_SIZE;
-    const nodes = await this.state.runningNodes(this.dataSource, deploymentId, from, to);
+    const running = await this.state.runningNodes(this.dataSource, deploymentId, from, to);
+    // A node outside SNMP_ALLOWED_NETWORKS is never sent a packet: no poll, no sample, no status.
+    const nodes = running.filter((n) => n.address !== null && this.allowed(n.address));
+    if (nodes.length < running.length) {
+      this.logger.warn(
+        `Deployment ${deploymentId}: ${running.length - nodes.length} nodes have no management address within SNMP_ALLOWED_NETWORKS; not polled`,
+      );
+    }
     if (nodes.length === 0) return 0;
     let credential: SnmpCredential;
     try {
-      credential = await this.credentials.resolve(settings.credential);
+      credential = await this.credentials.resolve(settings.credential, SNMP_KINDS);
     } catch (error) {
       // The message names the credential by id, never a secret.
       this.logger.warn(`Deployment ${deploymentId}: ${(error as Error).message}; no SNMP poll`);
@@ -76,10 +89,9 @@ export class SnmpSource implements TelemetrySource {
     settings: SnmpSourceConfig,
     credential: SnmpCredential,
   ): Promise<Polled> {
-    if (!node.address) return { node, failure: 'no management address' };
     try {
       const target = {
-        address: node.address,
+        address: node.address!,
         port: settings.port,
         timeoutMs: settings.timeout_ms,
         retries: settings.retries,
