@@ -131,6 +131,7 @@ beforeAll(async () => {
       APP_ROLE: 'worker',
       SIM_FAILURE_RATE: '0',
       SNMP_ALLOWED_NETWORKS: '127.0.0.0/8',
+      ALERT_EVAL_INTERVAL_MS: '1000',
       ...env,
     }),
   ]);
@@ -209,10 +210,26 @@ describe('SNMP polling against a real snmpd', () => {
     expect(await statusOf(nodes[0])).toBe('ok');
   });
 
-  it('gives an unreachable node no sample, one event per change, and resumes when it answers', async () => {
+  it('gives an unreachable node no sample, one event per change, an absent alert, and resumes when it answers', async () => {
     // 127.0.0.2: nothing listens there on the agent's port.
-    const { nodes } = await snmpDeployment(v2c, ['127.0.0.1', '127.0.0.2']);
+    const { id, nodes } = await snmpDeployment(v2c, ['127.0.0.1', '127.0.0.2']);
     const [up, down] = nodes;
+    await api.http
+      .post(`/deployments/${id}/alert-rules`)
+      .send({
+        name: 'silent-switch',
+        method: 'absent',
+        window_minutes: 1,
+        for_seconds: 0,
+        keep_firing_for_seconds: 0,
+      })
+      .expect(201);
+    const alertsIn = async (state: string) =>
+      (
+        (await api.http.get(`/deployments/${id}/alerts?state=${state}`).expect(200)).body as {
+          node_id: number;
+        }[]
+      ).map((a) => a.node_id);
     await pollUntil(
       async () => ((await statusOf(down)) === 'unreachable' ? true : undefined),
       'unreachable',
@@ -227,6 +244,18 @@ describe('SNMP polling against a real snmpd', () => {
     expect(await eventsOf(down)).toEqual([
       { type: 'NODE_UNREACHABLE', reason: 'no answer after 2 tries' },
     ]);
+    // The absent rule fires for the silent node only.
+    await pollUntil(
+      async () => ((await alertsIn('firing')).includes(down) ? true : undefined),
+      'absent alert firing',
+    );
+    expect(await alertsIn('firing')).toEqual([down]);
+    // The bottleneck detector runs on the SNMP samples: the answering node is analysed.
+    const bottlenecks = await api.http
+      .get(`/deployments/${id}/bottlenecks?analysis_window_minutes=5&min_samples=1`)
+      .expect(200);
+    expect(bottlenecks.body.nodes_analyzed).toBe(1);
+    expect(bottlenecks.body.samples_analyzed).toBe((await samplesOf(up)).length);
     await db.query(`UPDATE nodes SET ip_address = '127.0.0.1' WHERE id = $1`, [down]);
     await pollUntil(
       async () => ((await samplesOf(down)).length >= 1 ? true : undefined),
@@ -236,6 +265,10 @@ describe('SNMP polling against a real snmpd', () => {
       },
     );
     expect(await statusOf(down)).toBe('ok');
+    await pollUntil(
+      async () => ((await alertsIn('resolved')).includes(down) ? true : undefined),
+      'absent alert resolved',
+    );
     expect(await eventsOf(down)).toEqual([
       { type: 'NODE_UNREACHABLE', reason: 'no answer after 2 tries' },
       { type: 'NODE_REACHABLE', reason: 'answered SNMP again' },
