@@ -68,7 +68,6 @@ export class IfTableWalk {
       let last: string | null = null;
       for (const vb of rows[i] ?? []) {
         if (isEnd(vb) || !vb.oid.startsWith(prefix)) {
-          last = null;
           this.cursor[column] = null;
           return;
         }
