@@ -186,9 +186,10 @@ async function main() {
     const deadline = Date.now() + (TICKS + 4) * INTERVAL_MS * 2;
     while (ticks.length < TICKS + 1 && Date.now() < deadline) {
       const stats = await redis.hgetall(statsKey);
-      const done = stats.last_completed_tick_at;
-      if (done && done !== seen && stats.last_tick_duration_ms) {
-        seen = done;
+      const raw = stats.last_completed_tick_at;
+      if (raw && raw !== seen && stats.last_tick_duration_ms) {
+        seen = raw;
+        const done = new Date(Number(raw)).toISOString();
         const { rows: n } = await db.query(
           `SELECT count(*)::int AS n FROM telemetry_samples WHERE deployment_id = $1 AND "timestamp" = $2`,
           [deploymentId, done],
