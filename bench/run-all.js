@@ -13,6 +13,7 @@ const BENCHMARKS = [
   ['alerting', ['alerting/evaluation.bench.js']],
   ['streams', ['streams/run.js']],
   ['drivers', ['drivers/run.js']],
+  ['snmp', ['snmp/run.js']],
 ];
 
 const only = process.argv.slice(2);

@@ -133,63 +133,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/deployments/{id}/driver-runs': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The deployment's driver runs, newest first
-     * @description Each run: driver, phase, status (running, succeeded, failed, partial, timed_out, cancelled), nodes, succeeded, failed, started_at, finished_at, duration_ms and the last 64 KiB of its output (ansible).
-     */
-    get: operations['DriverRunsController_page'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/driver-runs/{run_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One driver run */
-    get: operations['DriverRunsController_one'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/driver-runs/{run_id}/results': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * An http driver endpoint's results for its run
-     * @description Authorization: Bearer <callback_token of the run> (no API key). Partial results are fine; the first result of each node wins, duplicates and results after the deadline are ignored. 401 for a wrong token, 404 for an unknown run, 422 for a node not in the run.
-     */
-    post: operations['DriverRunsController_report'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/deployments/{id}/nodes': {
     parameters: {
       query?: never;
@@ -478,10 +421,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /**
-     * List receivers
-     * @description An `ro` key sees each URL with its path and query replaced by `…`
-     */
+    /** List receivers */
     get: operations['ReceiversController_list'];
     put?: never;
     /**
@@ -659,6 +599,49 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/credentials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List credentials (never their secrets) */
+    get: operations['CredentialsController_list'];
+    put?: never;
+    /**
+     * Store a credential (ssh, snmp-v2c, snmp-v3, http-secret, bearer)
+     * @description Secret fields are write-only: stored encrypted (AES-256-GCM under SECRETS_KEY) and answered as has_<field>. A field the kind does not take is 422; a taken name 409; beyond MAX_CREDENTIALS 422.
+     */
+    post: operations['CredentialsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/credentials/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One credential (never its secrets) and the deployments using it */
+    get: operations['CredentialsController_get'];
+    put?: never;
+    post?: never;
+    /** Delete a credential no deployment uses (else 409 naming them) */
+    delete: operations['CredentialsController_delete'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a credential: name, plain fields, or replace secrets (null removes a field)
+     * @description The kind cannot change. Deployments using it take the new values at their next use.
+     */
+    patch: operations['CredentialsController_update'];
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -730,6 +713,105 @@ export interface components {
       /** @description Telemetry gate after each wave */
       gate?: components['schemas']['RolloutGateDto'];
     };
+    SnmpSourceDto: {
+      /**
+       * @description Id of an snmp-v2c or snmp-v3 credential
+       * @example 3
+       */
+      credential: number;
+      /**
+       * @description UDP port of the agents
+       * @default 161
+       * @example 161
+       */
+      port?: number;
+      /**
+       * @description Regular expression on ifName selecting the interfaces summed into a sample; default: every interface that is up and not a software loopback
+       * @example ^(Ethernet|swp)
+       */
+      interfaces?: string | null;
+      /**
+       * @description Wait per request
+       * @default 1000
+       * @example 1000
+       */
+      timeout_ms?: number;
+      /**
+       * @description Tries after the first; a node that never answers gets no sample
+       * @default 1
+       * @example 1
+       */
+      retries?: number;
+    };
+    PrometheusQueriesDto: {
+      /** @example probe_duration_seconds * 1000 */
+      latency_ms?: string;
+      /** @example 8 * (rate(ifHCInOctets[1m]) + rate(ifHCOutOctets[1m])) / 1e9 */
+      throughput_gbps?: string;
+      /** @example 100 * rate(ifInErrors[1m]) / rate(ifHCInUcastPkts[1m]) */
+      error_rate?: string;
+    };
+    PrometheusSourceDto: {
+      /**
+       * @description Base URL of the Prometheus server
+       * @example http://prometheus:9090
+       */
+      url: string;
+      /** @description Id of a bearer credential */
+      credential?: number | null;
+      /** @description One instant query per metric, at least one */
+      queries: components['schemas']['PrometheusQueriesDto'];
+      /**
+       * @description The label that names the node
+       * @default instance
+       */
+      node_label?: string;
+      /**
+       * @default management_address
+       * @enum {string}
+       */
+      node_match?: 'management_address' | 'hostname' | 'node_id';
+    };
+    RemoteWriteMetricsDto: {
+      /** @default netorch:latency_ms */
+      latency_ms?: string;
+      /** @default netorch:throughput_gbps */
+      throughput_gbps?: string;
+      /** @default netorch:error_rate */
+      error_rate?: string;
+    };
+    RemoteWriteDto: {
+      /**
+       * @description The label that names the node
+       * @default node
+       */
+      node_label?: string;
+      /**
+       * @default hostname
+       * @enum {string}
+       */
+      node_match?: 'management_address' | 'hostname' | 'node_id';
+      metrics?: components['schemas']['RemoteWriteMetricsDto'];
+    };
+    TelemetryDto: {
+      /**
+       * @description simulator: generated samples; snmp: poll each RUNNING node; prometheus: query a Prometheus server; push: no scheduled collection (pushed and remote-written samples only)
+       * @default simulator
+       * @enum {string}
+       */
+      source?: 'simulator' | 'push' | 'snmp' | 'prometheus';
+      /**
+       * @description Collection interval (5-3600 s); default TELEMETRY_INTERVAL_MS
+       * @example 10
+       */
+      interval_seconds?: number | null;
+      /** @description Required with source snmp */
+      snmp?: components['schemas']['SnmpSourceDto'];
+      /** @description Required with source prometheus */
+      prometheus?: components['schemas']['PrometheusSourceDto'];
+      /** @description How remote-written series map to nodes and metrics */
+      remote_write?: components['schemas']['RemoteWriteDto'];
+    };
     CreateDeploymentDto: {
       /**
        * @description Name of the fabric
@@ -755,15 +837,8 @@ export interface components {
       max_parallel?: Record<string, never> | null;
       /** @description Roll the nodes out in waves: a canary, then waves, halting on a failure budget or a telemetry gate. Without it every node is admitted at once (within max_parallel). */
       strategy?: components['schemas']['RolloutStrategyDto'];
-      /**
-       * @description Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.
-       * @example {
-       *       "driver": "http",
-       *       "url": "https://automation.example/netorch",
-       *       "batch_size": 50
-       *     }
-       */
-      provisioning?: Record<string, never>;
+      /** @description Where its samples come from: simulator (default), snmp, prometheus or push, and how often */
+      telemetry?: components['schemas']['TelemetryDto'];
     };
     TopologyResponse: {
       /** @example 4 */
@@ -772,6 +847,21 @@ export interface components {
       leaves: number;
       /** @example 2 */
       border_leaves: number;
+    };
+    TelemetryResponse: {
+      /**
+       * @example snmp
+       * @enum {string}
+       */
+      source: 'simulator' | 'push' | 'snmp' | 'prometheus';
+      /**
+       * @description Seconds between collections; null: every TELEMETRY_INTERVAL_MS
+       * @example 10
+       */
+      interval_seconds: number | null;
+      snmp?: components['schemas']['SnmpSourceDto'];
+      prometheus?: components['schemas']['PrometheusSourceDto'];
+      remote_write?: components['schemas']['RemoteWriteDto'];
     };
     DeploymentResponse: {
       /** @example 1 */
@@ -793,6 +883,8 @@ export interface components {
       updated_at: string;
       /** @description Only for a deployment created with a topology: its nodes per role now (adds and deletes included) */
       topology?: components['schemas']['TopologyResponse'];
+      /** @description Where its samples come from (credentials by id, never their secrets) */
+      telemetry: components['schemas']['TelemetryResponse'];
     };
     ApiErrorDto: {
       /** @example 404 */
@@ -880,6 +972,8 @@ export interface components {
       updated_at: string;
       /** @description Only for a deployment created with a topology: its nodes per role now (adds and deletes included) */
       topology?: components['schemas']['TopologyResponse'];
+      /** @description Where its samples come from (credentials by id, never their secrets) */
+      telemetry: components['schemas']['TelemetryResponse'];
       /**
        * @description Nodes that exist now
        * @example 50
@@ -919,15 +1013,8 @@ export interface components {
        * @example Moved to hall B
        */
       description?: string | null;
-      /**
-       * @description Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.
-       * @example {
-       *       "driver": "http",
-       *       "url": "https://automation.example/netorch",
-       *       "batch_size": 50
-       *     }
-       */
-      provisioning?: Record<string, never>;
+      /** @description Where its samples come from: simulator (default), snmp, prometheus or push, and how often; replaces the whole block */
+      telemetry?: components['schemas']['TelemetryDto'];
     };
     RetryDeploymentResponse: {
       /** @example 1 */
@@ -945,27 +1032,6 @@ export interface components {
        *     ]
        */
       node_ids: string[];
-    };
-    DriverNodeResultDto: {
-      /**
-       * @description The node's integer id (`nodes[].id` of the run)
-       * @example 17
-       */
-      node_id: number;
-      /** @enum {string} */
-      status: 'succeeded' | 'failed';
-      /** @description Recorded as the reason of the node's STATE_CHANGE */
-      message?: string;
-    };
-    DriverResultsDto: {
-      /** @description Some or all nodes of the run */
-      results: components['schemas']['DriverNodeResultDto'][];
-    };
-    DriverResultsResponse: {
-      /** @description Results applied (the first for their node) */
-      accepted: number;
-      /** @description Results ignored: a node with a result already, or the run ended */
-      ignored: number;
     };
     NodeResponse: {
       /**
@@ -1007,6 +1073,12 @@ export interface components {
       updated_at: string;
       /** @example 2026-11-27T10:00:15.000Z */
       state_changed_at: string;
+      /**
+       * @description Whether the telemetry source reached it at its last poll; unknown until a source polls it
+       * @example ok
+       * @enum {string}
+       */
+      telemetry_status: 'ok' | 'unreachable' | 'unknown';
     };
     NodeListResponse: {
       nodes: components['schemas']['NodeResponse'][];
@@ -1082,6 +1154,12 @@ export interface components {
       updated_at: string;
       /** @example 2026-11-27T10:00:15.000Z */
       state_changed_at: string;
+      /**
+       * @description Whether the telemetry source reached it at its last poll; unknown until a source polls it
+       * @example ok
+       * @enum {string}
+       */
+      telemetry_status: 'ok' | 'unreachable' | 'unknown';
       /**
        * @description Retries so far (0 for the first rollout)
        * @example 0
@@ -1657,7 +1735,7 @@ export interface components {
        */
       type: 'webhook' | 'alertmanager';
       /**
-       * @description http(s), no credentials; refused: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT and their IPv6 forms, loopback with NODE_ENV=production unless OUTBOUND_ALLOWED_HOSTS names it; checked again after DNS at every delivery. OUTBOUND_ALLOWED_HOSTS restricts the rest
+       * @description http(s) only; link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused, also after DNS resolution at delivery; RECEIVER_ALLOWED_HOSTS restricts the rest
        * @example https://hooks.example.com/netorch
        */
       url: string;
@@ -1675,20 +1753,6 @@ export interface components {
         | 'DEPLOYMENT_DEGRADED'
         | 'DEPLOYMENT_FAILED'
       )[];
-    };
-    ReceiverBreaker: {
-      /**
-       * @description open: RECEIVER_BREAKER_FAILURES failed attempts in a row; its deliveries wait, unsent, until paused_until
-       * @enum {string}
-       */
-      state: 'closed' | 'open';
-      /**
-       * @description failed attempts in a row (no answer, 5xx, 408, 429)
-       * @example 0
-       */
-      consecutive_failures: number;
-      /** @example null */
-      paused_until: string | null;
     };
     ReceiverResponse: {
       /** @example 1 */
@@ -1711,8 +1775,6 @@ export interface components {
       events: string[];
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
-      /** @description the receiver's circuit breaker */
-      breaker: components['schemas']['ReceiverBreaker'];
     };
     DeliveryAttemptResponse: {
       /** @example 2026-11-27T10:00:00.000Z */
@@ -1723,7 +1785,7 @@ export interface components {
       http_status: number | null;
       /** @example null */
       error: string | null;
-      /** @description First 512 bytes of the response body (control characters as \uXXXX, compressed or non-UTF-8 answers as `hex:`); null for `ro` keys */
+      /** @description First bytes of the response body */
       response_prefix: string | null;
     };
     DeliveryResponse: {
@@ -1766,10 +1828,11 @@ export interface components {
       /** @example slow-switch */
       name: string;
       /**
+       * @description zscore or mad: a bottleneck of GET .../bottlenecks; absent: a RUNNING node with no sample in the window (threshold and min_samples unused)
        * @default zscore
        * @enum {string}
        */
-      method?: 'zscore' | 'mad';
+      method?: 'zscore' | 'mad' | 'absent';
       /**
        * @default 2
        * @example 3
@@ -1816,7 +1879,7 @@ export interface components {
       /** @example slow-switch */
       name: string;
       /** @enum {string} */
-      method: 'zscore' | 'mad';
+      method: 'zscore' | 'mad' | 'absent';
       /** @example 3 */
       threshold: number;
       /** @example 5 */
@@ -1848,10 +1911,11 @@ export interface components {
       /** @example slow-switch */
       name?: string;
       /**
+       * @description zscore or mad: a bottleneck of GET .../bottlenecks; absent: a RUNNING node with no sample in the window (threshold and min_samples unused)
        * @default zscore
        * @enum {string}
        */
-      method?: 'zscore' | 'mad';
+      method?: 'zscore' | 'mad' | 'absent';
       /**
        * @default 2
        * @example 3
@@ -1983,6 +2047,131 @@ export interface components {
       created_by: string | null;
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
+    };
+    CreateCredentialDto: {
+      /** @example lab-switches */
+      name: string;
+      /**
+       * @description ssh: username + private_key or password. snmp-v2c: community. snmp-v3: username, optionally auth_protocol + auth_key, and with them priv_protocol + priv_key. http-secret: secret. bearer: token
+       * @enum {string}
+       */
+      kind: 'ssh' | 'snmp-v2c' | 'snmp-v3' | 'http-secret' | 'bearer';
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: Record<string, never>;
+      /** @description ssh, PEM or OpenSSH text. Write-only: stored encrypted, never returned (the response says has_private_key) */
+      private_key?: Record<string, never>;
+      /** @description ssh. Write-only: stored encrypted, never returned (the response says has_password) */
+      password?: Record<string, never>;
+      /** @description snmp-v2c. Write-only: stored encrypted, never returned (the response says has_community) */
+      community?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_auth_key) */
+      auth_key?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_priv_key) */
+      priv_key?: Record<string, never>;
+      /** @description http-secret, at least 16 characters. Write-only: stored encrypted, never returned (the response says has_secret) */
+      secret?: Record<string, never>;
+      /** @description bearer. Write-only: stored encrypted, never returned (the response says has_token) */
+      token?: Record<string, never>;
+    };
+    CredentialUserResponse: {
+      /** @example 12 */
+      deployment_id: number;
+      /** @example dc1-fabric */
+      name: string;
+      /**
+       * @description What the deployment uses the credential for
+       * @example driver
+       */
+      purpose: string;
+    };
+    CredentialResponse: {
+      /** @example 1 */
+      id: number;
+      /** @example lab-switches */
+      name: string;
+      /** @enum {string} */
+      kind: 'ssh' | 'snmp-v2c' | 'snmp-v3' | 'http-secret' | 'bearer';
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: string;
+      /**
+       * @description snmp-v3 with authentication
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /**
+       * @description snmp-v3 with privacy
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description ssh: a private key is stored */
+      has_private_key?: boolean;
+      /** @description ssh: a password is stored */
+      has_password?: boolean;
+      /** @description snmp-v2c: a community is stored */
+      has_community?: boolean;
+      /** @description snmp-v3: an authentication key is stored */
+      has_auth_key?: boolean;
+      /** @description snmp-v3: a privacy key is stored */
+      has_priv_key?: boolean;
+      /** @description http-secret: a secret is stored */
+      has_secret?: boolean;
+      /** @description bearer: a token is stored */
+      has_token?: boolean;
+      /** @description The deployments that use it */
+      used_by: components['schemas']['CredentialUserResponse'][];
+      /** @example 2026-12-08T10:00:00.000Z */
+      created_at: string;
+      /** @example 2026-12-08T10:00:00.000Z */
+      updated_at: string;
+    };
+    UpdateCredentialDto: {
+      /** @example lab-switches */
+      name?: string;
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: Record<string, never>;
+      /** @description ssh, PEM or OpenSSH text. Write-only: stored encrypted, never returned (the response says has_private_key) */
+      private_key?: Record<string, never>;
+      /** @description ssh. Write-only: stored encrypted, never returned (the response says has_password) */
+      password?: Record<string, never>;
+      /** @description snmp-v2c. Write-only: stored encrypted, never returned (the response says has_community) */
+      community?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_auth_key) */
+      auth_key?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_priv_key) */
+      priv_key?: Record<string, never>;
+      /** @description http-secret, at least 16 characters. Write-only: stored encrypted, never returned (the response says has_secret) */
+      secret?: Record<string, never>;
+      /** @description bearer. Write-only: stored encrypted, never returned (the response says has_token) */
+      token?: Record<string, never>;
     };
   };
   responses: never;
@@ -2717,10 +2906,7 @@ export interface operations {
   };
   RolloutsController_abort: {
     parameters: {
-      query?: {
-        /** @description true also cancels the driver runs in flight (SIGTERM to ansible, cancel_url for http): their nodes end FAILED `cancelled` */
-        cancel_runs?: 'true' | 'false';
-      };
+      query?: never;
       header?: {
         'If-Match'?: string;
         /** @description Same key and body within 24 h returns the first response without doing the work again (also when the two requests race); same key with another body is 422. */
@@ -2785,214 +2971,6 @@ export interface operations {
            *       "status_code": 412,
            *       "error": "Precondition Failed",
            *       "detail": "If-Match does not match the current ETag; GET the deployment and try again"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 422,
-           *       "error": "Unprocessable Entity",
-           *       "detail": "target_node_count must not be less than 1"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 503,
-           *       "error": "Service Unavailable",
-           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-    };
-  };
-  DriverRunsController_page: {
-    parameters: {
-      query?: {
-        /** @description How many to skip */
-        skip?: components['schemas']['Object'];
-        /** @description How many to return */
-        limit?: components['schemas']['Object'];
-      };
-      header?: never;
-      path: {
-        /** @description Deployment id */
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Not Found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 404,
-           *       "error": "Not Found",
-           *       "detail": "Deployment not found"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 422,
-           *       "error": "Unprocessable Entity",
-           *       "detail": "target_node_count must not be less than 1"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 503,
-           *       "error": "Service Unavailable",
-           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-    };
-  };
-  DriverRunsController_one: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        run_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Not Found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 404,
-           *       "error": "Not Found",
-           *       "detail": "Deployment not found"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 422,
-           *       "error": "Unprocessable Entity",
-           *       "detail": "target_node_count must not be less than 1"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 503,
-           *       "error": "Service Unavailable",
-           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
-           *     }
-           */
-          'application/json': components['schemas']['ApiErrorDto'];
-        };
-      };
-    };
-  };
-  DriverRunsController_report: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        run_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['DriverResultsDto'];
-      };
-    };
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DriverResultsResponse'];
-        };
-      };
-      /** @description The bearer token is not the run's callback token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Not Found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status_code": 404,
-           *       "error": "Not Found",
-           *       "detail": "Deployment not found"
            *     }
            */
           'application/json': components['schemas']['ApiErrorDto'];
@@ -5462,6 +5440,408 @@ export interface operations {
            *       "status_code": 404,
            *       "error": "Not Found",
            *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'][];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Same key and body within 24 h returns the first response without doing the work again (also when the two requests race); same key with another body is 422. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCredentialDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 400,
+           *       "error": "Bad Request",
+           *       "detail": "The request body is not valid JSON"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCredentialDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 400,
+           *       "error": "Bad Request",
+           *       "detail": "The request body is not valid JSON"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
            *     }
            */
           'application/json': components['schemas']['ApiErrorDto'];

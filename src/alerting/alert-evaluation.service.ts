@@ -12,7 +12,14 @@ import { DeploymentsRepository } from '../store/deployments.repository';
 import { Queryable } from '../store/queryable';
 import { AlertRulesRepository, RuleRow } from './alert-rules.repository';
 import { endAlert, stepAlert } from './alert-state';
-import { AlertNotifier, StepInput, timingOf } from './alert-notifier.service';
+import { absentNodes } from './absent-nodes';
+import {
+  AlertNotifier,
+  Observation,
+  StepContext,
+  StepInput,
+  timingOf,
+} from './alert-notifier.service';
 import { AlertReceiversRepository } from './alert-receivers.repository';
 import { AlertRow, AlertsRepository } from './alerts.repository';
 import { atThreshold } from './detection-threshold';
@@ -134,6 +141,11 @@ export class AlertEvaluationService {
    * so every rule sees what GET .../bottlenecks returns with its threshold.
    */
   async evaluateGroup(m: Queryable, rules: RuleRow[]): Promise<string[]> {
+    if (rules[0].method === 'absent') {
+      const ids: string[] = [];
+      for (const rule of rules) ids.push(...(await this.evaluateAbsent(m, rule)));
+      return ids;
+    }
     const result = await this.detect(rules);
     const ids: string[] = [];
     for (const rule of rules)
@@ -163,20 +175,52 @@ export class AlertEvaluationService {
       await this.rules.deleteRule(m, rule.id);
       return toSend;
     }
+    const seen = new Map<number, Observation>();
+    for (const b of result.bottlenecks) {
+      seen.set(b.node_id, {
+        nodeIdentifier: b.node_identifier,
+        deviationScore: b.deviation_score,
+        metrics: b.metrics as unknown as AlertRow['metrics'],
+      });
+    }
+    return this.stepRule(m, ctx, open, seen, now);
+  }
+
+  /**
+   * A rule of method `absent`: its alerts fire for the RUNNING nodes with no sample in its
+   * window (after for_seconds, as every rule) and resolve once they report again.
+   */
+  private async evaluateAbsent(m: Queryable, rule: RuleRow): Promise<string[]> {
+    const deployment = await this.deployments.find(rule.deployment_id, m);
+    if (deployment === null) return this.evaluateRule(m, rule, null);
+    const now = new Date();
+    const open = await this.alerts.openAlerts(m, rule.id);
+    const receivers = await this.receivers.ruleReceivers(m, rule.id);
+    const ctx = { rule, deploymentName: deployment.name, receivers };
+    const seen = await absentNodes(m, rule.deployment_id, rule.window_minutes);
+    return this.stepRule(m, ctx, open, seen, now);
+  }
+
+  /** Steps the alerts of the nodes the rule `seen` now and of its open alerts of the others. */
+  private async stepRule(
+    m: Queryable,
+    ctx: StepContext,
+    open: AlertRow[],
+    seen: Map<number, Observation>,
+    now: Date,
+  ): Promise<string[]> {
+    const { rule } = ctx;
+    const steps: StepInput[] = [];
     const byNode = new Map(open.map((a) => [a.node_id, a]));
     const flagged = new Set<number>();
-    for (const b of result.bottlenecks) {
-      flagged.add(b.node_id);
-      const prev = byNode.get(b.node_id) ?? null;
+    for (const [nodeId, observation] of seen) {
+      flagged.add(nodeId);
+      const prev = byNode.get(nodeId) ?? null;
       steps.push({
-        nodeId: b.node_id,
+        nodeId,
         prev,
         step: stepAlert(prev && timingOf(prev), true, now, timing(rule)),
-        seen: {
-          nodeIdentifier: b.node_identifier,
-          deviationScore: b.deviation_score,
-          metrics: b.metrics as unknown as AlertRow['metrics'],
-        },
+        seen: observation,
       });
     }
     const quiet = open.filter((a) => !flagged.has(a.node_id));

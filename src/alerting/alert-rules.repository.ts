@@ -6,7 +6,7 @@ import { Queryable } from '../store/queryable';
 
 export interface RuleFields {
   name: string;
-  method: 'zscore' | 'mad';
+  method: 'zscore' | 'mad' | 'absent';
   threshold: number;
   window_minutes: number;
   for_seconds: number;

@@ -200,6 +200,29 @@ export const CONFIG_VARIABLES = {
     parse: integer(100, 3_600_000),
     description: 'collection period for RUNNING nodes',
   }),
+  snmpMaxConcurrent: variable({
+    env: 'SNMP_MAX_CONCURRENT',
+    group: 'Telemetry',
+    default: 200,
+    parse: integer(1, 10_000),
+    description: 'SNMP polls one worker process runs at once (snmp telemetry source)',
+  }),
+  snmpAllowedNetworks: variable({
+    env: 'SNMP_ALLOWED_NETWORKS',
+    group: 'Telemetry',
+    default: [] as string[],
+    shownDefault: '(empty = any)',
+    parse: (raw) =>
+      matching(
+        /^\s*([0-9A-Fa-f.:]+\/\d{1,3}\s*(,\s*[0-9A-Fa-f.:]+\/\d{1,3}\s*)*)?$/,
+        'must be a comma list of CIDR networks (10.0.0.0/8, fd00::/8)',
+      )(raw)
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n.length > 0),
+    description:
+      'comma list of CIDR networks the snmp telemetry source may poll; a node whose management address lies outside is not polled (and gets no sample)',
+  }),
   telemetryRetentionHours: variable({
     env: 'TELEMETRY_RETENTION_HOURS',
     group: 'Telemetry',

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { DriversModule } from '../drivers/drivers.module';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { RolloutsModule } from '../rollouts/rollouts.module';
+import { TelemetrySettingsModule } from '../telemetry/sources/telemetry-settings.module';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsService } from './deployments.service';
 
 /** Deployments: create, read, rename, retry and delete, each with its audit event. */
 @Module({
-  imports: [LifecycleModule, RolloutsModule, DriversModule],
+  imports: [LifecycleModule, RolloutsModule, DriversModule, TelemetrySettingsModule],
   controllers: [DeploymentsController],
   providers: [DeploymentsService],
   exports: [DeploymentsService],

@@ -36,6 +36,7 @@ import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
 import { RetryDeploymentResponse } from './dto/retry-deployment.response';
 import { UpdateDeploymentDto } from './dto/update-deployment.dto';
+import { TelemetrySettingsService } from '../telemetry/sources/telemetry-settings.service';
 
 /**
  * A deployment's changes, each stated as a unit of work (DeploymentChangeService): one
@@ -56,6 +57,7 @@ export class DeploymentsService {
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(RolloutsService) private readonly rollouts: RolloutsService,
     @Inject(DriverRunsService) private readonly drivers: DriverRunsService,
+    @Inject(TelemetrySettingsService) private readonly telemetrySettings: TelemetrySettingsService,
   ) {}
 
   /**
@@ -103,6 +105,7 @@ export class DeploymentsService {
       : null;
     const dueUpTo = waveEnds ? waveEnds[0] : total;
     const provisioning = dto.provisioning ? await this.drivers.check(dto.provisioning) : null;
+    const telemetry = dto.telemetry ? await this.telemetrySettings.settle(dto.telemetry) : null;
     return this.changes.create(audit, async ({ q, record, afterCommit }) => {
       const created = await this.deployments.insert(q, {
         name: dto.name,
@@ -112,8 +115,10 @@ export class DeploymentsService {
         spine_count: inventory?.flat ? null : (shape?.spines ?? null),
         leaf_count: inventory?.flat ? null : (shape?.leaves ?? null),
         border_leaf_count: inventory?.flat ? null : (shape?.borderLeaves ?? null),
+        telemetry,
       });
       if (provisioning) await this.drivers.set(q, created.id, provisioning);
+      if (telemetry) await this.telemetrySettings.recordCredentials(q, created.id, telemetry);
       // Under a strategy only the first wave is due; later waves wait for their turn.
       let links = 0;
       if (inventory) {
@@ -138,6 +143,7 @@ export class DeploymentsService {
           strategy,
           ...(inventory ? { inventory: true } : {}),
           ...(provisioning ? { provisioning: provisioningView(provisioning) } : {}),
+          ...(telemetry ? { telemetry } : {}),
           ...(shape && !inventory?.flat
             ? {
                 topology: {
@@ -184,7 +190,7 @@ export class DeploymentsService {
   }
 
   /**
-   * Renames or re-describes the deployment. With If-Match the change applies only to the
+   * Renames or re-describes the deployment, or replaces its telemetry block. With If-Match the change applies only to the
    * version the client saw (412 otherwise), so two operators never overwrite each other.
    */
   async update(
@@ -193,30 +199,50 @@ export class DeploymentsService {
     ifMatch: string | undefined,
     audit: AuditContext,
   ): Promise<DeploymentRow> {
-    if (dto.name === undefined && dto.description === undefined && !dto.provisioning) {
+    if (
+      dto.name === undefined &&
+      dto.description === undefined &&
+      !dto.provisioning &&
+      dto.telemetry === undefined
+    ) {
       throw new UnprocessableEntityException(
-        'Send at least one of name, description, provisioning',
+        'Send at least one of name, description, provisioning, telemetry',
       );
     }
     const provisioning = dto.provisioning ? await this.drivers.check(dto.provisioning) : null;
+    const telemetry = dto.telemetry ? await this.telemetrySettings.settle(dto.telemetry) : null;
     const spec = { deploymentId: id, lock: DeploymentRowLock.NO_KEY_UPDATE, ifMatch, audit };
     return this.changes.change(spec, async ({ q, deployment: before, record }) => {
       const after = {
         name: dto.name ?? before.name,
         description: dto.description === undefined ? before.description : dto.description,
       };
-      const renamed = await this.deployments.rename(q, id, after);
+      // Every change bumps the version once: setTelemetry does, else the rename (with the same
+      // name and description when only the provisioning changes).
+      const renames = dto.name !== undefined || dto.description !== undefined;
+      let changed =
+        renames || (provisioning && !telemetry)
+          ? await this.deployments.rename(q, id, after)
+          : before;
       if (provisioning) await this.drivers.set(q, id, provisioning);
+      if (telemetry) {
+        changed = await this.deployments.setTelemetry(q, id, telemetry);
+        await this.telemetrySettings.recordCredentials(q, id, telemetry);
+      }
       await record({
         type: EventType.DEPLOYMENT_UPDATED,
         metadata: {
-          before: { name: before.name, description: before.description },
-          after,
+          before: {
+            name: before.name,
+            description: before.description,
+            ...(telemetry ? { telemetry: before.telemetry } : {}),
+          },
+          after: { ...after, ...(telemetry ? { telemetry } : {}) },
           ...(provisioning ? { provisioning: provisioningView(provisioning) } : {}),
-          version: before.version + 1,
+          version: changed.version,
         },
       });
-      return renamed;
+      return changed;
     });
   }
 

@@ -21,8 +21,10 @@ export interface NodeRow {
   created_at: Date;
   updated_at: Date;
   state_changed_at: Date;
+  /** ok, unreachable or unknown as its telemetry source last found it; null: never polled. */
+  telemetry_status: string | null;
 }
 
 /** The columns of a NodeRow, for statements that read or return whole rows. */
 export const NODE_COLUMNS = `id, deployment_id, seq, node_id, state, role, hostname, ip_address,
-  vars, attempt, next_step_at, created_at, updated_at, state_changed_at`;
+  vars, attempt, next_step_at, created_at, updated_at, state_changed_at, telemetry_status`;

@@ -18,7 +18,7 @@ import { iso } from '../../common/iso-date';
 import { PEER_GROUPS, PeerGroup } from '../../analytics/dto/bottlenecks.query';
 import type { RuleRow } from '../alert-rules.repository';
 
-export const RULE_METHODS = ['zscore', 'mad'] as const;
+export const RULE_METHODS = ['zscore', 'mad', 'absent'] as const;
 export const MAX_FOR_SECONDS = 7 * 86_400;
 
 export class CreateAlertRuleDto {
@@ -28,7 +28,12 @@ export class CreateAlertRuleDto {
   @MaxLength(100)
   name: string;
 
-  @ApiPropertyOptional({ enum: RULE_METHODS, default: 'zscore' })
+  @ApiPropertyOptional({
+    enum: RULE_METHODS,
+    default: 'zscore',
+    description:
+      'zscore or mad: a bottleneck of GET .../bottlenecks; absent: a RUNNING node with no sample in the window (threshold and min_samples unused)',
+  })
   @IsOptional()
   @IsIn(RULE_METHODS)
   method?: (typeof RULE_METHODS)[number];

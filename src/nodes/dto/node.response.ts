@@ -62,6 +62,14 @@ export class NodeResponse {
   @ApiProperty({ example: '2026-11-27T10:00:15.000Z' })
   state_changed_at: string;
 
+  @ApiProperty({
+    enum: ['ok', 'unreachable', 'unknown'],
+    example: 'ok',
+    description:
+      'Whether the telemetry source reached it at its last poll; unknown until a source polls it',
+  })
+  telemetry_status: 'ok' | 'unreachable' | 'unknown';
+
   /** The one mapping of a nodes row to the API's node body. */
   static from(node: NodeRow): NodeResponse {
     return {
@@ -77,6 +85,7 @@ export class NodeResponse {
       created_at: iso(node.created_at)!,
       updated_at: iso(node.updated_at)!,
       state_changed_at: iso(node.state_changed_at)!,
+      telemetry_status: (node.telemetry_status ?? 'unknown') as NodeResponse['telemetry_status'],
     };
   }
 }

@@ -1,0 +1,67 @@
+import { Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { replaceCredentialUse } from '../../credentials/credential-use';
+import { Queryable } from '../../store/queryable';
+import { TelemetryDto } from './telemetry.dto';
+import { DeploymentTelemetry } from './telemetry-config';
+import { normalizeTelemetry, TelemetryConfigError } from './normalize-telemetry';
+
+/**
+ * A check of a telemetry block against the world outside the request (a credential's kind, a
+ * Prometheus server's parser): throws an HttpException (422) naming what is wrong.
+ */
+export type TelemetryCheck = (telemetry: DeploymentTelemetry) => Promise<void>;
+
+/**
+ * Turns the `telemetry` of a create or a PATCH into the block to store, or a 422 that changes
+ * nothing. Sources that need outside checks add them with {@link addCheck}.
+ */
+@Injectable()
+export class TelemetrySettingsService {
+  private readonly checks: TelemetryCheck[] = [];
+
+  addCheck(check: TelemetryCheck): void {
+    this.checks.push(check);
+  }
+
+  async settle(dto: TelemetryDto): Promise<DeploymentTelemetry> {
+    let telemetry: DeploymentTelemetry;
+    try {
+      telemetry = normalizeTelemetry(dto);
+    } catch (error) {
+      if (error instanceof TelemetryConfigError) {
+        throw new UnprocessableEntityException(error.message);
+      }
+      throw error;
+    }
+    for (const check of this.checks) await check(telemetry);
+    return telemetry;
+  }
+
+  /**
+   * Records, in the transaction that stores the block, which credentials the deployment now
+   * uses for its telemetry (a credential in use cannot be deleted); a 422 names a credential
+   * that does not exist or is of the wrong kind.
+   */
+  async recordCredentials(
+    q: Queryable,
+    deploymentId: number,
+    telemetry: DeploymentTelemetry,
+  ): Promise<void> {
+    await replaceCredentialUse(
+      q,
+      deploymentId,
+      'telemetry:snmp',
+      telemetry.snmp?.credential ?? null,
+      ['snmp-v2c', 'snmp-v3'],
+      'telemetry.snmp.credential',
+    );
+    await replaceCredentialUse(
+      q,
+      deploymentId,
+      'telemetry:prometheus',
+      telemetry.prometheus?.credential ?? null,
+      ['bearer'],
+      'telemetry.prometheus.credential',
+    );
+  }
+}
