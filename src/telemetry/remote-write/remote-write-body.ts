@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 export const REMOTE_WRITE_CONTENT_TYPE = 'application/x-protobuf';
 
 /** The remote-write route, as Fastify names it; it takes the 8 MiB body limit. */
-export const REMOTE_WRITE_ROUTE = { method: 'POST', url: '/deployments/:id/telemetry/remote-write' };
+export const REMOTE_WRITE_ROUTE = {
+  method: 'POST',
+  url: '/deployments/:id/telemetry/remote-write',
+};
 
 /**
  * Lets protobuf bodies in as raw bytes (a Buffer) for the remote-write route to decode; remote

@@ -52,7 +52,9 @@ export function decodeRemoteWrite(body: Uint8Array): RemoteWriteSeries[] {
         `The body decompresses to more than ${MAX_UNCOMPRESSED_BYTES} bytes`,
       );
     }
-    throw new RemoteWriteDecodeError(`The body is not snappy-compressed (block format): ${message}`);
+    throw new RemoteWriteDecodeError(
+      `The body is not snappy-compressed (block format): ${message}`,
+    );
   }
   try {
     const message = writeRequestType().decode(raw) as unknown as {
