@@ -57,7 +57,13 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export function secretRedactor(
   config: Pick<
     AppConfig,
-    'apiKeys' | 'databaseUrl' | 'redisUrl' | 'rateLimitRedisUrl' | 'otlpEndpoint'
+    | 'apiKeys'
+    | 'databaseUrl'
+    | 'redisUrl'
+    | 'rateLimitRedisUrl'
+    | 'otlpEndpoint'
+    | 'secretsKey'
+    | 'secretsKeyPrevious'
   >,
 ): SecretRedactor {
   return new SecretRedactor(configSecrets(config));
@@ -80,6 +86,8 @@ export function createLogger(
     | 'redisUrl'
     | 'rateLimitRedisUrl'
     | 'otlpEndpoint'
+    | 'secretsKey'
+    | 'secretsKeyPrevious'
   >,
 ): PinoLoggerService {
   processLogger ??= new PinoLoggerService(

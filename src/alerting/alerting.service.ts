@@ -22,6 +22,8 @@ import { CreateReceiverDto } from './dto/receiver.dto';
 import { CreateSilenceDto } from './dto/silence.dto';
 import { receiverUrlProblem, resolvesToForbidden } from './receiver-url';
 import { parseIsoDate } from '../common/iso-date';
+import { RECEIVER_SECRET_CONTEXT } from '../secrets/receiver-secrets';
+import { SecretBox } from '../secrets/secret-box';
 
 const RULE_DEFAULTS: Omit<RuleFields, 'name'> = {
   method: 'zscore',
@@ -51,6 +53,7 @@ export class AlertingService {
     private readonly deliveryLog: AlertDeliveriesRepository,
     private readonly deployments: DeploymentsRepository,
     private readonly notifier: AlertNotifier,
+    private readonly box: SecretBox,
   ) {}
 
   // ---- receivers
@@ -67,7 +70,7 @@ export class AlertingService {
       name: dto.name,
       type: dto.type,
       url: dto.url,
-      secret: dto.secret ?? null,
+      secret: dto.secret ? this.box.seal(dto.secret, RECEIVER_SECRET_CONTEXT) : null,
       events: [...new Set(dto.events ?? [])],
     });
   }

@@ -13,6 +13,7 @@ import {
   variable,
 } from './config-variable';
 import { OTLP_PROTOCOLS } from './otlp';
+import { SECRETS_KEY_ROW } from './secrets-key';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -64,6 +65,27 @@ export const CONFIG_VARIABLES = {
     parse: (raw) => text(raw) === 'production',
     description:
       '`production` turns on the two `API_KEYS` checks (no open API, no secret under 16 characters; compose and the image set it)',
+  }),
+  secretsKey: optional({
+    ...SECRETS_KEY_ROW,
+    env: 'SECRETS_KEY',
+    shownDefault: '(empty: the development key; refused with `NODE_ENV=production`)',
+    description:
+      'the key that encrypts credentials and receiver secrets (AES-256-GCM): 32 bytes as base64 or 64 hex digits (`openssl rand -base64 32`). Unset outside production, a fixed, public development key is used and the start-up log says so loudly',
+  }),
+  secretsKeyPrevious: optional({
+    ...SECRETS_KEY_ROW,
+    env: 'SECRETS_KEY_PREVIOUS',
+    shownDefault: '(empty)',
+    description:
+      'the key before the current `SECRETS_KEY`: values it sealed still decrypt, and are sealed again under `SECRETS_KEY` when written. Rotate by moving the old key here and setting a new `SECRETS_KEY`',
+  }),
+  maxCredentials: variable({
+    env: 'MAX_CREDENTIALS',
+    group: 'Security',
+    default: 1000,
+    parse: integer(1, 1_000_000),
+    description: 'credentials the server keeps (`POST /credentials` beyond it is 422)',
   }),
   rateLimitPerMinute: variable({
     env: 'RATE_LIMIT_PER_MINUTE',
@@ -139,6 +161,13 @@ export const CONFIG_VARIABLES = {
     default: 5000,
     parse: integer(100, 3_600_000),
     description: 'collection period for RUNNING nodes',
+  }),
+  snmpMaxConcurrent: variable({
+    env: 'SNMP_MAX_CONCURRENT',
+    group: 'Telemetry',
+    default: 200,
+    parse: integer(1, 10_000),
+    description: 'SNMP polls one worker process runs at once (snmp telemetry source)',
   }),
   telemetryRetentionHours: variable({
     env: 'TELEMETRY_RETENTION_HOURS',

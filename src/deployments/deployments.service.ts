@@ -32,6 +32,7 @@ import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { DeploymentDetailResponse, DeploymentResponse } from './dto/deployment.response';
 import { RetryDeploymentResponse } from './dto/retry-deployment.response';
 import { UpdateDeploymentDto } from './dto/update-deployment.dto';
+import { TelemetrySettingsService } from '../telemetry/sources/telemetry-settings.service';
 
 /**
  * A deployment's changes, each stated as a unit of work (DeploymentChangeService): one
@@ -51,6 +52,7 @@ export class DeploymentsService {
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(RolloutsService) private readonly rollouts: RolloutsService,
+    @Inject(TelemetrySettingsService) private readonly telemetrySettings: TelemetrySettingsService,
   ) {}
 
   /**
@@ -91,6 +93,7 @@ export class DeploymentsService {
         )
       : null;
     const dueUpTo = waveEnds ? waveEnds[0] : total;
+    const telemetry = dto.telemetry ? await this.telemetrySettings.settle(dto.telemetry) : null;
     return this.changes.create(audit, async ({ q, record, afterCommit }) => {
       const created = await this.deployments.insert(q, {
         name: dto.name,
@@ -100,6 +103,7 @@ export class DeploymentsService {
         spine_count: shape?.spines ?? null,
         leaf_count: shape?.leaves ?? null,
         border_leaf_count: shape?.borderLeaves ?? null,
+        telemetry,
       });
       // Under a strategy only the first wave is due; later waves wait for their turn.
       let links = 0;
@@ -120,6 +124,7 @@ export class DeploymentsService {
           target_node_count: total,
           max_parallel: dto.max_parallel ?? null,
           strategy,
+          ...(telemetry ? { telemetry } : {}),
           ...(shape
             ? {
                 topology: {
@@ -166,7 +171,7 @@ export class DeploymentsService {
   }
 
   /**
-   * Renames or re-describes the deployment. With If-Match the change applies only to the
+   * Renames or re-describes the deployment, or replaces its telemetry block. With If-Match the change applies only to the
    * version the client saw (412 otherwise), so two operators never overwrite each other.
    */
   async update(
@@ -175,25 +180,32 @@ export class DeploymentsService {
     ifMatch: string | undefined,
     audit: AuditContext,
   ): Promise<DeploymentRow> {
-    if (dto.name === undefined && dto.description === undefined) {
-      throw new UnprocessableEntityException('Send at least one of name, description');
+    if (dto.name === undefined && dto.description === undefined && dto.telemetry === undefined) {
+      throw new UnprocessableEntityException('Send at least one of name, description, telemetry');
     }
+    const telemetry = dto.telemetry ? await this.telemetrySettings.settle(dto.telemetry) : null;
     const spec = { deploymentId: id, lock: DeploymentRowLock.NO_KEY_UPDATE, ifMatch, audit };
     return this.changes.change(spec, async ({ q, deployment: before, record }) => {
       const after = {
         name: dto.name ?? before.name,
         description: dto.description === undefined ? before.description : dto.description,
       };
-      const renamed = await this.deployments.rename(q, id, after);
+      const renames = dto.name !== undefined || dto.description !== undefined;
+      let changed = renames ? await this.deployments.rename(q, id, after) : before;
+      if (telemetry) changed = await this.deployments.setTelemetry(q, id, telemetry);
       await record({
         type: EventType.DEPLOYMENT_UPDATED,
         metadata: {
-          before: { name: before.name, description: before.description },
-          after,
-          version: before.version + 1,
+          before: {
+            name: before.name,
+            description: before.description,
+            ...(telemetry ? { telemetry: before.telemetry } : {}),
+          },
+          after: { ...after, ...(telemetry ? { telemetry } : {}) },
+          version: changed.version,
         },
       });
-      return renamed;
+      return changed;
     });
   }
 

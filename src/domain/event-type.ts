@@ -25,4 +25,8 @@ export enum EventType {
   DEPLOYMENT_DEGRADED = 'DEPLOYMENT_DEGRADED',
   /** The deployment's status entered failed (written by the alert evaluation job). */
   DEPLOYMENT_FAILED = 'DEPLOYMENT_FAILED',
+  /** A polled node stopped answering its telemetry source (written once per change). */
+  NODE_UNREACHABLE = 'NODE_UNREACHABLE',
+  /** A node that was unreachable answers its telemetry source again. */
+  NODE_REACHABLE = 'NODE_REACHABLE',
 }

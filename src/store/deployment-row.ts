@@ -1,3 +1,5 @@
+import type { DeploymentTelemetry } from '../telemetry/sources/telemetry-config';
+
 /**
  * A row of the deployments table as PostgreSQL returns it. Rows stay snake_case, as every other
  * table's rows and the JSON contract are: the response DTOs map them in one place, and TypeORM
@@ -14,6 +16,8 @@ export interface DeploymentRow {
   spine_count: number | null;
   leaf_count: number | null;
   border_leaf_count: number | null;
+  /** Where its samples come from; null: the simulator on every tick. */
+  telemetry: DeploymentTelemetry | null;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -22,4 +26,4 @@ export interface DeploymentRow {
 
 /** The columns of a DeploymentRow, for statements that read or return whole rows. */
 export const DEPLOYMENT_COLUMNS = `id, name, description, target_node_count, max_parallel, version,
-  spine_count, leaf_count, border_leaf_count, created_at, updated_at, started_at, finished_at`;
+  spine_count, leaf_count, border_leaf_count, telemetry, created_at, updated_at, started_at, finished_at`;

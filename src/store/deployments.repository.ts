@@ -10,6 +10,7 @@ import { NodeRole } from '../domain/node-role';
 import { DEPLOYMENT_COLUMNS, DeploymentRow } from './deployment-row';
 import { COUNT_SUMS, emptyStateCounts } from './state-counts';
 import { Queryable } from './queryable';
+import type { DeploymentTelemetry } from '../telemetry/sources/telemetry-config';
 
 /**
  * What a new deployment row holds (the nodes per role all null for a deployment without a
@@ -24,6 +25,7 @@ export type NewDeployment = Pick<
   | 'spine_count'
   | 'leaf_count'
   | 'border_leaf_count'
+  | 'telemetry'
 >;
 
 /** A timestamp column as whole milliseconds since the epoch, truncated as pg's Date parser does. */
@@ -40,7 +42,7 @@ const detailSql = (from: string, rest: string) => `SELECT json_build_object(
     'created_at', ${epochMs('d.created_at')}, 'updated_at', ${epochMs('d.updated_at')},
     'started_at', ${epochMs('d.started_at')}, 'finished_at', ${epochMs('d.finished_at')},
     'spine_count', d.spine_count, 'leaf_count', d.leaf_count,
-    'border_leaf_count', d.border_leaf_count,
+    'border_leaf_count', d.border_leaf_count, 'telemetry', d.telemetry,
     'counts', json_build_array(${NODE_STATES.map((s) => `c.state_${s.toLowerCase()}`).join(', ')}),
     'rollout', CASE WHEN r.deployment_id IS NULL THEN NULL ELSE json_build_object(
       'status', r.status, 'wave', r.wave, 'waves_total', cardinality(r.wave_ends),
@@ -93,6 +95,7 @@ function detailOf(row: { detail: string } | undefined): DeploymentWithCounts | n
     spine_count: d.spine_count,
     leaf_count: d.leaf_count,
     border_leaf_count: d.border_leaf_count,
+    telemetry: d.telemetry,
     created_at: new Date(d.created_at),
     updated_at: new Date(d.updated_at),
     started_at: date(d.started_at),
@@ -139,14 +142,15 @@ export class DeploymentsRepository {
         spine_count: 2,
         leaf_count: 4,
         border_leaf_count: 0,
+        telemetry: null,
       },
     ],
   })
   async insert(m: Queryable, row: NewDeployment): Promise<DeploymentRow> {
     const [created]: DeploymentRow[] = await m.query(
       `INSERT INTO deployments (name, description, target_node_count, max_parallel, spine_count,
-                                leaf_count, border_leaf_count)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${DEPLOYMENT_COLUMNS}`,
+                                leaf_count, border_leaf_count, telemetry)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${DEPLOYMENT_COLUMNS}`,
       [
         row.name,
         row.description,
@@ -155,6 +159,7 @@ export class DeploymentsRepository {
         row.spine_count,
         row.leaf_count,
         row.border_leaf_count,
+        row.telemetry === null ? null : JSON.stringify(row.telemetry),
       ],
     );
     return created;
@@ -213,6 +218,24 @@ export class DeploymentsRepository {
        )
        SELECT ${DEPLOYMENT_COLUMNS} FROM changed`,
       [id, change.name, change.description],
+    );
+    return after;
+  }
+
+  /** A new telemetry block and a new version; the row after. */
+  @GenerateSql({ params: [SQL, 1, { source: 'push', interval_seconds: 30 }] })
+  async setTelemetry(
+    m: Queryable,
+    id: number,
+    telemetry: DeploymentTelemetry,
+  ): Promise<DeploymentRow> {
+    const [after]: DeploymentRow[] = await m.query(
+      `WITH changed AS (
+         UPDATE deployments SET telemetry = $2, version = version + 1, updated_at = now()
+         WHERE id = $1 RETURNING *
+       )
+       SELECT ${DEPLOYMENT_COLUMNS} FROM changed`,
+      [id, JSON.stringify(telemetry)],
     );
     return after;
   }

@@ -1,12 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { JobName, QueueName } from '../queue/jobs';
 import { workerMetrics } from '../observability/worker-metrics';
-import { fillSamples, uplinkDelayMs } from '../simulation/telemetry-generator';
-import { LockService } from '../store/locks';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { NodesRepository } from '../store/nodes.repository';
-import { TelemetryRepository } from '../store/telemetry.repository';
+import { DEFAULT_TELEMETRY, isDue, TelemetrySourceName } from './sources/telemetry-config';
+import { TelemetrySourceRegistry } from './sources/telemetry-source';
+import { TelemetrySourcesRepository } from './sources/telemetry-sources.repository';
 import { collectShardJobId, TELEMETRY_SHARD_SIZE } from './telemetry.constants';
 import {
   previousTick,
@@ -15,7 +17,6 @@ import {
   recordShardDone,
   recordSkip,
 } from './telemetry-stats';
-import { TelemetryStorageService } from './telemetry-storage.service';
 
 /** Job states in which a shard of the previous tick may still write. */
 const UNFINISHED = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -23,17 +24,20 @@ const UNFINISHED = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wait
 export type TickOutcome =
   { skipped: true; pendingTick: number } | { skipped: false; shards: number; nodes: number };
 
-/** Scheduled collection: the tick fans out into shard jobs, each shard writes one bulk batch. */
+/**
+ * Scheduled collection: the tick fans out into shard jobs for the deployments due at it, and
+ * each shard job hands its nodes to the deployment's telemetry source (sources/).
+ */
 @Injectable()
 export class TelemetryCollectorService {
   private readonly logger = new Logger(TelemetryCollectorService.name);
 
   constructor(
-    private readonly storage: TelemetryStorageService,
-    private readonly samples: TelemetryRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly nodes: NodesRepository,
-    private readonly locks: LockService,
     private readonly jobs: JobEnqueueService,
+    private readonly configs: TelemetrySourcesRepository,
+    private readonly sources: TelemetrySourceRegistry,
   ) {}
 
   private get queue() {
@@ -72,7 +76,7 @@ export class TelemetryCollectorService {
       }
     }
     if (previous) await this.observeTickDuration(previous.tickAt);
-    const shards = await this.nodes.runningNodesPerShard(TELEMETRY_SHARD_SIZE);
+    const shards = await this.dueShards(tickAt);
     const jobIds = shards.map((s) => collectShardJobId(s.deploymentId, s.shard, tickAt));
     const nodes = shards.reduce((sum, s) => sum + s.nodes, 0);
     await recordFanOut(this.queue, tickAt, jobIds, nodes);
@@ -87,6 +91,26 @@ export class TelemetryCollectorService {
   }
 
   /**
+   * The shards holding RUNNING nodes whose deployment collects at this tick: push deployments
+   * never do, the others when their interval_seconds has a boundary within this tick's period.
+   */
+  private async dueShards(tickAt: number) {
+    const [shards, configured] = await Promise.all([
+      this.nodes.runningNodesPerShard(TELEMETRY_SHARD_SIZE),
+      this.configs.configured(),
+    ]);
+    if (configured.size === 0) return shards;
+    return shards.filter((s) => {
+      const telemetry = configured.get(s.deploymentId);
+      if (!telemetry) return true;
+      if (telemetry.source === TelemetrySourceName.PUSH) return false;
+      const intervalMs =
+        telemetry.interval_seconds === null ? null : telemetry.interval_seconds * 1000;
+      return isDue(tickAt, this.config.telemetryIntervalMs, intervalMs);
+    });
+  }
+
+  /**
    * The duration of the tick this one takes over from, once it completed (every shard stored):
    * only the tick that fans out next observes it, so each tick is counted once across workers.
    */
@@ -98,47 +122,18 @@ export class TelemetryCollectorService {
   }
 
   /**
-   * Generates one sample per node of the shard that is RUNNING now and stores them with one
-   * statement, stamped with the tick time. A second run of the same (shard, tick) writes nothing.
+   * Collects one shard of one tick from the deployment's source (the simulator when it set
+   * none) and counts it done, whatever the source stored.
    */
   async collectShard(deploymentId: number, shard: number, tickAt: number): Promise<number> {
-    const at = new Date(tickAt);
-    const stored = await this.storage.transaction(async (m) => {
-      // Held until commit: a delete of the deployment or of one of these nodes waits for this
-      // batch and removes it, or ran before and the nodes are no longer read.
-      if (!(await this.locks.keyShare(m, deploymentId))) return 0;
-      const rows = await this.nodes.runningNodesOfShard(
-        m,
-        deploymentId,
-        shard,
-        TELEMETRY_SHARD_SIZE,
-      );
-      if (rows.length === 0) return 0;
-      if (!(await this.samples.claimShardTick(m, deploymentId, shard, at, rows.length))) return 0;
-      const n = rows.length;
-      const ids = new Int32Array(n);
-      const seqs = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        ids[i] = rows[i].id;
-        seqs[i] = rows[i].seq;
-      }
-      const metrics = {
-        latency: new Float64Array(n),
-        throughput: new Float64Array(n),
-        errorRate: new Float64Array(n),
-      };
-      if (rows[0].fabric) {
-        // In a fabric, each role has its profile, and slow spines slow every leaf by their share
-        // of its uplinks.
-        const spines = await this.nodes.spinesOf(m, deploymentId);
-        const roles = rows.map((r) => r.role);
-        const delay = uplinkDelayMs(spines.running, spines.total, tickAt);
-        fillSamples(ids, seqs, tickAt, metrics, roles, delay);
-      } else {
-        fillSamples(ids, seqs, tickAt, metrics);
-      }
-      return this.samples.write(m, deploymentId, { nodeIds: ids, timestamps: at, ...metrics });
-    });
+    const telemetry = (await this.configs.of(deploymentId)) ?? DEFAULT_TELEMETRY;
+    const source = this.sources.get(telemetry.source);
+    let stored = 0;
+    if (source) {
+      stored = await source.collectShard({ deploymentId, shard, tickAt, telemetry });
+    } else if (telemetry.source !== TelemetrySourceName.PUSH) {
+      this.logger.warn(`Deployment ${deploymentId}: no ${telemetry.source} source in this worker`);
+    }
     await recordShardDone(this.queue, tickAt, stored);
     return stored;
   }

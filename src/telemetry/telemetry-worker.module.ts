@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { PartitionMaintenanceProcessor } from './partition-maintenance.processor';
 import { TelemetryCollectorService } from './telemetry-collector.service';
+import { SimulatorSource } from './sources/simulator.source';
+import { SnmpCredentials } from './sources/snmp/snmp-credentials';
+import { SnmpSource } from './sources/snmp/snmp.source';
+import { SnmpStateRepository } from './sources/snmp/snmp-state.repository';
+import { TelemetrySourceRegistry } from './sources/telemetry-source';
+import { TelemetrySourcesRepository } from './sources/telemetry-sources.repository';
 import { TelemetryProcessor } from './telemetry.processor';
 import { TelemetryPrefixService } from './telemetry-prefix.service';
 import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
@@ -13,6 +19,12 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     TelemetryPrefixService,
     TelemetryRollupsRepository,
     TelemetryCollectorService,
+    TelemetrySourceRegistry,
+    TelemetrySourcesRepository,
+    SimulatorSource,
+    SnmpStateRepository,
+    SnmpCredentials,
+    SnmpSource,
     TelemetryProcessor,
     PartitionMaintenanceProcessor,
   ],

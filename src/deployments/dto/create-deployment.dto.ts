@@ -1,3 +1,4 @@
+import { TelemetryDto } from '../../telemetry/sources/telemetry.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -81,4 +82,15 @@ export class CreateDeploymentDto {
   @ValidateNested()
   @Type(() => RolloutStrategyDto)
   strategy?: RolloutStrategyDto;
+
+  @ApiPropertyOptional({
+    type: TelemetryDto,
+    description:
+      'Where its samples come from: simulator (default), snmp, prometheus or push, and how often',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TelemetryDto)
+  telemetry?: TelemetryDto;
 }

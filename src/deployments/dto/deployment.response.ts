@@ -5,6 +5,8 @@ import { DeploymentStatus } from '../../domain/deployment-status';
 import { DeploymentRow } from '../../store/deployment-row';
 import { RolloutResponse } from '../../rollouts/rollout.response';
 import { TopologyResponse } from './topology.dto';
+import { telemetryView } from '../../telemetry/sources/normalize-telemetry';
+import { TelemetryResponse } from '../../telemetry/sources/telemetry.dto';
 
 export class DeploymentResponse {
   @ApiProperty({ example: 1 })
@@ -40,6 +42,12 @@ export class DeploymentResponse {
   })
   topology?: TopologyResponse;
 
+  @ApiProperty({
+    type: TelemetryResponse,
+    description: 'Where its samples come from (credentials by id, never their secrets)',
+  })
+  telemetry: TelemetryResponse;
+
   /** The one mapping of a deployments row to the API's summary body. */
   static from(row: DeploymentRow): DeploymentResponse {
     const response: DeploymentResponse = {
@@ -50,6 +58,7 @@ export class DeploymentResponse {
       max_parallel: row.max_parallel,
       created_at: iso(row.created_at)!,
       updated_at: iso(row.updated_at)!,
+      telemetry: telemetryView(row.telemetry),
     };
     if (row.spine_count !== null) {
       response.topology = {

@@ -1,5 +1,15 @@
+import { TelemetryDto } from '../../telemetry/sources/telemetry.dto';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 
 export class UpdateDeploymentDto {
   @ApiPropertyOptional({ example: 'dc1-leaf-spine-b', minLength: 1, maxLength: 255 })
@@ -20,4 +30,15 @@ export class UpdateDeploymentDto {
   @IsString()
   @MaxLength(10000)
   description?: string | null;
+
+  @ApiPropertyOptional({
+    type: TelemetryDto,
+    description:
+      'Where its samples come from: simulator (default), snmp, prometheus or push, and how often; replaces the whole block',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TelemetryDto)
+  telemetry?: TelemetryDto;
 }
