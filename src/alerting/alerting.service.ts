@@ -20,7 +20,7 @@ import { AlertNotifier, timingOf } from './alert-notifier.service';
 import { CreateAlertRuleDto, UpdateAlertRuleDto } from './dto/alert-rule.dto';
 import { CreateReceiverDto } from './dto/receiver.dto';
 import { CreateSilenceDto } from './dto/silence.dto';
-import { receiverUrlProblem, resolvesToForbidden } from './receiver-url';
+import { outboundPolicy, outboundUrlCheck } from '../common/outbound-address';
 import { parseIsoDate } from '../common/iso-date';
 import { RECEIVER_SECRET_CONTEXT } from '../secrets/receiver-secrets';
 import { SecretBox } from '../secrets/secret-box';
@@ -59,13 +59,8 @@ export class AlertingService {
   // ---- receivers
 
   async createReceiver(dto: CreateReceiverDto): Promise<ReceiverRow> {
-    const problem = receiverUrlProblem(dto.url, this.config.receiverAllowedHosts);
+    const problem = await outboundUrlCheck(dto.url, outboundPolicy(this.config));
     if (problem) throw new UnprocessableEntityException(problem);
-    if (await resolvesToForbidden(new URL(dto.url).hostname)) {
-      throw new UnprocessableEntityException(
-        'url must not point at a link-local or cloud metadata address (it resolves to one)',
-      );
-    }
     return this.receivers.insertReceiver({
       name: dto.name,
       type: dto.type,

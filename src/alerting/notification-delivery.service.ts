@@ -8,7 +8,13 @@ import { APP_CONFIG } from '../config/config.module';
 import { RECEIVER_SECRET_CONTEXT } from '../secrets/receiver-secrets';
 import { SecretBox } from '../secrets/secret-box';
 import { AlertDeliveriesRepository, DeliveryStatus } from './alert-deliveries.repository';
-import { guardedLookup, receiverUrlProblem } from './receiver-url';
+import {
+  isOutboundRefusal,
+  outboundLookup,
+  OutboundPolicy,
+  outboundPolicy,
+  outboundUrlProblem,
+} from '../common/outbound-address';
 import { signPayload } from './signature';
 
 /** A receiver has this long to answer (connect, send, first bytes). */
@@ -30,6 +36,7 @@ export function postOnce(
   target: URL,
   body: string,
   headers: Record<string, string>,
+  policy: OutboundPolicy,
   timeoutMs = DELIVERY_TIMEOUT_MS,
 ): Promise<PostResult> {
   const started = performance.now();
@@ -47,7 +54,7 @@ export function postOnce(
       {
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        lookup: guardedLookup as never,
+        lookup: outboundLookup(policy),
         agent: false,
       },
       (res) => {
@@ -80,7 +87,7 @@ export function postOnce(
         status: null,
         error: `${error.code ?? 'error'}: ${error.message}`.slice(0, 500),
         prefix: null,
-        final: error.code === 'EFORBIDDENADDRESS',
+        final: isOutboundRefusal(error),
       }),
     );
     req.end(body);
@@ -110,7 +117,8 @@ export class NotificationDeliveryService {
     const d = await this.repo.outgoing(deliveryId);
     if (!d) return { status: 'gone' };
     if (d.status !== 'pending') return { status: d.status };
-    const problem = receiverUrlProblem(d.url, this.config.receiverAllowedHosts);
+    const policy = outboundPolicy(this.config);
+    const problem = outboundUrlProblem(d.url, policy);
     if (problem) {
       await this.repo.recordAttempt(
         d.id,
@@ -134,7 +142,7 @@ export class NotificationDeliveryService {
       const secret = this.box.open(d.secret, RECEIVER_SECRET_CONTEXT);
       headers['x-netorch-signature'] = signPayload(secret, timestamp, d.body);
     }
-    const r = await postOnce(target, d.body, headers);
+    const r = await postOnce(target, d.body, headers, policy);
     const ok = r.status !== null && r.status >= 200 && r.status < 300;
     const again = !ok && retryable(r);
     const last = job ? job.attemptsMade + 1 >= (job.opts.attempts ?? 1) : true;

@@ -23,6 +23,16 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const REDIS_URL = /^rediss?:\/\/.+/;
 
+/** A comma list of host patterns (example.com, *.example.com, 10.0.0.5, *), lower-cased. */
+const hostPatterns = (raw: string): string[] =>
+  matching(
+    /^[A-Za-z0-9*.:[\]_-]*(\s*,\s*[A-Za-z0-9*.:[\]_-]+)*$/,
+    'must be a comma list of host patterns (example.com, *.example.com, 10.0.0.5)',
+  )(raw)
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h.length > 0);
+
 /**
  * Every environment variable the service reads, keyed by its AppConfig property: one row each.
  * These are read on their own; the rows of CONFIG_DEPENDENT_VARIABLES may read them.
@@ -230,16 +240,8 @@ export const CONFIG_VARIABLES = {
     group: 'Alerting',
     default: [] as string[],
     shownDefault: '(empty = any)',
-    parse: (raw) =>
-      matching(
-        /^[A-Za-z0-9*.:[\]_-]*(\s*,\s*[A-Za-z0-9*.:[\]_-]+)*$/,
-        'must be a comma list of host patterns (example.com, *.example.com, 10.0.0.5)',
-      )(raw)
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter((h) => h.length > 0),
-    description:
-      'comma list of host patterns receiver URLs may name; link-local and cloud metadata addresses are refused regardless',
+    parse: (raw) => hostPatterns(raw),
+    description: 'the older name of `OUTBOUND_ALLOWED_HOSTS`, read when that one is unset',
   }),
   alertRetentionDays: variable({
     env: 'ALERT_RETENTION_DAYS',
@@ -337,6 +339,15 @@ export const CONFIG_DEPENDENT_VARIABLES = {
     parse: url(REDIS_URL, 'must be a redis:// URL'),
     fallback: (basis) => basis.redisUrl,
     description: 'where the rate-limit counters live (keys `<QUEUE_PREFIX>:ratelimit:*`)',
+  }),
+  outboundAllowedHosts: dependent<string[]>({
+    env: 'OUTBOUND_ALLOWED_HOSTS',
+    group: 'Security',
+    shownDefault: '`RECEIVER_ALLOWED_HOSTS` (empty = any)',
+    parse: (raw) => hostPatterns(raw),
+    fallback: (basis) => basis.receiverAllowedHosts,
+    description:
+      'comma list of host patterns (`example.com`, `*.example.com`, `10.0.0.5`, `*`) that receiver URLs, http provisioning endpoints and Prometheus sources may name; empty = any host. Refused whatever it says: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT (100.64.0.0/10) and the IPv6 forms of these; loopback is refused with `NODE_ENV=production` unless a pattern other than `*` names it. Private ranges are allowed. Checked when a URL is accepted and again at every connection, after DNS',
   }),
   alertExternalUrl: dependent({
     env: 'ALERT_EXTERNAL_URL',

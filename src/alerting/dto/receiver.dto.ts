@@ -45,7 +45,7 @@ export class CreateReceiverDto {
   @ApiProperty({
     example: 'https://hooks.example.com/netorch',
     description:
-      'http(s) only; link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused, also after DNS resolution at delivery; RECEIVER_ALLOWED_HOSTS restricts the rest',
+      'http(s), no credentials; refused: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT and their IPv6 forms, loopback with NODE_ENV=production unless OUTBOUND_ALLOWED_HOSTS names it; checked again after DNS at every delivery. OUTBOUND_ALLOWED_HOSTS restricts the rest',
     maxLength: 2048,
   })
   @IsString()
