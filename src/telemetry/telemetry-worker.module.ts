@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PartitionMaintenanceProcessor } from './partition-maintenance.processor';
 import { TelemetryCollectorService } from './telemetry-collector.service';
+import { PrometheusSource } from './sources/prometheus.source';
 import { SimulatorSource } from './sources/simulator.source';
 import { SnmpCredentials } from './sources/snmp/snmp-credentials';
 import { SnmpSource } from './sources/snmp/snmp.source';
@@ -25,6 +26,7 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     SnmpStateRepository,
     SnmpCredentials,
     SnmpSource,
+    PrometheusSource,
     TelemetryProcessor,
     PartitionMaintenanceProcessor,
   ],

@@ -165,8 +165,17 @@ describe('remote write: what a sender may send', () => {
 
   it('answers an oversized body 413 from its Content-Length, before reading it', async () => {
     const d = await deployment(1);
-    const res = await remoteWrite(d.id, Buffer.alloc(8 * 1024 * 1024 + 1, 1)).expect(413);
-    expectError(res.body, 413, /at most 8388608 bytes/);
+    const res = await fetch(`${api.url}/deployments/${d.id}/telemetry/remote-write`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': PUSH,
+        'content-type': 'application/x-protobuf',
+        'content-encoding': 'snappy',
+      },
+      body: Buffer.alloc(8 * 1024 * 1024 + 1, 1),
+    });
+    expect(res.status).toBe(413);
+    expectError(await res.json(), 413, /at most 8388608 bytes/);
     expect(await sampleCount(d.id)).toBe(0);
   });
 
@@ -259,17 +268,21 @@ groups:
         expr: 100 * rate(node_network_receive_errs_total{device="lo"}[${WINDOW_S}s]) / rate(node_network_receive_packets_total{device="lo"}[${WINDOW_S}s])
 `,
     );
+    // A rate over a window that reaches back before the first scrape is too low: only samples
+    // whose window lies wholly after Prometheus was ready are compared.
+    const fullWindowsFrom = Date.now() + (WINDOW_S + 2) * 1000;
     // Every node reports; wait for a few throughput samples over a full rate window each.
     const rows = await pollUntil(
       async () => {
         const { rows } = await db.query(
           `SELECT n.hostname, s."timestamp", s.latency_ms, s.throughput_gbps, s.error_rate
            FROM telemetry_samples s JOIN nodes n ON n.id = s.node_id
-           WHERE s.deployment_id = $1 AND s.throughput_gbps IS NOT NULL ORDER BY s."timestamp"`,
-          [d.id],
+           WHERE s.deployment_id = $1 AND s.throughput_gbps IS NOT NULL AND s."timestamp" >= $2
+           ORDER BY s."timestamp"`,
+          [d.id, new Date(fullWindowsFrom)],
         );
         const hosts = new Set(rows.map((r) => r.hostname));
-        return hosts.size === 5 && rows.length >= 5 * 8 ? rows : undefined;
+        return hosts.size === 5 && rows.length >= 5 * 5 ? rows : undefined;
       },
       'remote-written samples of every node',
       { timeoutMs: 120_000, intervalMs: 500 },

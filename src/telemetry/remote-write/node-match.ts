@@ -1,10 +1,10 @@
 import type { Queryable } from '../../store/queryable';
-import type { NodeMatch } from './remote-write-mapping';
+import type { PrometheusNodeMatch } from '../sources/telemetry-config';
 
-/** The nodes column each `node_match` compares a label value with. */
-const COLUMNS: Record<NodeMatch, string> = {
+/** The nodes column each `node_match` compares a label value with (the management address is ip_address). */
+const COLUMNS: Record<PrometheusNodeMatch, string> = {
   hostname: 'hostname',
-  management_address: 'management_address',
+  management_address: 'ip_address',
   node_id: 'node_id',
 };
 
@@ -20,20 +20,22 @@ export function stripPort(value: string): string {
 }
 
 /**
- * The node id of each of `values` (already without port) among the deployment's nodes, any
- * state; a value that names several nodes goes to the lowest id, one that names none is absent.
+ * The node id of each of `values` (already without port) among the deployment's nodes (any
+ * state, or RUNNING only); a value that names several nodes goes to the lowest id, one that
+ * names none is absent.
  */
 export async function matchNodes(
   m: Queryable,
   deploymentId: number,
-  match: NodeMatch,
+  match: PrometheusNodeMatch,
   values: string[],
+  runningOnly = false,
 ): Promise<Map<string, number>> {
   if (values.length === 0) return new Map();
   const column = COLUMNS[match];
   const rows: { id: number; key: string }[] = await m.query(
     `SELECT DISTINCT ON (${column}) id, ${column} AS key FROM nodes
-     WHERE deployment_id = $1 AND ${column} = ANY($2::text[])
+     WHERE deployment_id = $1 AND ${column} = ANY($2::text[])${runningOnly ? ` AND state = 'RUNNING'` : ''}
      ORDER BY ${column}, id`,
     [deploymentId, values],
   );

@@ -1,4 +1,5 @@
-import { DEFAULT_REMOTE_WRITE_MAPPING, mapRemoteWrite } from './remote-write-mapping';
+import { REMOTE_WRITE_DEFAULTS as DEFAULT_REMOTE_WRITE_MAPPING } from '../sources/telemetry-config';
+import { mapRemoteWrite } from './remote-write-mapping';
 
 const T = 1796690000000;
 const window = { oldest: T - 3_600_000, newest: T + 3_600_000 };
@@ -82,7 +83,7 @@ describe('remote write mapping', () => {
         series('fabric_rtt_ms', { switch: 'spine-1' }, [[0.8, T]]),
         series('netorch:latency_ms', { switch: 'spine-1' }, [[1, T]]),
       ],
-      { node_label: 'switch', node_match: 'node_id', metrics: { latency_ms: 'fabric_rtt_ms' } },
+      { node_label: 'switch', metrics: { latency_ms: 'fabric_rtt_ms' } },
       window,
     );
     expect(points).toEqual([{ node: 'spine-1', timestamp: T, values: [0.8, null, null] }]);

@@ -1,22 +1,9 @@
+import type { RemoteWriteConfig } from '../sources/telemetry-config';
 import type { RemoteWriteSeries } from './remote-write-decode';
 
-export type NodeMatch = 'hostname' | 'management_address' | 'node_id';
-
-/** How a deployment reads remote-written series: which label names the node, which series hold which metric. */
-export interface RemoteWriteMapping {
-  node_label: string;
-  node_match: NodeMatch;
-  metrics: { latency_ms?: string; throughput_gbps?: string; error_rate?: string };
-}
-
-export const DEFAULT_REMOTE_WRITE_MAPPING: RemoteWriteMapping = {
-  node_label: 'node',
-  node_match: 'hostname',
-  metrics: {
-    latency_ms: 'netorch:latency_ms',
-    throughput_gbps: 'netorch:throughput_gbps',
-    error_rate: 'netorch:error_rate',
-  },
+/** How a deployment reads remote-written series (its `telemetry.remote_write`, or the defaults). */
+export type RemoteWriteMapping = Pick<RemoteWriteConfig, 'node_label'> & {
+  metrics: Partial<RemoteWriteConfig['metrics']>;
 };
 
 /** The three metrics, in the order of a point's values; error_rate is a percentage. */

@@ -1,16 +1,12 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { DeploymentsRepository } from '../../store/deployments.repository';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { LockService } from '../../store/locks';
 import { TelemetryRepository } from '../../store/telemetry.repository';
 import { TelemetryStorageService } from '../telemetry-storage.service';
 import { decodeRemoteWrite } from './remote-write-decode';
-import {
-  DEFAULT_REMOTE_WRITE_MAPPING,
-  mapRemoteWrite,
-  RemoteWriteCounts,
-  RemoteWriteMapping,
-  RemoteWritePoint,
-} from './remote-write-mapping';
+import { RemoteWriteConfig, REMOTE_WRITE_DEFAULTS } from '../sources/telemetry-config';
+import { mapRemoteWrite, RemoteWriteCounts, RemoteWritePoint } from './remote-write-mapping';
 import { matchNodes, stripPort } from './node-match';
 
 /** What one remote-write request did, sample by sample. */
@@ -25,18 +21,20 @@ export interface RemoteWriteResult extends RemoteWriteCounts {
 @Injectable()
 export class RemoteWriteService {
   constructor(
-    private readonly deployments: DeploymentsRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly samples: TelemetryRepository,
     private readonly locks: LockService,
     private readonly storage: TelemetryStorageService,
   ) {}
 
-  /** The deployment's mapping; the defaults until it configures one. */
-  private async mappingOf(deploymentId: number): Promise<RemoteWriteMapping> {
-    if (!(await this.deployments.exists(deploymentId))) {
-      throw new NotFoundException('Deployment not found');
-    }
-    return DEFAULT_REMOTE_WRITE_MAPPING;
+  /** The deployment's `telemetry.remote_write`, or the defaults when it set none. */
+  private async mappingOf(deploymentId: number): Promise<RemoteWriteConfig> {
+    const rows: { telemetry: { remote_write?: RemoteWriteConfig } | null }[] =
+      await this.dataSource.query(`SELECT telemetry FROM deployments WHERE id = $1`, [
+        deploymentId,
+      ]);
+    if (rows.length === 0) throw new NotFoundException('Deployment not found');
+    return rows[0].telemetry?.remote_write ?? REMOTE_WRITE_DEFAULTS;
   }
 
   /**
@@ -73,9 +71,9 @@ export class RemoteWriteService {
       await this.samples.write(m, deploymentId, {
         nodeIds: kept.map((k) => k.id),
         timestamps: kept.map((k) => new Date(k.point.timestamp)),
-        latency: kept.map((k) => k.point.values[0]) as number[],
-        throughput: kept.map((k) => k.point.values[1]) as number[],
-        errorRate: kept.map((k) => k.point.values[2]) as number[],
+        latency: kept.map((k) => k.point.values[0]),
+        throughput: kept.map((k) => k.point.values[1]),
+        errorRate: kept.map((k) => k.point.values[2]),
       });
       result.stored = kept.reduce((sum, k) => sum + countValues(k.point), 0);
     });
