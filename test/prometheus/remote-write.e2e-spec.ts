@@ -60,6 +60,23 @@ async function deployment(nodes: number): Promise<{ id: number; hostnames: strin
   return { id: created.body.id, hostnames: byId.map((n) => n.hostname) };
 }
 
+/** The instant of the deployment's first stored throughput, once there is one. */
+async function firstSampleAt(deploymentId: number): Promise<number> {
+  const first = await pollUntil(
+    async () =>
+      (
+        await db.query(
+          `SELECT min("timestamp") AS at FROM telemetry_samples
+           WHERE deployment_id = $1 AND throughput_gbps IS NOT NULL`,
+          [deploymentId],
+        )
+      ).rows[0].at as Date | null,
+    'a first throughput sample',
+    { timeoutMs: 90_000, intervalMs: 250 },
+  );
+  return first.getTime();
+}
+
 async function sampleCount(deploymentId: number): Promise<number> {
   const { rows } = await db.query(
     `SELECT count(*)::int AS n FROM telemetry_samples WHERE deployment_id = $1`,
@@ -268,9 +285,9 @@ groups:
         expr: 100 * rate(node_network_receive_errs_total{device="lo"}[${WINDOW_S}s]) / rate(node_network_receive_packets_total{device="lo"}[${WINDOW_S}s])
 `,
     );
-    // A rate over a window that reaches back before the first scrape is too low: only samples
-    // whose window lies wholly after Prometheus was ready are compared.
-    const fullWindowsFrom = Date.now() + (WINDOW_S + 2) * 1000;
+    // A rate over a window that reaches back before the first scrapes is too low: only samples
+    // whose window lies wholly after the first one netorch received are compared.
+    const fullWindowsFrom = (await firstSampleAt(d.id)) + (WINDOW_S + 2) * 1000;
     // Every node reports; wait for a few throughput samples over a full rate window each.
     const rows = await pollUntil(
       async () => {
