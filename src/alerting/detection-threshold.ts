@@ -14,7 +14,10 @@ export function atThreshold(
     .map((b) => ({
       ...b,
       metrics: Object.fromEntries(
-        Object.entries(b.metrics).map(([k, v]) => [k, { ...v, triggered: reaches(v.z, threshold) }]),
+        Object.entries(b.metrics).map(([k, v]) => [
+          k,
+          { ...v, triggered: reaches(v.z, threshold) },
+        ]),
       ) as unknown as typeof b.metrics,
     }));
   return { ...result, threshold, bottlenecks, total_bottlenecks: bottlenecks.length };

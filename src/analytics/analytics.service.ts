@@ -306,10 +306,7 @@ function countsOf(moments: Record<Metric, Moments>): Record<Metric, number> {
   };
 }
 
-function toBaselineResponse(
-  baseline: Baseline,
-  samples: Record<Metric, number>,
-): BaselineResponse {
+function toBaselineResponse(baseline: Baseline, samples: Record<Metric, number>): BaselineResponse {
   const out = {} as BaselineResponse;
   for (const metric of METRICS) {
     const b = baseline[metric];

@@ -170,7 +170,7 @@ describe('bottleneck detector with samples that lack a metric', () => {
     node(12, null, null, 0.1),
   ];
 
-  it('builds each metric\'s zscore baseline from the nodes that have it, never from zeros', () => {
+  it("builds each metric's zscore baseline from the nodes that have it, never from zeros", () => {
     const baseline = zscoreOf(nodes);
     // Latency over the ten nodes with latency only: mean 15, not 150/12.
     expect(baseline.latency_ms.centre).toBe(15);

@@ -74,7 +74,9 @@ export interface Verdict {
 /** A spread this small is floating-point noise of a constant metric: treat as zero. */
 export function isZeroSpread(spread: number | null, centre: number | null): boolean {
   return (
-    spread === null || !Number.isFinite(spread) || spread <= 1e-9 * Math.max(1, Math.abs(centre ?? 0))
+    spread === null ||
+    !Number.isFinite(spread) ||
+    spread <= 1e-9 * Math.max(1, Math.abs(centre ?? 0))
   );
 }
 

@@ -15,7 +15,8 @@ export const partColumnsOf = (alias: string) =>
 export const PART_COLUMNS = partColumnsOf('');
 /** Count, mean and M2 per metric of raw samples, each over the samples that carry it. */
 export const RAW_STATS = METRICS.map(
-  (m) => `count(${m})::int AS ${m}_n, avg(${m}) AS ${m}_mean, var_pop(${m}) * count(${m}) AS ${m}_m2`,
+  (m) =>
+    `count(${m})::int AS ${m}_n, avg(${m}) AS ${m}_mean, var_pop(${m}) * count(${m}) AS ${m}_m2`,
 ).join(', ');
 /** Parts (of the alias) folded into {count, sum, M2} per metric with the Chan merge. */
 export const nodeStatesOf = (alias: string) =>
@@ -24,9 +25,9 @@ export const nodeStatesOf = (alias: string) =>
       `telemetry_moments(ARRAY[${alias}${m}_n, coalesce(${alias}${m}_n * ${alias}${m}_mean, 0), coalesce(${alias}${m}_m2, 0)]) AS ${m}`,
   ).join(', ');
 export const NODE_STATES = nodeStatesOf('');
-export const SUMS = METRICS.map((m) => `sum(${m}_n)::int AS ${m}_n, sum(${m}_sum) AS ${m}_sum`).join(
-  ', ',
-);
+export const SUMS = METRICS.map(
+  (m) => `sum(${m}_n)::int AS ${m}_n, sum(${m}_sum) AS ${m}_sum`,
+).join(', ');
 export const ROLLUP_SUMS = METRICS.map(
   (m) => `${m}_n, coalesce(${m}_n * ${m}_mean, 0) AS ${m}_sum`,
 ).join(', ');

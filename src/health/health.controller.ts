@@ -49,7 +49,8 @@ class TelemetryStatsResponse implements TelemetryStats {
   samples_collected: number;
   @ApiProperty({
     example: 0,
-    description: 'Shard collections whose source could not be read (a Prometheus server unreachable or failing)',
+    description:
+      'Shard collections whose source could not be read (a Prometheus server unreachable or failing)',
   })
   failed_source_ticks: number;
   @ApiProperty({

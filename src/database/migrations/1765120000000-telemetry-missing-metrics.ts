@@ -27,7 +27,9 @@ const STATS = METRICS.map(
 ).join(', ');
 // Chan et al. on each metric's own count; a side without values of the metric leaves the other.
 const MERGE = METRICS.map(
-  (m) => `${m}_mean = CASE WHEN EXCLUDED.${m}_n = 0 THEN r.${m}_mean WHEN r.${m}_n = 0 THEN EXCLUDED.${m}_mean
+  (
+    m,
+  ) => `${m}_mean = CASE WHEN EXCLUDED.${m}_n = 0 THEN r.${m}_mean WHEN r.${m}_n = 0 THEN EXCLUDED.${m}_mean
           ELSE r.${m}_mean + (EXCLUDED.${m}_mean - r.${m}_mean) * EXCLUDED.${m}_n / (r.${m}_n + EXCLUDED.${m}_n) END,
         ${m}_m2 = CASE WHEN EXCLUDED.${m}_n = 0 THEN r.${m}_m2 WHEN r.${m}_n = 0 THEN EXCLUDED.${m}_m2
           ELSE r.${m}_m2 + EXCLUDED.${m}_m2

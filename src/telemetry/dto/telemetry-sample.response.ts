@@ -33,7 +33,8 @@ export class TelemetrySampleResponse {
     example: 0.12,
     nullable: true,
     type: Number,
-    description: 'Percent of packets in error, 0..100; null when the sample lacks it (never read as 0)',
+    description:
+      'Percent of packets in error, 0..100; null when the sample lacks it (never read as 0)',
   })
   error_rate: number | null;
 }
