@@ -318,9 +318,11 @@ groups:
     const fromKernel = mean(compared.map((c) => c.kernel!));
     expect(fromKernel).toBeGreaterThan(0.25); // the 40 MB/s the test sends, at least
     expect(Math.abs(stored - fromKernel) / fromKernel).toBeLessThan(0.1);
+    // Metrics of one instant that came in different requests are rows of their own: a metric a
+    // row lacks is null, never a zero.
     for (const r of rows) {
-      expect(r.error_rate).toBeGreaterThanOrEqual(0);
-      expect(r.latency_ms).toBeGreaterThan(0);
+      if (r.error_rate !== null) expect(r.error_rate).toBeGreaterThanOrEqual(0);
+      if (r.latency_ms !== null) expect(r.latency_ms).toBeGreaterThan(0);
     }
     // The slow node is the one the bottleneck analysis names.
     const found = await pollUntil(async () => {
