@@ -283,6 +283,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/deployments/{id}/telemetry/remote-write': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Prometheus remote write 1.0 receiver
+     * @description A snappy-compressed (block format) protobuf WriteRequest with Content-Encoding: snappy and X-Prometheus-Remote-Write-Version: 0.1.0, at most 8 MiB, as Prometheus, Grafana Agent or vmagent send it; a push or rw key. Series named by the mapping (netorch:latency_ms, netorch:throughput_gbps, netorch:error_rate by default) are stored for the node their node label names (label `node`, matched to hostnames by default; a :port suffix is dropped); samples of one node at one instant share a row. Other series, stale markers, out-of-range values and nodes outside the deployment are counted (X-Netorch-Samples-* headers, netorch_remote_write_samples_total), not stored. 204 on success, 400 for a body that does not decode (the sender drops it), 415 for another encoding or remote write 2.0, 5xx only for a fault of netorch (the sender retries).
+     */
+    post: operations['RemoteWriteController_write'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/deployments/{id}/bottlenecks': {
     parameters: {
       query?: never;
@@ -599,6 +619,49 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/credentials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List credentials (never their secrets) */
+    get: operations['CredentialsController_list'];
+    put?: never;
+    /**
+     * Store a credential (ssh, snmp-v2c, snmp-v3, http-secret, bearer)
+     * @description Secret fields are write-only: stored encrypted (AES-256-GCM under SECRETS_KEY) and answered as has_<field>. A field the kind does not take is 422; a taken name 409; beyond MAX_CREDENTIALS 422.
+     */
+    post: operations['CredentialsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/credentials/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One credential (never its secrets) and the deployments using it */
+    get: operations['CredentialsController_get'];
+    put?: never;
+    post?: never;
+    /** Delete a credential no deployment uses (else 409 naming them) */
+    delete: operations['CredentialsController_delete'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a credential: name, plain fields, or replace secrets (null removes a field)
+     * @description The kind cannot change. Deployments using it take the new values at their next use.
+     */
+    patch: operations['CredentialsController_update'];
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -670,6 +733,105 @@ export interface components {
       /** @description Telemetry gate after each wave */
       gate?: components['schemas']['RolloutGateDto'];
     };
+    SnmpSourceDto: {
+      /**
+       * @description Id of an snmp-v2c or snmp-v3 credential
+       * @example 3
+       */
+      credential: number;
+      /**
+       * @description UDP port of the agents
+       * @default 161
+       * @example 161
+       */
+      port?: number;
+      /**
+       * @description Regular expression on ifName selecting the interfaces summed into a sample; default: every interface that is up and not a software loopback
+       * @example ^(Ethernet|swp)
+       */
+      interfaces?: string | null;
+      /**
+       * @description Wait per request
+       * @default 1000
+       * @example 1000
+       */
+      timeout_ms?: number;
+      /**
+       * @description Tries after the first; a node that never answers gets no sample
+       * @default 1
+       * @example 1
+       */
+      retries?: number;
+    };
+    PrometheusQueriesDto: {
+      /** @example probe_duration_seconds * 1000 */
+      latency_ms?: string;
+      /** @example 8 * (rate(ifHCInOctets[1m]) + rate(ifHCOutOctets[1m])) / 1e9 */
+      throughput_gbps?: string;
+      /** @example 100 * rate(ifInErrors[1m]) / rate(ifHCInUcastPkts[1m]) */
+      error_rate?: string;
+    };
+    PrometheusSourceDto: {
+      /**
+       * @description Base URL of the Prometheus server
+       * @example http://prometheus:9090
+       */
+      url: string;
+      /** @description Id of a bearer credential */
+      credential?: number | null;
+      /** @description One instant query per metric, at least one */
+      queries: components['schemas']['PrometheusQueriesDto'];
+      /**
+       * @description The label that names the node
+       * @default instance
+       */
+      node_label?: string;
+      /**
+       * @default management_address
+       * @enum {string}
+       */
+      node_match?: 'management_address' | 'hostname' | 'node_id';
+    };
+    RemoteWriteMetricsDto: {
+      /** @default netorch:latency_ms */
+      latency_ms?: string;
+      /** @default netorch:throughput_gbps */
+      throughput_gbps?: string;
+      /** @default netorch:error_rate */
+      error_rate?: string;
+    };
+    RemoteWriteDto: {
+      /**
+       * @description The label that names the node
+       * @default node
+       */
+      node_label?: string;
+      /**
+       * @default hostname
+       * @enum {string}
+       */
+      node_match?: 'management_address' | 'hostname' | 'node_id';
+      metrics?: components['schemas']['RemoteWriteMetricsDto'];
+    };
+    TelemetryDto: {
+      /**
+       * @description simulator: generated samples; snmp: poll each RUNNING node; prometheus: query a Prometheus server; push: no scheduled collection (pushed and remote-written samples only)
+       * @default simulator
+       * @enum {string}
+       */
+      source?: 'simulator' | 'push' | 'snmp' | 'prometheus';
+      /**
+       * @description Collection interval (5-3600 s); default TELEMETRY_INTERVAL_MS
+       * @example 10
+       */
+      interval_seconds?: number | null;
+      /** @description Required with source snmp */
+      snmp?: components['schemas']['SnmpSourceDto'];
+      /** @description Required with source prometheus */
+      prometheus?: components['schemas']['PrometheusSourceDto'];
+      /** @description How remote-written series map to nodes and metrics */
+      remote_write?: components['schemas']['RemoteWriteDto'];
+    };
     CreateDeploymentDto: {
       /**
        * @description Name of the fabric
@@ -695,6 +857,8 @@ export interface components {
       max_parallel?: Record<string, never> | null;
       /** @description Roll the nodes out in waves: a canary, then waves, halting on a failure budget or a telemetry gate. Without it every node is admitted at once (within max_parallel). */
       strategy?: components['schemas']['RolloutStrategyDto'];
+      /** @description Where its samples come from: simulator (default), snmp, prometheus or push, and how often */
+      telemetry?: components['schemas']['TelemetryDto'];
     };
     TopologyResponse: {
       /** @example 4 */
@@ -703,6 +867,21 @@ export interface components {
       leaves: number;
       /** @example 2 */
       border_leaves: number;
+    };
+    TelemetryResponse: {
+      /**
+       * @example snmp
+       * @enum {string}
+       */
+      source: 'simulator' | 'push' | 'snmp' | 'prometheus';
+      /**
+       * @description Seconds between collections; null: every TELEMETRY_INTERVAL_MS
+       * @example 10
+       */
+      interval_seconds: number | null;
+      snmp?: components['schemas']['SnmpSourceDto'];
+      prometheus?: components['schemas']['PrometheusSourceDto'];
+      remote_write?: components['schemas']['RemoteWriteDto'];
     };
     DeploymentResponse: {
       /** @example 1 */
@@ -724,6 +903,8 @@ export interface components {
       updated_at: string;
       /** @description Only for a deployment created with a topology: its nodes per role now (adds and deletes included) */
       topology?: components['schemas']['TopologyResponse'];
+      /** @description Where its samples come from (credentials by id, never their secrets) */
+      telemetry: components['schemas']['TelemetryResponse'];
     };
     ApiErrorDto: {
       /** @example 404 */
@@ -811,6 +992,8 @@ export interface components {
       updated_at: string;
       /** @description Only for a deployment created with a topology: its nodes per role now (adds and deletes included) */
       topology?: components['schemas']['TopologyResponse'];
+      /** @description Where its samples come from (credentials by id, never their secrets) */
+      telemetry: components['schemas']['TelemetryResponse'];
       /**
        * @description Nodes that exist now
        * @example 50
@@ -850,6 +1033,8 @@ export interface components {
        * @example Moved to hall B
        */
       description?: string | null;
+      /** @description Where its samples come from: simulator (default), snmp, prometheus or push, and how often; replaces the whole block */
+      telemetry?: components['schemas']['TelemetryDto'];
     };
     RetryDeploymentResponse: {
       /** @example 1 */
@@ -1069,20 +1254,20 @@ export interface components {
       /** @example 2026-11-27T10:00:05.000Z */
       timestamp: string;
       /**
-       * @description Milliseconds, double precision
+       * @description Milliseconds, double precision; null when the sample lacks it (never read as 0)
        * @example 9.73
        */
-      latency_ms: number;
+      latency_ms: number | null;
       /**
-       * @description Gbit/s, double precision
+       * @description Gbit/s, double precision; null when the sample lacks it (never read as 0)
        * @example 9.41
        */
-      throughput_gbps: number;
+      throughput_gbps: number | null;
       /**
-       * @description Percent of packets in error, 0..100
+       * @description Percent of packets in error, 0..100; null when the sample lacks it (never read as 0)
        * @example 0.12
        */
-      error_rate: number;
+      error_rate: number | null;
     };
     TelemetryListResponse: {
       /** @description Newest first */
@@ -1184,10 +1369,10 @@ export interface components {
     };
     BaselineMetricResponse: {
       /**
-       * @description Mean of all samples (zscore) or median of node means (mad)
+       * @description Mean of all samples (zscore) or median of node means (mad), over those that carry the metric; null when none does
        * @example 18.2
        */
-      centre: number;
+      centre: number | null;
       /**
        * @description The spread named by spread_kind; null when there is none (fewer than two samples)
        * @example 20.1
@@ -1204,6 +1389,11 @@ export interface components {
        * @example 20.1
        */
       scale: number | null;
+      /**
+       * @description Samples of this metric behind the baseline (a sample may lack a metric)
+       * @example 3360
+       */
+      samples: number;
     };
     PeerBaselineResponse: {
       latency_ms: components['schemas']['BaselineMetricResponse'];
@@ -1222,25 +1412,30 @@ export interface components {
     };
     MetricVerdictResponse: {
       /**
-       * @description The node's mean over the window
+       * @description The node's mean over the window; null when it has no samples of the metric
        * @example 71.3
        */
-      value: number;
+      value: number | null;
       /**
-       * @description The baseline centre: the mean of all samples (zscore) or the median of node means (mad)
+       * @description The baseline centre: the mean of all samples (zscore) or the median of node means (mad); null when the peer group has no samples of the metric
        * @example 18.2
        */
-      baseline: number;
+      baseline: number | null;
       /**
-       * @description z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero
+       * @description z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero; null when the node has no samples of the metric (it is not scored on it)
        * @example 3.4
        */
-      z: number;
+      z: number | null;
       /**
-       * @description z >= threshold
+       * @description z >= threshold (never when z is null)
        * @example true
        */
       triggered: boolean;
+      /**
+       * @description The node's samples of this metric in the window (a sample may lack a metric)
+       * @example 120
+       */
+      samples: number;
     };
     MetricVerdictsResponse: {
       latency_ms: components['schemas']['MetricVerdictResponse'];
@@ -1258,22 +1453,22 @@ export interface components {
       /** @example 1 */
       deployment_id: number;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 71.3
        */
-      latency_ms: number;
+      latency_ms: number | null;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 3.1
        */
-      throughput_gbps: number;
+      throughput_gbps: number | null;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 2.4
        */
-      error_rate: number;
+      error_rate: number | null;
       /**
-       * @description 0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err)
+       * @description 0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err), over the metrics the node has samples of
        * @example 2.87
        */
       deviation_score: number;
@@ -1283,7 +1478,7 @@ export interface components {
        */
       timestamp: string;
       /**
-       * @description The node's samples in the window
+       * @description The node's samples in the window (each carries at least one metric; metrics.*.samples counts each)
        * @example 120
        */
       samples: number;
@@ -1440,6 +1635,26 @@ export interface components {
        * @example 36000
        */
       samples_collected: number;
+      /**
+       * @description Shard collections whose source could not be read (a Prometheus server unreachable or failing)
+       * @example 0
+       */
+      failed_source_ticks: number;
+      /**
+       * @description The last failed source collection, null before one
+       * @example {
+       *       "at": "2026-11-27T10:00:05.000Z",
+       *       "deployment_id": 3,
+       *       "source": "prometheus",
+       *       "error": "Prometheus at http://prometheus:9090 is unreachable: connect ECONNREFUSED"
+       *     }
+       */
+      last_source_failure: Record<string, never> | null;
+      /**
+       * @description Series a Prometheus source returned that matched no node of its deployment
+       * @example 0
+       */
+      unmatched_series: number;
     };
     HealthResponse: {
       /**
@@ -1558,7 +1773,7 @@ export interface components {
        */
       type: 'webhook' | 'alertmanager';
       /**
-       * @description http(s) only; link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused, also after DNS resolution at delivery; RECEIVER_ALLOWED_HOSTS restricts the rest
+       * @description http(s), no credentials; refused: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT and their IPv6 forms, loopback with NODE_ENV=production unless OUTBOUND_ALLOWED_HOSTS names it; checked again after DNS at every delivery. OUTBOUND_ALLOWED_HOSTS restricts the rest
        * @example https://hooks.example.com/netorch
        */
       url: string;
@@ -1868,6 +2083,131 @@ export interface components {
       created_by: string | null;
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
+    };
+    CreateCredentialDto: {
+      /** @example lab-switches */
+      name: string;
+      /**
+       * @description ssh: username + private_key or password. snmp-v2c: community. snmp-v3: username, optionally auth_protocol + auth_key, and with them priv_protocol + priv_key. http-secret: secret. bearer: token
+       * @enum {string}
+       */
+      kind: 'ssh' | 'snmp-v2c' | 'snmp-v3' | 'http-secret' | 'bearer';
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: Record<string, never>;
+      /** @description ssh, PEM or OpenSSH text. Write-only: stored encrypted, never returned (the response says has_private_key) */
+      private_key?: Record<string, never>;
+      /** @description ssh. Write-only: stored encrypted, never returned (the response says has_password) */
+      password?: Record<string, never>;
+      /** @description snmp-v2c. Write-only: stored encrypted, never returned (the response says has_community) */
+      community?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_auth_key) */
+      auth_key?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_priv_key) */
+      priv_key?: Record<string, never>;
+      /** @description http-secret, at least 16 characters. Write-only: stored encrypted, never returned (the response says has_secret) */
+      secret?: Record<string, never>;
+      /** @description bearer. Write-only: stored encrypted, never returned (the response says has_token) */
+      token?: Record<string, never>;
+    };
+    CredentialUserResponse: {
+      /** @example 12 */
+      deployment_id: number;
+      /** @example dc1-fabric */
+      name: string;
+      /**
+       * @description What the deployment uses the credential for
+       * @example driver
+       */
+      purpose: string;
+    };
+    CredentialResponse: {
+      /** @example 1 */
+      id: number;
+      /** @example lab-switches */
+      name: string;
+      /** @enum {string} */
+      kind: 'ssh' | 'snmp-v2c' | 'snmp-v3' | 'http-secret' | 'bearer';
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: string;
+      /**
+       * @description snmp-v3 with authentication
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /**
+       * @description snmp-v3 with privacy
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description ssh: a private key is stored */
+      has_private_key?: boolean;
+      /** @description ssh: a password is stored */
+      has_password?: boolean;
+      /** @description snmp-v2c: a community is stored */
+      has_community?: boolean;
+      /** @description snmp-v3: an authentication key is stored */
+      has_auth_key?: boolean;
+      /** @description snmp-v3: a privacy key is stored */
+      has_priv_key?: boolean;
+      /** @description http-secret: a secret is stored */
+      has_secret?: boolean;
+      /** @description bearer: a token is stored */
+      has_token?: boolean;
+      /** @description The deployments that use it */
+      used_by: components['schemas']['CredentialUserResponse'][];
+      /** @example 2026-12-08T10:00:00.000Z */
+      created_at: string;
+      /** @example 2026-12-08T10:00:00.000Z */
+      updated_at: string;
+    };
+    UpdateCredentialDto: {
+      /** @example lab-switches */
+      name?: string;
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: Record<string, never>;
+      /** @description ssh, PEM or OpenSSH text. Write-only: stored encrypted, never returned (the response says has_private_key) */
+      private_key?: Record<string, never>;
+      /** @description ssh. Write-only: stored encrypted, never returned (the response says has_password) */
+      password?: Record<string, never>;
+      /** @description snmp-v2c. Write-only: stored encrypted, never returned (the response says has_community) */
+      community?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_auth_key) */
+      auth_key?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_priv_key) */
+      priv_key?: Record<string, never>;
+      /** @description http-secret, at least 16 characters. Write-only: stored encrypted, never returned (the response says has_secret) */
+      secret?: Record<string, never>;
+      /** @description bearer. Write-only: stored encrypted, never returned (the response says has_token) */
+      token?: Record<string, never>;
     };
   };
   responses: never;
@@ -3640,6 +3980,116 @@ export interface operations {
       };
     };
   };
+  RemoteWriteController_write: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Decoded; the mapped samples are stored */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 400,
+           *       "error": "Bad Request",
+           *       "detail": "The request body is not valid JSON"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Payload Too Large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 413,
+           *       "error": "Payload Too Large",
+           *       "detail": "The request body is larger than the limit of this endpoint"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Another Content-Encoding or Content-Type, or remote write 2.0 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
   AnalyticsController_bottlenecks: {
     parameters: {
       query?: {
@@ -5136,6 +5586,408 @@ export interface operations {
            *       "status_code": 404,
            *       "error": "Not Found",
            *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'][];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Same key and body within 24 h returns the first response without doing the work again (also when the two requests race); same key with another body is 422. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCredentialDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 400,
+           *       "error": "Bad Request",
+           *       "detail": "The request body is not valid JSON"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCredentialDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 400,
+           *       "error": "Bad Request",
+           *       "detail": "The request body is not valid JSON"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
            *     }
            */
           'application/json': components['schemas']['ApiErrorDto'];
