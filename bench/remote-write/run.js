@@ -208,12 +208,15 @@ async function main() {
       );
       runs.push({ push: pushRate, remote_write: rwRate, ratio: rwRate / pushRate });
     }
+    // Every metric value arrived once (a node's metrics split over two requests make two rows).
     const { rows: stored } = await db.query(
-      `SELECT count(*)::int AS n FROM telemetry_samples WHERE deployment_id = $1`,
+      `SELECT (count(latency_ms) + count(throughput_gbps) + count(error_rate))::int AS n
+       FROM telemetry_samples WHERE deployment_id = $1`,
       [id],
     );
-    if (stored[0].n !== 2 * RUNS * total)
-      throw new Error(`stored ${stored[0].n} rows, expected ${2 * RUNS * total}`);
+    if (stored[0].n !== 3 * 2 * RUNS * total) {
+      throw new Error(`stored ${stored[0].n} metric values, expected ${3 * 2 * RUNS * total}`);
+    }
     const fmt = (xs, digits = 0) =>
       `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
     process.stdout.write(
