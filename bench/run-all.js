@@ -14,6 +14,7 @@ const BENCHMARKS = [
   ['streams', ['streams/run.js']],
   ['drivers', ['drivers/run.js']],
   ['snmp', ['snmp/run.js']],
+  ['remote-write', ['remote-write/run.js']],
 ];
 
 const only = process.argv.slice(2);

@@ -283,6 +283,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/deployments/{id}/telemetry/remote-write': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Prometheus remote write 1.0 receiver
+     * @description A snappy-compressed (block format) protobuf WriteRequest with Content-Encoding: snappy and X-Prometheus-Remote-Write-Version: 0.1.0, at most 8 MiB, as Prometheus, Grafana Agent or vmagent send it; a push or rw key. Series named by the mapping (netorch:latency_ms, netorch:throughput_gbps, netorch:error_rate by default) are stored for the node their node label names (label `node`, matched to hostnames by default; a :port suffix is dropped); samples of one node at one instant share a row. Other series, stale markers, out-of-range values and nodes outside the deployment are counted (the X-Netorch-Samples-* headers of the 204), not stored. 204 on success, 400 for a body that does not decode (the sender drops it), 415 for another encoding or remote write 2.0, 5xx only for a fault of netorch (the sender retries).
+     */
+    post: operations['RemoteWriteController_write'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/deployments/{id}/bottlenecks': {
     parameters: {
       query?: never;
@@ -1246,20 +1266,20 @@ export interface components {
       /** @example 2026-11-27T10:00:05.000Z */
       timestamp: string;
       /**
-       * @description Milliseconds, double precision
+       * @description Milliseconds, double precision; null when the sample lacks it (never read as 0)
        * @example 9.73
        */
-      latency_ms: number;
+      latency_ms: number | null;
       /**
-       * @description Gbit/s, double precision
+       * @description Gbit/s, double precision; null when the sample lacks it (never read as 0)
        * @example 9.41
        */
-      throughput_gbps: number;
+      throughput_gbps: number | null;
       /**
-       * @description Percent of packets in error, 0..100
+       * @description Percent of packets in error, 0..100; null when the sample lacks it (never read as 0)
        * @example 0.12
        */
-      error_rate: number;
+      error_rate: number | null;
     };
     TelemetryListResponse: {
       /** @description Newest first */
@@ -1361,10 +1381,10 @@ export interface components {
     };
     BaselineMetricResponse: {
       /**
-       * @description Mean of all samples (zscore) or median of node means (mad)
+       * @description Mean of all samples (zscore) or median of node means (mad), over those that carry the metric; null when none does
        * @example 18.2
        */
-      centre: number;
+      centre: number | null;
       /**
        * @description The spread named by spread_kind; null when there is none (fewer than two samples)
        * @example 20.1
@@ -1381,6 +1401,11 @@ export interface components {
        * @example 20.1
        */
       scale: number | null;
+      /**
+       * @description Samples of this metric behind the baseline (a sample may lack a metric)
+       * @example 3360
+       */
+      samples: number;
     };
     PeerBaselineResponse: {
       latency_ms: components['schemas']['BaselineMetricResponse'];
@@ -1399,25 +1424,30 @@ export interface components {
     };
     MetricVerdictResponse: {
       /**
-       * @description The node's mean over the window
+       * @description The node's mean over the window; null when it has no samples of the metric
        * @example 71.3
        */
-      value: number;
+      value: number | null;
       /**
-       * @description The baseline centre: the mean of all samples (zscore) or the median of node means (mad)
+       * @description The baseline centre: the mean of all samples (zscore) or the median of node means (mad); null when the peer group has no samples of the metric
        * @example 18.2
        */
-      baseline: number;
+      baseline: number | null;
       /**
-       * @description z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero
+       * @description z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero; null when the node has no samples of the metric (it is not scored on it)
        * @example 3.4
        */
-      z: number;
+      z: number | null;
       /**
-       * @description z >= threshold
+       * @description z >= threshold (never when z is null)
        * @example true
        */
       triggered: boolean;
+      /**
+       * @description The node's samples of this metric in the window (a sample may lack a metric)
+       * @example 120
+       */
+      samples: number;
     };
     MetricVerdictsResponse: {
       latency_ms: components['schemas']['MetricVerdictResponse'];
@@ -1435,22 +1465,22 @@ export interface components {
       /** @example 1 */
       deployment_id: number;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 71.3
        */
-      latency_ms: number;
+      latency_ms: number | null;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 3.1
        */
-      throughput_gbps: number;
+      throughput_gbps: number | null;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 2.4
        */
-      error_rate: number;
+      error_rate: number | null;
       /**
-       * @description 0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err)
+       * @description 0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err), over the metrics the node has samples of
        * @example 2.87
        */
       deviation_score: number;
@@ -1460,7 +1490,7 @@ export interface components {
        */
       timestamp: string;
       /**
-       * @description The node's samples in the window
+       * @description The node's samples in the window (each carries at least one metric; metrics.*.samples counts each)
        * @example 120
        */
       samples: number;
@@ -1617,6 +1647,26 @@ export interface components {
        * @example 36000
        */
       samples_collected: number;
+      /**
+       * @description Shard collections whose source could not be read (a Prometheus server unreachable or failing)
+       * @example 0
+       */
+      failed_source_ticks: number;
+      /**
+       * @description The last failed source collection, null before one
+       * @example {
+       *       "at": "2026-11-27T10:00:05.000Z",
+       *       "deployment_id": 3,
+       *       "source": "prometheus",
+       *       "error": "Prometheus at http://prometheus:9090 is unreachable: connect ECONNREFUSED"
+       *     }
+       */
+      last_source_failure: Record<string, never> | null;
+      /**
+       * @description Series a Prometheus source returned that matched no node of its deployment
+       * @example 0
+       */
+      unmatched_series: number;
     };
     HealthResponse: {
       /**
@@ -1735,7 +1785,7 @@ export interface components {
        */
       type: 'webhook' | 'alertmanager';
       /**
-       * @description http(s) only; link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused, also after DNS resolution at delivery; RECEIVER_ALLOWED_HOSTS restricts the rest
+       * @description http(s), no credentials; refused: link-local, cloud metadata addresses and names, unspecified, multicast, broadcast, CGNAT and their IPv6 forms, loopback with NODE_ENV=production unless OUTBOUND_ALLOWED_HOSTS names it; checked again after DNS at every delivery. OUTBOUND_ALLOWED_HOSTS restricts the rest
        * @example https://hooks.example.com/netorch
        */
       url: string;
@@ -3907,6 +3957,116 @@ export interface operations {
            *       "detail": "Deployment not found"
            *     }
            */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  RemoteWriteController_write: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Decoded; the mapped samples are stored */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 400,
+           *       "error": "Bad Request",
+           *       "detail": "The request body is not valid JSON"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Payload Too Large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 413,
+           *       "error": "Payload Too Large",
+           *       "detail": "The request body is larger than the limit of this endpoint"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Another Content-Encoding or Content-Type, or remote write 2.0 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
           'application/json': components['schemas']['ApiErrorDto'];
         };
       };

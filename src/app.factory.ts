@@ -24,17 +24,22 @@ import { createRootLogger, PinoLoggerService } from './observability/logger';
 import { ObservabilityModule } from './observability/observability.module';
 import { JobEnqueueService } from './queue/job-enqueue.service';
 import { plainRedisOptions } from './queue/redis-connection';
+import {
+  registerRemoteWriteBody,
+  REMOTE_WRITE_ROUTE,
+} from './telemetry/remote-write/remote-write-body';
 import { WorkerModule } from './worker.module';
 
 /** The body limit of every route but the telemetry push. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
-/** The telemetry push: big enough for 10,000 samples with room to spare. */
+/** The telemetry push and remote write: big enough for 10,000 samples with room to spare. */
 export const TELEMETRY_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 /** Where the queue UI (bull-board) is served. */
 export const QUEUE_BOARD_PATH = '/queues';
 
 const LARGE_BODY_ROUTES: readonly { method: string; url: string }[] = [
   { method: 'POST', url: '/deployments/:id/telemetry' },
+  REMOTE_WRITE_ROUTE,
 ];
 
 /**
@@ -205,6 +210,7 @@ export async function createHttpApp(
   registerRequestLogging(fastify);
   registerBodyLimits(fastify);
   registerBodyAdmission(fastify, BODY_LIMIT_BYTES);
+  registerRemoteWriteBody(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
     withWorkers ? ApiAndWorkerModule : ApiRootModule,
     adapter,

@@ -2,9 +2,10 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiKey, ApiKeyScope } from '../config/app-config';
 
-/** The routes a `push` key may call: the device telemetry push, nothing else. */
+/** The routes a `push` key may call: the device telemetry push and remote write, nothing else. */
 export const PUSH_ROUTES: readonly { method: string; url: string }[] = [
   { method: 'POST', url: '/deployments/:id/telemetry' },
+  { method: 'POST', url: '/deployments/:id/telemetry/remote-write' },
 ];
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
@@ -20,7 +21,7 @@ export function scopeAllows(scope: ApiKeyScope, method: string, routeUrl: string
 export const SCOPE_MEANING: Record<ApiKeyScope, string> = {
   rw: 'may do anything',
   ro: 'may only read (GET)',
-  push: 'may only push telemetry (POST /deployments/{id}/telemetry)',
+  push: 'may only push telemetry (POST /deployments/{id}/telemetry and .../telemetry/remote-write)',
 };
 
 function first(value: string | string[] | undefined): string | undefined {

@@ -47,6 +47,28 @@ class TelemetryStatsResponse implements TelemetryStats {
   last_tick_duration_ms: number | null;
   @ApiProperty({ example: 36000, description: 'Samples stored by scheduled collection' })
   samples_collected: number;
+  @ApiProperty({
+    example: 0,
+    description:
+      'Shard collections whose source could not be read (a Prometheus server unreachable or failing)',
+  })
+  failed_source_ticks: number;
+  @ApiProperty({
+    nullable: true,
+    example: {
+      at: '2026-11-27T10:00:05.000Z',
+      deployment_id: 3,
+      source: 'prometheus',
+      error: 'Prometheus at http://prometheus:9090 is unreachable: connect ECONNREFUSED',
+    },
+    description: 'The last failed source collection, null before one',
+  })
+  last_source_failure: { at: string; deployment_id: number; source: string; error: string } | null;
+  @ApiProperty({
+    example: 0,
+    description: 'Series a Prometheus source returned that matched no node of its deployment',
+  })
+  unmatched_series: number;
 }
 
 class HealthResponse implements HealthReport {

@@ -21,6 +21,12 @@ export interface TelemetryStats {
   last_tick_duration_ms: number | null;
   /** Samples stored by collection since the counters began. */
   samples_collected: number;
+  /** Shard collections whose source could not be read (Prometheus unreachable or failing). */
+  failed_source_ticks: number;
+  /** The last of them: when, which deployment and source, why (no secret in it); null before one. */
+  last_source_failure: { at: string; deployment_id: number; source: string; error: string } | null;
+  /** Series a Prometheus source returned that matched no node of the deployment. */
+  unmatched_series: number;
 }
 
 const TICK_TTL_S = 3600;
@@ -55,6 +61,11 @@ export async function readTelemetryStats(queue: Queue): Promise<TelemetryStats> 
     last_tick_duration_ms:
       raw.last_tick_duration_ms !== undefined ? Number(raw.last_tick_duration_ms) : null,
     samples_collected: num('samples_collected'),
+    failed_source_ticks: num('failed_source_ticks'),
+    last_source_failure: raw.last_source_failure
+      ? (JSON.parse(raw.last_source_failure) as TelemetryStats['last_source_failure'])
+      : null,
+    unmatched_series: num('unmatched_series'),
   };
 }
 
@@ -123,4 +134,31 @@ export async function recordShardDone(
       last_completed_tick_at: tickAt,
     });
   }
+}
+
+/** Counts a shard collection whose source failed, and keeps why for GET /health. */
+export async function recordSourceFailure(
+  queue: Queue,
+  failure: { at: number; deploymentId: number; source: string; error: string },
+): Promise<void> {
+  const client = await redis(queue);
+  await client
+    .multi()
+    .hincrby(statsKey(queue), 'failed_source_ticks', 1)
+    .hset(statsKey(queue), {
+      last_source_failure: JSON.stringify({
+        at: new Date(failure.at).toISOString(),
+        deployment_id: failure.deploymentId,
+        source: failure.source,
+        error: failure.error,
+      }),
+    })
+    .exec();
+}
+
+/** Counts series a source returned that matched no node. */
+export async function recordUnmatchedSeries(queue: Queue, series: number): Promise<void> {
+  if (series === 0) return;
+  const client = await redis(queue);
+  await client.hincrby(statsKey(queue), 'unmatched_series', series);
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PartitionMaintenanceProcessor } from './partition-maintenance.processor';
 import { TelemetryCollectorService } from './telemetry-collector.service';
+import { PrometheusSource } from './sources/prometheus.source';
 import { SimulatorSource } from './sources/simulator.source';
 import { SnmpSource } from './sources/snmp/snmp.source';
 import { SnmpStateRepository } from './sources/snmp/snmp-state.repository';
@@ -23,6 +24,7 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     SimulatorSource,
     SnmpStateRepository,
     SnmpSource,
+    PrometheusSource,
     TelemetryProcessor,
     PartitionMaintenanceProcessor,
   ],
