@@ -14,6 +14,7 @@ import { QueueModule } from './queue/queue.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { StoreModule } from './store/store.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
+import { TrendsModule } from './trends/trends.module';
 
 /** The HTTP role: controllers and services; enqueues jobs, never processes them. */
 @Module({
@@ -27,6 +28,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     RolloutsModule,
     TelemetryModule,
     AnalyticsModule,
+    TrendsModule,
     HealthModule,
     EventsModule,
     IdempotencyModule,

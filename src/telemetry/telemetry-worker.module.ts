@@ -5,6 +5,7 @@ import { TelemetryProcessor } from './telemetry.processor';
 import { TelemetryPrefixService } from './telemetry-prefix.service';
 import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryStorageService } from './telemetry-storage.service';
+import { TrendsRepository } from '../trends/trends.repository';
 
 /** The worker side of telemetry: scheduled collection, partition upkeep and running sums. */
 @Module({
@@ -12,6 +13,7 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     TelemetryStorageService,
     TelemetryPrefixService,
     TelemetryRollupsRepository,
+    TrendsRepository,
     TelemetryCollectorService,
     TelemetryProcessor,
     PartitionMaintenanceProcessor,
