@@ -38,7 +38,7 @@ export class TrendResponse extends NodeRef {
   })
   significant: boolean;
   @num(
-    'Minutes until the fitted line reaches threshold (0: already there); null without threshold or heading away',
+    'Minutes until the fitted line reaches threshold (0: on it now); null without threshold, for a flat line off it, or a line that crossed it in the past',
     69.8,
   )
   time_to_threshold_minutes: number | null;
