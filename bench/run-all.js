@@ -12,6 +12,7 @@ const BENCHMARKS = [
   ['waves', ['rollouts/waves.js']],
   ['alerting', ['alerting/evaluation.bench.js']],
   ['streams', ['streams/run.js']],
+  ['trends', ['trends/trends.bench.js']],
 ];
 
 const only = process.argv.slice(2);

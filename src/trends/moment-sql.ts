@@ -7,6 +7,17 @@ import { Metric, METRICS } from '../domain/telemetry-metrics';
 
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
 
+/**
+ * Time in every state runs in minutes from this fixed instant: a state merges from minutes with
+ * no shifting, and recent times stay small (~5e5 minutes in 2027), so their means keep ~1e-10
+ * of a minute. The fit is moved to "now" at the end (fitted value = mean + slope·(now − mean t)).
+ */
+export const TIME_ORIGIN = new Date('2026-01-01T00:00:00.000Z');
+const ORIGIN_SQL = `timestamptz '${TIME_ORIGIN.toISOString()}'`;
+/** An instant as minutes from TIME_ORIGIN. */
+export const minutesFromOrigin = (at: Date): number =>
+  (at.getTime() - TIME_ORIGIN.getTime()) / 60_000;
+
 /** A pair of metrics whose Pearson r is kept: y first, x second (the column is `y_x`). */
 export const METRIC_PAIRS = [
   ['latency_ms', 'throughput_gbps'],
@@ -56,15 +67,15 @@ function rawState(c: StateColumn, x: string): string {
 }
 
 /**
- * Folds one minute of a deployment's samples into its node-minute states; time runs in minutes
- * from the start of the minute. A refold (after a late sample) overwrites. $1 deployment,
+ * Folds one minute of a deployment's samples into its node-minute states (time in minutes from
+ * TIME_ORIGIN). A refold (after a late sample) overwrites. $1 deployment,
  * $2 minute.
  */
 export const FOLD_MOMENTS_SQL = `
   INSERT INTO telemetry_minute_moments AS t
     (deployment_id, node_id, minute, n, ${STATE_COLUMNS.map((c) => c.column).join(', ')})
   SELECT $1, node_id, $2, count(*), ${STATE_COLUMNS.map((c) => rawState(c, 'x')).join(',\n    ')}
-  FROM (SELECT node_id, ${METRICS.join(', ')}, date_part('epoch', "timestamp" - $2::timestamptz) / 60 AS x
+  FROM (SELECT node_id, ${METRICS.join(', ')}, date_part('epoch', "timestamp" - ${ORIGIN_SQL}) / 60 AS x
         FROM telemetry_samples
         WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $2::timestamptz + interval '1 minute') s
   GROUP BY node_id
@@ -80,60 +91,74 @@ export interface WindowStatement {
 /**
  * The merged states of the given columns per window and node (and minute), over windows
  * [from, to): $1 deployment, $2 from[], $3 to[] (window i is the i-th, from 1), $4 node ids or
- * null for all, $5 a role or null. Time in minutes from the window's end, so a trend's
- * intercept is its fitted value now.
+ * null for all, $5 a role or null. Time in minutes from TIME_ORIGIN. Each node's identifier and
+ * role come along.
  *
- * Whole minutes come from telemetry_minute_moments where its row is current (its count equals
- * the rollup's: the fold saw every sample of the node-minute); a node-minute without a current
- * row (not folded yet, or written to since) and the window's partial edge minutes are read from
- * the samples. Each node's identifier and role come along.
+ * A window's whole minutes [a, b) fall in three runs, read in one snapshot:
+ * - [fs, fu), the minutes telemetry_prefix_marks says are folded and current (a late sample
+ *   lowers its `until` in the writing transaction): the node-minute states, one range scan;
+ * - [a, fs), minutes before the marks (older than the running sums keep): a state is used where
+ *   its count equals the rollup's (the fold saw every sample of the node-minute), and the
+ *   node-minute is read from the samples otherwise (never folded, or written to since);
+ * - [fu, b), not folded yet: raw samples, with the partial minutes at both edges.
  */
 export function windowStatesSql(s: WindowStatement): string {
   const cols = s.columns;
   const minute = s.perMinute ? ', minute' : '';
-  const shifted = cols.map((c) =>
-    c.x === null
-      ? `ARRAY[m.${c.column}[1], m.${c.column}[2] + m.${c.column}[1] * date_part('epoch', r.minute - w.t) / 60,
-               m.${c.column}[3], m.${c.column}[4], m.${c.column}[5], m.${c.column}[6]] AS ${c.column}`
-      : `m.${c.column}`,
-  );
+  const states = (alias: string) => cols.map((c) => `${alias}.${c.column}`);
   const nodeFilter = (alias: string) => `($4::int[] IS NULL OR ${alias}.node_id = ANY($4::int[]))`;
   const rawMinute = s.perMinute ? `, date_bin('1 minute', ts, ${EPOCH}) AS minute` : '';
+  const metrics = METRICS.map((m) => `s.${m}`).join(', ');
   return `
-  WITH w AS (
+  WITH bounds AS (
     SELECT i::int AS i, f, t,
            date_bin('1 minute', f - interval '1 microsecond', ${EPOCH}) + interval '1 minute' AS a,
            date_bin('1 minute', t, ${EPOCH}) AS b
     FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS w(f, t, i)
   ),
-  whole AS NOT MATERIALIZED (
-    SELECT w.i, w.t, r.node_id, r.minute, r.n AS rollup_n, m.n AS folded_n, ${shifted.join(', ')}
+  marks AS (
+    SELECT coalesce(max(since), 'infinity') AS since, coalesce(max(until), 'infinity') AS until
+    FROM telemetry_prefix_marks WHERE deployment_id = $1
+  ),
+  w AS (
+    SELECT bounds.*, fs, greatest(fs, least(b, marks.until)) AS fu
+    FROM bounds CROSS JOIN marks
+    CROSS JOIN LATERAL (SELECT greatest(a, least(b, marks.since)) AS fs) x
+  ),
+  older AS NOT MATERIALIZED (
+    SELECT w.i, w.t, r.node_id, r.minute, r.n AS rollup_n, m.n AS folded_n, ${states('m').join(', ')}
     FROM w
-    JOIN telemetry_rollups r ON r.deployment_id = $1 AND r.minute >= w.a AND r.minute < w.b
+    JOIN telemetry_rollups r ON r.deployment_id = $1 AND r.minute >= w.a AND r.minute < w.fs
     LEFT JOIN telemetry_minute_moments m
       ON m.deployment_id = $1 AND m.minute = r.minute AND m.node_id = r.node_id
+         AND m.minute >= w.a AND m.minute < w.fs
     WHERE ${nodeFilter('r')}
   ),
   raw AS (
-    SELECT w.i, w.t, s.node_id, s."timestamp" AS ts, ${METRICS.map((m) => `s.${m}`).join(', ')}
+    SELECT w.i, w.t, s.node_id, s."timestamp" AS ts, ${metrics}
     FROM w JOIN telemetry_samples s ON s.deployment_id = $1
       AND ((s."timestamp" >= w.f AND s."timestamp" < least(w.a, w.t))
-        OR (s."timestamp" >= greatest(w.b, w.f) AND s."timestamp" < w.t))
+        OR (s."timestamp" >= greatest(w.fu, w.f) AND s."timestamp" < w.t))
     WHERE ${nodeFilter('s')}
     UNION ALL
-    SELECT wh.i, wh.t, s.node_id, s."timestamp", ${METRICS.map((m) => `s.${m}`).join(', ')}
-    FROM whole wh JOIN telemetry_samples s ON s.node_id = wh.node_id AND s.deployment_id = $1
-      AND s."timestamp" >= wh.minute AND s."timestamp" < wh.minute + interval '1 minute'
-    WHERE wh.folded_n IS DISTINCT FROM wh.rollup_n
+    SELECT o.i, o.t, s.node_id, s."timestamp", ${metrics}
+    FROM older o JOIN telemetry_samples s ON s.node_id = o.node_id AND s.deployment_id = $1
+      AND s."timestamp" >= o.minute AND s."timestamp" < o.minute + interval '1 minute'
+    WHERE o.folded_n IS DISTINCT FROM o.rollup_n
   ),
   merged AS (
     SELECT i, node_id${minute}, ${cols.map((c) => `trends_regr(${c.column}) AS ${c.column}`).join(', ')}
     FROM (
+      SELECT w.i, m.node_id${s.perMinute ? ', m.minute' : ''}, ${states('m').join(', ')}
+      FROM w JOIN telemetry_minute_moments m
+        ON m.deployment_id = $1 AND m.minute >= w.fs AND m.minute < w.fu
+      WHERE ${nodeFilter('m')}
+      UNION ALL
       SELECT i, node_id${minute}, ${cols.map((c) => c.column).join(', ')}
-      FROM whole WHERE folded_n = rollup_n
+      FROM older WHERE folded_n = rollup_n
       UNION ALL
       SELECT i, node_id${minute}, ${cols.map((c) => `${rawState(c, 'x')} AS ${c.column}`).join(', ')}
-      FROM (SELECT *, date_part('epoch', ts - t) / 60 AS x${rawMinute} FROM raw) rs
+      FROM (SELECT *, date_part('epoch', ts - ${ORIGIN_SQL}) / 60 AS x${rawMinute} FROM raw) rs
       GROUP BY i, node_id${minute}
     ) parts
     GROUP BY i, node_id${minute}

@@ -53,6 +53,15 @@ export function fitLine(s: RegrState): LineFit {
   return { samples: n, slope, intercept, r2, tStat, significant };
 }
 
+/**
+ * The fitted value at x = `at`: mean(y) + slope·(at − mean(x)), which keeps the precision of
+ * the means where x is far from 0 (regr_intercept with x measured from `at`).
+ */
+export function fittedAt(s: RegrState, slope: number, at: number): number {
+  const [n, sx, , sy] = s;
+  return sy / n + slope * (at - sx / n);
+}
+
 /** Pearson's r of the state's x and y, as corr gives it; null where either is constant. */
 export function correlation(s: RegrState): number | null {
   const [n, , sxx, , syy, sxy] = s;

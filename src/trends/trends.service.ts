@@ -22,8 +22,16 @@ import {
   TrendResponse,
   TrendsResponse,
 } from './dto/trends.response';
-import { pairColumn, trendColumn } from './moment-sql';
-import { correlation, fitLine, historyScore, meanY, pearson, timeToThreshold } from './regression';
+import { minutesFromOrigin, pairColumn, trendColumn } from './moment-sql';
+import {
+  correlation,
+  fitLine,
+  fittedAt,
+  historyScore,
+  meanY,
+  pearson,
+  timeToThreshold,
+} from './regression';
 import { Span, TrendsRepository } from './trends.repository';
 
 /** null and NaN last; larger first when `desc`. */
@@ -40,6 +48,24 @@ function lastMinutes(now: Date, minutes: number): Span {
 export interface PeerCorrelation {
   r: number | null;
   minutes: number;
+}
+
+/** Pearson's r of two nodes' per-minute values over the minutes both have. */
+function pairCorrelation(
+  series: Map<number, Map<number, number>>,
+  a: number,
+  b: number,
+): PeerCorrelation {
+  const other = series.get(b) ?? new Map<number, number>();
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const [minute, value] of series.get(a) ?? []) {
+    const v = other.get(minute);
+    if (v === undefined) continue;
+    xs.push(value);
+    ys.push(v);
+  }
+  return { r: pearson(xs, ys), minutes: xs.length };
 }
 
 /**
@@ -70,24 +96,27 @@ export class TrendsService {
       role: q.role,
     });
     const trends: TrendResponse[] = [];
+    const nowMinutes = minutesFromOrigin(now);
     for (const row of rows) {
-      const fit = fitLine(row.states[column.column]);
+      const state = row.states[column.column];
+      const fit = fitLine(state);
       if (fit.samples === 0) continue;
+      const fittedNow = fit.slope === null ? null : fittedAt(state, fit.slope, nowMinutes);
       trends.push({
         node_id: row.node_id,
         node_identifier: row.node_identifier,
         role: row.role,
         samples: fit.samples,
         slope_per_minute: fit.slope,
-        fitted_now: fit.intercept,
-        predicted: fit.slope === null ? null : fit.intercept! + fit.slope * q.horizon_minutes,
+        fitted_now: fittedNow,
+        predicted: fit.slope === null ? null : fittedNow! + fit.slope * q.horizon_minutes,
         r2: fit.r2,
         t_stat: fit.tStat,
         significant: fit.significant,
         time_to_threshold_minutes:
           q.threshold === undefined || fit.slope === null
             ? null
-            : timeToThreshold(fit.intercept!, fit.slope, q.threshold),
+            : timeToThreshold(fittedNow!, fit.slope, q.threshold),
       });
     }
     const absT = (t: TrendResponse) =>
@@ -246,7 +275,7 @@ export class TrendsService {
 
   /**
    * r of a node's per-minute mean latency against each peer's over the minutes both have
-   * samples in the span (bottleneck detection's likely causes use it too).
+   * samples in the span.
    */
   async peerCorrelations(
     deploymentId: number,
@@ -254,9 +283,19 @@ export class TrendsService {
     peerIds: readonly number[],
     span: Span,
   ): Promise<Map<number, PeerCorrelation>> {
+    const series = await this.minuteLatency(deploymentId, [nodeId, ...peerIds], span);
+    return new Map(peerIds.map((id) => [id, pairCorrelation(series, nodeId, id)]));
+  }
+
+  /** Each node's mean latency per minute of the span (minutes with samples only). */
+  private async minuteLatency(
+    deploymentId: number,
+    nodeIds: number[],
+    span: Span,
+  ): Promise<Map<number, Map<number, number>>> {
     const column = trendColumn('latency_ms');
     const rows = await this.repo.windowStates(deploymentId, [span], [column], {
-      nodeIds: [nodeId, ...peerIds],
+      nodeIds,
       perMinute: true,
     });
     const series = new Map<number, Map<number, number>>();
@@ -267,20 +306,29 @@ export class TrendsService {
       perMinute.set(new Date(row.minute!).getTime(), mean);
       series.set(row.node_id, perMinute);
     }
-    const own = series.get(nodeId) ?? new Map<number, number>();
-    const peers = new Map<number, PeerCorrelation>();
-    for (const peerId of peerIds) {
-      const other = series.get(peerId) ?? new Map<number, number>();
-      const xs: number[] = [];
-      const ys: number[] = [];
-      for (const [minute, value] of own) {
-        const v = other.get(minute);
-        if (v === undefined) continue;
-        xs.push(value);
-        ys.push(v);
-      }
-      peers.set(peerId, { r: pearson(xs, ys), minutes: xs.length });
+    return series;
+  }
+
+  /**
+   * For bottleneck detection's likely causes: per leaf, r against each spine that explains it
+   * (in the order given), over the detection window.
+   */
+  async causeCorrelations(
+    deploymentId: number,
+    causedBy: ReadonlyMap<number, readonly number[]>,
+    span: Span,
+  ): Promise<Map<number, (number | null)[]>> {
+    const out = new Map<number, (number | null)[]>();
+    if (causedBy.size === 0) return out;
+    const ids = new Set<number>();
+    for (const [leaf, spines] of causedBy) [leaf, ...spines].forEach((id) => ids.add(id));
+    const series = await this.minuteLatency(deploymentId, [...ids], span);
+    for (const [leaf, spines] of causedBy) {
+      out.set(
+        leaf,
+        spines.map((id) => pairCorrelation(series, leaf, id).r),
+      );
     }
-    return peers;
+    return out;
   }
 }
