@@ -38,4 +38,16 @@ describe('atThreshold', () => {
     expect(atThreshold(result, 2)).toBe(result);
     expect(atThreshold(null, 3)).toBeNull();
   });
+
+  it('never lets a metric the node has no samples of (z null) reach a threshold', () => {
+    const noLatency = node(4, 0, 2.5);
+    noLatency.metrics.latency_ms = { value: null, baseline: 1, z: null, triggered: false } as never;
+    const mixed = { ...result, bottlenecks: [noLatency] } as unknown as BottlenecksResponse;
+    expect(atThreshold(mixed, 3)!.bottlenecks).toEqual([]);
+    const at2_5 = atThreshold(mixed, 2.5)!;
+    expect(at2_5.bottlenecks.map((b) => b.node_id)).toEqual([4]);
+    expect(at2_5.bottlenecks[0].metrics.latency_ms.triggered).toBe(false);
+    // At a threshold of 0 or below, a null z still never triggers (null >= 0 is true in JS).
+    expect(atThreshold(mixed, -1)!.bottlenecks[0].metrics.latency_ms.triggered).toBe(false);
+  });
 });

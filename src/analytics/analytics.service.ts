@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { splitWindow } from '../domain/analysis-window';
 import { NODE_ROLES, NodeRole } from '../domain/node-role';
-import { METRICS } from '../domain/telemetry-metrics';
+import { Metric, METRICS } from '../domain/telemetry-metrics';
 import { NodesRepository } from '../store/nodes.repository';
 import { LinksRepository } from '../store/links.repository';
 import {
@@ -31,24 +31,36 @@ function moments(state: number[]): Moments {
 }
 
 function aggregate(r: WindowRow): NodeAggregate {
+  const [latency, throughput, errors] = r.metric_samples!;
   return {
     nodeId: r.node_id!,
     samples: r.n,
     means: {
-      latency_ms: r.latency_ms!,
-      throughput_gbps: r.throughput_gbps!,
-      error_rate: r.error_rate!,
+      latency_ms: r.latency_ms,
+      throughput_gbps: r.throughput_gbps,
+      error_rate: r.error_rate,
     },
+    counts: { latency_ms: latency, throughput_gbps: throughput, error_rate: errors },
     lastTimestamp: new Date(Math.round(r.last_epoch! * 1000)),
   };
 }
 
-/** What one peer group contributes: its baseline, nodes and samples. */
+/** The {count, sum, M2} of every analysed sample of a summary row, per metric. */
+function summaryMoments(summary: WindowRow): Record<Metric, Moments> {
+  return {
+    latency_ms: moments(summary.all_latency_ms!),
+    throughput_gbps: moments(summary.all_throughput_gbps!),
+    error_rate: moments(summary.all_error_rate!),
+  };
+}
+
+/** What one peer group contributes: its baseline, nodes and samples (of each metric too). */
 interface PeerGroup {
   key: string;
   baseline: Baseline;
   nodes: number;
   samples: number;
+  metricSamples: Record<Metric, number>;
 }
 
 /** The verdicts of a request, whichever way the nodes were grouped. */
@@ -57,6 +69,8 @@ interface Detection {
   below: number;
   samples: number;
   baseline: Baseline | null;
+  /** The baseline's samples of each metric. */
+  metricSamples: Record<Metric, number>;
   groups: PeerGroup[];
   verdicts: Verdict[];
   roles: Map<number, NodeRole>;
@@ -123,7 +137,7 @@ export class AnalyticsService {
     const baselines: Record<string, PeerBaselineResponse> = {};
     for (const group of detection.groups) {
       baselines[group.key] = {
-        ...toBaselineResponse(group.baseline),
+        ...toBaselineResponse(group.baseline, group.metricSamples),
         nodes_analyzed: group.nodes,
         samples_analyzed: group.samples,
       };
@@ -131,7 +145,7 @@ export class AnalyticsService {
     return {
       ...base,
       samples_analyzed: detection.samples,
-      baseline: toBaselineResponse(detection.baseline!),
+      baseline: toBaselineResponse(detection.baseline!, detection.metricSamples),
       baselines,
       total_bottlenecks: detection.verdicts.length,
       bottlenecks: detection.verdicts.map((v) => ({
@@ -169,6 +183,7 @@ export class AnalyticsService {
       below: summary.n,
       samples: 0,
       baseline: null,
+      metricSamples: countsOf(summaryMoments(summary)),
       groups: [],
       verdicts: [],
       roles: new Map(),
@@ -176,19 +191,20 @@ export class AnalyticsService {
     };
     if (analysed === 0) return detection;
     const baseline: Baseline =
-      q.method === 'mad'
-        ? madBaseline(nodes)
-        : zscoreBaseline({
-            latency_ms: moments(summary.all_latency_ms!),
-            throughput_gbps: moments(summary.all_throughput_gbps!),
-            error_rate: moments(summary.all_error_rate!),
-          });
-    const samples = summary.all_latency_ms![0];
+      q.method === 'mad' ? madBaseline(nodes) : zscoreBaseline(summaryMoments(summary));
+    const samples = Number(summary.samples);
+    const group = {
+      key: groupKey ?? 'deployment',
+      baseline,
+      nodes: analysed,
+      samples,
+      metricSamples: detection.metricSamples,
+    };
     return {
       ...detection,
       samples,
       baseline,
-      groups: [{ key: groupKey ?? 'deployment', baseline, nodes: analysed, samples }],
+      groups: [group],
       verdicts: detectBottlenecks(nodes, baseline, q.threshold),
     };
   }
@@ -219,6 +235,7 @@ export class AnalyticsService {
       below: all.reduce((sum, r) => sum + r.n, 0),
       samples: 0,
       baseline: null,
+      metricSamples: { latency_ms: 0, throughput_gbps: 0, error_rate: 0 },
       groups: [],
       verdicts: [],
       roles,
@@ -234,11 +251,7 @@ export class AnalyticsService {
     for (const role of NODE_ROLES) {
       const summary = summaries.get(role);
       if (!summary || !summary.analysed) continue;
-      const roleMoments = {
-        latency_ms: moments(summary.all_latency_ms!),
-        throughput_gbps: moments(summary.all_throughput_gbps!),
-        error_rate: moments(summary.all_error_rate!),
-      };
+      const roleMoments = summaryMoments(summary);
       for (const metric of METRICS)
         pooled[metric] = mergeMoments(pooled[metric], roleMoments[metric]);
       const nodes = nodesOf.get(role) ?? [];
@@ -247,11 +260,13 @@ export class AnalyticsService {
         key: role,
         baseline,
         nodes: summary.analysed,
-        samples: roleMoments.latency_ms.n,
+        samples: Number(summary.samples),
+        metricSamples: countsOf(roleMoments),
       });
+      detection.samples += Number(summary.samples);
       verdicts.push(...detectBottlenecks(nodes, baseline, q.threshold));
     }
-    detection.samples = pooled.latency_ms.n;
+    detection.metricSamples = countsOf(pooled);
     detection.baseline =
       q.method === 'mad' ? madBaseline([...nodesOf.values()].flat()) : zscoreBaseline(pooled);
     detection.verdicts = verdicts.sort(
@@ -262,13 +277,19 @@ export class AnalyticsService {
 
   /** The likely-cause rule (likely-cause.ts) over the flagged nodes of a fabric. */
   private async causes(verdicts: Verdict[], roles: Map<number, NodeRole>) {
-    const flagged: FlaggedNode[] = verdicts.map((v) => ({
-      nodeId: v.node.nodeId,
-      role: roles.get(v.node.nodeId) ?? NodeRole.LEAF,
-      latencyTriggered: v.metrics.latency_ms.triggered,
-      latency: v.metrics.latency_ms.value,
-      latencyCentre: v.metrics.latency_ms.baseline,
-    }));
+    // A node without latency samples is neither a cause nor explained (the rule is on latency).
+    const flagged: FlaggedNode[] = [];
+    for (const v of verdicts) {
+      const { value, baseline } = v.metrics.latency_ms;
+      if (value === null || baseline === null) continue;
+      flagged.push({
+        nodeId: v.node.nodeId,
+        role: roles.get(v.node.nodeId) ?? NodeRole.LEAF,
+        latencyTriggered: v.metrics.latency_ms.triggered,
+        latency: value,
+        latencyCentre: baseline,
+      });
+    }
     const { spines, leaves } = causeCandidates(flagged);
     const uplinks = new Map<number, number[]>();
     if (spines.length > 0 && leaves.length > 0) {
@@ -280,11 +301,26 @@ export class AnalyticsService {
   }
 }
 
-function toBaselineResponse(baseline: Baseline): BaselineResponse {
+/** The count of each metric's moments. */
+function countsOf(moments: Record<Metric, Moments>): Record<Metric, number> {
+  return {
+    latency_ms: moments.latency_ms.n,
+    throughput_gbps: moments.throughput_gbps.n,
+    error_rate: moments.error_rate.n,
+  };
+}
+
+function toBaselineResponse(baseline: Baseline, samples: Record<Metric, number>): BaselineResponse {
   const out = {} as BaselineResponse;
   for (const metric of METRICS) {
     const b = baseline[metric];
-    out[metric] = { centre: b.centre, spread: b.spread, spread_kind: b.kind, scale: b.scale };
+    out[metric] = {
+      centre: b.centre,
+      spread: b.spread,
+      spread_kind: b.kind,
+      scale: b.scale,
+      samples: samples[metric],
+    };
   }
   return out;
 }

@@ -11,24 +11,32 @@ import {
   zscoreBaseline,
 } from './bottleneck-detector';
 
+/** A node with one sample; a null metric is one the sample lacks. */
 const node = (
   nodeId: number,
-  latency: number,
-  throughput: number,
-  errorRate: number,
+  latency: number | null,
+  throughput: number | null,
+  errorRate: number | null,
 ): NodeAggregate => ({
   nodeId,
   samples: 1,
   means: { latency_ms: latency, throughput_gbps: throughput, error_rate: errorRate },
+  counts: {
+    latency_ms: latency === null ? 0 : 1,
+    throughput_gbps: throughput === null ? 0 : 1,
+    error_rate: errorRate === null ? 0 : 1,
+  },
   lastTimestamp: new Date(0),
 });
+
+const present = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
 
 /** One sample per node: the zscore baseline over node values, from plain two-pass moments. */
 function zscoreOf(nodes: NodeAggregate[]): Baseline {
   return zscoreBaseline({
-    latency_ms: momentsOf(nodes.map((n) => n.means.latency_ms)),
-    throughput_gbps: momentsOf(nodes.map((n) => n.means.throughput_gbps)),
-    error_rate: momentsOf(nodes.map((n) => n.means.error_rate)),
+    latency_ms: momentsOf(present(nodes.map((n) => n.means.latency_ms))),
+    throughput_gbps: momentsOf(present(nodes.map((n) => n.means.throughput_gbps))),
+    error_rate: momentsOf(present(nodes.map((n) => n.means.error_rate))),
   });
 }
 
@@ -45,8 +53,8 @@ describe('bottleneck detector (zscore)', () => {
     const [verdict, ...rest] = detectBottlenecks(nodes, baseline, 2);
     expect(rest).toHaveLength(0);
     expect(verdict.node.nodeId).toBe(10);
-    expect(Math.abs(verdict.metrics.latency_ms.z - 45 / sd)).toBeLessThan(1e-9);
-    expect(Math.abs(verdict.metrics.latency_ms.z - 2.846049894151541)).toBeLessThan(1e-9);
+    expect(Math.abs(verdict.metrics.latency_ms.z! - 45 / sd)).toBeLessThan(1e-9);
+    expect(Math.abs(verdict.metrics.latency_ms.z! - 2.846049894151541)).toBeLessThan(1e-9);
     expect(verdict.metrics.latency_ms).toMatchObject({ value: 60, baseline: 15, triggered: true });
     expect(verdict.metrics.throughput_gbps).toMatchObject({ z: 0, triggered: false });
     expect(Math.abs(verdict.deviationScore - 0.4 * (45 / sd))).toBeLessThan(1e-9);
@@ -128,7 +136,7 @@ describe('bottleneck detector (mad)', () => {
     expect(mad.latency_ms).toMatchObject({ centre: 12, spread: 2, kind: 'mad' });
     const verdicts = detectBottlenecks(nodes, mad, 2);
     expect(verdicts.map((v) => v.node.nodeId)).toEqual([4, 5]);
-    expect(Math.abs(verdicts[0].metrics.latency_ms.z - (0.6745 * 68) / 2)).toBeLessThan(1e-9);
+    expect(Math.abs(verdicts[0].metrics.latency_ms.z! - (0.6745 * 68) / 2)).toBeLessThan(1e-9);
   });
 
   it('falls back to the mean absolute deviation where MAD is zero', () => {
@@ -141,7 +149,7 @@ describe('bottleneck detector (mad)', () => {
       kind: 'mean_absolute_deviation',
     });
     const [v] = detectBottlenecks(nodes, mad, 2);
-    expect(Math.abs(v.metrics.latency_ms.z - 30 / (1.253314 * 6))).toBeLessThan(1e-9);
+    expect(Math.abs(v.metrics.latency_ms.z! - 30 / (1.253314 * 6))).toBeLessThan(1e-9);
     expect(mad.throughput_gbps.scale).toBeNull();
     expect(v.metrics.throughput_gbps.z).toBe(0);
   });
@@ -150,6 +158,60 @@ describe('bottleneck detector (mad)', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([7])).toBe(7);
     expect(median([])).toBeNaN();
+  });
+});
+
+describe('bottleneck detector with samples that lack a metric', () => {
+  // Nodes 1-9 at 10 ms, node 10 at 60 ms; nodes 11 and 12 report no latency at all.
+  const nodes = [
+    ...Array.from({ length: 9 }, (_, i) => node(i + 1, 10, 10, 0.1)),
+    node(10, 60, 10, 0.1),
+    node(11, null, 2, 0.1),
+    node(12, null, null, 0.1),
+  ];
+
+  it("builds each metric's zscore baseline from the nodes that have it, never from zeros", () => {
+    const baseline = zscoreOf(nodes);
+    // Latency over the ten nodes with latency only: mean 15, not 150/12.
+    expect(baseline.latency_ms.centre).toBe(15);
+    expect(Math.abs(baseline.latency_ms.spread! - Math.sqrt(2250 / 9))).toBeLessThan(1e-12);
+    // Throughput over eleven values: ten at 10 and node 11 at 2.
+    expect(Math.abs(baseline.throughput_gbps.centre! - 102 / 11)).toBeLessThan(1e-12);
+  });
+
+  it('does not score a node on a metric it has no samples of', () => {
+    const verdicts = detectBottlenecks(nodes, zscoreOf(nodes), 2);
+    expect(verdicts.map((v) => v.node.nodeId)).toEqual([11, 10]);
+    const [eleven, ten] = verdicts;
+    expect(eleven.metrics.latency_ms).toEqual({
+      value: null,
+      baseline: 15,
+      z: null,
+      triggered: false,
+      samples: 0,
+    });
+    expect(eleven.metrics.throughput_gbps).toMatchObject({ value: 2, triggered: true, samples: 1 });
+    // Its score is throughput's term alone: latency adds nothing rather than a z of 0 - 15.
+    expect(eleven.deviationScore).toBeCloseTo(0.4 * eleven.metrics.throughput_gbps.z!, 12);
+    expect(ten.metrics.latency_ms).toMatchObject({ value: 60, triggered: true, samples: 1 });
+  });
+
+  it('takes the mad baseline over the node means that exist', () => {
+    const mad = madBaseline(nodes);
+    // Median of ten latencies (nine 10s and a 60) is 10, not the median with two zeros.
+    expect(mad.latency_ms.centre).toBe(10);
+    expect(madBaseline([node(1, null, 1, 1)]).latency_ms).toEqual({
+      centre: null,
+      spread: null,
+      kind: 'mad',
+      scale: null,
+    });
+  });
+
+  it('has no centre for a metric no sample carries', () => {
+    const baseline = zscoreOf([node(1, null, 3, 1), node(2, null, 4, 1)]);
+    expect(baseline.latency_ms).toMatchObject({ centre: null, spread: null, scale: null });
+    expect(detectBottlenecks([node(1, null, 3, 1)], baseline, 1)).toEqual([]);
   });
 });
 

@@ -28,7 +28,8 @@ export type SpreadKind = 'stddev' | 'mad' | 'mean_absolute_deviation';
 
 /** How one metric's z is formed: z = direction·(value − centre)/scale, 0 when scale is null. */
 export interface MetricBaseline {
-  centre: number;
+  /** Null when the peer group has no samples of the metric (no node is scored on it). */
+  centre: number | null;
   /** The spread measure named by `kind`; null when there is none (fewer than two values). */
   spread: number | null;
   kind: SpreadKind;
@@ -48,15 +49,20 @@ export interface Moments {
 export interface NodeAggregate {
   nodeId: number;
   samples: number;
-  means: Record<Metric, number>;
+  /** Null for a metric the node has no samples of in the window. */
+  means: Record<Metric, number | null>;
+  /** The node's samples of each metric (a sample may lack some). */
+  counts: Record<Metric, number>;
   lastTimestamp: Date;
 }
 
+/** One metric of a node: value, z and samples null/0 where the node has none of it. */
 export interface MetricVerdict {
-  value: number;
-  baseline: number;
-  z: number;
+  value: number | null;
+  baseline: number | null;
+  z: number | null;
   triggered: boolean;
+  samples: number;
 }
 
 export interface Verdict {
@@ -66,9 +72,11 @@ export interface Verdict {
 }
 
 /** A spread this small is floating-point noise of a constant metric: treat as zero. */
-export function isZeroSpread(spread: number | null, centre: number): boolean {
+export function isZeroSpread(spread: number | null, centre: number | null): boolean {
   return (
-    spread === null || !Number.isFinite(spread) || spread <= 1e-9 * Math.max(1, Math.abs(centre))
+    spread === null ||
+    !Number.isFinite(spread) ||
+    spread <= 1e-9 * Math.max(1, Math.abs(centre ?? 0))
   );
 }
 
@@ -92,14 +100,17 @@ export function momentsOf(values: readonly number[]): Moments {
   return { n: values.length, mean, m2: values.reduce((s, v) => s + (v - mean) ** 2, 0) };
 }
 
-/** The seed's baseline: mean and sample standard deviation of every sample in the window. */
+/**
+ * The seed's baseline: mean and sample standard deviation of every sample in the window, per
+ * metric over the samples that carry it (no centre without any).
+ */
 export function zscoreBaseline(moments: Record<Metric, Moments>): Baseline {
   const out = {} as Baseline;
   for (const metric of METRICS) {
     const { n, mean, m2 } = moments[metric];
     const spread = n > 1 ? Math.sqrt(Math.max(0, m2) / (n - 1)) : null;
     out[metric] = {
-      centre: mean,
+      centre: n > 0 ? mean : null,
       spread,
       kind: 'stddev',
       scale: isZeroSpread(spread, mean) ? null : spread,
@@ -118,12 +129,21 @@ export function median(values: readonly number[]): number {
 
 /**
  * Robust baseline over node means: median and MAD; where MAD counts as zero, the scaled mean
- * absolute deviation from the median; where that is zero too, no z at all.
+ * absolute deviation from the median; where that is zero too, no z at all. Per metric over the
+ * nodes that have samples of it (no centre without any).
  */
 export function madBaseline(nodes: readonly NodeAggregate[]): Baseline {
   const out = {} as Baseline;
   for (const metric of METRICS) {
-    const values = nodes.map((n) => n.means[metric]);
+    const values: number[] = [];
+    for (const n of nodes) {
+      const mean = n.means[metric];
+      if (mean !== null) values.push(mean);
+    }
+    if (values.length === 0) {
+      out[metric] = { centre: null, spread: null, kind: 'mad', scale: null };
+      continue;
+    }
     const centre = median(values);
     const deviations = values.map((v) => Math.abs(v - centre));
     const mad = median(deviations);
@@ -144,12 +164,15 @@ export function madBaseline(nodes: readonly NodeAggregate[]): Baseline {
 
 /** z in the bad direction; 0 where the spread counts as zero, so noise never flags a node. */
 export function badDirectionZ(metric: Metric, value: number, base: MetricBaseline): number {
-  if (base.scale === null) return 0;
+  if (base.scale === null || base.centre === null) return 0;
   const z = (BAD_DIRECTION[metric] * (value - base.centre)) / base.scale;
   return Number.isFinite(z) ? z : 0;
 }
 
-/** Scores every node against the baseline; returns the bottlenecks, worst first. */
+/**
+ * Scores every node against the baseline; returns the bottlenecks, worst first. A node is not
+ * scored on a metric it has no samples of: z null, never triggered, nothing added to its score.
+ */
 export function detectBottlenecks(
   nodes: readonly NodeAggregate[],
   baseline: Baseline,
@@ -161,16 +184,18 @@ export function detectBottlenecks(
     let flagged = false;
     const metrics = {} as Record<Metric, MetricVerdict>;
     for (const metric of METRICS) {
-      const z = badDirectionZ(metric, node.means[metric], baseline[metric]);
+      const value = node.means[metric];
+      const samples = node.counts[metric];
+      if (value === null) {
+        const centre = baseline[metric].centre;
+        metrics[metric] = { value, baseline: centre, z: null, triggered: false, samples };
+        continue;
+      }
+      const z = badDirectionZ(metric, value, baseline[metric]);
       const triggered = z >= threshold;
       flagged ||= triggered;
       score += WEIGHTS[metric] * Math.max(0, z);
-      metrics[metric] = {
-        value: node.means[metric],
-        baseline: baseline[metric].centre,
-        z,
-        triggered,
-      };
+      metrics[metric] = { value, baseline: baseline[metric].centre, z, triggered, samples };
     }
     if (flagged)
       verdicts.push({ node, metrics, deviationScore: Number.isFinite(score) ? score : 0 });

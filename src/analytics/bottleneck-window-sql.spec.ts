@@ -85,6 +85,8 @@ describe('mergeParts', () => {
       all_latency_ms: null,
       all_throughput_gbps: null,
       all_error_rate: null,
+      metric_samples: [3, 3, 3],
+      samples: null,
     });
     const summary = (below: number, analysed: number): WindowRow => ({
       ...node(0),
@@ -92,6 +94,8 @@ describe('mergeParts', () => {
       n: below,
       analysed,
       all_latency_ms: [6, 6, 0],
+      metric_samples: null,
+      samples: '6',
     });
     const merged = mergeParts([
       [node(2), summary(1, 1)],
@@ -114,6 +118,8 @@ describe('mergeRoleParts', () => {
       all_latency_ms: id === null ? [10, 50, 2] : null,
       all_throughput_gbps: null,
       all_error_rate: null,
+      metric_samples: id === null ? null : [n, n, n],
+      samples: id === null ? 10 : null,
       analysed,
       role,
     });

@@ -1,6 +1,7 @@
 /** The fast path of bottleneck detection: one statement per part over one snapshot. */
 import {
   NODE_GROUP_SHIFT,
+  NODE_COUNTS,
   NODE_MEANS,
   NODE_STATES,
   BASELINE_STATS,
@@ -138,7 +139,7 @@ export const GROUPED_WINDOW = namedStatement<GroupedWindowParams>(
     WHERE deployment_id = ${$.deployment} AND "timestamp" >= ${$.wholeTo} AND "timestamp" <= ${$.to}
       AND node_id IN (SELECT node_id FROM cut)
   ), base AS MATERIALIZED (
-    SELECT ${NODE_STATES}
+    SELECT sum(n) AS samples, ${NODE_STATES}
     FROM (
       SELECT n, ${PART_COLUMNS}
       FROM telemetry_rollup_groups
@@ -163,7 +164,8 @@ export const GROUPED_WINDOW = namedStatement<GroupedWindowParams>(
   SELECT p.node_id, p.n, ${NODE_MEANS},
          extract(epoch FROM p.last_ts)::float8 AS last_epoch,
          NULL::float8[] AS all_latency_ms, NULL::float8[] AS all_throughput_gbps,
-         NULL::float8[] AS all_error_rate, NULL::int AS analysed,
+         NULL::float8[] AS all_error_rate, ${NODE_COUNTS} AS metric_samples,
+         NULL::bigint AS samples, NULL::int AS analysed,
          (SELECT node_id FROM nodes WHERE id = p.node_id) AS node_identifier
   FROM per_node p, stats s
   WHERE p.n >= ${$.minSamples}
@@ -171,7 +173,7 @@ export const GROUPED_WINDOW = namedStatement<GroupedWindowParams>(
       ${reachesThreshold($.threshold)})
   UNION ALL
   SELECT NULL, (SELECT count(*)::int FROM per_node WHERE n < ${$.minSamples}), NULL, NULL, NULL, NULL,
-         latency_ms, throughput_gbps, error_rate,
+         latency_ms, throughput_gbps, error_rate, NULL, samples,
          (SELECT count(*)::int FROM per_node WHERE n >= ${$.minSamples}), NULL
   FROM base`,
 );
@@ -219,7 +221,7 @@ export const ROLE_GROUPED_WINDOW = namedStatement<GroupedWindowParams>(
       AND s.node_id IN (SELECT node_id FROM cut)
     GROUP BY 1
   ), base AS MATERIALIZED (
-    SELECT role, ${NODE_STATES}
+    SELECT role, sum(n) AS samples, ${NODE_STATES}
     FROM (
       -- Whole minutes of the groups of leaves only.
       SELECT 'leaf' AS role, n, ${PART_COLUMNS}
@@ -237,7 +239,7 @@ export const ROLE_GROUPED_WINDOW = namedStatement<GroupedWindowParams>(
         AND (node_id >> ${NODE_GROUP_SHIFT}) NOT IN (SELECT node_group FROM special_groups)
       UNION ALL
       -- Groups with a spine or border leaf: every whole minute node by node.
-      SELECT ${ROLE_OF('sp')}, t.n, ${partColumnsOf('t')}
+      SELECT ${ROLE_OF('sp')}, t.n, ${partColumnsOf('t.')}
       FROM telemetry_rollups t LEFT JOIN special sp ON sp.node_id = t.node_id
       WHERE t.deployment_id = ${$.deployment}
         AND t.minute = ANY (ARRAY(SELECT generate_series(${$.wholeFrom}::timestamptz, ${$.wholeTo}::timestamptz, interval '1 minute')))
@@ -262,7 +264,8 @@ export const ROLE_GROUPED_WINDOW = namedStatement<GroupedWindowParams>(
   SELECT p.node_id, p.n, ${NODE_MEANS},
          extract(epoch FROM p.last_ts)::float8 AS last_epoch,
          NULL::float8[] AS all_latency_ms, NULL::float8[] AS all_throughput_gbps,
-         NULL::float8[] AS all_error_rate, NULL::int AS analysed,
+         NULL::float8[] AS all_error_rate, ${NODE_COUNTS} AS metric_samples,
+         NULL::bigint AS samples, NULL::int AS analysed,
          (SELECT node_id FROM nodes WHERE id = p.node_id) AS node_identifier, s.role
   FROM per_node p LEFT JOIN special sp ON sp.node_id = p.node_id
     JOIN stats s ON s.role = ${ROLE_OF('sp')}
@@ -271,6 +274,7 @@ export const ROLE_GROUPED_WINDOW = namedStatement<GroupedWindowParams>(
       ${reachesThreshold($.threshold)})
   UNION ALL
   SELECT NULL, COALESCE(c.below, 0), NULL, NULL, NULL, NULL,
-         b.latency_ms, b.throughput_gbps, b.error_rate, COALESCE(c.analysed, 0), NULL, b.role
+         b.latency_ms, b.throughput_gbps, b.error_rate, NULL, b.samples, COALESCE(c.analysed, 0),
+         NULL, b.role
   FROM base b LEFT JOIN counts c ON c.role = b.role`,
 );

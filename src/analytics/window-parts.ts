@@ -14,6 +14,10 @@ export interface WindowRow {
   all_latency_ms: number[] | null;
   all_throughput_gbps: number[] | null;
   all_error_rate: number[] | null;
+  /** Node rows: the node's samples of each metric (latency, throughput, error rate). */
+  metric_samples: number[] | null;
+  /** Summary rows: the samples of the analysed nodes (a bigint: text from the driver). */
+  samples: number | string | null;
   /** Summary row of GROUPED_WINDOW only: nodes with at least min_samples samples. */
   analysed?: number | null;
   /** Node rows of GROUPED_WINDOW: the node's name (node-001). */

@@ -4,7 +4,15 @@
  */
 import { METRICS } from '../domain/telemetry-metrics';
 import { namedStatement, Placeholders } from './named-statement';
-import { NODE_STATES, PART_COLUMNS, RAW_STATS, ROLE_OF } from './window-sql-columns';
+import {
+  NODE_STATES,
+  nodeStatesOf,
+  PART_COLUMNS,
+  RAW_STATS,
+  ROLE_OF,
+  STATE_COUNTS,
+  STATE_MEANS,
+} from './window-sql-columns';
 
 /** The parameters of WINDOW and ROLE_WINDOW: the deployment, the window's edges, min_samples. */
 export interface WindowParams {
@@ -72,17 +80,19 @@ export const ROLE_WINDOW = namedStatement<WindowParams>(
   ), ${rawAndParts($)}), per_node AS (
     SELECT p.node_id, sum(p.n)::int AS n, max(p.last_ts) AS last_ts,
            min(${ROLE_OF('sp')}) AS role,
-           ${METRICS.map((m) => `telemetry_moments(ARRAY[p.n, p.n * p.${m}_mean, p.${m}_m2]) AS ${m}`).join(', ')}
+           ${nodeStatesOf('p.')}
     FROM parts p LEFT JOIN special sp ON sp.node_id = p.node_id GROUP BY p.node_id
   )
-  SELECT node_id, n, ${METRICS.map((m) => `${m}[2] / ${m}[1] AS ${m}`).join(', ')},
+  SELECT node_id, n, ${STATE_MEANS},
          extract(epoch FROM last_ts)::float8 AS last_epoch,
          NULL::float8[] AS all_latency_ms, NULL::float8[] AS all_throughput_gbps,
-         NULL::float8[] AS all_error_rate, NULL::int AS analysed, role
+         NULL::float8[] AS all_error_rate, ${STATE_COUNTS} AS metric_samples,
+         NULL::bigint AS samples, NULL::int AS analysed, role
   FROM per_node WHERE n >= ${$.minSamples}
   UNION ALL
   SELECT NULL, count(*) FILTER (WHERE n < ${$.minSamples})::int, NULL, NULL, NULL, NULL,
          ${METRICS.map((m) => `telemetry_moments(${m}) FILTER (WHERE n >= ${$.minSamples})`).join(', ')},
+         NULL, sum(n) FILTER (WHERE n >= ${$.minSamples}),
          count(*) FILTER (WHERE n >= ${$.minSamples})::int, role
   FROM per_node GROUP BY role`,
 );
@@ -127,14 +137,15 @@ export const WINDOW = namedStatement<WindowParams>(
   ), analysed AS (
     SELECT * FROM per_node WHERE n >= ${$.minSamples}
   )
-  SELECT node_id, n, ${METRICS.map((m) => `${m}[2] / ${m}[1] AS ${m}`).join(', ')},
+  SELECT node_id, n, ${STATE_MEANS},
          extract(epoch FROM last_ts)::float8 AS last_epoch,
          NULL::float8[] AS all_latency_ms, NULL::float8[] AS all_throughput_gbps,
-         NULL::float8[] AS all_error_rate
+         NULL::float8[] AS all_error_rate, ${STATE_COUNTS} AS metric_samples,
+         NULL::bigint AS samples
   FROM analysed
   UNION ALL
   SELECT NULL, (SELECT count(*)::int FROM per_node WHERE n < ${$.minSamples}), NULL, NULL, NULL, NULL,
-         ${METRICS.map((m) => `telemetry_moments(${m})`).join(', ')}
+         ${METRICS.map((m) => `telemetry_moments(${m})`).join(', ')}, NULL, sum(n)
   FROM analysed`,
 );
 

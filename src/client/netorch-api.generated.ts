@@ -1146,20 +1146,20 @@ export interface components {
       /** @example 2026-11-27T10:00:05.000Z */
       timestamp: string;
       /**
-       * @description Milliseconds, double precision
+       * @description Milliseconds, double precision; null when the sample lacks it (never read as 0)
        * @example 9.73
        */
-      latency_ms: number;
+      latency_ms: number | null;
       /**
-       * @description Gbit/s, double precision
+       * @description Gbit/s, double precision; null when the sample lacks it (never read as 0)
        * @example 9.41
        */
-      throughput_gbps: number;
+      throughput_gbps: number | null;
       /**
-       * @description Percent of packets in error, 0..100
+       * @description Percent of packets in error, 0..100; null when the sample lacks it (never read as 0)
        * @example 0.12
        */
-      error_rate: number;
+      error_rate: number | null;
     };
     TelemetryListResponse: {
       /** @description Newest first */
@@ -1261,10 +1261,10 @@ export interface components {
     };
     BaselineMetricResponse: {
       /**
-       * @description Mean of all samples (zscore) or median of node means (mad)
+       * @description Mean of all samples (zscore) or median of node means (mad), over those that carry the metric; null when none does
        * @example 18.2
        */
-      centre: number;
+      centre: number | null;
       /**
        * @description The spread named by spread_kind; null when there is none (fewer than two samples)
        * @example 20.1
@@ -1281,6 +1281,11 @@ export interface components {
        * @example 20.1
        */
       scale: number | null;
+      /**
+       * @description Samples of this metric behind the baseline (a sample may lack a metric)
+       * @example 3360
+       */
+      samples: number;
     };
     PeerBaselineResponse: {
       latency_ms: components['schemas']['BaselineMetricResponse'];
@@ -1299,25 +1304,30 @@ export interface components {
     };
     MetricVerdictResponse: {
       /**
-       * @description The node's mean over the window
+       * @description The node's mean over the window; null when it has no samples of the metric
        * @example 71.3
        */
-      value: number;
+      value: number | null;
       /**
-       * @description The baseline centre: the mean of all samples (zscore) or the median of node means (mad)
+       * @description The baseline centre: the mean of all samples (zscore) or the median of node means (mad); null when the peer group has no samples of the metric
        * @example 18.2
        */
-      baseline: number;
+      baseline: number | null;
       /**
-       * @description z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero
+       * @description z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero; null when the node has no samples of the metric (it is not scored on it)
        * @example 3.4
        */
-      z: number;
+      z: number | null;
       /**
-       * @description z >= threshold
+       * @description z >= threshold (never when z is null)
        * @example true
        */
       triggered: boolean;
+      /**
+       * @description The node's samples of this metric in the window (a sample may lack a metric)
+       * @example 120
+       */
+      samples: number;
     };
     MetricVerdictsResponse: {
       latency_ms: components['schemas']['MetricVerdictResponse'];
@@ -1335,22 +1345,22 @@ export interface components {
       /** @example 1 */
       deployment_id: number;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 71.3
        */
-      latency_ms: number;
+      latency_ms: number | null;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 3.1
        */
-      throughput_gbps: number;
+      throughput_gbps: number | null;
       /**
-       * @description Mean over the window
+       * @description Mean over the window; null when the node has no samples of it
        * @example 2.4
        */
-      error_rate: number;
+      error_rate: number | null;
       /**
-       * @description 0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err)
+       * @description 0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err), over the metrics the node has samples of
        * @example 2.87
        */
       deviation_score: number;
@@ -1360,7 +1370,7 @@ export interface components {
        */
       timestamp: string;
       /**
-       * @description The node's samples in the window
+       * @description The node's samples in the window (each carries at least one metric; metrics.*.samples counts each)
        * @example 120
        */
       samples: number;

@@ -23,3 +23,27 @@ export function mirrorSamplePartitionsSql(table: string): string {
       END
       $do$`;
 }
+
+/**
+ * The sample trigger's function (migration 1764250600000 on): the given rollup upserts, then,
+ * per deployment written to, the shared fold lock (class `foldLockClass`) and the un-folding of
+ * the minutes from the earliest written one if they were folded.
+ */
+export function rollupTriggerSql(upserts: string, foldLockClass: number): string {
+  return `
+      CREATE OR REPLACE FUNCTION telemetry_rollup_samples() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      DECLARE w record;
+      BEGIN
+        ${upserts}
+        FOR w IN
+          SELECT deployment_id, date_bin('1 minute', min("timestamp"), timestamptz '1970-01-01 00:00:00+00') AS minute
+          FROM new_rows GROUP BY deployment_id
+        LOOP
+          PERFORM pg_advisory_xact_lock_shared(${foldLockClass}, w.deployment_id);
+          UPDATE telemetry_prefix_marks SET until = w.minute
+          WHERE deployment_id = w.deployment_id AND until > w.minute AND since <= w.minute;
+        END LOOP;
+        RETURN NULL;
+      END
+      $fn$`;
+}

@@ -7,9 +7,18 @@ import { LockService } from './locks';
 import { Queryable } from './queryable';
 import { PARTITIONED_TABLES, partitionsCovering } from './telemetry-partitions';
 
-/** A PostgreSQL array literal of numbers; Number#toString round-trips every double exactly. */
-function numberArray(values: ArrayLike<number>): string {
-  return `{${Array.prototype.join.call(values, ',')}}`;
+/**
+ * A PostgreSQL array literal of numbers; Number#toString round-trips every double exactly. A
+ * missing metric (null, or NaN in a Float64Array column) is NULL.
+ */
+function numberArray(values: ArrayLike<number | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    out += v === null || Number.isNaN(v) ? 'NULL' : String(v);
+  }
+  return out + '}';
 }
 
 function pgCode(error: unknown): string | undefined {
@@ -29,9 +38,10 @@ export function isMissingPartition(error: unknown): boolean {
 export interface SampleBatch {
   nodeIds: ArrayLike<number>;
   timestamps: Date[] | Date;
-  latency: ArrayLike<number>;
-  throughput: ArrayLike<number>;
-  errorRate: ArrayLike<number>;
+  /** Per metric: null (or NaN) where the sample lacks it; every sample has at least one. */
+  latency: ArrayLike<number | null>;
+  throughput: ArrayLike<number | null>;
+  errorRate: ArrayLike<number | null>;
 }
 
 /** One stored sample as PostgreSQL returns it. */
@@ -40,9 +50,9 @@ export interface SampleRow {
   node_id: number;
   deployment_id: number;
   timestamp: Date;
-  latency_ms: number;
-  throughput_gbps: number;
-  error_rate: number;
+  latency_ms: number | null;
+  throughput_gbps: number | null;
+  error_rate: number | null;
 }
 
 /** Which samples {@link TelemetryRepository.listSamples} returns, newest first. */
@@ -266,7 +276,10 @@ export class TelemetryRepository {
     );
   }
 
-  /** Time buckets of one metric, aggregated in PostgreSQL; empty buckets are left out. */
+  /**
+   * Time buckets of one metric over the samples that carry it, aggregated in PostgreSQL; empty
+   * buckets are left out.
+   */
   @GenerateSql(
     {
       name: 'with p95',
@@ -321,7 +334,7 @@ export class TelemetryRepository {
               max(${metric}) AS max,
               count(*)::int AS count
        FROM telemetry_samples
-       WHERE deployment_id = $1 AND (${ranges.join(' OR ')}) ${nodeFilter}
+       WHERE deployment_id = $1 AND (${ranges.join(' OR ')}) ${nodeFilter} AND ${metric} IS NOT NULL
        GROUP BY 1 ORDER BY 1`,
       params,
     );

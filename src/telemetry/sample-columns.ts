@@ -2,7 +2,8 @@
 export interface SampleColumns {
   nodeIds: number[];
   timestamps: Date[];
-  latency: ArrayLike<number>;
-  throughput: ArrayLike<number>;
-  errorRate: ArrayLike<number>;
+  /** Per metric: null, or NaN in a Float64Array, where the sample lacks it (not all three). */
+  latency: ArrayLike<number | null>;
+  throughput: ArrayLike<number | null>;
+  errorRate: ArrayLike<number | null>;
 }

@@ -12,34 +12,44 @@ export interface PrefixMarks {
   until: Date;
 }
 
+/** A running-sum row's count and sum per metric. */
+const PREFIX_COLUMNS = METRICS.map((m) => `${m}_n, ${m}_sum`).join(', ');
+/** A 10-second bucket's count, mean and M2 per metric, each over the samples that have it. */
+const BUCKET_COLUMNS = METRICS.map((m) => `${m}_n, ${m}_mean, ${m}_m2`).join(', ');
+const BUCKET_STATS = (alias: string) =>
+  METRICS.map(
+    (m) => `count(${alias}${m}), avg(${alias}${m}), var_pop(${alias}${m}) * count(${alias}${m})`,
+  ).join(', ');
+
 /**
  * One minute of running sums: the previous minute's row of each node (none at the start of an
  * hour) plus the node's rollup of this minute. Nodes silent this minute carry their row forward,
  * so the row at any minute covers every node that reported earlier in the hour. A refold after a
- * late sample overwrites the rows. $1 deployment, $2 minute, $3 minute starts an hour.
+ * late sample overwrites the rows. Each metric carries its own count (a sample may lack it).
+ * $1 deployment, $2 minute, $3 minute starts an hour.
  */
 const FOLD_MINUTE_SQL = `
   INSERT INTO telemetry_prefix_sums AS p
-    (deployment_id, node_id, minute, n, last_ts, ${METRICS.map((m) => `${m}_sum`).join(', ')})
+    (deployment_id, node_id, minute, n, last_ts, ${PREFIX_COLUMNS})
   SELECT $1, node_id, $2, coalesce(c.n, 0) + coalesce(r.n, 0), greatest(c.last_ts, r.last_ts),
-         ${METRICS.map((m) => `coalesce(c.${m}_sum, 0) + coalesce(r.n * r.${m}_mean, 0)`).join(',\n         ')}
-  FROM (SELECT node_id, n, last_ts, ${METRICS.map((m) => `${m}_sum`).join(', ')}
+         ${METRICS.map((m) => `coalesce(c.${m}_n, 0) + coalesce(r.${m}_n, 0), coalesce(c.${m}_sum, 0) + coalesce(r.${m}_n * r.${m}_mean, 0)`).join(',\n         ')}
+  FROM (SELECT node_id, n, last_ts, ${PREFIX_COLUMNS}
         FROM telemetry_prefix_sums
         WHERE NOT $3 AND deployment_id = $1 AND minute = $2::timestamptz - interval '1 minute') c
-  FULL JOIN (SELECT node_id, n, last_ts, ${METRICS.map((m) => `${m}_mean`).join(', ')}
+  FULL JOIN (SELECT node_id, n, last_ts, ${METRICS.map((m) => `${m}_n, ${m}_mean`).join(', ')}
              FROM telemetry_rollups WHERE deployment_id = $1 AND minute = $2) r USING (node_id)
   ON CONFLICT (deployment_id, minute, node_id) DO UPDATE SET
     n = EXCLUDED.n, last_ts = EXCLUDED.last_ts,
-    ${METRICS.map((m) => `${m}_sum = EXCLUDED.${m}_sum`).join(', ')}`;
+    ${METRICS.map((m) => `${m}_n = EXCLUDED.${m}_n, ${m}_sum = EXCLUDED.${m}_sum`).join(', ')}`;
 
 /**
  * The moments of one minute's samples in 10-second buckets, after UNFOLD_BUCKETS_SQL removed
  * what an earlier fold of the minute wrote. $1 deployment, $2 minute.
  */
 const FOLD_BUCKETS_SQL = `
-  INSERT INTO telemetry_prefix_buckets (deployment_id, bucket, n, ${METRICS.map((m) => `${m}_mean, ${m}_m2`).join(', ')})
+  INSERT INTO telemetry_prefix_buckets (deployment_id, bucket, n, ${BUCKET_COLUMNS})
   SELECT $1, date_bin('10 seconds', "timestamp", timestamptz '1970-01-01 00:00:00+00'), count(*),
-         ${METRICS.map((m) => `avg(${m}), var_pop(${m}) * count(*)`).join(', ')}
+         ${BUCKET_STATS('')}
   FROM telemetry_samples
   WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $2::timestamptz + interval '1 minute'
   GROUP BY 2`;
@@ -52,9 +62,9 @@ const UNFOLD_BUCKETS_SQL = `
  * role reads them); after UNFOLD_ROLE_BUCKETS_SQL. $1 deployment, $2 minute.
  */
 const FOLD_ROLE_BUCKETS_SQL = `
-  INSERT INTO telemetry_prefix_role_buckets (deployment_id, bucket, role, n, ${METRICS.map((m) => `${m}_mean, ${m}_m2`).join(', ')})
+  INSERT INTO telemetry_prefix_role_buckets (deployment_id, bucket, role, n, ${BUCKET_COLUMNS})
   SELECT $1, date_bin('10 seconds', s."timestamp", timestamptz '1970-01-01 00:00:00+00'), r.role, count(*),
-         ${METRICS.map((m) => `avg(s.${m}), var_pop(s.${m}) * count(*)`).join(', ')}
+         ${BUCKET_STATS('s.')}
   FROM telemetry_samples s JOIN nodes r ON r.id = s.node_id AND r.deployment_id = $1
   WHERE s.deployment_id = $1 AND s."timestamp" >= $2 AND s."timestamp" < $2::timestamptz + interval '1 minute'
     AND EXISTS (SELECT 1 FROM deployments WHERE id = $1 AND spine_count IS NOT NULL)
@@ -211,8 +221,9 @@ export class TelemetryRollupsRepository {
 
   /**
    * A telemetry series over whole minutes: the deployment's 64-node group rollups (about
-   * 160 rows a minute at 10,000 nodes), or one node's minute rollups. Count and max are exact;
-   * avg is the count-weighted mean of the rollup means, equal to the samples' mean to rounding.
+   * 160 rows a minute at 10,000 nodes), or one node's minute rollups, over the samples that carry
+   * the metric (rows without any are left out, like empty buckets). Count and max are exact; avg
+   * is the count-weighted mean of the rollup means, equal to the samples' mean to rounding.
    */
   @GenerateSql(
     {
@@ -238,10 +249,10 @@ export class TelemetryRollupsRepository {
     const m = f.metric;
     return this.dataSource.query(
       `SELECT date_bin($4::interval, minute, timestamptz '1970-01-01 00:00:00+00') AS t,
-              sum(n * ${m}_mean) / sum(n) AS avg, NULL AS p95, max(${m}_max) AS max,
-              sum(n)::bigint AS count
+              sum(${m}_n * ${m}_mean) / sum(${m}_n) AS avg, NULL AS p95, max(${m}_max) AS max,
+              sum(${m}_n)::bigint AS count
        FROM ${source}
-       WHERE deployment_id = $1 AND minute >= $2 AND minute < $3
+       WHERE deployment_id = $1 AND minute >= $2 AND minute < $3 AND ${m}_n > 0
          ${f.nodeId !== undefined ? 'AND node_id = $5' : ''}
        GROUP BY 1 ORDER BY 1`,
       params,

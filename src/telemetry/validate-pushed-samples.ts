@@ -12,7 +12,8 @@ const METRICS = [
 ] as const;
 
 /**
- * Checks a pushed batch field by field and returns it as columns. Hand-written rather than
+ * Checks a pushed batch field by field and returns it as columns. Each metric may be null (NaN
+ * in its column), but not all three; a metric left out is an error, as before. Hand-written rather than
  * class-validator: it runs over 10,000 samples per request and must name the first bad index.
  */
 export function validatePushedSamples(
@@ -70,11 +71,17 @@ export function validatePushedSamples(
       }
       columns.timestamps[i] = ts;
     }
+    let present = 0;
     for (let k = 0; k < METRICS.length; k++) {
       const [name, min, max] = METRICS[k];
       const value = sample[name];
+      if (value === null) {
+        // A missing metric: NaN in the column, stored as NULL (never as 0).
+        out[k][i] = NaN;
+        continue;
+      }
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new SampleValidationError(`${at}.${name} must be a finite number`);
+        throw new SampleValidationError(`${at}.${name} must be a finite number or null`);
       }
       if (value < min || value > max) {
         throw new SampleValidationError(
@@ -84,6 +91,12 @@ export function validatePushedSamples(
         );
       }
       out[k][i] = value;
+      present++;
+    }
+    if (present === 0) {
+      throw new SampleValidationError(
+        `${at} must carry at least one of latency_ms, throughput_gbps and error_rate`,
+      );
     }
   }
   return columns;

@@ -1,13 +1,19 @@
-import { Pool, PoolClient } from 'pg';
-import { AnalysisWindow, splitWindow } from '../../src/domain/analysis-window';
+import { Pool } from 'pg';
+import { splitWindow } from '../../src/domain/analysis-window';
 import { METRICS } from '../../src/domain/telemetry-metrics';
-import { runGroupedWindow } from '../../src/analytics/bottleneck-window-sql';
-import { WindowRow } from '../../src/analytics/window-parts';
 import { leadRawUntil, prefixTerms } from '../../src/analytics/window-terms';
 import { cleanUp, startWithPool } from '../support/suite';
 import { foldUpTo, marksOf } from '../support/prefix-folds';
 import { createDeployment, listNodes } from '../support/deployments';
 import { Service } from '../support/service';
+import {
+  expectSame,
+  RAW_MOMENTS,
+  RAW_NODE_METRICS,
+  runWindowParts,
+  windowBase,
+  withGaps,
+} from './window-runs';
 
 /**
  * The bottleneck window statement run directly at chosen window ends, so every position of the
@@ -27,39 +33,10 @@ beforeAll(async () => {
 
 afterAll(() => cleanUp({ service: api, db }));
 
-interface RawNode {
+interface RawNode extends Record<string, number | null> {
   node_id: number;
   n: number;
   last_epoch: number;
-  latency_ms: number;
-  throughput_gbps: number;
-  error_rate: number;
-}
-
-/** GROUPED_WINDOW_SQL as the service runs it: one statement, or two parts over one snapshot. */
-async function grouped(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
-  const clients: PoolClient[] = [];
-  const open = async (begin: string) => {
-    const c = await db.connect();
-    clients.push(c);
-    await c.query(begin);
-    return async (sql: string, params?: unknown[]) => (await c.query(sql, params)).rows;
-  };
-  try {
-    const rows = await runGroupedWindow(
-      await open('BEGIN ISOLATION LEVEL REPEATABLE READ'),
-      async (begin) => (parts === 2 ? open(begin) : null),
-      w,
-      base,
-      0,
-    );
-    expect(rows).not.toBeNull();
-    expect(clients).toHaveLength(parts);
-    return rows!;
-  } finally {
-    await Promise.all(clients.map((c) => c.query('ROLLBACK')));
-    clients.forEach((c) => c.release());
-  }
 }
 
 /** Every window end against the raw samples, both ways; counts the kinds of read covered. */
@@ -69,7 +46,7 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
     const w = splitWindow(new Date(to), 10);
     const { rows: raw }: { rows: RawNode[] } = await db.query(
       `SELECT node_id, count(*)::int AS n, extract(epoch FROM max("timestamp"))::float8 AS last_epoch,
-              ${METRICS.map((m) => `avg(${m}) AS ${m}`).join(', ')}
+              ${RAW_NODE_METRICS('')}
        FROM telemetry_samples
        WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" <= $3
        GROUP BY node_id ORDER BY node_id`,
@@ -78,8 +55,7 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
     const {
       rows: [all],
     } = await db.query(
-      `SELECT count(*)::int AS n,
-              ${METRICS.map((m) => `avg(${m}) AS ${m}_mean, var_pop(${m}) * count(*) AS ${m}_m2`).join(', ')}
+      `SELECT count(*)::int AS n, ${RAW_MOMENTS('')}
        FROM telemetry_samples
        WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" <= $3`,
       [deploymentId, w.from, w.to],
@@ -91,19 +67,9 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
     if (terms.plus.length > 0) seen.prefixed++;
     if (terms.plus.length > 1) seen.acrossHours++;
     if (terms.plus.length > 0 && terms.rollupsFrom < w.wholeTo) seen.rollupMinutes++;
-    const base = [
-      deploymentId,
-      w.from,
-      w.to,
-      w.wholeFrom,
-      w.wholeTo,
-      1,
-      null,
-      w.leadMinute,
-      w.leadByComplement,
-    ];
+    const base = windowBase(deploymentId, w);
     for (const parts of [1, 2] as const) {
-      const result = await grouped(w, base, parts);
+      const { rows: result } = await runWindowParts(db, w, base, parts, false);
       const label = `to=${new Date(to).toISOString()} parts=${parts}`;
       const got = result.filter((r) => r.node_id !== null).sort((a, b) => a.node_id! - b.node_id!);
       expect({ label, nodes: got.map((r) => [r.node_id, r.n]) }).toEqual({
@@ -112,15 +78,16 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
       });
       got.forEach((r, i) => {
         expect(r.last_epoch).toBeCloseTo(raw[i].last_epoch, 3);
-        for (const m of METRICS)
-          expect(Math.abs(r[m]! - raw[i][m]) / Math.abs(raw[i][m])).toBeLessThan(1e-12);
+        expect(r.metric_samples).toEqual(METRICS.map((m) => raw[i][`${m}_n`]));
+        for (const m of METRICS) expectSame(r[m], raw[i][m], 1e-12);
       });
       const summary = result.find((r) => r.node_id === null)!;
       expect(summary.n).toBe(0);
       expect(summary.analysed).toBe(raw.length);
+      expect(Number(summary.samples)).toBe(all.n);
       for (const m of METRICS) {
         const [count, sum, m2] = summary[`all_${m}`]!;
-        expect(count).toBe(all.n);
+        expect(count).toBe(all[`${m}_n`]);
         expect(sum / count).toBeCloseTo(all[`${m}_mean`], 9);
         expect(Math.abs(m2 - all[`${m}_m2`]) / all[`${m}_m2`]).toBeLessThan(1e-9);
       }
@@ -146,12 +113,15 @@ describe('bottleneck window statement', () => {
     const start = end - 12 * MINUTE;
     let seed = 7;
     const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
-    const sample = (nodeId: number, t: number, slow: boolean) => [
+    // Some samples lack a metric (withGaps); node 3 and the late samples below have them all.
+    const sample = (nodeId: number, t: number, slow: boolean, index = 3) => [
       nodeId,
       new Date(t).toISOString(),
-      (slow ? 60 : 10) + random() * 5,
-      (slow ? 3 : 9) + random(),
-      random() * (slow ? 2 : 0.5),
+      ...withGaps(
+        index,
+        [(slow ? 60 : 10) + random() * 5, (slow ? 3 : 9) + random(), random() * (slow ? 2 : 0.5)],
+        index === 3 ? () => 1 : random,
+      ),
     ];
     const rows: unknown[][] = [];
     nodes.forEach((node, i) => {
@@ -160,7 +130,7 @@ describe('bottleneck window statement', () => {
         if (i === 0 && second >= 8) continue;
         if (i === 1 && second < 52) continue;
         if (i === 2 && (t < end - 11 * MINUTE || t >= end - 10 * MINUTE || second >= 8)) continue;
-        rows.push(sample(node.id, t, i % 6 === 5));
+        rows.push(sample(node.id, t, i % 6 === 5, i));
       }
     });
     const insert = (batch: unknown[][]) =>

@@ -16,7 +16,8 @@ export const WEIGHT: Record<Metric, number> = {
 
 export type Method = 'zscore' | 'mad';
 
-export interface ReferenceSample extends Record<Metric, number> {
+/** A raw sample; a metric may be null (the sample lacks it), never all three. */
+export interface ReferenceSample extends Record<Metric, number | null> {
   node_id: number;
   role?: string;
 }
@@ -31,7 +32,8 @@ export interface ReferenceOptions {
 }
 
 export interface Scale {
-  centre: number;
+  /** null when no sample of the group carries the metric. */
+  centre: number | null;
   /** null when the group has no spread: every z is then 0. */
   scale: number | null;
 }
@@ -39,7 +41,8 @@ export interface Scale {
 export interface Flagged {
   id: number;
   group: string;
-  z: Record<Metric, number>;
+  /** null for a metric the node has no samples of: it is not scored on it. */
+  z: Record<Metric, number | null>;
   score: number;
 }
 
@@ -52,8 +55,9 @@ export interface Reference {
   groups: Map<string, Record<Metric, Scale>>;
 }
 
-/** Equal to rounding: the service sums rollups, the reference raw samples. */
-export const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+/** Equal to rounding (the service sums rollups, the reference raw samples), or both null. */
+export const close = (a: number | null, b: number | null) =>
+  a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
 const zeroSpread = (s: number | null, c: number) =>
   s === null || s <= 1e-9 * Math.max(1, Math.abs(c));
@@ -64,22 +68,29 @@ const median = (v: number[]) => {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
 
+/** The values of one metric that are there (nulls left out, never read as 0). */
+const valuesOf = (rows: Record<Metric, number | null>[], k: Metric) =>
+  rows.map((r) => r[k]).filter((v): v is number => v !== null);
+
 function scaleOf(
   method: Method,
-  all: ReferenceSample[],
-  means: Record<Metric, number>[],
+  samples: ReferenceSample[],
+  nodeMeans: Record<Metric, number | null>[],
   k: Metric,
-) {
+): Scale {
+  const all = valuesOf(samples, k);
+  const means = valuesOf(nodeMeans, k);
+  if (all.length === 0) return { centre: null, scale: null };
   if (method === 'zscore') {
-    const mu = all.reduce((a, s) => a + s[k], 0) / all.length;
+    const mu = all.reduce((a, v) => a + v, 0) / all.length;
     const sd =
       all.length > 1
-        ? Math.sqrt(all.reduce((a, s) => a + (s[k] - mu) ** 2, 0) / (all.length - 1))
+        ? Math.sqrt(all.reduce((a, v) => a + (v - mu) ** 2, 0) / (all.length - 1))
         : null;
     return { centre: mu, scale: zeroSpread(sd, mu) ? null : sd };
   }
-  const c = median(means.map((m) => m[k]));
-  const dev = means.map((m) => Math.abs(m[k] - c));
+  const c = median(means);
+  const dev = means.map((m) => Math.abs(m - c));
   const mad = median(dev);
   const meanAd = dev.reduce((a, b) => a + b, 0) / dev.length;
   return {
@@ -105,8 +116,13 @@ export function bottleneckReference(
     const all = members.flatMap(([, v]) => v);
     const means = members.map(([id, v]) => ({
       id,
-      m: Object.fromEntries(METRICS.map((k) => [k, v.reduce((a, s) => a + s[k], 0) / v.length])),
-    })) as { id: number; m: Record<Metric, number> }[];
+      m: Object.fromEntries(
+        METRICS.map((k) => {
+          const values = valuesOf(v, k);
+          return [k, values.length ? values.reduce((a, x) => a + x, 0) / values.length : null];
+        }),
+      ),
+    })) as { id: number; m: Record<Metric, number | null> }[];
     const scale = Object.fromEntries(
       METRICS.map((k) => [
         k,
@@ -125,11 +141,13 @@ export function bottleneckReference(
       const z = Object.fromEntries(
         METRICS.map((k) => {
           const { centre, scale: sc } = scale[k];
-          return [k, sc === null ? 0 : (SIGN[k] * (x.m[k] - centre)) / sc];
+          const mean = x.m[k];
+          if (mean === null) return [k, null];
+          return [k, sc === null || centre === null ? 0 : (SIGN[k] * (mean - centre)) / sc];
         }),
-      ) as Record<Metric, number>;
-      if (METRICS.some((k) => z[k] >= threshold)) {
-        const score = METRICS.reduce((a, k) => a + WEIGHT[k] * Math.max(0, z[k]), 0);
+      ) as Record<Metric, number | null>;
+      if (METRICS.some((k) => z[k] !== null && z[k] >= threshold)) {
+        const score = METRICS.reduce((a, k) => a + WEIGHT[k] * Math.max(0, z[k] ?? 0), 0);
         flagged.push({ id: x.id, group, z, score });
       }
     }

@@ -2,25 +2,40 @@ import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { NodeRole } from '../../domain/node-role';
 
 export class MetricVerdictResponse {
-  @ApiProperty({ example: 71.3, description: "The node's mean over the window" })
-  value: number;
+  @ApiProperty({
+    example: 71.3,
+    nullable: true,
+    type: Number,
+    description: "The node's mean over the window; null when it has no samples of the metric",
+  })
+  value: number | null;
 
   @ApiProperty({
     example: 18.2,
+    nullable: true,
+    type: Number,
     description:
-      'The baseline centre: the mean of all samples (zscore) or the median of node means (mad)',
+      'The baseline centre: the mean of all samples (zscore) or the median of node means (mad); null when the peer group has no samples of the metric',
   })
-  baseline: number;
+  baseline: number | null;
 
   @ApiProperty({
     example: 3.4,
+    nullable: true,
+    type: Number,
     description:
-      'z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero',
+      'z in the bad direction (latency and error rate up, throughput down); 0 where the baseline spread counts as zero; null when the node has no samples of the metric (it is not scored on it)',
   })
-  z: number;
+  z: number | null;
 
-  @ApiProperty({ example: true, description: 'z >= threshold' })
+  @ApiProperty({ example: true, description: 'z >= threshold (never when z is null)' })
   triggered: boolean;
+
+  @ApiProperty({
+    example: 120,
+    description: "The node's samples of this metric in the window (a sample may lack a metric)",
+  })
+  samples: number;
 }
 
 export class MetricVerdictsResponse {
@@ -39,18 +54,34 @@ export class BottleneckResponse {
   @ApiProperty({ example: 1 })
   deployment_id: number;
 
-  @ApiProperty({ example: 71.3, description: 'Mean over the window' })
-  latency_ms: number;
+  @ApiProperty({
+    example: 71.3,
+    nullable: true,
+    type: Number,
+    description: 'Mean over the window; null when the node has no samples of it',
+  })
+  latency_ms: number | null;
 
-  @ApiProperty({ example: 3.1, description: 'Mean over the window' })
-  throughput_gbps: number;
+  @ApiProperty({
+    example: 3.1,
+    nullable: true,
+    type: Number,
+    description: 'Mean over the window; null when the node has no samples of it',
+  })
+  throughput_gbps: number | null;
 
-  @ApiProperty({ example: 2.4, description: 'Mean over the window' })
-  error_rate: number;
+  @ApiProperty({
+    example: 2.4,
+    nullable: true,
+    type: Number,
+    description: 'Mean over the window; null when the node has no samples of it',
+  })
+  error_rate: number | null;
 
   @ApiProperty({
     example: 2.87,
-    description: '0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err)',
+    description:
+      '0.4·max(0,z_lat) + 0.4·max(0,z_thr) + 0.2·max(0,z_err), over the metrics the node has samples of',
   })
   deviation_score: number;
 
@@ -60,7 +91,11 @@ export class BottleneckResponse {
   })
   timestamp: string;
 
-  @ApiProperty({ example: 120, description: "The node's samples in the window" })
+  @ApiProperty({
+    example: 120,
+    description:
+      "The node's samples in the window (each carries at least one metric; metrics.*.samples counts each)",
+  })
   samples: number;
 
   @ApiProperty({
@@ -101,9 +136,12 @@ export class BottleneckResponse {
 export class BaselineMetricResponse {
   @ApiProperty({
     example: 18.2,
-    description: 'Mean of all samples (zscore) or median of node means (mad)',
+    nullable: true,
+    type: Number,
+    description:
+      'Mean of all samples (zscore) or median of node means (mad), over those that carry the metric; null when none does',
   })
-  centre: number;
+  centre: number | null;
 
   @ApiProperty({
     example: 20.1,
@@ -130,6 +168,12 @@ export class BaselineMetricResponse {
       'z = (value − centre)/scale in the bad direction: the stddev, MAD/0.6745 or 1.253314·mean absolute deviation. Null when the spread is at or below 1e-9·max(1, |centre|): then every z is 0',
   })
   scale: number | null;
+
+  @ApiProperty({
+    example: 3360,
+    description: 'Samples of this metric behind the baseline (a sample may lack a metric)',
+  })
+  samples: number;
 }
 
 export class BaselineResponse {

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { rollupTriggerSql } from '../migration-sql';
 import { EPOCH, GROUP_UPSERT, NODE_UPSERT } from './1764250500000-telemetry-rollup-groups';
 
 const METRICS = ['latency_ms', 'throughput_gbps', 'error_rate'] as const;
@@ -23,7 +24,7 @@ const MERGE_SPAN = `n = r.n + EXCLUDED.n,
         first_ts = least(r.first_ts, EXCLUDED.first_ts),
         last_ts = greatest(r.last_ts, EXCLUDED.last_ts)`;
 
-const NODE_UPSERT_MAX = `
+export const NODE_UPSERT_MAX = `
         INSERT INTO telemetry_rollups AS r
           (deployment_id, node_id, minute, n, first_ts, last_ts, ${COLUMNS}, ${MAX_COLUMNS})
         SELECT deployment_id, node_id, date_bin('1 minute', "timestamp", ${EPOCH}),
@@ -35,7 +36,7 @@ const NODE_UPSERT_MAX = `
         ${MERGE},
         ${MERGE_SPAN};`;
 
-const GROUP_UPSERT_MAX = `
+export const GROUP_UPSERT_MAX = `
         INSERT INTO telemetry_rollup_groups AS r
           (deployment_id, node_group, minute, n, first_ts, last_ts, ${COLUMNS}, ${MAX_COLUMNS})
         SELECT deployment_id, node_id >> ${GROUP_SHIFT}, date_bin('1 minute', "timestamp", ${EPOCH}),
@@ -48,22 +49,7 @@ const GROUP_UPSERT_MAX = `
         ${MERGE_SPAN};`;
 
 /** The trigger body of migration 1764250600000 around the given rollup upserts. */
-const triggerFunction = (upserts: string) => `
-      CREATE OR REPLACE FUNCTION telemetry_rollup_samples() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      DECLARE w record;
-      BEGIN
-        ${upserts}
-        FOR w IN
-          SELECT deployment_id, date_bin('1 minute', min("timestamp"), ${EPOCH}) AS minute
-          FROM new_rows GROUP BY deployment_id
-        LOOP
-          PERFORM pg_advisory_xact_lock_shared(${FOLD_LOCK_CLASS}, w.deployment_id);
-          UPDATE telemetry_prefix_marks SET until = w.minute
-          WHERE deployment_id = w.deployment_id AND until > w.minute AND since <= w.minute;
-        END LOOP;
-        RETURN NULL;
-      END
-      $fn$`;
+const triggerFunction = (upserts: string) => rollupTriggerSql(upserts, FOLD_LOCK_CLASS);
 
 /** The group rebuild of migration 1764250500000, carrying the maxima too when `withMax`. */
 function rebuildFunction(withMax: boolean): string {
@@ -91,6 +77,9 @@ function rebuildFunction(withMax: boolean): string {
       $fn$`;
 }
 
+/** The group rebuild this migration installs (restored by rolling back migration 1765120000000). */
+export const REBUILD_WITH_MAX = rebuildFunction(true);
+
 /**
  * The largest value of each metric per rollup row (node and minute, 64-node group and minute),
  * kept by the same statement trigger and merged with greatest(), so a telemetry series over
@@ -108,7 +97,7 @@ export class TelemetryRollupMax1764261010000 implements MigrationInterface {
       );
     }
     await q.query(triggerFunction(NODE_UPSERT_MAX + GROUP_UPSERT_MAX));
-    await q.query(rebuildFunction(true));
+    await q.query(REBUILD_WITH_MAX);
     const set = METRICS.map((m) => `${m}_max = s.${m}_max`).join(', ');
     const maxOf = METRICS.map((m) => `max(${m}) AS ${m}_max`).join(', ');
     await q.query(`

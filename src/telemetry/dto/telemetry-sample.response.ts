@@ -13,14 +13,30 @@ export class TelemetrySampleResponse {
   @ApiProperty({ example: '2026-11-27T10:00:05.000Z' })
   timestamp: string;
 
-  @ApiProperty({ example: 9.73, description: 'Milliseconds, double precision' })
-  latency_ms: number;
+  @ApiProperty({
+    example: 9.73,
+    nullable: true,
+    type: Number,
+    description: 'Milliseconds, double precision; null when the sample lacks it (never read as 0)',
+  })
+  latency_ms: number | null;
 
-  @ApiProperty({ example: 9.41, description: 'Gbit/s, double precision' })
-  throughput_gbps: number;
+  @ApiProperty({
+    example: 9.41,
+    nullable: true,
+    type: Number,
+    description: 'Gbit/s, double precision; null when the sample lacks it (never read as 0)',
+  })
+  throughput_gbps: number | null;
 
-  @ApiProperty({ example: 0.12, description: 'Percent of packets in error, 0..100' })
-  error_rate: number;
+  @ApiProperty({
+    example: 0.12,
+    nullable: true,
+    type: Number,
+    description:
+      'Percent of packets in error, 0..100; null when the sample lacks it (never read as 0)',
+  })
+  error_rate: number | null;
 }
 
 export class TelemetryListResponse {
