@@ -19,14 +19,18 @@ beforeAll(async () => {
 
 afterAll(() => cleanUp({ service: api, db, name: NAME }));
 
-/** Equal within 1e-9 relative (absolute below 1e-6, where a reference of 0 is rounding's). */
-function expectClose(actual: number | null, expected: number | null, what: string) {
+/**
+ * Equal within 1e-9 relative to the larger of the reference and `scale`: the figure's natural
+ * size where it may be near 0 (a slope next to noise is small against sqrt(Syy/Sxx), the slope of
+ * a perfect fit; r2 against 1), as rounding is relative to that size, not to the figure.
+ */
+function expectClose(actual: number | null, expected: number | null, what: string, scale = 1e-6) {
   if (expected === null) {
     expect({ what, actual }).toEqual({ what, actual: null });
     return;
   }
   const ok =
-    actual !== null && Math.abs(actual - expected) <= 1e-9 * Math.max(1e-6, Math.abs(expected));
+    actual !== null && Math.abs(actual - expected) <= 1e-9 * Math.max(scale, Math.abs(expected));
   expect({ what, actual, expected, ok }).toEqual({ what, actual, expected, ok: true });
 }
 
@@ -59,9 +63,11 @@ async function regrReference(deploymentId: number, metric: string, from: string,
     slope: number | null;
     intercept: number | null;
     r2: number | null;
+    scale: number | null;
   }>(
     `SELECT node_id, regr_count(y, x) AS n, regr_slope(y, x) AS slope,
-            regr_intercept(y, x) AS intercept, regr_r2(y, x) AS r2
+            regr_intercept(y, x) AS intercept, regr_r2(y, x) AS r2,
+            sqrt(regr_syy(y, x) / nullif(regr_sxx(y, x), 0)) AS scale
      FROM (SELECT node_id, ${metric} AS y, date_part('epoch', "timestamp" - $3::timestamptz) / 60 AS x
            FROM telemetry_samples WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3) s
      GROUP BY node_id`,
@@ -86,11 +92,11 @@ async function expectTrendsMatch(deploymentId: number, window: number, threshold
   for (const t of trends) {
     const r = ref.get(t.node_id)!;
     expect(t.samples).toBe(r.n);
-    expectClose(t.slope_per_minute, r.slope, `slope of ${t.node_id}`);
+    expectClose(t.slope_per_minute, r.slope, `slope of ${t.node_id}`, r.scale ?? 0);
     expectClose(t.fitted_now, r.intercept, `fitted_now of ${t.node_id}`);
-    expectClose(t.r2, r.r2, `r2 of ${t.node_id}`);
+    expectClose(t.r2, r.r2, `r2 of ${t.node_id}`, 1);
     if (r.slope !== null) {
-      expectClose(t.predicted, r.intercept! + r.slope * 30, `predicted of ${t.node_id}`);
+      expectClose(t.predicted, r.intercept! + r.slope * 30, `predicted of ${t.node_id}`, 1e-3);
     }
   }
   return trends;
@@ -102,14 +108,16 @@ describe('trends', () => {
   let end: number;
 
   beforeAll(async () => {
-    const d = await createDeployment(api, { name: NAME, target_node_count: 5 });
+    const d = await createDeployment(api, { name: NAME, target_node_count: 6 });
     id = d.id;
     ids = (await listNodes(api, id)).map((n) => n.id);
     // 40 minutes of 5-second samples up to a few seconds ago: a linear ramp (20 ms rising 0.5 ms
-    // a minute), a flat line, noise, a ramp with noise, and a node with 4 samples only.
+    // a minute), a flat line, noise, a ramp with noise, a node with 4 samples only, and a ramp
+    // with missing values (every third latency, every fourth error rate null).
     end = Date.now() - 2_000;
     const rand = noise(7);
-    const samples: PushedSample[] = [];
+    // Pushed as the API takes them: a metric may be null.
+    const samples: object[] = [];
     for (let t = end - 40 * MINUTE; t <= end; t += 5_000) {
       const minutes = (t - (end - 40 * MINUTE)) / MINUTE;
       const at = new Date(t).toISOString();
@@ -126,6 +134,14 @@ describe('trends', () => {
       row(2, 30 + 10 * rand(), rand() * 0.01);
       const r = rand();
       row(3, 25 + 0.2 * minutes + 3 * r, 0.001 + 0.004 * r + 0.001 * rand());
+      const k = samples.length;
+      samples.push({
+        node_id: ids[5],
+        timestamp: at,
+        latency_ms: k % 3 === 0 ? null : 10 + minutes + rand(),
+        throughput_gbps: 10,
+        error_rate: k % 4 === 0 ? null : rand() * 0.01,
+      });
     }
     for (let k = 0; k < 4; k++) {
       samples.push({
@@ -152,7 +168,8 @@ describe('trends', () => {
     );
     expect(folded.rows[0].n).toBeGreaterThan(100);
     const after = await expectTrendsMatch(id, 30, 50);
-    expect(after.map((t) => t.node_id)).toEqual(before.map((t) => t.node_id));
+    // The same nodes (their order by |t| may change: the window moved on between the requests).
+    expect(after.map((t) => t.node_id).sort()).toEqual(before.map((t) => t.node_id).sort());
 
     const byNode = new Map(after.map((t) => [t.node_id, t]));
     const ramp = byNode.get(ids[0])!;
@@ -173,6 +190,10 @@ describe('trends', () => {
     const noisy = byNode.get(ids[2])!;
     expect(noisy.significant).toBe(Math.abs(noisy.t_stat!) >= 2);
     expect(noisy.r2!).toBeLessThan(0.2);
+    // Nulls are skipped: fewer samples than rows, still the fit of the rows that have a value.
+    const gaps = byNode.get(ids[5])!;
+    expect(gaps.samples).toBeLessThan(after.find((t) => t.node_id === ids[0])!.samples);
+    expect(gaps.slope_per_minute!).toBeGreaterThan(0.9);
     const few = byNode.get(ids[4])!;
     expect({ samples: few.samples, significant: few.significant }).toEqual({
       samples: 4,
@@ -210,7 +231,7 @@ describe('trends', () => {
     for (const row of rows) {
       const c = list.find((x) => x.node_id === row.node_id)!;
       expect(c.samples).toBe(Number(row.n));
-      expectClose(c.r, row.r, `r of ${row.node_id}`);
+      expectClose(c.r, row.r, `r of ${row.node_id}`, 1);
     }
     // Latency and errors share their noise on node 3; constant latency has no r.
     expect(list.find((c) => c.node_id === ids[3])!.r).toBeGreaterThan(0.3);
@@ -223,7 +244,7 @@ describe('trends', () => {
       .query({ skip: 1, limit: 2 })
       .expect(200);
     const all = await api.http.get(`/deployments/${id}/trends`).expect(200);
-    expect(page.body.total).toBe(5);
+    expect(page.body.total).toBe(6);
     expect(page.body.trends.map((t: Trend) => t.node_id)).toEqual(
       all.body.trends.slice(1, 3).map((t: Trend) => t.node_id),
     );
@@ -402,7 +423,7 @@ describe('correlation with uplinks', () => {
         p.node_id,
       );
       expect(p.minutes).toBe(ref.minutes);
-      expectClose(p.r, ref.r, `r against ${p.node_id}`);
+      expectClose(p.r, ref.r, `r against ${p.node_id}`, 1);
     }
     expect(peers[0].node_id).toBe(spines[0].id);
     expect(peers[0].r).toBeGreaterThan(0.95);
@@ -427,6 +448,6 @@ describe('correlation with uplinks', () => {
       spines[0].id,
     );
     expect(leaf.likely_cause_correlations).toHaveLength(1);
-    expectClose(leaf.likely_cause_correlations[0], ref.r, "the likely cause's r");
+    expectClose(leaf.likely_cause_correlations[0], ref.r, "the likely cause's r", 1);
   });
 });
