@@ -15,6 +15,7 @@ const BENCHMARKS = [
   ['drivers', ['drivers/run.js']],
   ['snmp', ['snmp/run.js']],
   ['remote-write', ['remote-write/run.js']],
+  ['trends', ['trends/trends.bench.js']],
 ];
 
 const only = process.argv.slice(2);

@@ -323,6 +323,83 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/deployments/{id}/trends': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per node: the least-squares trend of a metric and when it reaches a threshold
+     * @description Exact regr_slope / regr_intercept / regr_r2 over each node's samples in the window, time in minutes from now; predicted at now + horizon; time_to_threshold_minutes when threshold is given. Ordered by time to threshold, then |t|.
+     */
+    get: operations['TrendsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/{id}/anomalies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per node: the window against the same window on each past day
+     * @description Each node's mean over the window against the median and MAD of its means over the same window at the same time of day on each of the past baseline_days days. Nodes with fewer than 3 such days are not scored.
+     */
+    get: operations['TrendsController_anomalies'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/{id}/correlations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Per node: Pearson's r of two metrics over its samples in the window */
+    get: operations['TrendsController_correlations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/{id}/nodes/{node_id}/correlations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * r between a node's per-minute mean latency and each node it is linked to
+     * @description A leaf's spines, or a spine's leaves, over the minutes both have samples.
+     */
+    get: operations['TrendsController_nodeCorrelations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -1509,6 +1586,13 @@ export interface components {
        */
       likely_caused_by: number[];
       /**
+       * @description Evidence beside the excess rule, one per likely_caused_by spine in its order: Pearson's r of this node's per-minute mean latency and the spine's over the window (null where either is constant or they share fewer than 2 minutes)
+       * @example [
+       *       0.94
+       *     ]
+       */
+      likely_cause_correlations: number[] | null;
+      /**
        * @description Spines: how many flagged leaves and border leaves list this spine in likely_caused_by
        * @example 0
        */
@@ -1601,6 +1685,211 @@ export interface components {
       baselines: {
         [key: string]: components['schemas']['PeerBaselineResponse'];
       };
+    };
+    TrendResponse: {
+      /** @example 17 */
+      node_id: number;
+      /** @example node-017 */
+      node_identifier: string;
+      /** @enum {string} */
+      role: 'spine' | 'border-leaf' | 'leaf';
+      /**
+       * @description Samples with a value of the metric in the window
+       * @example 720
+       */
+      samples: number;
+      /**
+       * @description Least-squares slope per minute (regr_slope); null without spread in time
+       * @example 0.12
+       */
+      slope_per_minute: number | null;
+      /**
+       * @description The fitted value now (regr_intercept with time in minutes from now)
+       * @example 41.7
+       */
+      fitted_now: number | null;
+      /**
+       * @description The fitted value at now + horizon_minutes
+       * @example 48.9
+       */
+      predicted: number | null;
+      /**
+       * @description regr_r2 of the fit
+       * @example 0.93
+       */
+      r2: number | null;
+      /**
+       * @description The slope over its standard error; null for fewer than 3 samples or an exact fit
+       * @example 31.4
+       */
+      t_stat: number | null;
+      /**
+       * @description |t| >= 2 (or an exact fit with a slope) with at least 10 samples
+       * @example true
+       */
+      significant: boolean;
+      /**
+       * @description Minutes until the fitted line reaches threshold (0: on it now); null without threshold, for a flat line off it, or a line that crossed it in the past
+       * @example 69.8
+       */
+      time_to_threshold_minutes: number | null;
+    };
+    TrendsResponse: {
+      /** @example 1 */
+      deployment_id: number;
+      /** @example 2026-11-27T09:05:23.500Z */
+      window_start: string;
+      /** @example 2026-11-27T10:05:23.500Z */
+      window_end: string;
+      /**
+       * @description Nodes with samples in the window (before paging)
+       * @example 120
+       */
+      total: number;
+      /** @example latency_ms */
+      metric: string;
+      /** @example 60 */
+      horizon_minutes: number;
+      /**
+       * @description As asked
+       * @example 50
+       */
+      threshold: number | null;
+      /** @description By time_to_threshold_minutes (nulls last), then |t_stat| descending */
+      trends: components['schemas']['TrendResponse'][];
+    };
+    AnomalyResponse: {
+      /** @example 17 */
+      node_id: number;
+      /** @example node-017 */
+      node_identifier: string;
+      /** @enum {string} */
+      role: 'spine' | 'border-leaf' | 'leaf';
+      /**
+       * @description The node's mean over the window
+       * @example 71.2
+       */
+      value: number;
+      /** @example 180 */
+      samples: number;
+      /**
+       * @description 0.6745·(value − median)/MAD; null where the past days do not vary
+       * @example 5.1
+       */
+      z: number | null;
+      /**
+       * @description |z| >= threshold
+       * @example true
+       */
+      anomalous: boolean;
+      /**
+       * @description Median of the daily means
+       * @example 42.1
+       */
+      baseline_median: number;
+      /**
+       * @description Median absolute deviation of the daily means
+       * @example 3.8
+       */
+      baseline_mad: number;
+      /**
+       * @description Past days with samples in the same window
+       * @example 7
+       */
+      baseline_days: number;
+      /** @description The daily means, most recent day first */
+      baseline_means: number[];
+    };
+    AnomaliesResponse: {
+      /** @example 1 */
+      deployment_id: number;
+      /** @example 2026-11-27T09:05:23.500Z */
+      window_start: string;
+      /** @example 2026-11-27T10:05:23.500Z */
+      window_end: string;
+      /**
+       * @description Nodes with samples in the window (before paging)
+       * @example 120
+       */
+      total: number;
+      /** @example latency_ms */
+      metric: string;
+      /** @example 3 */
+      threshold: number;
+      /**
+       * @description Nodes with samples now but fewer than 3 past days: not scored
+       * @example 4
+       */
+      nodes_without_history: number;
+      /** @description By |z| descending */
+      anomalies: components['schemas']['AnomalyResponse'][];
+    };
+    CorrelationResponse: {
+      /** @example 17 */
+      node_id: number;
+      /** @example node-017 */
+      node_identifier: string;
+      /** @enum {string} */
+      role: 'spine' | 'border-leaf' | 'leaf';
+      /**
+       * @description Samples with both metrics
+       * @example 720
+       */
+      samples: number;
+      /**
+       * @description Pearson's r of the two metrics over the node's samples; null where one is constant
+       * @example 0.87
+       */
+      r: number | null;
+    };
+    CorrelationsResponse: {
+      /** @example 1 */
+      deployment_id: number;
+      /** @example 2026-11-27T09:05:23.500Z */
+      window_start: string;
+      /** @example 2026-11-27T10:05:23.500Z */
+      window_end: string;
+      /**
+       * @description Nodes with samples in the window (before paging)
+       * @example 120
+       */
+      total: number;
+      /** @example latency_ms:error_rate */
+      pair: string;
+      /** @description By r descending, nulls last */
+      correlations: components['schemas']['CorrelationResponse'][];
+    };
+    PeerCorrelationResponse: {
+      /** @example 17 */
+      node_id: number;
+      /** @example node-017 */
+      node_identifier: string;
+      /** @enum {string} */
+      role: 'spine' | 'border-leaf' | 'leaf';
+      /**
+       * @description Minutes with samples of both nodes
+       * @example 58
+       */
+      minutes: number;
+      /**
+       * @description Pearson's r of the two nodes' per-minute mean latency
+       * @example 0.96
+       */
+      r: number | null;
+    };
+    NodeCorrelationsResponse: {
+      /** @example 17 */
+      node_id: number;
+      /** @example node-017 */
+      node_identifier: string;
+      /** @enum {string} */
+      role: 'spine' | 'border-leaf' | 'leaf';
+      /** @example 1 */
+      deployment_id: number;
+      window_start: string;
+      window_end: string;
+      /** @description The node's uplinks (a leaf's spines) or downlinks (a spine's leaves), by r descending */
+      peers: components['schemas']['PeerCorrelationResponse'][];
     };
     QueueDepthsResponse: {
       /** @example 0 */
@@ -4133,6 +4422,332 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['BottlenecksResponse'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  TrendsController_list: {
+    parameters: {
+      query?: {
+        /** @description How many to skip */
+        skip?: components['schemas']['Object'];
+        /** @description How many to return */
+        limit?: components['schemas']['Object'];
+        metric?: 'latency_ms' | 'throughput_gbps' | 'error_rate';
+        /** @description Fit over the last this many minutes */
+        window_minutes?: components['schemas']['Object'];
+        /** @description Predict this many minutes ahead */
+        horizon_minutes?: components['schemas']['Object'];
+        /** @description A value of the metric: each node gets the minutes until its fitted line reaches it */
+        threshold?: number;
+        /** @description Only nodes of this role */
+        role?: 'spine' | 'border-leaf' | 'leaf';
+        /** @description Only this node (its id) */
+        node_id?: number;
+      };
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrendsResponse'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  TrendsController_anomalies: {
+    parameters: {
+      query?: {
+        /** @description How many to skip */
+        skip?: components['schemas']['Object'];
+        /** @description How many to return */
+        limit?: components['schemas']['Object'];
+        metric?: 'latency_ms' | 'throughput_gbps' | 'error_rate';
+        /** @description The window ending now, and the same window on each past day */
+        window_minutes?: components['schemas']['Object'];
+        /** @description How many past days make the baseline */
+        baseline_days?: components['schemas']['Object'];
+        /** @description A node is anomalous when |z| reaches this */
+        threshold?: components['schemas']['Object'];
+      };
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AnomaliesResponse'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  TrendsController_correlations: {
+    parameters: {
+      query?: {
+        /** @description How many to skip */
+        skip?: components['schemas']['Object'];
+        /** @description How many to return */
+        limit?: components['schemas']['Object'];
+        window_minutes?: components['schemas']['Object'];
+        /** @description Two metrics, a:b */
+        pair?:
+          | 'latency_ms:throughput_gbps'
+          | 'throughput_gbps:latency_ms'
+          | 'latency_ms:error_rate'
+          | 'error_rate:latency_ms'
+          | 'throughput_gbps:error_rate'
+          | 'error_rate:throughput_gbps';
+      };
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CorrelationsResponse'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  TrendsController_nodeCorrelations: {
+    parameters: {
+      query?: {
+        window_minutes?: components['schemas']['Object'];
+      };
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+        /** @description The node: its integer id (17) or its name (node-017) */
+        node_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NodeCorrelationsResponse'];
         };
       };
       /** @description Not Found */

@@ -17,6 +17,7 @@ import { RolloutsModule } from './rollouts/rollouts.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { StoreModule } from './store/store.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
+import { TrendsModule } from './trends/trends.module';
 
 /** The HTTP role: controllers and services; enqueues jobs, never processes them. */
 @Module({
@@ -31,6 +32,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     RolloutsModule,
     TelemetryModule,
     AnalyticsModule,
+    TrendsModule,
     HealthModule,
     EventsModule,
     IdempotencyModule,

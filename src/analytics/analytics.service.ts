@@ -23,6 +23,7 @@ import {
 } from './dto/bottlenecks.response';
 import { causeCandidates, FlaggedNode, likelyCauses } from './likely-cause';
 import { WindowRow } from './window-parts';
+import { TrendsService } from '../trends/trends.service';
 
 function moments(state: number[]): Moments {
   const [n, sum, m2] = state;
@@ -82,6 +83,7 @@ export class AnalyticsService {
     private readonly windows: BottleneckWindowRepository,
     @Inject(LinksRepository) private readonly links: LinksRepository,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    private readonly trends: TrendsService,
   ) {}
 
   async bottlenecks(deploymentId: number, q: BottlenecksQuery): Promise<BottlenecksResponse> {
@@ -111,6 +113,7 @@ export class AnalyticsService {
     const causes = window.fabric
       ? await this.causes(detection.verdicts, detection.roles)
       : { causedBy: new Map<number, number[]>(), explains: new Map<number, number>() };
+    const evidence = await this.trends.causeCorrelations(deploymentId, causes.causedBy, w);
 
     const base: BottlenecksResponse = {
       deployment_id: deploymentId,
@@ -158,6 +161,7 @@ export class AnalyticsService {
         metrics: v.metrics,
         role: detection.roles.get(v.node.nodeId) ?? NodeRole.LEAF,
         likely_caused_by: causes.causedBy.get(v.node.nodeId) ?? [],
+        likely_cause_correlations: evidence.get(v.node.nodeId) ?? [],
         explains: causes.explains.get(v.node.nodeId) ?? 0,
       })),
     };

@@ -11,6 +11,7 @@ export const PARTITIONED_TABLES: string[] = [
   'telemetry_rollups',
   'telemetry_rollup_groups',
   'telemetry_prefix_sums',
+  'telemetry_minute_moments',
 ];
 
 export interface DailyPartition {

@@ -5,6 +5,7 @@ import { HOUR_MS, MINUTE_MS } from '../domain/time';
 import { workerMetrics } from '../observability/worker-metrics';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { LockService } from '../store/locks';
+import { TrendsRepository } from '../trends/trends.repository';
 import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { PREFIX_FOLD_GRACE_MS, PREFIX_KEEP_HOURS } from './telemetry.constants';
 
@@ -26,7 +27,8 @@ export interface PrefixFold {
  * (rollup trigger) and the next fold redoes the minutes from there. It is an advisory lock, not
  * the deployment row: lifecycle batches hold that row KEY SHARE and then upgrade their lock,
  * which deadlocks with a fold queued for the row. Only the current and the previous
- * {@link PREFIX_KEEP_HOURS} hours are kept.
+ * {@link PREFIX_KEEP_HOURS} hours are kept. Each folded minute also gets its node-minute
+ * regression states (TrendsRepository.foldMinute), which are kept as long as the samples.
  */
 @Injectable()
 export class TelemetryPrefixService {
@@ -37,6 +39,7 @@ export class TelemetryPrefixService {
     private readonly locks: LockService,
     private readonly deployments: DeploymentsRepository,
     private readonly rollups: TelemetryRollupsRepository,
+    private readonly trends: TrendsRepository,
   ) {}
 
   /** Folds every deployment with telemetry in the kept hours up to the last passed minute. */
@@ -98,6 +101,7 @@ export class TelemetryPrefixService {
         await this.rollups.clearPrefix(m, deploymentId, minute, until);
       } else {
         await this.rollups.foldMinute(m, deploymentId, minute);
+        await this.trends.foldMinute(m, deploymentId, minute);
       }
     }
     // Rows older than `since` exist only once `since` has moved on to a later hour.

@@ -11,6 +11,7 @@ import { TelemetryProcessor } from './telemetry.processor';
 import { TelemetryPrefixService } from './telemetry-prefix.service';
 import { TelemetryRollupsRepository } from './telemetry-rollups.repository';
 import { TelemetryStorageService } from './telemetry-storage.service';
+import { TrendsRepository } from '../trends/trends.repository';
 
 /** The worker side of telemetry: scheduled collection, partition upkeep and running sums. */
 @Module({
@@ -18,6 +19,7 @@ import { TelemetryStorageService } from './telemetry-storage.service';
     TelemetryStorageService,
     TelemetryPrefixService,
     TelemetryRollupsRepository,
+    TrendsRepository,
     TelemetryCollectorService,
     TelemetrySourceRegistry,
     TelemetrySourcesRepository,

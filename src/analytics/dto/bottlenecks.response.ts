@@ -117,6 +117,15 @@ export class BottleneckResponse {
   likely_caused_by: number[];
 
   @ApiProperty({
+    type: [Number],
+    nullable: true,
+    example: [0.94],
+    description:
+      "Evidence beside the excess rule, one per likely_caused_by spine in its order: Pearson's r of this node's per-minute mean latency and the spine's over the window (null where either is constant or they share fewer than 2 minutes)",
+  })
+  likely_cause_correlations: (number | null)[];
+
+  @ApiProperty({
     example: 0,
     description:
       'Spines: how many flagged leaves and border leaves list this spine in likely_caused_by',
