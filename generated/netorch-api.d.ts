@@ -133,6 +133,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/deployments/{id}/driver-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The deployment's driver runs, newest first
+     * @description Each run: driver, phase, status (running, succeeded, failed, partial, timed_out, cancelled), nodes, succeeded, failed, started_at, finished_at, duration_ms and the last 64 KiB of its output (ansible).
+     */
+    get: operations['DriverRunsController_page'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/driver-runs/{run_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One driver run */
+    get: operations['DriverRunsController_one'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/driver-runs/{run_id}/results': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * An http driver endpoint's results for its run
+     * @description Authorization: Bearer <callback_token of the run> (no API key). Partial results are fine; the first result of each node wins, duplicates and results after the deadline are ignored. 401 for a wrong token, 404 for an unknown run, 422 for a node not in the run.
+     */
+    post: operations['DriverRunsController_report'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/deployments/{id}/nodes': {
     parameters: {
       query?: never;
@@ -148,7 +205,7 @@ export interface paths {
     put?: never;
     /**
      * Add nodes (grow the fabric)
-     * @description New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.
+     * @description Either `count` (and `role`) generated nodes or an inventory (`nodes`, the form of POST /deployments: host names and addresses unique in the deployment). New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.
      */
     post: operations['NodesController_add'];
     delete?: never;
@@ -175,7 +232,10 @@ export interface paths {
     delete: operations['NodesController_remove'];
     options?: never;
     head?: never;
-    /** Change a node's hostname */
+    /**
+     * Change a node's hostname, management_address or vars
+     * @description Give at least one; vars null clears them. A host name or address another node of the deployment has is 422.
+     */
     patch: operations['NodesController_update'];
     trace?: never;
   };
@@ -518,7 +578,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List receivers */
+    /**
+     * List receivers
+     * @description An `ro` key sees each URL with its path and query replaced by `…`
+     */
     get: operations['ReceiversController_list'];
     put?: never;
     /**
@@ -810,6 +873,43 @@ export interface components {
       /** @description Telemetry gate after each wave */
       gate?: components['schemas']['RolloutGateDto'];
     };
+    NodeSpecDto: {
+      /** @example leaf-a-01 */
+      hostname: string;
+      /**
+       * @description IPv4 or IPv6 address the drivers reach the device at; unique in the deployment
+       * @example 192.0.2.11
+       */
+      management_address: string;
+      /**
+       * @default leaf
+       * @enum {string}
+       */
+      role?: 'spine' | 'border-leaf' | 'leaf';
+      /**
+       * @description Variables handed to the node's driver (an Ansible host's vars): a JSON object of at most 4096 bytes
+       * @example {
+       *       "asn": 65101,
+       *       "loopback": "10.255.0.11"
+       *     }
+       */
+      vars?: {
+        [key: string]: unknown;
+      };
+    };
+    LinkSpecDto: {
+      /**
+       * @description hostname of a node in nodes
+       * @example spine-a-01
+       */
+      a: string;
+      /** @example Ethernet1/1 */
+      a_interface: string;
+      /** @example leaf-a-01 */
+      b: string;
+      /** @example Ethernet1/49 */
+      b_interface: string;
+    };
     SnmpSourceDto: {
       /**
        * @description Id of an snmp-v2c or snmp-v3 credential
@@ -921,7 +1021,7 @@ export interface components {
        */
       description?: Record<string, never> | null;
       /**
-       * @description How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology; with one it may be left out, and must equal the topology's node count when given
+       * @description How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology or nodes; with one it may be left out, and must equal their node count when given
        * @example 50
        */
       target_node_count?: number;
@@ -934,6 +1034,19 @@ export interface components {
       max_parallel?: Record<string, never> | null;
       /** @description Roll the nodes out in waves: a canary, then waves, halting on a failure budget or a telemetry gate. Without it every node is admitted at once (within max_parallel). */
       strategy?: components['schemas']['RolloutStrategyDto'];
+      /** @description Real devices instead of generated ones (or agreeing with target_node_count): numbered spines, border leaves, then leaves, each in the order given. Host names and addresses unique; every bad entry is named by index and nothing is created */
+      nodes?: components['schemas']['NodeSpecDto'][];
+      /** @description With nodes: the cables between them (host names of nodes; an interface once). Left out, nodes with spines get the generated spine-leaf mesh */
+      links?: components['schemas']['LinkSpecDto'][];
+      /**
+       * @description Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.
+       * @example {
+       *       "driver": "http",
+       *       "url": "https://automation.example/netorch",
+       *       "batch_size": 50
+       *     }
+       */
+      provisioning?: Record<string, never>;
       /** @description Where its samples come from: simulator (default), snmp, prometheus or push, and how often */
       telemetry?: components['schemas']['TelemetryDto'];
     };
@@ -1079,11 +1192,20 @@ export interface components {
       /** @description Nodes per state, every state listed */
       state_counts: components['schemas']['StateCounts'];
       /**
-       * @description pending: no node started; in_progress: nodes still rolling out; running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED; empty: no nodes
+       * @description empty: no nodes; pending: no node started; in_progress: nodes still rolling out; paused, halted, aborted: the rollout is paused, halted by its failure budget or gate, or aborted, while nodes still wait PENDING (nodes in flight finish meanwhile; resume, retry or remove to go on); running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED
        * @example degraded
        * @enum {string}
        */
-      status: 'empty' | 'pending' | 'in_progress' | 'running' | 'degraded' | 'failed';
+      status:
+        | 'empty'
+        | 'pending'
+        | 'in_progress'
+        | 'running'
+        | 'degraded'
+        | 'failed'
+        | 'paused'
+        | 'halted'
+        | 'aborted';
       /**
        * @description Share of nodes in a terminal state (RUNNING or FAILED), 0..100
        * @example 100
@@ -1110,6 +1232,15 @@ export interface components {
        * @example Moved to hall B
        */
       description?: string | null;
+      /**
+       * @description Which driver moves the nodes through PROVISIONING and CONFIGURING (docs/provisioning.md): `{driver: "simulator"}` (default), `{driver: "ansible", playbooks: {provision?, configure}, extra_vars?, forks?}` or `{driver: "http", url, secret?, headers?, cancel_url?}`, each with `batch_size` (1-1000, default 50) and `timeout_seconds` (10-86400, default 1800). Applies to nodes admitted after it is set.
+       * @example {
+       *       "driver": "http",
+       *       "url": "https://automation.example/netorch",
+       *       "batch_size": 50
+       *     }
+       */
+      provisioning?: Record<string, never>;
       /** @description Where its samples come from: simulator (default), snmp, prometheus or push, and how often; replaces the whole block */
       telemetry?: components['schemas']['TelemetryDto'];
     };
@@ -1129,6 +1260,27 @@ export interface components {
        *     ]
        */
       node_ids: string[];
+    };
+    DriverNodeResultDto: {
+      /**
+       * @description The node's integer id (`nodes[].id` of the run)
+       * @example 17
+       */
+      node_id: number;
+      /** @enum {string} */
+      status: 'succeeded' | 'failed';
+      /** @description Recorded as the reason of the node's STATE_CHANGE */
+      message?: string;
+    };
+    DriverResultsDto: {
+      /** @description Some or all nodes of the run */
+      results: components['schemas']['DriverNodeResultDto'][];
+    };
+    DriverResultsResponse: {
+      /** @description Results applied (the first for their node) */
+      accepted: number;
+      /** @description Results ignored: a node with a result already, or the run ended */
+      ignored: number;
     };
     NodeResponse: {
       /**
@@ -1160,10 +1312,24 @@ export interface components {
        */
       hostname: string;
       /**
-       * @description Management address, assigned at provisioning
+       * @description The management address (kept for older clients; see management_address)
        * @example 10.0.0.17
        */
       ip_address: string | null;
+      /**
+       * @description Where drivers reach the node: the inventory's address, or for generated nodes 10.x assigned at provisioning
+       * @example 10.0.0.17
+       */
+      management_address: string | null;
+      /**
+       * @description Variables for the node's driver ({} when none were given)
+       * @example {
+       *       "asn": 65101
+       *     }
+       */
+      vars: {
+        [key: string]: unknown;
+      };
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
       /** @example 2026-11-27T10:00:15.000Z */
@@ -1187,16 +1353,18 @@ export interface components {
     };
     AddNodesDto: {
       /**
-       * @description How many nodes to add; the deployment must stay within MAX_NODES_PER_DEPLOYMENT (default 10,000)
+       * @description How many nodes to add; the deployment must stay within MAX_NODES_PER_DEPLOYMENT (default 10,000). Required without nodes
        * @example 5
        */
-      count: number;
+      count?: number;
       /**
        * @description The role of the new nodes. Leaves and border leaves get a link to every spine; spines a link to every leaf and border leaf. A deployment without a topology takes leaves only.
        * @default leaf
        * @enum {string}
        */
       role?: 'spine' | 'border-leaf' | 'leaf';
+      /** @description An inventory of real devices instead of count and role, as in POST /deployments; host names and addresses unique in the deployment */
+      nodes?: components['schemas']['NodeSpecDto'][];
     };
     AddedNodesResponse: {
       nodes: components['schemas']['NodeResponse'][];
@@ -1241,10 +1409,24 @@ export interface components {
        */
       hostname: string;
       /**
-       * @description Management address, assigned at provisioning
+       * @description The management address (kept for older clients; see management_address)
        * @example 10.0.0.17
        */
       ip_address: string | null;
+      /**
+       * @description Where drivers reach the node: the inventory's address, or for generated nodes 10.x assigned at provisioning
+       * @example 10.0.0.17
+       */
+      management_address: string | null;
+      /**
+       * @description Variables for the node's driver ({} when none were given)
+       * @example {
+       *       "asn": 65101
+       *     }
+       */
+      vars: {
+        [key: string]: unknown;
+      };
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
       /** @example 2026-11-27T10:00:15.000Z */
@@ -1265,7 +1447,16 @@ export interface components {
     };
     UpdateNodeDto: {
       /** @example leaf-a-17.dc1 */
-      hostname: string;
+      hostname?: string;
+      /**
+       * @description IPv4 or IPv6 address
+       * @example 192.0.2.17
+       */
+      management_address?: string;
+      /** @description Variables for the node's driver, replacing the stored ones: a JSON object of at most 4096 bytes; null clears them */
+      vars?: {
+        [key: string]: unknown;
+      } | null;
     };
     LinkResponse: {
       /** @example 1 */
@@ -2093,6 +2284,20 @@ export interface components {
         | 'DEPLOYMENT_FAILED'
       )[];
     };
+    ReceiverBreaker: {
+      /**
+       * @description open: RECEIVER_BREAKER_FAILURES failed attempts in a row; its deliveries wait, unsent, until paused_until
+       * @enum {string}
+       */
+      state: 'closed' | 'open';
+      /**
+       * @description failed attempts in a row (no answer, 5xx, 408, 429)
+       * @example 0
+       */
+      consecutive_failures: number;
+      /** @example null */
+      paused_until: string | null;
+    };
     ReceiverResponse: {
       /** @example 1 */
       id: number;
@@ -2114,6 +2319,8 @@ export interface components {
       events: string[];
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
+      /** @description the receiver's circuit breaker */
+      breaker: components['schemas']['ReceiverBreaker'];
     };
     DeliveryAttemptResponse: {
       /** @example 2026-11-27T10:00:00.000Z */
@@ -2124,7 +2331,7 @@ export interface components {
       http_status: number | null;
       /** @example null */
       error: string | null;
-      /** @description First bytes of the response body */
+      /** @description First 512 bytes of the response body (control characters as \uXXXX, compressed or non-UTF-8 answers as `hex:`); null for `ro` keys */
       response_prefix: string | null;
     };
     DeliveryResponse: {
@@ -3245,7 +3452,10 @@ export interface operations {
   };
   RolloutsController_abort: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description true also cancels the driver runs in flight (SIGTERM to ansible, cancel_url for http): their nodes end FAILED `cancelled` */
+        cancel_runs?: 'true' | 'false';
+      };
       header?: {
         'If-Match'?: string;
         /** @description Same key and body within 24 h returns the first response without doing the work again (also when the two requests race); same key with another body is 422. */
@@ -3310,6 +3520,214 @@ export interface operations {
            *       "status_code": 412,
            *       "error": "Precondition Failed",
            *       "detail": "If-Match does not match the current ETag; GET the deployment and try again"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_page: {
+    parameters: {
+      query?: {
+        /** @description How many to skip */
+        skip?: components['schemas']['Object'];
+        /** @description How many to return */
+        limit?: components['schemas']['Object'];
+      };
+      header?: never;
+      path: {
+        /** @description Deployment id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_one: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  DriverRunsController_report: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DriverResultsDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DriverResultsResponse'];
+        };
+      };
+      /** @description The bearer token is not the run's callback token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
            *     }
            */
           'application/json': components['schemas']['ApiErrorDto'];
