@@ -19,7 +19,8 @@ describe('parseApiKeys', () => {
   });
 
   it.each([
-    ['a:b:c:rw', /entry 1 must be name:secret:scope/],
+    ['a:b:c:rw', /entry 1 \("a"\) has an unknown scope/],
+    ['a:b:c:rw:4', /entry 1 must be name:secret:scope/],
     ['ops::rw', /entry 1 has an empty secret/],
     ['ops:s1:admin', /entry 1 \("ops"\) has an unknown scope/],
     ['ops:s1:rw,ops:s2:ro', /names two keys "ops"/],
