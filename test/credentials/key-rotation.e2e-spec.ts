@@ -24,7 +24,7 @@ let svc: Service | undefined;
 let db: Pool;
 const hooks = new ReceiverServer();
 const path = `/keys-${stamp}`;
-let receiverId: number;
+let receiverId: number | undefined;
 const credentials: number[] = [];
 
 const sealedOf = async (id: number) =>
@@ -33,21 +33,13 @@ const sealedOf = async (id: number) =>
 beforeAll(async () => {
   db = testPool();
   await hooks.start();
-  // A receiver stored before secrets were encrypted: plain text, not marked sealed.
-  const { rows } = await db.query(
-    `INSERT INTO alert_receivers (name, type, url, secret, events)
-     VALUES ($1, 'webhook', $2, $3, '{ROLLOUT_COMPLETED}') RETURNING id, secret_sealed`,
-    [`plain-${stamp}`, hooks.url + path, PLAIN_SECRET],
-  );
-  expect(rows[0].secret_sealed).toBe(false);
-  receiverId = rows[0].id;
 });
 
 afterAll(async () => {
   const cleanup =
     svc ?? (await startService({ ...env, APP_ROLE: 'api', SECRETS_KEY: NEW.toString('hex') }));
   for (const id of credentials) await cleanup.http.delete(`/credentials/${id}`);
-  await cleanup.http.delete(`/receivers/${receiverId}`);
+  if (receiverId !== undefined) await cleanup.http.delete(`/receivers/${receiverId}`);
   await cleanup.stop();
   await hooks.stop();
   await db?.end();
@@ -66,7 +58,19 @@ describe('SECRETS_KEY', () => {
   });
 
   it('seals plain receiver secrets at start; rotation keeps old values readable and re-seals on write', async () => {
+    // A receiver stored before secrets were encrypted: plain text, not marked sealed (inserted
+    // once the first start made the schema); the next start seals it.
     svc = await startService({ ...env, APP_ROLE: 'api', SECRETS_KEY: OLD.toString('base64') });
+    const plain = await db.query(
+      `INSERT INTO alert_receivers (name, type, url, secret, events)
+       VALUES ($1, 'webhook', $2, $3, '{ROLLOUT_COMPLETED}') RETURNING id, secret_sealed`,
+      [`plain-${stamp}`, hooks.url + path, PLAIN_SECRET],
+    );
+    expect(plain.rows[0].secret_sealed).toBe(false);
+    receiverId = plain.rows[0].id;
+    await svc.stop();
+    svc = await startService({ ...env, APP_ROLE: 'api', SECRETS_KEY: OLD.toString('base64') });
+    expect(svc.logs()).toMatch(/Encrypted \d+ receiver secrets stored in plain text/);
     const { rows } = await db.query(
       `SELECT secret, secret_sealed FROM alert_receivers WHERE id = $1`,
       [receiverId],

@@ -233,11 +233,13 @@ describe('GET /deployments/{id}/nodes', () => {
         'hostname',
         'id',
         'ip_address',
+        'management_address',
         'node_id',
         'role',
         'state',
         'state_changed_at',
         'updated_at',
+        'vars',
       ].sort(),
     );
     const page = await api.http.get(`/deployments/${d.id}/nodes?skip=100&limit=5`).expect(200);
