@@ -8,6 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-fund --no-audit
 COPY tsconfig.json nest-cli.json ./
 COPY src ./src
+# The API client's types, generated from openapi.json (npm run generate:client).
+COPY generated ./generated
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime

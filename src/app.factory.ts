@@ -52,7 +52,13 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export function secretRedactor(
   config: Pick<
     AppConfig,
-    'apiKeys' | 'databaseUrl' | 'redisUrl' | 'rateLimitRedisUrl' | 'otlpEndpoint'
+    | 'apiKeys'
+    | 'databaseUrl'
+    | 'redisUrl'
+    | 'rateLimitRedisUrl'
+    | 'otlpEndpoint'
+    | 'secretsKey'
+    | 'secretsKeyPrevious'
   >,
 ): SecretRedactor {
   return new SecretRedactor(configSecrets(config));
@@ -75,6 +81,8 @@ export function createLogger(
     | 'redisUrl'
     | 'rateLimitRedisUrl'
     | 'otlpEndpoint'
+    | 'secretsKey'
+    | 'secretsKeyPrevious'
   >,
 ): PinoLoggerService {
   processLogger ??= new PinoLoggerService(
@@ -217,7 +225,7 @@ export async function createHttpApp(
     fastify.addHook('onClose', async () => {
       redis.disconnect();
     });
-    await registerRateLimits(
+    registerRateLimits(
       fastify,
       {
         perMinute: config.rateLimitPerMinute,

@@ -3,6 +3,7 @@ import { AlertingModule } from './alerting/alerting.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { IdempotencyModule } from './common/idempotency.module';
 import { ConfigModule } from './config/config.module';
+import { CredentialsModule } from './credentials/credentials.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { DeploymentsModule } from './deployments/deployments.module';
@@ -12,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { QueueModule } from './queue/queue.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { StoreModule } from './store/store.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 
@@ -21,6 +23,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     ConfigModule,
     DatabaseModule,
     StoreModule,
+    SecretsModule,
     QueueModule,
     DeploymentsModule,
     NodesModule,
@@ -33,6 +36,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
     MetricsModule,
     DashboardModule,
     AlertingModule,
+    CredentialsModule,
   ],
 })
 export class AppModule {}

@@ -6,6 +6,7 @@ import { LifecycleWorkerModule } from './lifecycle/lifecycle-worker.module';
 import { JobRegistry } from './queue/job-registry';
 import { QueueModule } from './queue/queue.module';
 import { RolloutsWorkerModule } from './rollouts/rollouts-worker.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { StoreModule } from './store/store.module';
 import { TelemetryWorkerModule } from './telemetry/telemetry-worker.module';
 
@@ -15,6 +16,7 @@ import { TelemetryWorkerModule } from './telemetry/telemetry-worker.module';
     ConfigModule,
     DatabaseModule,
     StoreModule,
+    SecretsModule,
     QueueModule,
     LifecycleWorkerModule,
     TelemetryWorkerModule,

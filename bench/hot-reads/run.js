@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-/* global fetch, setTimeout, URL */
+/* global fetch, URL */
 /*
  * GET /deployments/{id} on a 10,000-node deployment against the raw limit of this machine: a
  * bare Fastify route doing one primary-key SELECT through a pg pool, measured side by side with
  * the same load generator (wrk), alternating, idle and again while a 10,000-node rollout and its
- * telemetry collection run in a worker process. Starts the built service (NETORCH_DIST or
+ * telemetry collection run in a worker process, each with the rate limiter off
+ * (RATE_LIMIT_PER_MINUTE=0) and on (as production runs it). Starts the built service (NETORCH_DIST or
  * dist/) on a database and queue prefix of its own and drops them at the end.
  *
  *   node bench/hot-reads/run.js [--runs 3] [--seconds 5] [--connections 50] [--nodes 10000]
+ *                               [--before OTHER_DIST]
  *
  * Needs wrk (`apt-get install wrk`).
  */
@@ -17,66 +19,38 @@ const { readFileSync } = require('node:fs');
 const { cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const { arg, clearQueueKeys, freePort, median } = require('../scratch');
-
-const ROOT = join(__dirname, '..', '..');
-const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
-const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const { arg, freePort, median } = require('../scratch');
+const {
+  BASE_DB,
+  DIST,
+  ROOT,
+  dropScratch,
+  serviceEnv,
+  sleep,
+  startApi,
+  waitReady,
+} = require('../lib/service');
 
 const RUNS = arg('runs', 3);
 const SECONDS = arg('seconds', 5);
 const CONNECTIONS = arg('connections', 50);
 const NODES = arg('nodes', 10000);
+// --before DIR: also measure another build's API with its limiter on (same database), so a
+// change is compared with what it replaces in the same run.
+const BEFORE = process.argv.includes('--before')
+  ? process.argv[process.argv.indexOf('--before') + 1]
+  : undefined;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitReady(url, child, what, marker) {
-  const deadline = Date.now() + 60000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    const ok = url
-      ? await fetch(`${url}/health/live`)
-          .then((r) => r.ok)
-          .catch(() => false)
-      : marker();
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not start within 60 s`);
-}
-
-function serviceEnv(databaseUrl, queuePrefix, extra) {
-  return {
-    ...process.env,
-    NODE_PATH: join(ROOT, 'node_modules'),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    QUEUE_PREFIX: queuePrefix,
-    REDIS_URL,
-    API_KEYS: '',
-    LOG_LEVEL: 'warn',
-    // One client address sends every request of a load test.
-    RATE_LIMIT_PER_MINUTE: '0',
-    ...extra,
-  };
-}
-
-async function startApi(databaseUrl, queuePrefix) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: serviceEnv(databaseUrl, queuePrefix, { APP_ROLE: 'api', PORT: String(port) }),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, child, 'the API');
-  return { url, child };
-}
+/** The service's environment here: one client address sends every request of a load test. */
+const RATE_LIMIT_OFF = { RATE_LIMIT_PER_MINUTE: '0' };
 
 async function startWorker(databaseUrl, queuePrefix) {
   let out = '';
   const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: serviceEnv(databaseUrl, queuePrefix, {
+    env: serviceEnv({
+      ...RATE_LIMIT_OFF,
+      DATABASE_URL: databaseUrl,
+      QUEUE_PREFIX: queuePrefix,
       APP_ROLE: 'worker',
       LOG_LEVEL: 'info',
       // Stretches the rollout over the measured window; collection runs every 5 s.
@@ -179,24 +153,34 @@ function summarize(label, runs) {
   };
 }
 
-async function measure(api, raw, id) {
-  const runs = [];
+/**
+ * Each run measures every API (limiter off, limiter on) and the raw route one after the other,
+ * so that drift of the machine's speed hits all sides alike; each ratio is to the raw route of
+ * its own run.
+ */
+async function measure(apis, raw, id) {
+  const runs = apis.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    // Alternating, so that drift of the machine's speed hits both sides alike.
-    const service = wrk(`${api.url}/deployments/${id}`, api.child.pid);
+    const services = apis.map((api) => wrk(`${api.url}/deployments/${id}`, api.child.pid));
     const bare = wrk(`${raw.url}/raw/${id}`, raw.child.pid);
-    runs.push({
-      service: service.rps,
-      raw: bare.rps,
-      ratio: service.rps / bare.rps,
-      p50: service.p50,
-      p99: service.p99,
-      serviceCpuUs: service.cpuUs,
-      rawCpuUs: bare.cpuUs,
-      cpuRatio: bare.cpuUs / service.cpuUs,
-    });
+    services.forEach((service, k) =>
+      runs[k].push({
+        service: service.rps,
+        raw: bare.rps,
+        ratio: service.rps / bare.rps,
+        p50: service.p50,
+        p99: service.p99,
+        serviceCpuUs: service.cpuUs,
+        rawCpuUs: bare.cpuUs,
+        cpuRatio: bare.cpuUs / service.cpuUs,
+      }),
+    );
   }
   return runs;
+}
+
+function report(phase, apis, runs) {
+  apis.forEach((api, k) => console.log(summarize(`${phase}, ${api.label}`, runs[k])));
 }
 
 async function main() {
@@ -210,8 +194,29 @@ async function main() {
   const databaseUrl = url.toString();
   const children = [];
   try {
-    const api = await startApi(databaseUrl, queuePrefix);
+    const api = {
+      ...(await startApi(databaseUrl, queuePrefix, RATE_LIMIT_OFF)),
+      label: 'limiter off',
+    };
     children.push(api.child);
+    // The limiter as production runs it, with a limit this one client never reaches (the
+    // largest RATE_LIMIT_PER_MINUTE; the burst takes its default, a thirtieth of it).
+    const limited = {
+      ...(await startApi(databaseUrl, queuePrefix, { RATE_LIMIT_PER_MINUTE: '10000000' })),
+      label: 'limiter on',
+    };
+    children.push(limited.child);
+    const apis = [api, limited];
+    if (BEFORE) {
+      const before = await startApi(
+        databaseUrl,
+        queuePrefix,
+        { RATE_LIMIT_PER_MINUTE: '10000000' },
+        BEFORE,
+      );
+      children.push(before.child);
+      apis.push({ ...before, label: `limiter on, ${BEFORE}` });
+    }
     const raw = await startRaw(databaseUrl);
     children.push(raw.child);
     console.log(
@@ -219,13 +224,13 @@ async function main() {
     );
     // Idle: the deployment's nodes exist, no worker moves them.
     const idle = await createDeployment(api);
-    console.log(summarize('idle', await measure(api, raw, idle)));
+    report('idle', apis, await measure(apis, raw, idle));
     // Busy: a worker rolls a second 10,000-node deployment out and collects telemetry.
     const worker = await startWorker(databaseUrl, queuePrefix);
     children.push(worker.child);
     const busy = await createDeployment(api);
     await sleep(1000);
-    console.log(summarize('during a rollout', await measure(api, raw, busy)));
+    report('during a rollout', apis, await measure(apis, raw, busy));
     const counts = await (await fetch(`${api.url}/deployments/${busy}`)).json();
     console.log(`rollout state at the end: ${JSON.stringify(counts.state_counts)}`);
     console.log(
@@ -238,9 +243,7 @@ async function main() {
     await sleep(500);
     const admin = new Client({ connectionString: BASE_DB });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-    await clearQueueKeys(queuePrefix, REDIS_URL);
+    await dropScratch(admin, name, queuePrefix);
   }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global fetch, setTimeout, URL */
+/* global fetch, URL */
 /*
  * GET /metrics on a large fleet, against the raw limit: the same fleet query run straight on
  * PostgreSQL. Starts the built API (NETORCH_DIST or dist/) on its own database and queue
@@ -7,13 +7,12 @@
  *
  *   node bench/metrics/scrape.js [--nodes 100000] [--runs 5] [--scrapes 20]
  */
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { cpus } = require('node:os');
-const { join } = require('node:path');
 const { Client } = require('pg');
-const { arg, freePort, median } = require('../scratch');
-const { BASE_DB, DIST, REDIS_URL, ROOT, dropScratch, stopProcesses } = require('../lib/service');
+const { arg, median } = require('../scratch');
+const { BASE_DB, endRun, startApi } = require('../lib/service');
 
 const PER_DEPLOYMENT = 10000;
 
@@ -25,37 +24,6 @@ const FLEET_SQL = `SELECT d.id, ${['pending', 'provisioning', 'configuring', 'ru
   GROUP BY d.id`;
 const SEQUENCE_SQL = `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS written
   FROM telemetry_samples_id_seq`;
-
-async function startApi(databaseUrl, queuePrefix) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: {
-      ...process.env,
-      NODE_PATH: join(ROOT, 'node_modules'),
-      APP_ROLE: 'api',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      QUEUE_PREFIX: queuePrefix,
-      REDIS_URL,
-      API_KEYS: '',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health/live`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the API did not start within 60 s');
-}
 
 async function timeIt(fn) {
   const t0 = process.hrtime.bigint();
@@ -134,9 +102,7 @@ async function main() {
       ].join('\n'),
     );
   } finally {
-    await db?.end();
-    if (api) await stopProcesses([api.child]);
-    await dropScratch(admin, dbName, queuePrefix);
+    await endRun({ db, children: api ? [api.child] : [], admin, dbName, queuePrefix });
   }
 }
 

@@ -14,7 +14,7 @@ const { cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 const { arg, freePort, median } = require('../scratch');
-const { BASE_DB, DIST, REDIS_URL, ROOT, dropScratch, sleep } = require('../lib/service');
+const { BASE_DB, DIST, dropScratch, serviceEnv, sleep } = require('../lib/service');
 
 const NODES = arg('nodes', 100000);
 const RUNS = arg('runs', 3);
@@ -26,19 +26,14 @@ const fmt = (xs) =>
 function start(role, env) {
   let out = '';
   const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: {
-      ...process.env,
-      NODE_PATH: join(ROOT, 'node_modules'),
+    env: serviceEnv({
       APP_ROLE: role,
-      HOST: '127.0.0.1',
-      REDIS_URL,
-      API_KEYS: '',
       LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE: '0',
       MAX_NODES_PER_DEPLOYMENT: String(NODES),
       SIM_TIME_SCALE: '1',
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.stdout.on('data', (d) => (out += d));

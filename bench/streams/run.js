@@ -18,52 +18,11 @@ const { spawn, execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { request: httpRequest } = require('node:http');
 const { cpus } = require('node:os');
-const { join } = require('node:path');
 const { Client } = require('pg');
-const { arg, clearQueueKeys, freePort, median } = require('../scratch');
-
-const ROOT = join(__dirname, '..', '..');
-const DIST = process.env.NETORCH_DIST ?? join(ROOT, 'dist');
-const BASE_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const { arg, median } = require('../scratch');
+const { BASE_DB, DIST, endRun, sleep, startApi } = require('../lib/service');
 /** The whole benchmark is killed after this long, whatever happens. */
 const DEADLINE_MS = 20 * 60_000;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function startApi(databaseUrl, queuePrefix, streams) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: {
-      ...process.env,
-      NODE_PATH: join(ROOT, 'node_modules'),
-      APP_ROLE: 'api',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      QUEUE_PREFIX: queuePrefix,
-      REDIS_URL,
-      API_KEYS: '',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-      MAX_EVENT_STREAMS: String(streams),
-      MAX_EVENT_STREAMS_PER_KEY: '0',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health/live`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return { url, child };
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error('the API did not start within 60 s');
-}
 
 /** One SSE client that only counts the event ids it receives (and whether one came twice). */
 function openStream(url) {
@@ -214,7 +173,11 @@ async function main() {
   let db;
   const open = [];
   try {
-    api = await startApi(dbUrl.toString(), queuePrefix, streamCount);
+    api = await startApi(dbUrl.toString(), queuePrefix, {
+      RATE_LIMIT_PER_MINUTE: '0',
+      MAX_EVENT_STREAMS: String(streamCount),
+      MAX_EVENT_STREAMS_PER_KEY: '0',
+    });
     const res = await fetch(`${api.url}/deployments`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -297,14 +260,7 @@ async function main() {
   } finally {
     clearTimeout(killer);
     open.forEach((s) => s.close());
-    await db?.end();
-    if (api && api.child.exitCode === null) {
-      api.child.kill('SIGTERM');
-      await new Promise((r) => api.child.once('exit', r));
-    }
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    await clearQueueKeys(queuePrefix, REDIS_URL);
+    await endRun({ db, children: api ? [api.child] : [], admin, dbName, queuePrefix });
   }
 }
 

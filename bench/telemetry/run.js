@@ -25,7 +25,7 @@ const { Client } = require('pg');
 const { from: copyFrom } = require('pg-copy-streams');
 const Redis = require('ioredis');
 const { arg, freePort, median } = require('../scratch');
-const { BASE_DB, DIST, REDIS_URL, ROOT, dropScratch, sleep } = require('../lib/service');
+const { BASE_DB, DIST, REDIS_URL, dropScratch, serviceEnv, sleep } = require('../lib/service');
 
 const { fillSamples } = require(join(DIST, 'simulation', 'telemetry-generator.js'));
 const { PARTITIONED_TABLES } = require(join(DIST, 'store', 'telemetry-partitions.js'));
@@ -50,18 +50,13 @@ function startService(role, env) {
     const port = await freePort();
     let output = '';
     const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-      env: {
-        ...process.env,
-        NODE_PATH: join(ROOT, 'node_modules'),
+      env: serviceEnv({
         APP_ROLE: role,
-        HOST: '127.0.0.1',
         PORT: String(port),
-        REDIS_URL,
-        API_KEYS: '',
         LOG_LEVEL: 'info',
         TELEMETRY_INTERVAL_MS: String(INTERVAL_MS),
         ...env,
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk) => {

@@ -1,12 +1,12 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { AnalyticsService } from '../analytics/analytics.service';
 import { BottlenecksQuery } from '../analytics/dto/bottlenecks.query';
 import { BottlenecksResponse } from '../analytics/dto/bottlenecks.response';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { NodesRepository } from '../store/nodes.repository';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { Queryable } from '../store/queryable';
@@ -42,7 +42,7 @@ export class AlertEvaluationService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('alerting') private readonly config: FeatureConfig<'alerting'>,
     private readonly rules: AlertRulesRepository,
     private readonly receivers: AlertReceiversRepository,
     private readonly alerts: AlertsRepository,

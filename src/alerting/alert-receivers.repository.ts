@@ -9,7 +9,9 @@ export interface ReceiverRow {
   name: string;
   type: 'webhook' | 'alertmanager';
   url: string;
+  /** Sealed (SecretBox, context `receiver`) once secret_sealed; see ReceiverSecretsSealer. */
   secret: string | null;
+  secret_sealed: boolean;
   events: string[];
   created_at: Date;
 }
@@ -18,6 +20,7 @@ export interface NewReceiver {
   name: string;
   type: 'webhook' | 'alertmanager';
   url: string;
+  /** Sealed by the caller (SecretBox, context `receiver`). */
   secret: string | null;
   events: string[];
 }
@@ -33,15 +36,15 @@ export class AlertReceiversRepository {
         name: 'on-call',
         type: 'webhook',
         url: 'https://hooks.example.com/netorch',
-        secret: 'shared-secret',
+        secret: 'v1:0a1b2c3d:sealed-secret',
         events: ['DEPLOYMENT_FAILED'],
       },
     ],
   })
   async insertReceiver(r: NewReceiver): Promise<ReceiverRow> {
     const rows: ReceiverRow[] = await this.dataSource.query(
-      `INSERT INTO alert_receivers (name, type, url, secret, events) VALUES ($1, $2, $3, $4, $5)
-       RETURNING *`,
+      `INSERT INTO alert_receivers (name, type, url, secret, secret_sealed, events)
+       VALUES ($1, $2, $3, $4, true, $5) RETURNING *`,
       [r.name, r.type, r.url, r.secret, r.events],
     );
     return rows[0];

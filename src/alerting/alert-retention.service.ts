@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertOutboxRepository } from './alert-outbox.repository';
 import { AlertsRepository } from './alerts.repository';
@@ -29,7 +29,7 @@ export interface AlertPrune {
 export class AlertRetentionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('alerting') private readonly config: FeatureConfig<'alerting'>,
     private readonly outbox: AlertOutboxRepository,
     private readonly alerts: AlertsRepository,
     private readonly deliveries: AlertDeliveriesRepository,

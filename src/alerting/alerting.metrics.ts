@@ -46,7 +46,7 @@ export function registerAlertingMetrics(
         alerts.firingNodesByDeployment(),
         nodes.fleetCounts(),
       ]);
-      const statusOf = new Map(fleet.map((d) => [d.id, deploymentStatus(d.counts)]));
+      const statusOf = new Map(fleet.map((d) => [d.id, deploymentStatus(d.counts, d.rollout)]));
       const sums = new Map<string, number>();
       // A deleted deployment's alerts resolve at the next evaluation; until then they count nowhere.
       for (const { deployment_id, n } of firing) {

@@ -1,14 +1,9 @@
-import {
-  Inject,
-  Injectable,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditContext } from '../common/audit-context';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { DeploymentsRepository } from '../store/deployments.repository';
 import { AlertDeliveriesRepository, DeliveryRow } from './alert-deliveries.repository';
 import { AlertReceiversRepository, ReceiverRow } from './alert-receivers.repository';
@@ -22,6 +17,8 @@ import { CreateReceiverDto } from './dto/receiver.dto';
 import { CreateSilenceDto } from './dto/silence.dto';
 import { receiverUrlProblem, resolvesToForbidden } from './receiver-url';
 import { parseIsoDate } from '../common/iso-date';
+import { RECEIVER_SECRET_CONTEXT } from '../secrets/receiver-secrets';
+import { SecretBox } from '../secrets/secret-box';
 
 const RULE_DEFAULTS: Omit<RuleFields, 'name'> = {
   method: 'zscore',
@@ -43,7 +40,7 @@ const RULE_DEFAULTS: Omit<RuleFields, 'name'> = {
 export class AlertingService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('alerting') private readonly config: FeatureConfig<'alerting'>,
     private readonly receivers: AlertReceiversRepository,
     private readonly rules: AlertRulesRepository,
     private readonly alerts: AlertsRepository,
@@ -51,6 +48,7 @@ export class AlertingService {
     private readonly deliveryLog: AlertDeliveriesRepository,
     private readonly deployments: DeploymentsRepository,
     private readonly notifier: AlertNotifier,
+    private readonly box: SecretBox,
   ) {}
 
   // ---- receivers
@@ -67,7 +65,7 @@ export class AlertingService {
       name: dto.name,
       type: dto.type,
       url: dto.url,
-      secret: dto.secret ?? null,
+      secret: dto.secret ? this.box.seal(dto.secret, RECEIVER_SECRET_CONTEXT) : null,
       events: [...new Set(dto.events ?? [])],
     });
   }

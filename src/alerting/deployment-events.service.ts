@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
 import { EventType } from '../domain/event-type';
 import { EventsRepository, OUTBOX_EVENT_TYPES, OutboxRow } from '../store/events.repository';
@@ -62,7 +62,7 @@ export interface OutboxOutcome {
 export class DeploymentEventsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('alerting') private readonly config: FeatureConfig<'alerting'>,
     private readonly outbox: AlertOutboxRepository,
     private readonly receivers: AlertReceiversRepository,
     private readonly silences: AlertSilencesRepository,
@@ -106,7 +106,7 @@ export class DeploymentEventsService {
       const counts = new Map(fleet.map((d) => [d.id, d.counts]));
       const changed = await this.outbox.recordStatuses(
         m,
-        fleet.map((d) => ({ deploymentId: d.id, status: deploymentStatus(d.counts) })),
+        fleet.map((d) => ({ deploymentId: d.id, status: deploymentStatus(d.counts, d.rollout) })),
       );
       const entered = changed.filter((c) => STATUS_EVENTS[c.status as DeploymentStatus]);
       await this.events.writeMany(

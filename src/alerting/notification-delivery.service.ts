@@ -5,6 +5,8 @@ import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { RECEIVER_SECRET_CONTEXT } from '../secrets/receiver-secrets';
+import { SecretBox } from '../secrets/secret-box';
 import { AlertDeliveriesRepository, DeliveryStatus } from './alert-deliveries.repository';
 import { guardedLookup, receiverUrlProblem } from './receiver-url';
 import { signPayload } from './signature';
@@ -101,6 +103,7 @@ export class NotificationDeliveryService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repo: AlertDeliveriesRepository,
+    private readonly box: SecretBox,
   ) {}
 
   async deliver(deliveryId: string, job?: Job): Promise<{ status: DeliveryStatus | 'gone' }> {
@@ -127,7 +130,10 @@ export class NotificationDeliveryService {
       'x-netorch-delivery': d.id,
       'x-netorch-timestamp': timestamp,
     };
-    if (d.secret) headers['x-netorch-signature'] = signPayload(d.secret, timestamp, d.body);
+    if (d.secret) {
+      const secret = this.box.open(d.secret, RECEIVER_SECRET_CONTEXT);
+      headers['x-netorch-signature'] = signPayload(secret, timestamp, d.body);
+    }
     const r = await postOnce(target, d.body, headers);
     const ok = r.status !== null && r.status >= 200 && r.status < 300;
     const again = !ok && retryable(r);

@@ -1,7 +1,7 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Schema } from '../client/netorch-client';
 import { CliContext, loose } from './cli-context';
-import { optionParsers as parse } from './option-parsers';
+import { choiceOption, optionParsers as parse } from './option-parsers';
 import { outputFormatter as out, type Column } from './output.formatter';
 
 const COLUMNS: Column<Schema<'AlertResponse'>>[] = [
@@ -21,7 +21,7 @@ export function alertsCommand(): Command {
     .command('ls')
     .description('List alerts, newest first')
     .addOption(
-      new Option('--state <state>', 'only alerts in this state').choices([
+      choiceOption('--state <state>', 'only alerts in this state', [
         'pending',
         'firing',
         'resolved',

@@ -1,7 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Schema } from '../client/netorch-client';
+import { NODE_ROLES } from '../domain/node-role';
+import { NODE_STATES } from '../domain/node-state';
 import { CliContext, loose } from './cli-context';
-import { optionParsers as parse } from './option-parsers';
+import { choiceOption, optionParsers as parse } from './option-parsers';
 import { outputFormatter as out, type Column } from './output.formatter';
 
 const COLUMNS: Column<Schema<'NodeResponse'>>[] = [
@@ -28,22 +30,8 @@ export function nodesCommand(): Command {
     .command('ls')
     .description("List a deployment's nodes in node order")
     .argument('<deployment-id>', 'deployment id', parse.id)
-    .addOption(
-      new Option('--state <state>', 'only nodes in this state').choices([
-        'PENDING',
-        'PROVISIONING',
-        'CONFIGURING',
-        'RUNNING',
-        'FAILED',
-      ]),
-    )
-    .addOption(
-      new Option('--role <role>', 'only nodes of this role').choices([
-        'spine',
-        'border-leaf',
-        'leaf',
-      ]),
-    )
+    .addOption(choiceOption('--state <state>', 'only nodes in this state', NODE_STATES))
+    .addOption(choiceOption('--role <role>', 'only nodes of this role', NODE_ROLES))
     .option('--limit <n>', 'at most this many (1-10000; default every node)', parse.positive)
     .option('--skip <n>', 'how many to skip', parse.count)
     .action(async (id: number, o: LsOptions, command: Command) => {

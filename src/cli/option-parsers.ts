@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /** Commander argument parsers: bad input is named with what was expected. */
 export const optionParsers = {
@@ -27,3 +27,12 @@ export const optionParsers = {
     return n;
   },
 };
+
+/** An option that takes one of `values`: commander lists them in --help and refuses any other. */
+export function choiceOption(
+  flags: string,
+  description: string,
+  values: readonly string[],
+): Option {
+  return new Option(flags, description).choices(values);
+}

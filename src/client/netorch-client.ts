@@ -1,7 +1,7 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from './netorch-api.generated';
+import type { components, paths } from '../../generated/netorch-api';
 
-export type { components, operations, paths } from './netorch-api.generated';
+export type { components, operations, paths } from '../../generated/netorch-api';
 
 /** A typed client of the netorch API: every path, parameter and body checked against openapi.json. */
 export type NetorchClient = Client<paths>;

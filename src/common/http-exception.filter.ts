@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CredentialUseError } from '../credentials/credential-use';
 import { ApiErrorDto } from './api-error';
 
 const CONNECTION_ERROR =
@@ -93,6 +94,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
         return { status, detail: `No route ${request.method} ${request.url.split('?')[0]}` };
       }
       return { status, detail: detailOf(exception.getResponse(), exception.message) };
+    }
+    if (exception instanceof CredentialUseError) {
+      return { status: HttpStatus.UNPROCESSABLE_ENTITY, detail: exception.message };
     }
     const fst = fastifyError(exception);
     if (fst) return fst;

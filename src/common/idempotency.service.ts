@@ -1,6 +1,5 @@
 import {
   ConflictException,
-  Inject,
   Injectable,
   Logger,
   OnModuleDestroy,
@@ -10,8 +9,8 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { GenerateSql } from '../database/generate-sql';
 import { sleep } from '../database/retry';
 
@@ -51,7 +50,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectConfig('idempotency') config: FeatureConfig<'idempotency'>,
   ) {
     this.leaseSeconds = config.idempotencyLeaseSeconds;
   }

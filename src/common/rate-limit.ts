@@ -1,8 +1,8 @@
-import rateLimit from '@fastify/rate-limit';
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Redis from 'ioredis';
 import { ApiKeyRing, identifyCaller } from './api-keys';
+import { Allowance, secondsLeft, sliceOf, SLICES } from './rate-allowance';
 import { errorBody } from './http-exception.filter';
 
 /** Never limited: the probes, the Prometheus scrape and the dashboard's static files. */
@@ -18,11 +18,21 @@ export const UNLIMITED_ROUTES: ReadonlySet<string> = new Set([
 /** How often a limiter that cannot reach Redis says so (it lets requests through meanwhile). */
 const WARN_EVERY_MS = 60_000;
 
-const CLIENT = Symbol('netorch.rateLimitClient');
-type Limited = FastifyRequest & { [CLIENT]?: { id: string; label: string } };
-
-type Check = ReturnType<FastifyInstance['createRateLimit']>;
-type CheckResult = Awaited<ReturnType<Check>>;
+/**
+ * Adds each asked slice to its client's count in one round trip and answers, per key, the new
+ * total and the milliseconds left of its window. A count's first INCRBY starts its window: the key
+ * expires when the window ends, and the next request starts a new one.
+ */
+const LEASE_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local asked = tonumber(ARGV[2 * i - 1])
+  local total = redis.call('INCRBY', key, asked)
+  if total == asked then redis.call('PEXPIRE', key, ARGV[2 * i]) end
+  out[2 * i - 1] = total
+  out[2 * i] = redis.call('PTTL', key)
+end
+return out`;
 
 export interface RateLimitOptions {
   perMinute: number;
@@ -33,6 +43,10 @@ export interface RateLimitOptions {
   prefix: string;
   ring: ApiKeyRing;
 }
+
+type LeasingRedis = Redis & {
+  netorchRateLease(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+};
 
 /** Counted per API key name; per client address for the open API and for unknown keys. */
 export function rateLimitClient(
@@ -45,107 +59,134 @@ export function rateLimitClient(
     : { id: `ip:${request.ip}`, label: `client ${request.ip}` };
 }
 
-/**
- * One fixed-window counter in Redis (@fastify/rate-limit's store, shared by every replica), in a
- * plugin scope of its own so each window keeps its own key namespace.
- */
-async function counter(
-  fastify: FastifyInstance,
-  redis: Redis,
-  nameSpace: string,
-  max: number,
-  timeWindow: number,
-): Promise<Check> {
-  let check: Check | undefined;
-  await fastify.register(async (scope) => {
-    await scope.register(rateLimit, {
-      global: false,
-      redis,
-      nameSpace,
-      max,
-      timeWindow,
-      keyGenerator: (request) => (request as Limited)[CLIENT]!.id,
-    });
-    check = scope.createRateLimit();
-  });
-  return check!;
+/** One limit: at most `max` requests per client in each window of `lengthMs`. */
+class Limit {
+  readonly slice: number;
+  private readonly allowances = new Map<string, Allowance>();
+  private sweptAt = 0;
+
+  constructor(
+    readonly per: 'minute' | 'second',
+    readonly lengthMs: number,
+    readonly max: number,
+    private readonly keyPrefix: string,
+  ) {
+    this.slice = sliceOf(max, SLICES[per]);
+  }
+
+  /** The client's allowance; once per window length, allowances of ended windows are dropped. */
+  allowance(client: string, now: number): Allowance {
+    if (now - this.sweptAt >= this.lengthMs) {
+      this.sweptAt = now;
+      for (const [id, allowance] of this.allowances) {
+        if (allowance.endsAt <= now && !allowance.lease) this.allowances.delete(id);
+      }
+    }
+    let allowance = this.allowances.get(client);
+    if (!allowance) this.allowances.set(client, (allowance = new Allowance()));
+    return allowance.at(now);
+  }
+
+  key(client: string): string {
+    return this.keyPrefix + client;
+  }
 }
 
 /**
  * Limits every request but the probes, metrics and dashboard files, before its body is read:
- * at most `perMinute` per client per minute and `burst` within any one second. Excess gets 429
- * JSON with Retry-After. When Redis cannot answer, requests go through (logged once a minute):
- * the limiter protects the service and must never be the reason it fails.
+ * at most `perMinute` per client per minute and `burst` within any one second (fixed windows,
+ * counted in Redis and shared by every replica; each replica spends slices of the count locally,
+ * see rate-allowance.ts). Excess gets 429 JSON with Retry-After. When Redis cannot answer,
+ * requests go through (logged once a minute): the limiter protects the service and must never be
+ * the reason it fails.
  */
-export async function registerRateLimits(
+export function registerRateLimits(
   fastify: FastifyInstance,
   options: RateLimitOptions,
   logger = new Logger('RateLimit'),
-): Promise<void> {
-  const windows: { check: Check; per: string }[] = [
-    {
-      check: await counter(
-        fastify,
-        options.redis,
-        `${options.prefix}:ratelimit:minute:`,
-        options.perMinute,
-        60_000,
-      ),
-      per: 'minute',
-    },
+): void {
+  const redis = options.redis as LeasingRedis;
+  redis.defineCommand('netorchRateLease', { lua: LEASE_SCRIPT });
+  const limits = [
+    new Limit('minute', 60_000, options.perMinute, `${options.prefix}:ratelimit:minute:`),
   ];
   if (options.burst > 0) {
-    windows.push({
-      check: await counter(
-        fastify,
-        options.redis,
-        `${options.prefix}:ratelimit:second:`,
-        options.burst,
-        1000,
-      ),
-      per: 'second',
-    });
+    limits.push(new Limit('second', 1000, options.burst, `${options.prefix}:ratelimit:second:`));
   }
   let warnedAt = -Infinity;
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (UNLIMITED_ROUTES.has(request.routeOptions.url ?? '')) return;
-    const client = rateLimitClient(request, options.ring);
-    (request as Limited)[CLIENT] = client;
-    let results: CheckResult[];
-    try {
-      results = await Promise.all(windows.map((w) => w.check(request)));
-    } catch (error) {
-      if (Date.now() - warnedAt > WARN_EVERY_MS) {
-        warnedAt = Date.now();
-        logger.warn(
-          `Rate limits are not enforced: Redis did not answer (${(error as Error).message})`,
+
+  /** One round trip that asks a slice of every window in `needy` whose allowance ran out. */
+  type Held = { limit: Limit; allowance: Allowance };
+  const lease = (client: string, needy: Held[]): Promise<void> => {
+    const keys = needy.map(({ limit }) => limit.key(client));
+    const args = needy.flatMap(({ limit }) => [limit.slice, limit.lengthMs]);
+    const done = redis
+      .netorchRateLease(keys.length, ...keys, ...args)
+      .then((answer) => {
+        const now = Date.now();
+        needy.forEach(({ limit, allowance }, i) =>
+          allowance.add(
+            now,
+            Number(answer[2 * i]),
+            Number(answer[2 * i + 1]),
+            limit.slice,
+            limit.max,
+          ),
         );
-      }
-      return;
+      })
+      .finally(() => needy.forEach(({ allowance }) => (allowance.lease = undefined)));
+    needy.forEach(({ allowance }) => (allowance.lease = done));
+    return done;
+  };
+
+  const refuse = (reply: FastifyReply, label: string, spent: Held[], now: number) => {
+    const retryAfter = Math.max(...spent.map((h) => secondsLeft(now, h.allowance.endsAt)));
+    const limitsText = spent.map((h) => `${h.limit.max} requests per ${h.limit.per}`).join(' and ');
+    if (spent.some((h) => h.limit === limits[0])) {
+      void reply.header('x-ratelimit-limit', limits[0].max);
+      void reply.header('x-ratelimit-remaining', 0);
     }
-    const minute = results[0];
-    if (!minute.isAllowed) {
-      void reply.header('x-ratelimit-limit', minute.max);
-      void reply.header('x-ratelimit-remaining', minute.remaining);
-    }
-    const exceeded = windows.flatMap((w, i) => {
-      const r = results[i];
-      return !r.isAllowed && r.isExceeded
-        ? [{ per: w.per, max: r.max, after: r.ttlInSeconds }]
-        : [];
-    });
-    if (exceeded.length === 0) return;
-    const retryAfter = Math.max(1, ...exceeded.map((e) => e.after));
-    const limits = exceeded.map((e) => `${e.max} requests per ${e.per}`).join(' and ');
-    return reply
+    void reply
       .code(429)
       .header('retry-after', String(retryAfter))
       .header('content-type', 'application/json')
       .send(
         errorBody(
           429,
-          `Rate limit exceeded for ${client.label} (at most ${limits}); retry in ${retryAfter} s`,
+          `Rate limit exceeded for ${label} (at most ${limitsText}); retry in ${retryAfter} s`,
         ),
       );
+  };
+
+  /** Spends a token of every window, leasing more first when one ran out; calls `next` to go on. */
+  const admit = (request: FastifyRequest, reply: FastifyReply, next: () => void): void => {
+    const client = rateLimitClient(request, options.ring);
+    const now = Date.now();
+    const held = limits.map((limit) => ({ limit, allowance: limit.allowance(client.id, now) }));
+    const spent = held.filter((h) => h.allowance.spent);
+    if (spent.length > 0) return refuse(reply, client.label, spent, now);
+    const needy = held.filter((h) => h.allowance.tokens === 0);
+    if (needy.length === 0) {
+      held.forEach((h) => h.allowance.tokens--);
+      return next();
+    }
+    const inFlight = needy.map((h) => h.allowance.lease).filter((l) => l !== undefined);
+    const waiting = inFlight.length > 0 ? Promise.all(inFlight) : lease(client.id, needy);
+    waiting.then(
+      () => admit(request, reply, next),
+      (error: Error) => {
+        if (Date.now() - warnedAt > WARN_EVERY_MS) {
+          warnedAt = Date.now();
+          logger.warn(`Rate limits are not enforced: Redis did not answer (${error.message})`);
+        }
+        next();
+      },
+    );
+  };
+
+  // A callback hook: the common case (a token in hand) costs no promise and no round trip.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (UNLIMITED_ROUTES.has(request.routeOptions.url ?? '')) return done();
+    admit(request, reply, done);
   });
 }

@@ -68,13 +68,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+
   it('refuses to run open in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS is empty/);
     expect(() => loadConfig({ NODE_ENV: 'production', APP_ROLE: 'api' })).toThrow(/API_KEYS/);
-    expect(loadConfig({ NODE_ENV: 'production', APP_ROLE: 'worker' }).apiKeys).toEqual([]);
+    const worker = { NODE_ENV: 'production', APP_ROLE: 'worker', SECRETS_KEY: KEY };
+    expect(loadConfig(worker).apiKeys).toEqual([]);
     expect(
-      loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789abcdef:rw' }).production,
+      loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789abcdef:rw', SECRETS_KEY: KEY })
+        .production,
     ).toBe(true);
+  });
+
+  it('refuses to run in production without SECRETS_KEY, and reads hex or base64 keys', () => {
+    const env = { NODE_ENV: 'production', API_KEYS: 'ops:0123456789abcdef:rw' };
+    expect(() => loadConfig(env)).toThrow(
+      /^Invalid configuration: SECRETS_KEY is unset and NODE_ENV=production/,
+    );
+    expect(() => loadConfig({ APP_ROLE: 'worker', NODE_ENV: 'production' })).toThrow(/SECRETS_KEY/);
+    const hex = Buffer.alloc(32, 7).toString('hex');
+    expect(loadConfig({ SECRETS_KEY: hex }).secretsKey).toEqual(Buffer.alloc(32, 7));
+    expect(loadConfig({ SECRETS_KEY: KEY }).secretsKey).toEqual(Buffer.alloc(32, 7));
+    expect(() => loadConfig({ SECRETS_KEY: 'short-and-secret' })).toThrow(
+      'Invalid configuration: SECRETS_KEY must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)',
+    );
   });
 
   it('refuses short secrets in production, naming the key but not the secret', () => {

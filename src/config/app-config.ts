@@ -34,6 +34,11 @@ const CROSS_CHECKS: ((config: AppConfig) => string | null)[] = [
     config.production && config.apiKeys.length === 0 && config.role !== 'worker'
       ? 'API_KEYS is empty and NODE_ENV=production; set API_KEYS=name:secret:rw[,name:secret:ro] to protect the API'
       : null,
+  // Every role opens sealed secrets; a production server must not use the public development key.
+  (config) =>
+    config.production && !config.secretsKey
+      ? 'SECRETS_KEY is unset and NODE_ENV=production; set SECRETS_KEY to 32 random bytes (openssl rand -base64 32) to encrypt credentials'
+      : null,
 ];
 
 function read<T>(row: ConfigVariable<T, BaseConfig>, env: NodeJS.ProcessEnv, basis: BaseConfig): T {

@@ -13,6 +13,7 @@ import {
   variable,
 } from './config-variable';
 import { OTLP_PROTOCOLS } from './otlp';
+import { SECRETS_KEY_ROW } from './secrets-key';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -64,6 +65,27 @@ export const CONFIG_VARIABLES = {
     parse: (raw) => text(raw) === 'production',
     description:
       '`production` turns on the two `API_KEYS` checks (no open API, no secret under 16 characters; compose and the image set it)',
+  }),
+  secretsKey: optional({
+    ...SECRETS_KEY_ROW,
+    env: 'SECRETS_KEY',
+    shownDefault: '(empty: the development key; refused with `NODE_ENV=production`)',
+    description:
+      'the key that encrypts credentials and receiver secrets (AES-256-GCM): 32 bytes as base64 or 64 hex digits (`openssl rand -base64 32`). Unset outside production, a fixed, public development key is used and the start-up log says so loudly',
+  }),
+  secretsKeyPrevious: optional({
+    ...SECRETS_KEY_ROW,
+    env: 'SECRETS_KEY_PREVIOUS',
+    shownDefault: '(empty)',
+    description:
+      'the key before the current `SECRETS_KEY`: values it sealed still decrypt, and are sealed again under `SECRETS_KEY` when written. Rotate by moving the old key here and setting a new `SECRETS_KEY`',
+  }),
+  maxCredentials: variable({
+    env: 'MAX_CREDENTIALS',
+    group: 'Security',
+    default: 1000,
+    parse: integer(1, 1_000_000),
+    description: 'credentials the server keeps (`POST /credentials` beyond it is 422)',
   }),
   rateLimitPerMinute: variable({
     env: 'RATE_LIMIT_PER_MINUTE',
@@ -298,7 +320,7 @@ export const CONFIG_DEPENDENT_VARIABLES = {
     parse: (raw) => rateLimitBurstCheck(raw),
     fallback: (basis) => defaultBurst(basis.rateLimitPerMinute),
     description:
-      "requests per client within any one second, checked beside the minute's allowance, so a client may run at twice its average rate for a moment but cannot spend its minute in one second; 0 = no per-second limit",
+      "requests per client within any one second, checked beside the minute's allowance; the default is twice the minute's average rate per second, so a client may catch up after a pause but cannot spend its minute in one second; 0 = no per-second limit",
   }),
   rateLimitRedisUrl: dependent<string>({
     env: 'RATE_LIMIT_REDIS_URL',

@@ -48,6 +48,23 @@ describe('dashboard assets', () => {
     expect(assets.has('app.js') && assets.has('style.css')).toBe(true);
   });
 
+  it('serves every module the page scripts import', () => {
+    const assets = loadDashboardAssets(dashboardAssetDirs('/nowhere', join(__dirname, '..', '..')));
+    const scripts = [...assets.keys()].filter((name) => name.endsWith('.js'));
+    const imported = scripts.flatMap((name) =>
+      [
+        ...assets
+          .get(name)!
+          .body.toString()
+          .matchAll(/^import [^;]+ from '\.\/([\w-]+\.js)';$/gm),
+      ].map((m) => m[1]),
+    );
+    expect(imported.length).toBeGreaterThan(scripts.length);
+    expect(imported.filter((name) => !assets.has(name))).toEqual([]);
+    // Every module is reached from app.js, the one script index.html loads.
+    expect(new Set(['app.js', ...imported])).toEqual(new Set(scripts));
+  });
+
   it('serves the chart library from the installed package', () => {
     const vendor = loadVendorAssets();
     expect([...vendor.keys()].sort()).toEqual(['uPlot.iife.min.js', 'uPlot.min.css']);

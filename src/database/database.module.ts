@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { configToken, FeatureConfig } from '../config/config-slices';
 import { dataSourceOptions } from './data-source';
 
 /**
@@ -11,8 +10,8 @@ import { dataSourceOptions } from './data-source';
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
+      inject: [configToken('database')],
+      useFactory: (config: FeatureConfig<'database'>) => ({
         // The statement timeout guards API requests; a worker-only process runs without one.
         ...dataSourceOptions(
           config.databaseUrl,

@@ -7,8 +7,8 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { AuditContext } from '../common/audit-context';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { deploymentStatus, progressPercent } from '../domain/deployment-status';
 import { EventType } from '../domain/event-type';
 import {
@@ -18,6 +18,8 @@ import {
   topologyLinkCount,
   topologyNodeCount,
 } from '../domain/fabric-topology';
+import { inventoryLinks, inventoryProblems, numberedInventory } from '../domain/inventory';
+import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
 import { WakeUpService } from '../lifecycle/wake-ups.service';
 import { rolloutView, RolloutsService } from '../rollouts/rollouts.service';
@@ -43,7 +45,7 @@ export class DeploymentsService {
   private readonly logger = new Logger(DeploymentsService.name);
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('deployments') private readonly config: FeatureConfig<'deployments'>,
     @Inject(DeploymentChangeService) private readonly changes: DeploymentChangeService,
     @Inject(DeploymentsRepository) private readonly deployments: DeploymentsRepository,
     @Inject(NodeChangesRepository) private readonly nodes: NodeChangesRepository,
@@ -59,18 +61,23 @@ export class DeploymentsService {
    * wakes the shards.
    */
   async create(dto: CreateDeploymentDto, audit: AuditContext): Promise<DeploymentRow> {
-    const shape = topologyOf(dto);
+    const inventory = checkedInventory(dto);
+    const shape = inventory?.shape ?? topologyOf(dto);
     const total = shape ? topologyNodeCount(shape) : dto.target_node_count!;
     if (shape && dto.target_node_count !== undefined && dto.target_node_count !== total) {
       throw new UnprocessableEntityException(
-        `target_node_count (${dto.target_node_count}) and topology (${describeShape(shape)} = ${total} nodes) differ; leave target_node_count out or make them equal`,
+        inventory
+          ? `target_node_count (${dto.target_node_count}) and nodes (${total} entries) differ; leave target_node_count out or make them equal`
+          : `target_node_count (${dto.target_node_count}) and topology (${describeShape(shape)} = ${total} nodes) differ; leave target_node_count out or make them equal`,
       );
     }
     if (total > this.config.maxNodesPerDeployment) {
       throw new UnprocessableEntityException(
-        shape
-          ? `topology has ${total} nodes (${describeShape(shape)}); it must not have more than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`
-          : `target_node_count must not be greater than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`,
+        inventory
+          ? `nodes has ${total} entries; a deployment takes at most ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`
+          : shape
+            ? `topology has ${total} nodes (${describeShape(shape)}); it must not have more than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`
+            : `target_node_count must not be greater than ${this.config.maxNodesPerDeployment} (MAX_NODES_PER_DEPLOYMENT)`,
       );
     }
     if (shape && topologyLinkCount(shape) > MAX_LINKS) {
@@ -79,6 +86,7 @@ export class DeploymentsService {
       );
     }
     const fabric = shape ? planFabric(shape) : null;
+    if (inventory?.links && fabric) fabric.links = inventory.links;
     const strategy = dto.strategy ? this.rollouts.normalize(dto.strategy) : null;
     // Order `role` keeps every wave within one role: spines, then border leaves, then leaves.
     const waveEnds = strategy
@@ -97,13 +105,16 @@ export class DeploymentsService {
         description: dto.description ?? null,
         target_node_count: total,
         max_parallel: dto.max_parallel ?? null,
-        spine_count: shape?.spines ?? null,
-        leaf_count: shape?.leaves ?? null,
-        border_leaf_count: shape?.borderLeaves ?? null,
+        spine_count: inventory?.flat ? null : (shape?.spines ?? null),
+        leaf_count: inventory?.flat ? null : (shape?.leaves ?? null),
+        border_leaf_count: inventory?.flat ? null : (shape?.borderLeaves ?? null),
       });
       // Under a strategy only the first wave is due; later waves wait for their turn.
       let links = 0;
-      if (shape) {
+      if (inventory) {
+        await this.nodes.insertInventory(q, created.id, 1, inventory.nodes, dueUpTo);
+        links = await this.links.insertPlanned(q, created.id, fabric!.links);
+      } else if (shape) {
         for (const nodes of fabric!.nodes) {
           const dueTo = Math.min(nodes.toSeq, dueUpTo);
           await this.nodes.insertPending(q, created.id, nodes.fromSeq, nodes.toSeq, nodes, dueTo);
@@ -120,7 +131,8 @@ export class DeploymentsService {
           target_node_count: total,
           max_parallel: dto.max_parallel ?? null,
           strategy,
-          ...(shape
+          ...(inventory ? { inventory: true } : {}),
+          ...(shape && !inventory?.flat
             ? {
                 topology: {
                   spines: shape.spines,
@@ -264,6 +276,32 @@ export class DeploymentsService {
   }
 }
 
+/**
+ * A create's inventory (nodes, links), checked across entries (422 naming every problem by
+ * index), numbered spines first, with its fabric shape; null without nodes. Nodes that are all
+ * leaves, without links, make a deployment without a topology (`flat`), as target_node_count.
+ */
+function checkedInventory(dto: CreateDeploymentDto) {
+  if (!dto.nodes) {
+    if (dto.links) throw new UnprocessableEntityException('links need nodes: give both');
+    return null;
+  }
+  if (dto.topology) {
+    throw new UnprocessableEntityException('give nodes or topology, not both');
+  }
+  const problems = inventoryProblems(dto.nodes, dto.links ?? []);
+  if (problems.length > 0) throw new UnprocessableEntityException(problems.join('; '));
+  const nodes = numberedInventory(dto.nodes);
+  const count = (role: NodeRole) => nodes.filter((n) => (n.role ?? NodeRole.LEAF) === role).length;
+  const shape: TopologyShape = {
+    spines: count(NodeRole.SPINE),
+    borderLeaves: count(NodeRole.BORDER_LEAF),
+    leaves: count(NodeRole.LEAF),
+  };
+  const flat = shape.spines + shape.borderLeaves === 0 && !dto.links;
+  return { nodes, shape, flat, links: dto.links ? inventoryLinks(nodes, dto.links) : null };
+}
+
 /** The fabric a create asks for, or null for a deployment without a topology. */
 function topologyOf(dto: CreateDeploymentDto): TopologyShape | null {
   if (!dto.topology) return null;
@@ -286,7 +324,7 @@ function detailOf({ deployment, counts, rollout }: DeploymentWithCounts): Deploy
   const detail = DeploymentResponse.from(deployment) as DeploymentDetailResponse;
   detail.current_node_count = Object.values(counts).reduce((a, b) => a + b, 0);
   detail.state_counts = counts;
-  detail.status = deploymentStatus(counts);
+  detail.status = deploymentStatus(counts, rollout?.status ?? null);
   detail.progress_percent = progressPercent(counts);
   detail.started_at = deployment.started_at?.toISOString() ?? null;
   detail.finished_at = deployment.finished_at?.toISOString() ?? null;

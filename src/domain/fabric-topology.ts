@@ -56,6 +56,9 @@ export interface PlannedLink {
   spinePort: number;
   leafSeq: number;
   leafPort: number;
+  /** Interface names a client gave (an inventory's links); else Ethernet1/<port>. */
+  spineInterface?: string;
+  leafInterface?: string;
 }
 
 export interface FabricPlan {

@@ -9,12 +9,8 @@ export enum NodeRole {
   LEAF = 'leaf',
 }
 
-/** Numbering order within a fabric: spines first, then border leaves, then leaves. */
-export const NODE_ROLES: readonly NodeRole[] = Object.freeze([
-  NodeRole.SPINE,
-  NodeRole.BORDER_LEAF,
-  NodeRole.LEAF,
-]);
+/** Numbering order within a fabric (the enum's): spines first, then border leaves, then leaves. */
+export const NODE_ROLES: readonly NodeRole[] = Object.freeze(Object.values(NodeRole));
 
 /** Leaves and border leaves: every one of them has an uplink to every spine. */
 export function isLeafRole(role: NodeRole): boolean {

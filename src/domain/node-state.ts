@@ -7,11 +7,15 @@ export enum NodeState {
   FAILED = 'FAILED',
 }
 
-/** Lifecycle order, so counts and dashboards list states the way a rollout moves. */
-export const NODE_STATES: readonly NodeState[] = Object.freeze([
-  NodeState.PENDING,
-  NodeState.PROVISIONING,
-  NodeState.CONFIGURING,
-  NodeState.RUNNING,
-  NodeState.FAILED,
-]);
+/** Lifecycle order (the enum's), so counts and dashboards list states the way a rollout moves. */
+export const NODE_STATES: readonly NodeState[] = Object.freeze(Object.values(NodeState));
+
+/** Counts per state: the given ones, every other state 0. */
+export function stateCounts(
+  given: Partial<Record<NodeState, number>> = {},
+): Record<NodeState, number> {
+  return Object.fromEntries(NODE_STATES.map((s) => [s, given[s] ?? 0])) as Record<
+    NodeState,
+    number
+  >;
+}

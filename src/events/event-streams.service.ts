@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { EventsRepository, StreamCursor, StreamPoll, StreamRow } from '../store/events.repository';
 import { EventResponse } from './dto/event.response';
 import { SlotRefusal, StreamHolder, StreamSlots } from './stream-slots';
@@ -155,7 +155,7 @@ export class EventStreamsService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(EventsRepository) private readonly events: EventsRepository,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectConfig('events') config: FeatureConfig<'events'>,
   ) {
     this.slots = new StreamSlots(config.maxEventStreams, config.maxEventStreamsPerKey);
   }

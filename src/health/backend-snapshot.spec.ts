@@ -1,15 +1,8 @@
 import { DeploymentStatus } from '../domain/deployment-status';
-import { NodeState } from '../domain/node-state';
+import { stateCounts } from '../domain/node-state';
 import { fleetTotals } from './backend-snapshot';
 
-const counts = (c: Partial<Record<NodeState, number>>): Record<NodeState, number> => ({
-  PENDING: 0,
-  PROVISIONING: 0,
-  CONFIGURING: 0,
-  RUNNING: 0,
-  FAILED: 0,
-  ...c,
-});
+const counts = stateCounts;
 
 describe('fleetTotals', () => {
   it('sums nodes, classifies deployments and counts those with a node not FAILED', () => {

@@ -1,14 +1,16 @@
 import { deploymentStatus, DeploymentStatus } from '../domain/deployment-status';
 import { NODE_STATES, NodeState } from '../domain/node-state';
+import { RolloutStatus } from '../domain/rollout';
 import { QUEUE_JOB_STATES } from '../queue/job-states';
 import type { TelemetryStats } from '../telemetry/telemetry-stats';
 
 export type QueueJobState = (typeof QUEUE_JOB_STATES)[number];
 
-/** One deployment's node counts by state. */
+/** One deployment's node counts by state and its rollout's status (null without a strategy). */
 export interface FleetRow {
   id: number;
   counts: Record<NodeState, number>;
+  rollout?: RolloutStatus | null;
 }
 
 export interface QueueSnapshot {
@@ -45,9 +47,9 @@ export function fleetTotals(fleet: readonly FleetRow[]): FleetTotals {
     number
   >;
   let active = 0;
-  for (const { counts } of fleet) {
+  for (const { counts, rollout } of fleet) {
     for (const s of NODE_STATES) nodes[s] += counts[s];
-    byStatus[deploymentStatus(counts)] += 1;
+    byStatus[deploymentStatus(counts, rollout ?? null)] += 1;
     if (NODE_STATES.some((s) => s !== NodeState.FAILED && counts[s] > 0)) active += 1;
   }
   return { nodes, deployments: fleet.length, byStatus, active };

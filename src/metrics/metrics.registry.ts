@@ -44,7 +44,7 @@ export class MetricsRegistry {
 
   readonly deploymentsByStatus = new Gauge({
     name: `${METRIC_PREFIX}deployments_by_status`,
-    help: 'Deployments by rollout status (pending, in_progress, running, degraded, failed, empty)',
+    help: `Deployments by status (${Object.values(DeploymentStatus).join(', ')})`,
     labelNames: ['status'] as const,
     registers: [this.registry],
   });

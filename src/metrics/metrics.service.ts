@@ -1,8 +1,8 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { NODE_STATES } from '../domain/node-state';
 import { BackendSnapshot, fleetTotals } from '../health/backend-snapshot';
 import { BackendSnapshotService } from '../health/backend-snapshot.service';
@@ -28,7 +28,7 @@ export class MetricsService implements OnModuleInit {
   constructor(
     private readonly snapshots: BackendSnapshotService,
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('metrics') private readonly config: FeatureConfig<'metrics'>,
   ) {}
 
   onModuleInit(): void {

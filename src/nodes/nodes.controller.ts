@@ -41,7 +41,7 @@ export class NodesController {
   @ApiOperation({
     summary: 'Add nodes (grow the fabric)',
     description:
-      'New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.',
+      'Either `count` (and `role`) generated nodes or an inventory (`nodes`, the form of POST /deployments: host names and addresses unique in the deployment). New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.',
   })
   @ApiIdempotencyKey()
   @ApiResponse({ status: 201, type: AddedNodesResponse })
@@ -51,7 +51,8 @@ export class NodesController {
     @Body() dto: AddNodesDto,
     @Audit() audit: AuditContext,
   ): Promise<AddedNodesResponse> {
-    const { nodes, targetNodeCount } = await this.nodes.grow(id, dto.count, audit, dto.role);
+    const request = dto.nodes ? { nodes: dto.nodes } : { count: dto.count!, role: dto.role };
+    const { nodes, targetNodeCount } = await this.nodes.grow(id, request, audit);
     return {
       nodes: nodes.map((n) => NodeResponse.from(n)),
       total: nodes.length,
@@ -68,7 +69,11 @@ export class NodesController {
   }
 
   @Patch(':node_id')
-  @ApiOperation({ summary: "Change a node's hostname" })
+  @ApiOperation({
+    summary: "Change a node's hostname, management_address or vars",
+    description:
+      'Give at least one; vars null clears them. A host name or address another node of the deployment has is 422.',
+  })
   @ApiResponse({ status: 200, type: NodeDetailResponse })
   @ApiStandardErrors('400', '404')
   async update(
@@ -76,7 +81,7 @@ export class NodesController {
     @Body() dto: UpdateNodeDto,
     @Audit() audit: AuditContext,
   ): Promise<NodeDetailResponse> {
-    const node = await this.nodes.updateHostname(params.id, params.node_id, dto.hostname, audit);
+    const node = await this.nodes.updateNode(params.id, params.node_id, dto, audit);
     return NodeDetailResponse.detail(node);
   }
 

@@ -1,6 +1,5 @@
 import {
   Global,
-  Inject,
   Injectable,
   Logger,
   Module,
@@ -8,8 +7,8 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { startWorkerMetricsServer } from './metrics-server';
 import { activeTracing } from './tracing';
 import { workerMetrics } from './worker-metrics';
@@ -23,7 +22,9 @@ export class ObservabilityLifecycle implements OnApplicationBootstrap, OnApplica
   private readonly logger = new Logger('Observability');
   private server: Server | undefined;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @InjectConfig('observability') private readonly config: FeatureConfig<'observability'>,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // APP_ROLE=all serves the worker metrics on the API's /metrics instead.

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import type { AppConfig } from '../config/app-config';
+import type { FeatureConfig } from '../config/config-slices';
 import { HOUR_MS } from '../domain/time';
 import { isId, NO_PAYLOAD, payload, Payload, ShardRef, shardRefProblem } from './job-payload';
 
@@ -97,7 +97,7 @@ export interface JobSpec<P = unknown> {
   /** Its options when added (callers add a job id or a delay), or of each recurring iteration. */
   readonly options: JobsOptions;
   /** Recurring jobs: the period, constant or read from the configuration. */
-  readonly every?: number | ((config: AppConfig) => number);
+  readonly every?: number | ((config: FeatureConfig<'queue'>) => number);
 }
 
 /**
@@ -226,7 +226,7 @@ export interface RecurringJob {
 }
 
 /** Every recurring job with its period under this configuration, in declaration order. */
-export function recurringJobs(config: AppConfig): RecurringJob[] {
+export function recurringJobs(config: FeatureConfig<'queue'>): RecurringJob[] {
   return (Object.entries(JOBS) as [JobName, JobSpec][]).flatMap(([name, job]) =>
     job.every === undefined
       ? []

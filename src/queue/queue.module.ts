@@ -1,7 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { configToken, FeatureConfig } from '../config/config-slices';
 import { activeTracing } from '../observability/tracing';
 import { JobEnqueueService } from './job-enqueue.service';
 import { JobRegistry } from './job-registry';
@@ -16,8 +15,8 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
 @Module({
   imports: [
     BullModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
+      inject: [configToken('queue')],
+      useFactory: (config: FeatureConfig<'queue'>) => ({
         connection: redisOptions(config.redisUrl),
         prefix: config.queuePrefix,
         // With tracing on, every add and job attempt is a span and the job carries the context.

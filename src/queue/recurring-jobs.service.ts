@@ -1,12 +1,6 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-} from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { JobEnqueueService } from './job-enqueue.service';
 import { JobRegistry } from './job-registry';
 import { JOB_QUEUE, JobName, recurringJobs } from './jobs';
@@ -28,7 +22,7 @@ export class RecurringJobsService implements OnApplicationBootstrap, OnModuleDes
   constructor(
     private readonly jobs: JobEnqueueService,
     private readonly registry: JobRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('queue') private readonly config: FeatureConfig<'queue'>,
   ) {}
 
   /** Processors register their handlers when built, so by now the registry knows what runs here. */

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AnalyticsService } from '../analytics/analytics.service';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { FeatureConfig } from '../config/config-slices';
+import { InjectConfig } from '../config/config.module';
 import { EventType } from '../domain/event-type';
 import { NodeState } from '../domain/node-state';
 import { RolloutStatus, waveRange } from '../domain/rollout';
@@ -38,7 +38,7 @@ export class RolloutCheckerService {
     @Inject(WakeUpService) private readonly wakeUps: WakeUpService,
     @Inject(TelemetryRepository) private readonly telemetry: TelemetryRepository,
     @Inject(AnalyticsService) private readonly analytics: AnalyticsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('rollouts') private readonly config: FeatureConfig<'rollouts'>,
   ) {}
 
   /** The reconciler: every running rollout is looked at again, so a lost check stalls nothing. */

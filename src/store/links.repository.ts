@@ -45,11 +45,15 @@ export class LinksRepository {
   async insertPlanned(m: Queryable, deploymentId: number, links: PlannedLink[]): Promise<number> {
     if (links.length === 0) return 0;
     const column = (pick: (l: PlannedLink) => number) => `{${links.map(pick).join(',')}}`;
+    const named = links.some((l) => l.spineInterface !== undefined);
     const [row]: { n: number }[] = await m.query(
       `WITH stored AS (
-         INSERT INTO links (deployment_id, a_node_id, a_port, b_node_id, b_port)
-         SELECT $1, a.id, u.a_port, b.id, u.b_port
-         FROM unnest($2::int[], $3::int[], $4::int[], $5::int[]) AS u(a_seq, a_port, b_seq, b_port)
+         INSERT INTO links (deployment_id, a_node_id, a_port, a_interface, b_node_id, b_port,
+                            b_interface)
+         SELECT $1, a.id, u.a_port, COALESCE(u.a_if, 'Ethernet1/' || u.a_port), b.id, u.b_port,
+                COALESCE(u.b_if, 'Ethernet1/' || u.b_port)
+         FROM unnest($2::int[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[])
+              AS u(a_seq, a_port, b_seq, b_port, a_if, b_if)
          JOIN nodes a ON a.deployment_id = $1 AND a.seq = u.a_seq
          JOIN nodes b ON b.deployment_id = $1 AND b.seq = u.b_seq
          ORDER BY u.b_seq, u.a_seq
@@ -62,6 +66,10 @@ export class LinksRepository {
         column((l) => l.spinePort),
         column((l) => l.leafSeq),
         column((l) => l.leafPort),
+        // Names a client gave (an inventory's links), else Ethernet1/<port>; a generated
+        // fabric sends none (unnest pads the shorter arrays with nulls).
+        named ? links.map((l) => l.spineInterface ?? null) : [],
+        named ? links.map((l) => l.leafInterface ?? null) : [],
       ],
     );
     return row.n;

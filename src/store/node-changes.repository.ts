@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { GenerateSql, SQL } from '../database/generate-sql';
+import { canonicalAddress, InventoryNode } from '../domain/inventory';
 import { NODE_NUMBER_SQL, NodeRef } from '../domain/node-ref';
 import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
@@ -71,6 +72,67 @@ export class NodeChangesRepository {
        FROM (SELECT $2::int + i::int - 1 AS g, hostname
              FROM unnest($4::text[]) WITH ORDINALITY AS h(hostname, i)) planned`,
       [deploymentId, fromSeq, planned.role, planned.hostnames, dueUpTo],
+    );
+  }
+
+  /**
+   * Inserts an inventory's nodes as PENDING, numbered from `fromSeq` in the order given, with
+   * their host names, management addresses, roles and vars, in one statement; those numbered
+   * after `dueUpTo` are held for later waves (as insertPending).
+   */
+  @GenerateSql({
+    params: [
+      SQL,
+      1,
+      1,
+      [
+        {
+          hostname: 'leaf-a-01',
+          management_address: '192.0.2.11',
+          role: NodeRole.LEAF,
+          vars: { asn: 65101 },
+        },
+      ],
+      1,
+    ],
+  })
+  async insertInventory(
+    m: Queryable,
+    deploymentId: number,
+    fromSeq: number,
+    nodes: readonly InventoryNode[],
+    dueUpTo: number,
+  ): Promise<void> {
+    const number = NODE_NUMBER_SQL('g');
+    await m.query(
+      `INSERT INTO nodes (deployment_id, seq, node_id, hostname, ip_address, role, vars, state,
+                          next_step_at)
+       SELECT $1::int, g, 'node-' || ${number}, hostname, address, role, vars, 'PENDING',
+              CASE WHEN g <= $7 THEN now() END
+       FROM (SELECT $2::int + i::int - 1 AS g, hostname, address, role, vars
+             FROM unnest($3::text[], $4::text[], $5::text[], $6::jsonb[])
+                  WITH ORDINALITY AS u(hostname, address, role, vars, i)) inventory`,
+      [
+        deploymentId,
+        fromSeq,
+        nodes.map((n) => n.hostname),
+        nodes.map((n) => canonicalAddress(n.management_address)),
+        nodes.map((n) => n.role ?? NodeRole.LEAF),
+        nodes.map((n) => (n.vars ? JSON.stringify(n.vars) : null)),
+        dueUpTo,
+      ],
+    );
+  }
+
+  /** The host names and management addresses of the deployment's nodes, each with its node. */
+  @GenerateSql({ params: [SQL, 1] })
+  async identities(
+    m: Queryable,
+    deploymentId: number,
+  ): Promise<{ node_id: string; hostname: string; ip_address: string | null }[]> {
+    return m.query(
+      `SELECT node_id, hostname, ip_address FROM nodes WHERE deployment_id = $1 ORDER BY seq`,
+      [deploymentId],
     );
   }
 
@@ -157,13 +219,19 @@ export class NodeChangesRepository {
     );
   }
 
-  /** The node with its new host name, or null when it is gone. */
-  @GenerateSql({ params: [SQL, 17, 'leaf-017'] })
-  async setHostname(m: Queryable, id: number, hostname: string): Promise<NodeRow | null> {
+  /** The node with its new host name, management address and vars, or null when it is gone. */
+  @GenerateSql({ params: [SQL, 17, { hostname: 'leaf-017', ip_address: '192.0.2.17', vars: {} }] })
+  async setIdentity(
+    m: Queryable,
+    id: number,
+    to: Pick<NodeRow, 'hostname' | 'ip_address' | 'vars'>,
+  ): Promise<NodeRow | null> {
     const rows: NodeRow[] = await m.query(
-      `WITH changed AS (UPDATE nodes SET hostname = $2, updated_at = now() WHERE id = $1 RETURNING *)
+      `WITH changed AS (
+         UPDATE nodes SET hostname = $2, ip_address = $3, vars = $4, updated_at = now()
+         WHERE id = $1 RETURNING *)
        SELECT ${NODE_COLUMNS} FROM changed`,
-      [id, hostname],
+      [id, to.hostname, to.ip_address, to.vars === null ? null : JSON.stringify(to.vars)],
     );
     return rows[0] ?? null;
   }

@@ -12,7 +12,10 @@ export interface NodeRow {
   /** Spine, leaf or border leaf; never changes. Every node of a flat deployment is a leaf. */
   role: NodeRole;
   hostname: string;
+  /** The management address (the API's management_address): given, or 10.x at provisioning. */
   ip_address: string | null;
+  /** Variables for the node's driver (a JSON object); null when none were given. */
+  vars: Record<string, unknown> | null;
   attempt: number;
   next_step_at: Date | null;
   created_at: Date;
@@ -22,4 +25,4 @@ export interface NodeRow {
 
 /** The columns of a NodeRow, for statements that read or return whole rows. */
 export const NODE_COLUMNS = `id, deployment_id, seq, node_id, state, role, hostname, ip_address,
-  attempt, next_step_at, created_at, updated_at, state_changed_at`;
+  vars, attempt, next_step_at, created_at, updated_at, state_changed_at`;

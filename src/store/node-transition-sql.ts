@@ -110,7 +110,8 @@ export function advanceSql(claimSql: string): string {
     UPDATE nodes n
     SET state = p.to_state,
         next_step_at = now() + p.duration_ms * interval '1 millisecond',
-        ip_address = COALESCE(p.ip_address, n.ip_address),
+        -- a given management address (an inventory's node) stays; generated nodes get 10.x
+        ip_address = COALESCE(n.ip_address, p.ip_address),
         state_changed_at = now(),
         updated_at = now()
     FROM planned p

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { GenerateSql, SQL } from '../database/generate-sql';
 import { NodeRole } from '../domain/node-role';
 import { NodeState } from '../domain/node-state';
+import { RolloutStatus } from '../domain/rollout';
 import { workerMetrics } from '../observability/worker-metrics';
 import { ADMISSION_CLAIM_SQL, advanceSql, SHARD_CLAIM_SQL } from './node-transition-sql';
 import { Queryable } from './queryable';
@@ -65,6 +66,13 @@ export interface ShardNodes {
  * row holds its state and schedule (`next_step_at`); its only indexes are on what a node never
  * changes, so the batches' updates stay heap-only.
  */
+/** A deployment's node counts per state and its rollout's status (null without a strategy). */
+export interface FleetCounts {
+  id: number;
+  counts: Record<NodeState, number>;
+  rollout: RolloutStatus | null;
+}
+
 @Injectable()
 export class NodesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -98,13 +106,15 @@ export class NodesRepository {
    * nodes), in one statement so the figures share a snapshot.
    */
   @GenerateSql({ params: [] })
-  async fleetCounts(): Promise<{ id: number; counts: Record<NodeState, number> }[]> {
-    const rows: ({ id: number } & Record<string, number | null>)[] = await this.dataSource.query(
-      `SELECT d.id, ${COUNT_SUMS}
-       FROM deployments d LEFT JOIN node_state_counts c ON c.deployment_id = d.id
-       GROUP BY d.id`,
-    );
-    return rows.map((row) => ({ id: row.id, counts: countsOf(row) }));
+  async fleetCounts(): Promise<FleetCounts[]> {
+    const rows: ({ id: number; rollout: RolloutStatus | null } & Record<string, number | null>)[] =
+      await this.dataSource.query(
+        `SELECT d.id, ${COUNT_SUMS},
+                (SELECT r.status FROM rollouts r WHERE r.deployment_id = d.id) AS rollout
+         FROM deployments d LEFT JOIN node_state_counts c ON c.deployment_id = d.id
+         GROUP BY d.id`,
+      );
+    return rows.map((row) => ({ id: row.id, counts: countsOf(row), rollout: row.rollout }));
   }
 
   /** Deployments with at least one node that is not FAILED. */

@@ -10,7 +10,7 @@ import {
 } from '../support/bottleneck-reference';
 import { cleanUp, startWithPool } from '../support/suite';
 import { expectError } from '../support/errors';
-import { createFabric } from '../support/deployments';
+import { createFabric, NodeRow } from '../support/deployments';
 import { PushedSample, pushSamples } from '../support/samples';
 import { Service } from '../support/service';
 
@@ -26,12 +26,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));
-
-interface Node {
-  id: number;
-  node_id: string;
-  role: string;
-}
 
 interface Bottleneck {
   node_id: number;
@@ -62,8 +56,8 @@ const fabric = (topology: Record<string, number>) => createFabric(api, { name: N
 /** Twelve samples per node over the last 4 minutes, from a per-node profile. */
 async function push(
   deploymentId: number,
-  nodes: Node[],
-  profile: (node: Node, index: number) => Record<Metric, number>,
+  nodes: NodeRow[],
+  profile: (node: NodeRow, index: number) => Record<Metric, number>,
 ) {
   const now = Date.now();
   const samples: PushedSample[] = [];

@@ -501,6 +501,8 @@ describe('operator dashboard', () => {
       'paused on the page',
       PAGE,
     );
+    // The deployment's own status shows the stop while nodes wait PENDING.
+    await pollUntil(async () => (await text('#d-status')) === 'paused', 'deployment paused', PAGE);
     await pollUntil(async () => await page.isEnabled('#rollout-resume'), 'resume enabled', PAGE);
     expect(await page.isEnabled('#rollout-pause')).toBe(false);
     expect(await page.isEnabled('#rollout-abort')).toBe(true);
@@ -550,6 +552,11 @@ describe('operator dashboard', () => {
       PAGE,
     );
     await pollUntil(
+      async () => (await text('#d-status')) === 'aborted',
+      'deployment aborted',
+      PAGE,
+    );
+    await pollUntil(
       async () => (await page.locator('#rollout-waves li[data-wave-state=skipped]').count()) >= 1,
       'the waves never admitted',
       PAGE,
@@ -586,6 +593,11 @@ describe('operator dashboard', () => {
     await pollUntil(
       async () => (await text('#rollout-status')) === 'aborted',
       'aborted on the page',
+      PAGE,
+    );
+    await pollUntil(
+      async () => (await text('#d-status')) === 'aborted',
+      'deployment aborted',
       PAGE,
     );
     expect(await page.locator('#rollout-message.bad').count()).toBe(1);

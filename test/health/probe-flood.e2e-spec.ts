@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { baseDatabaseUrl } from '../setup/test-env';
 import { freePort, Service, startService } from '../support/service';
-import { PrivateRedis, startPrivateRedis } from './redis-server';
+import { PrivateRedis, startPrivateRedis } from '../support/redis-server';
 
 const ROUTES = ['/health', '/health/ready', '/metrics'];
 const REQUESTS = 5000;

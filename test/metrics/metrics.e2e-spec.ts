@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { testPool } from '../support/database';
 import { pollUntil } from '../support/poll';
 import { parseExposition, Sample, scrape as scrapeMetrics, value } from '../support/prometheus';
+import { createDeployment } from '../support/deployments';
 import { Service, startService } from '../support/service';
 
 const KEY = 'metrics-test-key';
@@ -102,18 +103,12 @@ describe('GET /metrics', () => {
 
   it('reports nodes, deployments, samples and queues read from the stores', async () => {
     const before = await scrape();
-    const created = await api.http
-      .post('/deployments')
-      .set('X-API-Key', KEY)
-      .send({ name: 'metrics-fabric', target_node_count: 7 })
-      .expect(201);
-    deploymentId = created.body.id;
-    const second = await api.http
-      .post('/deployments')
-      .set('X-API-Key', KEY)
-      .send({ name: 'metrics-fabric-2', target_node_count: 3 })
-      .expect(201);
-    secondId = second.body.id;
+    deploymentId = (
+      await createDeployment(api, { name: 'metrics-fabric', target_node_count: 7 }, KEY)
+    ).id;
+    secondId = (
+      await createDeployment(api, { name: 'metrics-fabric-2', target_node_count: 3 }, KEY)
+    ).id;
     const nodes = (
       await api.http.get(`/deployments/${deploymentId}/nodes`).set('X-API-Key', KEY).expect(200)
     ).body.nodes as { id: number }[];

@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { cleanUp, startWithPool } from '../support/suite';
 import { expectError } from '../support/errors';
+import { NodeRow } from '../support/deployments';
 import { Service } from '../support/service';
 
 let api: Service;
@@ -15,14 +16,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));
-
-interface Node {
-  id: number;
-  node_id: string;
-  role: string;
-  hostname: string;
-  state: string;
-}
 
 interface Link {
   id: number;
@@ -40,7 +33,7 @@ async function create(topology: Record<string, unknown>, extra: Record<string, u
   return res.body as { id: number; target_node_count: number; topology: Record<string, number> };
 }
 
-async function nodesOf(id: number, query = ''): Promise<Node[]> {
+async function nodesOf(id: number, query = ''): Promise<NodeRow[]> {
   return (await api.http.get(`/deployments/${id}/nodes${query}`).expect(200)).body.nodes;
 }
 
@@ -207,7 +200,7 @@ describe('changing a fabric', () => {
       .post(`/deployments/${d.id}/nodes`)
       .send({ count: 2, role: 'leaf' })
       .expect(201);
-    expect(grown.body.nodes.map((n: Node) => [n.node_id, n.role, n.hostname])).toEqual([
+    expect(grown.body.nodes.map((n: NodeRow) => [n.node_id, n.role, n.hostname])).toEqual([
       ['node-008', 'leaf', 'leaf-005'],
       ['node-009', 'leaf', 'leaf-006'],
     ]);

@@ -73,6 +73,32 @@ describe('Rollout strategies', () => {
     return (await api.http.get(`/deployments/${id}`).expect(200)).body.rollout;
   }
 
+  /**
+   * A stopped rollout's status in the deployment's detail, the fleet list, the metrics' count by
+   * status (a snapshot at most 2 s old) and the status alerting records for the deployment.
+   */
+  async function expectStatusEverywhere(id: number, status: string): Promise<void> {
+    expect((await api.http.get(`/deployments/${id}`).expect(200)).body.status).toBe(status);
+    const list = await api.http.get('/deployments?limit=100').expect(200);
+    const listed = (list.body.items ?? list.body).find((d: { id: number }) => d.id === id);
+    expect(listed.status).toBe(status);
+    await pollUntil(async () => {
+      const metrics = (await api.http.get('/metrics').expect(200)).text;
+      const m = new RegExp(
+        `^netorch_deployments_by_status\\{status="${status}"\\} (\\d+)`,
+        'm',
+      ).exec(metrics);
+      return m && Number(m[1]) >= 1 ? true : undefined;
+    }, `netorch_deployments_by_status{status="${status}"}`);
+    await pollUntil(async () => {
+      const { rows } = await db.query<{ status: string }>(
+        `SELECT status FROM alert_deployment_statuses WHERE deployment_id = $1`,
+        [id],
+      );
+      return rows[0]?.status === status ? true : undefined;
+    }, `alerting's status ${status}`);
+  }
+
   const settled = (id: number, statuses: string[]) =>
     pollUntil(
       async () => {
@@ -184,8 +210,13 @@ describe('Rollout strategies', () => {
     expect(later.rollout.status).toBe('paused');
     expect(later.rollout.admitted).toBe(still.rollout.admitted);
     expect(later.state_counts.PENDING).toBeGreaterThan(0);
+    // The deployment shows the stop, in its detail, the fleet list and the metrics.
+    expect(later.status).toBe('paused');
+    expect(later.progress_percent).toBe(still.progress_percent);
+    await expectStatusEverywhere(id, 'paused');
     await api.http.post(`/deployments/${id}/rollout/resume`).expect(202);
     await settled(id, ['completed']);
+    expect((await api.http.get(`/deployments/${id}`)).body.status).toBe('running');
   });
 
   it('aborts: nodes still PENDING are never admitted', async () => {
@@ -203,6 +234,9 @@ describe('Rollout strategies', () => {
     const d = (await api.http.get(`/deployments/${id}`).expect(200)).body;
     expect(d.rollout.status).toBe('aborted');
     expect(d.state_counts.PENDING).toBe(299);
+    expect(d.status).toBe('aborted');
+    expect(d.progress_percent).toBeCloseTo(100 / 300, 2);
+    await expectStatusEverywhere(id, 'aborted');
     await api.http.post(`/deployments/${id}/rollout/resume`).expect(409);
     await api.http.post(`/deployments/${id}/rollout/abort`).expect(409);
   });
@@ -230,6 +264,7 @@ describe('Rollout strategies', () => {
       );
       expect(rows[0].started).toBe(halted.admitted);
       expect(rows[0].pending).toBe(40 - halted.admitted);
+      await expectStatusEverywhere(id, 'halted');
       // Proves the halted rollout admits nothing more: 500 ms is many simulated steps; a slow
       // machine can only make it pass, never fail.
       await sleep(500);

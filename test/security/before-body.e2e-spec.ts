@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createDeployment } from '../support/deployments';
 import { Service, startService } from '../support/service';
 
 const run = promisify(execFile);
@@ -22,12 +23,7 @@ beforeAll(async () => {
     API_KEYS: `body-ops:${RW}:rw,body-viewer:${RO}:ro`,
   });
   port = Number(new URL(api.url).port);
-  const created = await api.http
-    .post('/deployments')
-    .set('X-API-Key', RW)
-    .send({ name: 'body', target_node_count: 1 })
-    .expect(201);
-  deploymentId = created.body.id;
+  deploymentId = (await createDeployment(api, { name: 'body', target_node_count: 1 }, RW)).id;
   const nodes = await api.http.get(`/deployments/${deploymentId}/nodes`).set('X-API-Key', RW);
   nodeId = nodes.body.nodes[0].id;
   dir = await mkdtemp(join(tmpdir(), 'netorch-body-'));

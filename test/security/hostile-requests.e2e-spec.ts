@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { testPool } from '../support/database';
 import { expectError } from '../support/errors';
+import { createDeployment } from '../support/deployments';
 import { Service, startService } from '../support/service';
 
 const KEY = 'hostile-ops-secret';
@@ -18,12 +19,7 @@ beforeAll(async () => {
     RATE_LIMIT_BURST: '1000000',
   });
   port = Number(new URL(api.url).port);
-  const created = await api.http
-    .post('/deployments')
-    .set('X-API-Key', KEY)
-    .send({ name: 'target', target_node_count: 2 })
-    .expect(201);
-  deploymentId = created.body.id;
+  deploymentId = (await createDeployment(api, { name: 'target', target_node_count: 2 }, KEY)).id;
   const nodes = await api.http.get(`/deployments/${deploymentId}/nodes`).set('X-API-Key', KEY);
   nodeId = nodes.body.nodes[0].id;
 });

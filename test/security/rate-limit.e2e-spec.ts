@@ -1,9 +1,12 @@
 import Redis from 'ioredis';
 import { expectError } from '../support/errors';
 import { PUBLIC_PATHS } from '../support/public-paths';
+import { PrivateRedis, startPrivateRedis } from '../support/redis-server';
 import { freePort, Service, startService } from '../support/service';
 
-const KEYS = 'rl-busy:rl-busy-secret:rw,rl-calm:rl-calm-secret:ro,rl-burst:rl-burst-secret:ro';
+const KEYS =
+  'rl-busy:rl-busy-secret:rw,rl-calm:rl-calm-secret:ro,rl-burst:rl-burst-secret:ro,' +
+  'rl-shared:rl-shared-secret:ro,rl-lean:rl-lean-secret:ro';
 const running: Service[] = [];
 
 async function start(env: Record<string, string>): Promise<Service> {
@@ -65,10 +68,79 @@ describe('per-minute limit', () => {
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
       const key = `${process.env.QUEUE_PREFIX}:ratelimit:minute:key:rl-busy`;
-      expect(Number(await redis.get(key))).toBeGreaterThan(5);
+      expect(Number(await redis.get(key))).toBeGreaterThanOrEqual(5);
+      // The window started with the key's first request and ends with its expiry.
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('shared by replicas', () => {
+  const LIMIT = 300;
+  let replicas: Service[];
+  let counters: PrivateRedis;
+  beforeAll(async () => {
+    // The counters in a Redis of this test's own, so its commandstats count these replicas only.
+    counters = await startPrivateRedis(await freePort());
+    const env = {
+      RATE_LIMIT_PER_MINUTE: String(LIMIT),
+      RATE_LIMIT_BURST: '0',
+      RATE_LIMIT_REDIS_URL: counters.url,
+    };
+    replicas = await Promise.all([start(env), start(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((s) => s.stop()));
+    await counters.stop();
+  });
+
+  it('lets a client through at most its limit across replicas, and not much less', async () => {
+    const statuses: number[] = [];
+    // Both replicas at once, 10 requests in flight on each, until well past the limit.
+    await Promise.all(
+      replicas.map(async (api) => {
+        for (let round = 0; round < 25; round++) {
+          const answers = await Promise.all(
+            Array.from({ length: 10 }, () =>
+              api.http.get('/deployments').set('X-API-Key', 'rl-shared-secret'),
+            ),
+          );
+          statuses.push(...answers.map((r) => r.status));
+        }
+      }),
+    );
+    const allowed = statuses.filter((s) => s === 200).length;
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    expect(allowed).toBeLessThanOrEqual(LIMIT);
+    // Each replica may leave at most one slice (LIMIT / 50) of its last lease unspent.
+    expect(allowed).toBeGreaterThanOrEqual(LIMIT - 2 * (LIMIT / 50));
+  });
+
+  it('costs one Redis round trip per slice, not one per request', async () => {
+    const calls = async () => {
+      const info = await counters.client.info('commandstats');
+      return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    };
+    const before = await calls();
+    for (let i = 0; i < 20; i++) {
+      await Promise.all(
+        Array.from({ length: 5 }, () =>
+          replicas[0].http.get('/deployments').set('X-API-Key', 'rl-lean-secret'),
+        ),
+      );
+    }
+    // 100 requests under a slice of 6 (300 / 50): 17 leases, a few more when requests in flight
+    // find the slice spent together; one per request without slices.
+    const leases = (await calls()) - before;
+    expect(leases).toBeGreaterThanOrEqual(17);
+    expect(leases).toBeLessThanOrEqual(25);
   });
 });
 

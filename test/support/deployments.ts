@@ -11,14 +11,16 @@ export interface CreatedDeployment {
 
 /**
  * POST /deployments and expect 201; named 'fabric', and five nodes unless the body says otherwise
- * (a topology sets the count itself).
+ * (a topology sets the count itself). `apiKey` is sent as X-API-Key when the service checks keys.
  */
 export async function createDeployment(
   service: Service,
   body: Record<string, unknown> = {},
+  apiKey?: string,
 ): Promise<CreatedDeployment> {
-  const res = await service.http
-    .post('/deployments')
+  const request = service.http.post('/deployments');
+  if (apiKey) request.set('X-API-Key', apiKey);
+  const res = await request
     .send({ name: 'fabric', ...(body.topology ? {} : { target_node_count: 5 }), ...body })
     .expect(201);
   return res.body as CreatedDeployment;

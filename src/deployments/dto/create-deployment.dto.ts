@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMinSize,
+  IsArray,
   IsInt,
   IsNotEmpty,
   IsObject,
@@ -11,6 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { LinkSpecDto, NodeSpecDto } from './inventory.dto';
 import { RolloutStrategyDto } from './rollout-strategy.dto';
 import { TopologyDto } from './topology.dto';
 
@@ -38,12 +41,14 @@ export class CreateDeploymentDto {
 
   @ApiPropertyOptional({
     description:
-      "How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology; with one it may be left out, and must equal the topology's node count when given",
+      'How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology or nodes; with one it may be left out, and must equal their node count when given',
     example: 50,
     minimum: 1,
     maximum: 10000,
   })
-  @ValidateIf((o: CreateDeploymentDto) => !o.topology || o.target_node_count !== undefined)
+  @ValidateIf(
+    (o: CreateDeploymentDto) => (!o.topology && !o.nodes) || o.target_node_count !== undefined,
+  )
   @IsInt()
   @Min(1)
   target_node_count?: number;
@@ -81,4 +86,29 @@ export class CreateDeploymentDto {
   @ValidateNested()
   @Type(() => RolloutStrategyDto)
   strategy?: RolloutStrategyDto;
+
+  // ---- the inventory of real devices (nodes, links)
+
+  @ApiPropertyOptional({
+    type: [NodeSpecDto],
+    description:
+      'Real devices instead of generated ones (or agreeing with target_node_count): numbered spines, border leaves, then leaves, each in the order given. Host names and addresses unique; every bad entry is named by index and nothing is created',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => NodeSpecDto)
+  nodes?: NodeSpecDto[];
+
+  @ApiPropertyOptional({
+    type: [LinkSpecDto],
+    description:
+      'With nodes: the cables between them (host names of nodes; an interface once). Left out, nodes with spines get the generated spine-leaf mesh',
+  })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => LinkSpecDto)
+  links?: LinkSpecDto[];
 }

@@ -81,7 +81,7 @@ export class DeploymentDetailResponse extends DeploymentResponse {
     enum: DeploymentStatus,
     example: DeploymentStatus.DEGRADED,
     description:
-      'pending: no node started; in_progress: nodes still rolling out; running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED; empty: no nodes',
+      'empty: no nodes; pending: no node started; in_progress: nodes still rolling out; paused, halted, aborted: the rollout is paused, halted by its failure budget or gate, or aborted, while nodes still wait PENDING (nodes in flight finish meanwhile; resume, retry or remove to go on); running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED',
   })
   status: DeploymentStatus;
 

@@ -32,9 +32,26 @@ export class NodeResponse {
     example: '10.0.0.17',
     nullable: true,
     type: String,
-    description: 'Management address, assigned at provisioning',
+    description: 'The management address (kept for older clients; see management_address)',
   })
   ip_address: string | null;
+
+  @ApiProperty({
+    example: '10.0.0.17',
+    nullable: true,
+    type: String,
+    description:
+      "Where drivers reach the node: the inventory's address, or for generated nodes 10.x assigned at provisioning",
+  })
+  management_address: string | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { asn: 65101 },
+    description: "Variables for the node's driver ({} when none were given)",
+  })
+  vars: Record<string, unknown>;
 
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
   created_at: string;
@@ -55,6 +72,8 @@ export class NodeResponse {
       role: node.role,
       hostname: node.hostname,
       ip_address: node.ip_address,
+      management_address: node.ip_address,
+      vars: node.vars ?? {},
       created_at: iso(node.created_at)!,
       updated_at: iso(node.updated_at)!,
       state_changed_at: iso(node.state_changed_at)!,

@@ -148,7 +148,7 @@ export interface paths {
     put?: never;
     /**
      * Add nodes (grow the fabric)
-     * @description New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.
+     * @description Either `count` (and `role`) generated nodes or an inventory (`nodes`, the form of POST /deployments: host names and addresses unique in the deployment). New nodes are numbered after the highest existing node and enter the lifecycle at PENDING, also in the middle of a rollout; target_node_count follows. In a fabric, `role` says what they are: new leaves and border leaves get a link to every spine, new spines a link to every leaf and border leaf. 422 beyond MAX_NODES_PER_DEPLOYMENT, for a spine or border leaf in a deployment without a topology, and beyond 64 spines.
      */
     post: operations['NodesController_add'];
     delete?: never;
@@ -175,7 +175,10 @@ export interface paths {
     delete: operations['NodesController_remove'];
     options?: never;
     head?: never;
-    /** Change a node's hostname */
+    /**
+     * Change a node's hostname, management_address or vars
+     * @description Give at least one; vars null clears them. A host name or address another node of the deployment has is 422.
+     */
     patch: operations['NodesController_update'];
     trace?: never;
   };
@@ -599,6 +602,49 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/credentials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List credentials (never their secrets) */
+    get: operations['CredentialsController_list'];
+    put?: never;
+    /**
+     * Store a credential (ssh, snmp-v2c, snmp-v3, http-secret, bearer)
+     * @description Secret fields are write-only: stored encrypted (AES-256-GCM under SECRETS_KEY) and answered as has_<field>. A field the kind does not take is 422; a taken name 409; beyond MAX_CREDENTIALS 422.
+     */
+    post: operations['CredentialsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/credentials/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One credential (never its secrets) and the deployments using it */
+    get: operations['CredentialsController_get'];
+    put?: never;
+    post?: never;
+    /** Delete a credential no deployment uses (else 409 naming them) */
+    delete: operations['CredentialsController_delete'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a credential: name, plain fields, or replace secrets (null removes a field)
+     * @description The kind cannot change. Deployments using it take the new values at their next use.
+     */
+    patch: operations['CredentialsController_update'];
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -670,6 +716,43 @@ export interface components {
       /** @description Telemetry gate after each wave */
       gate?: components['schemas']['RolloutGateDto'];
     };
+    NodeSpecDto: {
+      /** @example leaf-a-01 */
+      hostname: string;
+      /**
+       * @description IPv4 or IPv6 address the drivers reach the device at; unique in the deployment
+       * @example 192.0.2.11
+       */
+      management_address: string;
+      /**
+       * @default leaf
+       * @enum {string}
+       */
+      role?: 'spine' | 'border-leaf' | 'leaf';
+      /**
+       * @description Variables handed to the node's driver (an Ansible host's vars): a JSON object of at most 4096 bytes
+       * @example {
+       *       "asn": 65101,
+       *       "loopback": "10.255.0.11"
+       *     }
+       */
+      vars?: {
+        [key: string]: unknown;
+      };
+    };
+    LinkSpecDto: {
+      /**
+       * @description hostname of a node in nodes
+       * @example spine-a-01
+       */
+      a: string;
+      /** @example Ethernet1/1 */
+      a_interface: string;
+      /** @example leaf-a-01 */
+      b: string;
+      /** @example Ethernet1/49 */
+      b_interface: string;
+    };
     CreateDeploymentDto: {
       /**
        * @description Name of the fabric
@@ -682,7 +765,7 @@ export interface components {
        */
       description?: Record<string, never> | null;
       /**
-       * @description How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology; with one it may be left out, and must equal the topology's node count when given
+       * @description How many switches to deploy (1 to MAX_NODES_PER_DEPLOYMENT, default 10,000). Required without a topology or nodes; with one it may be left out, and must equal their node count when given
        * @example 50
        */
       target_node_count?: number;
@@ -695,6 +778,10 @@ export interface components {
       max_parallel?: Record<string, never> | null;
       /** @description Roll the nodes out in waves: a canary, then waves, halting on a failure budget or a telemetry gate. Without it every node is admitted at once (within max_parallel). */
       strategy?: components['schemas']['RolloutStrategyDto'];
+      /** @description Real devices instead of generated ones (or agreeing with target_node_count): numbered spines, border leaves, then leaves, each in the order given. Host names and addresses unique; every bad entry is named by index and nothing is created */
+      nodes?: components['schemas']['NodeSpecDto'][];
+      /** @description With nodes: the cables between them (host names of nodes; an interface once). Left out, nodes with spines get the generated spine-leaf mesh */
+      links?: components['schemas']['LinkSpecDto'][];
     };
     TopologyResponse: {
       /** @example 4 */
@@ -819,11 +906,20 @@ export interface components {
       /** @description Nodes per state, every state listed */
       state_counts: components['schemas']['StateCounts'];
       /**
-       * @description pending: no node started; in_progress: nodes still rolling out; running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED; empty: no nodes
+       * @description empty: no nodes; pending: no node started; in_progress: nodes still rolling out; paused, halted, aborted: the rollout is paused, halted by its failure budget or gate, or aborted, while nodes still wait PENDING (nodes in flight finish meanwhile; resume, retry or remove to go on); running: every node RUNNING; degraded: done, some FAILED; failed: every node FAILED
        * @example degraded
        * @enum {string}
        */
-      status: 'empty' | 'pending' | 'in_progress' | 'running' | 'degraded' | 'failed';
+      status:
+        | 'empty'
+        | 'pending'
+        | 'in_progress'
+        | 'running'
+        | 'degraded'
+        | 'failed'
+        | 'paused'
+        | 'halted'
+        | 'aborted';
       /**
        * @description Share of nodes in a terminal state (RUNNING or FAILED), 0..100
        * @example 100
@@ -898,10 +994,24 @@ export interface components {
        */
       hostname: string;
       /**
-       * @description Management address, assigned at provisioning
+       * @description The management address (kept for older clients; see management_address)
        * @example 10.0.0.17
        */
       ip_address: string | null;
+      /**
+       * @description Where drivers reach the node: the inventory's address, or for generated nodes 10.x assigned at provisioning
+       * @example 10.0.0.17
+       */
+      management_address: string | null;
+      /**
+       * @description Variables for the node's driver ({} when none were given)
+       * @example {
+       *       "asn": 65101
+       *     }
+       */
+      vars: {
+        [key: string]: unknown;
+      };
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
       /** @example 2026-11-27T10:00:15.000Z */
@@ -919,16 +1029,18 @@ export interface components {
     };
     AddNodesDto: {
       /**
-       * @description How many nodes to add; the deployment must stay within MAX_NODES_PER_DEPLOYMENT (default 10,000)
+       * @description How many nodes to add; the deployment must stay within MAX_NODES_PER_DEPLOYMENT (default 10,000). Required without nodes
        * @example 5
        */
-      count: number;
+      count?: number;
       /**
        * @description The role of the new nodes. Leaves and border leaves get a link to every spine; spines a link to every leaf and border leaf. A deployment without a topology takes leaves only.
        * @default leaf
        * @enum {string}
        */
       role?: 'spine' | 'border-leaf' | 'leaf';
+      /** @description An inventory of real devices instead of count and role, as in POST /deployments; host names and addresses unique in the deployment */
+      nodes?: components['schemas']['NodeSpecDto'][];
     };
     AddedNodesResponse: {
       nodes: components['schemas']['NodeResponse'][];
@@ -973,10 +1085,24 @@ export interface components {
        */
       hostname: string;
       /**
-       * @description Management address, assigned at provisioning
+       * @description The management address (kept for older clients; see management_address)
        * @example 10.0.0.17
        */
       ip_address: string | null;
+      /**
+       * @description Where drivers reach the node: the inventory's address, or for generated nodes 10.x assigned at provisioning
+       * @example 10.0.0.17
+       */
+      management_address: string | null;
+      /**
+       * @description Variables for the node's driver ({} when none were given)
+       * @example {
+       *       "asn": 65101
+       *     }
+       */
+      vars: {
+        [key: string]: unknown;
+      };
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
       /** @example 2026-11-27T10:00:15.000Z */
@@ -991,7 +1117,16 @@ export interface components {
     };
     UpdateNodeDto: {
       /** @example leaf-a-17.dc1 */
-      hostname: string;
+      hostname?: string;
+      /**
+       * @description IPv4 or IPv6 address
+       * @example 192.0.2.17
+       */
+      management_address?: string;
+      /** @description Variables for the node's driver, replacing the stored ones: a JSON object of at most 4096 bytes; null clears them */
+      vars?: {
+        [key: string]: unknown;
+      } | null;
     };
     LinkResponse: {
       /** @example 1 */
@@ -1878,6 +2013,131 @@ export interface components {
       created_by: string | null;
       /** @example 2026-11-27T10:00:00.000Z */
       created_at: string;
+    };
+    CreateCredentialDto: {
+      /** @example lab-switches */
+      name: string;
+      /**
+       * @description ssh: username + private_key or password. snmp-v2c: community. snmp-v3: username, optionally auth_protocol + auth_key, and with them priv_protocol + priv_key. http-secret: secret. bearer: token
+       * @enum {string}
+       */
+      kind: 'ssh' | 'snmp-v2c' | 'snmp-v3' | 'http-secret' | 'bearer';
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: Record<string, never>;
+      /** @description ssh, PEM or OpenSSH text. Write-only: stored encrypted, never returned (the response says has_private_key) */
+      private_key?: Record<string, never>;
+      /** @description ssh. Write-only: stored encrypted, never returned (the response says has_password) */
+      password?: Record<string, never>;
+      /** @description snmp-v2c. Write-only: stored encrypted, never returned (the response says has_community) */
+      community?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_auth_key) */
+      auth_key?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_priv_key) */
+      priv_key?: Record<string, never>;
+      /** @description http-secret, at least 16 characters. Write-only: stored encrypted, never returned (the response says has_secret) */
+      secret?: Record<string, never>;
+      /** @description bearer. Write-only: stored encrypted, never returned (the response says has_token) */
+      token?: Record<string, never>;
+    };
+    CredentialUserResponse: {
+      /** @example 12 */
+      deployment_id: number;
+      /** @example dc1-fabric */
+      name: string;
+      /**
+       * @description What the deployment uses the credential for
+       * @example driver
+       */
+      purpose: string;
+    };
+    CredentialResponse: {
+      /** @example 1 */
+      id: number;
+      /** @example lab-switches */
+      name: string;
+      /** @enum {string} */
+      kind: 'ssh' | 'snmp-v2c' | 'snmp-v3' | 'http-secret' | 'bearer';
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: string;
+      /**
+       * @description snmp-v3 with authentication
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /**
+       * @description snmp-v3 with privacy
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description ssh: a private key is stored */
+      has_private_key?: boolean;
+      /** @description ssh: a password is stored */
+      has_password?: boolean;
+      /** @description snmp-v2c: a community is stored */
+      has_community?: boolean;
+      /** @description snmp-v3: an authentication key is stored */
+      has_auth_key?: boolean;
+      /** @description snmp-v3: a privacy key is stored */
+      has_priv_key?: boolean;
+      /** @description http-secret: a secret is stored */
+      has_secret?: boolean;
+      /** @description bearer: a token is stored */
+      has_token?: boolean;
+      /** @description The deployments that use it */
+      used_by: components['schemas']['CredentialUserResponse'][];
+      /** @example 2026-12-08T10:00:00.000Z */
+      created_at: string;
+      /** @example 2026-12-08T10:00:00.000Z */
+      updated_at: string;
+    };
+    UpdateCredentialDto: {
+      /** @example lab-switches */
+      name?: string;
+      /**
+       * @description ssh, snmp-v3
+       * @example netops
+       */
+      username?: Record<string, never>;
+      /** @description ssh, PEM or OpenSSH text. Write-only: stored encrypted, never returned (the response says has_private_key) */
+      private_key?: Record<string, never>;
+      /** @description ssh. Write-only: stored encrypted, never returned (the response says has_password) */
+      password?: Record<string, never>;
+      /** @description snmp-v2c. Write-only: stored encrypted, never returned (the response says has_community) */
+      community?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      auth_protocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_auth_key) */
+      auth_key?: Record<string, never>;
+      /**
+       * @description snmp-v3
+       * @enum {string}
+       */
+      priv_protocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /** @description snmp-v3, at least 8 characters. Write-only: stored encrypted, never returned (the response says has_priv_key) */
+      priv_key?: Record<string, never>;
+      /** @description http-secret, at least 16 characters. Write-only: stored encrypted, never returned (the response says has_secret) */
+      secret?: Record<string, never>;
+      /** @description bearer. Write-only: stored encrypted, never returned (the response says has_token) */
+      token?: Record<string, never>;
     };
   };
   responses: never;
@@ -5146,6 +5406,408 @@ export interface operations {
            *       "status_code": 404,
            *       "error": "Not Found",
            *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'][];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Same key and body within 24 h returns the first response without doing the work again (also when the two requests race); same key with another body is 422. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCredentialDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 400,
+           *       "error": "Bad Request",
+           *       "detail": "The request body is not valid JSON"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 422,
+           *       "error": "Unprocessable Entity",
+           *       "detail": "target_node_count must not be less than 1"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 503,
+           *       "error": "Service Unavailable",
+           *       "detail": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly and see GET /health"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+    };
+  };
+  CredentialsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Credential id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCredentialDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CredentialResponse'];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 400,
+           *       "error": "Bad Request",
+           *       "detail": "The request body is not valid JSON"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 404,
+           *       "error": "Not Found",
+           *       "detail": "Deployment not found"
+           *     }
+           */
+          'application/json': components['schemas']['ApiErrorDto'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status_code": 409,
+           *       "error": "Conflict",
+           *       "detail": "Node node-001 is RUNNING; only a FAILED node can be retried"
            *     }
            */
           'application/json': components['schemas']['ApiErrorDto'];
