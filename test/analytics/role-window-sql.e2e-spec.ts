@@ -1,20 +1,14 @@
 import { Pool } from 'pg';
 import { AnalysisWindow, splitWindow } from '../../src/domain/analysis-window';
 import { METRICS } from '../../src/domain/telemetry-metrics';
+import { runWindow } from '../../src/analytics/bottleneck-window-sql';
 import { WindowRow } from '../../src/analytics/window-parts';
 import { ROLE_WINDOW_SQL, WINDOW_SETTINGS } from '../../src/analytics/window-sql';
-import { leadRawUntil, prefixTerms } from '../../src/analytics/window-terms';
 import { cleanUp, startWithPool } from '../support/suite';
 import { foldUpTo, marksOf } from '../support/prefix-folds';
 import { Service } from '../support/service';
-import {
-  expectSame,
-  RAW_MOMENTS,
-  RAW_NODE_METRICS,
-  runWindowParts,
-  windowBase,
-  withGaps,
-} from './window-runs';
+import * as windows from '../support/window-statements';
+import { expectSame, RAW_MOMENTS, RAW_NODE_METRICS, withGaps } from './window-runs';
 
 /**
  * The window statements by role run directly at chosen window ends, against the raw samples
@@ -37,9 +31,13 @@ beforeAll(async () => {
 afterAll(() => cleanUp({ service: api, db, name: NAME, prefix: PREFIX }));
 
 async function byRole(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
-  const result = await runWindowParts(db, w, base, parts, true);
-  expect(result.byRole).toBe(true);
-  return result.rows;
+  const { result, connections } = await windows.inSnapshot(db, (first, open) =>
+    runWindow(first, async (begin) => (parts === 2 ? open(begin) : null), w, base, true, 0),
+  );
+  expect(result).not.toBeNull();
+  expect(result!.byRole).toBe(true);
+  expect(connections).toBe(parts);
+  return result!.rows;
 }
 
 async function generalPath(w: AnalysisWindow, deploymentId: number, minSamples: number) {
@@ -82,11 +80,6 @@ function expectSummaries(label: string, rows: WindowRow[], all: Record<string, n
       expectSame(sum / count, ref[`${m}_mean`], 1e-9);
       expectSame(m2, ref[`${m}_m2`], 1e-9);
     }
-    expect({ label, role: ref.role, samples: Number(summary.samples) }).toEqual({
-      label,
-      role: ref.role,
-      samples: ref.n,
-    });
   }
 }
 
@@ -109,12 +102,8 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
        GROUP BY n.role`,
       [deploymentId, w.from, w.to],
     );
-    const marks = await marksOf(db, deploymentId);
-    const terms = prefixTerms(w.leadByComplement ? w.leadMinute : w.wholeFrom, w.wholeTo, marks);
-    if (leadRawUntil(w, marks) < w.wholeFrom) seen.buckets++;
-    if (w.leadByComplement) seen.complemented++;
-    if (terms.plus.length > 0) seen.prefixed++;
-    const base = windowBase(deploymentId, w);
+    windows.countReads(seen, await windows.windowReads(db, deploymentId, w));
+    const base = windows.windowBase(deploymentId, w);
     for (const parts of [1, 2] as const) {
       const result = await byRole(w, base, parts);
       const label = `to=${new Date(to).toISOString()} parts=${parts}`;
@@ -171,8 +160,7 @@ describe('bottleneck window statements by role', () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
     const end = hour + 5 * MINUTE;
     const start = end - 12 * MINUTE;
-    let seed = 11;
-    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const random = windows.seededRandom(11);
     const rows: unknown[][] = [];
     nodes.forEach((node, i) => {
       const spine = node.role === 'spine';
@@ -196,13 +184,7 @@ describe('bottleneck window statements by role', () => {
         ]);
       }
     });
-    const insert = (batch: unknown[][]) =>
-      db.query(
-        `INSERT INTO telemetry_samples (deployment_id, node_id, "timestamp", latency_ms, throughput_gbps, error_rate)
-         SELECT $1, (r->>0)::int, (r->>1)::timestamptz, (r->>2)::float8, (r->>3)::float8, (r->>4)::float8
-         FROM jsonb_array_elements($2::jsonb) AS r`,
-        [d.id, JSON.stringify(batch)],
-      );
+    const insert = (batch: unknown[][]) => windows.insertSamples(db, d.id, batch);
     for (let i = 0; i < rows.length; i += 5000) await insert(rows.slice(i, i + 5000));
 
     const ends: number[] = [];

@@ -1,19 +1,14 @@
 import { Pool } from 'pg';
-import { splitWindow } from '../../src/domain/analysis-window';
+import { AnalysisWindow, splitWindow } from '../../src/domain/analysis-window';
 import { METRICS } from '../../src/domain/telemetry-metrics';
-import { leadRawUntil, prefixTerms } from '../../src/analytics/window-terms';
+import { runGroupedWindow } from '../../src/analytics/bottleneck-window-sql';
+import { WindowRow } from '../../src/analytics/window-parts';
 import { cleanUp, startWithPool } from '../support/suite';
 import { foldUpTo, marksOf } from '../support/prefix-folds';
 import { createDeployment, listNodes } from '../support/deployments';
 import { Service } from '../support/service';
-import {
-  expectSame,
-  RAW_MOMENTS,
-  RAW_NODE_METRICS,
-  runWindowParts,
-  windowBase,
-  withGaps,
-} from './window-runs';
+import * as windows from '../support/window-statements';
+import { expectSame, RAW_MOMENTS, RAW_NODE_METRICS, withGaps } from './window-runs';
 
 /**
  * The bottleneck window statement run directly at chosen window ends, so every position of the
@@ -33,10 +28,21 @@ beforeAll(async () => {
 
 afterAll(() => cleanUp({ service: api, db }));
 
+/** A node's raw aggregate: each metric's mean (null without any) and count (`<metric>_n`). */
 interface RawNode extends Record<string, number | null> {
   node_id: number;
   n: number;
   last_epoch: number;
+}
+
+/** GROUPED_WINDOW_SQL as the service runs it: one statement, or two parts over one snapshot. */
+async function grouped(w: AnalysisWindow, base: unknown[], parts: 1 | 2): Promise<WindowRow[]> {
+  const { result, connections } = await windows.inSnapshot(db, (first, open) =>
+    runGroupedWindow(first, async (begin) => (parts === 2 ? open(begin) : null), w, base, 0),
+  );
+  expect(result).not.toBeNull();
+  expect(connections).toBe(parts);
+  return result!;
 }
 
 /** Every window end against the raw samples, both ways; counts the kinds of read covered. */
@@ -60,16 +66,10 @@ async function expectWindowsMatchRaw(deploymentId: number, ends: number[]) {
        WHERE deployment_id = $1 AND "timestamp" >= $2 AND "timestamp" <= $3`,
       [deploymentId, w.from, w.to],
     );
-    const marks = await marksOf(db, deploymentId);
-    const terms = prefixTerms(w.leadByComplement ? w.leadMinute : w.wholeFrom, w.wholeTo, marks);
-    if (leadRawUntil(w, marks) < w.wholeFrom) seen.buckets++;
-    if (w.leadByComplement) seen.complemented++;
-    if (terms.plus.length > 0) seen.prefixed++;
-    if (terms.plus.length > 1) seen.acrossHours++;
-    if (terms.plus.length > 0 && terms.rollupsFrom < w.wholeTo) seen.rollupMinutes++;
-    const base = windowBase(deploymentId, w);
+    windows.countReads(seen, await windows.windowReads(db, deploymentId, w));
+    const base = windows.windowBase(deploymentId, w);
     for (const parts of [1, 2] as const) {
-      const { rows: result } = await runWindowParts(db, w, base, parts, false);
+      const result = await grouped(w, base, parts);
       const label = `to=${new Date(to).toISOString()} parts=${parts}`;
       const got = result.filter((r) => r.node_id !== null).sort((a, b) => a.node_id! - b.node_id!);
       expect({ label, nodes: got.map((r) => [r.node_id, r.n]) }).toEqual({
@@ -111,8 +111,7 @@ describe('bottleneck window statement', () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
     const end = hour + 5 * MINUTE;
     const start = end - 12 * MINUTE;
-    let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const random = windows.seededRandom(7);
     // Some samples lack a metric (withGaps); node 3 and the late samples below have them all.
     const sample = (nodeId: number, t: number, slow: boolean, index = 3) => [
       nodeId,
@@ -133,13 +132,7 @@ describe('bottleneck window statement', () => {
         rows.push(sample(node.id, t, i % 6 === 5, i));
       }
     });
-    const insert = (batch: unknown[][]) =>
-      db.query(
-        `INSERT INTO telemetry_samples (deployment_id, node_id, "timestamp", latency_ms, throughput_gbps, error_rate)
-         SELECT $1, (r->>0)::int, (r->>1)::timestamptz, (r->>2)::float8, (r->>3)::float8, (r->>4)::float8
-         FROM jsonb_array_elements($2::jsonb) AS r`,
-        [d.id, JSON.stringify(batch)],
-      );
+    const insert = (batch: unknown[][]) => windows.insertSamples(db, d.id, batch);
     await insert(rows);
 
     // Window ends 90 s before the last sample (later samples cut the trailing minute) and after
