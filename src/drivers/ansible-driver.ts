@@ -22,6 +22,8 @@ export interface AnsibleRunInput {
   deadlineMs: number;
   /** Polled every second: true stops the process (SIGTERM), for a cancelled run. */
   cancelled: () => Promise<boolean>;
+  /** The ssh credential's login, opened for this run only (never logged, never queued). */
+  login?: { username: string; private_key?: string; password?: string };
 }
 
 export interface AnsibleRunOutcome {
@@ -103,12 +105,31 @@ export async function runAnsible(input: AnsibleRunInput): Promise<AnsibleRunOutc
       { mode: 0o600 },
     );
     const args = ['-i', inventory, '-e', `@${extraVars}`];
+    if (input.login) args.push('-e', `@${await writeLogin(dir, input.login)}`);
     if (input.config.forks) args.push('--forks', String(input.config.forks));
     args.push(playbook);
     return await execute(input, args, dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The login as extra vars in the run's private dir (0600, removed with it): ansible_user, and
+ * ansible_password or a key file for ansible_ssh_private_key_file.
+ */
+async function writeLogin(dir: string, login: NonNullable<AnsibleRunInput['login']>) {
+  const vars: Record<string, string> = { ansible_user: login.username };
+  if (login.password !== undefined) vars.ansible_password = login.password;
+  if (login.private_key !== undefined) {
+    const keyFile = join(dir, 'ssh-key');
+    const key = login.private_key.endsWith('\n') ? login.private_key : `${login.private_key}\n`;
+    await writeFile(keyFile, key, { mode: 0o600 });
+    vars.ansible_ssh_private_key_file = keyFile;
+  }
+  const file = join(dir, 'login.json');
+  await writeFile(file, JSON.stringify(vars), { mode: 0o600 });
+  return file;
 }
 
 function execute(input: AnsibleRunInput, args: string[], dir: string): Promise<AnsibleRunOutcome> {

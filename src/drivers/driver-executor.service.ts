@@ -5,6 +5,11 @@ import { postOnce } from '../alerting/notification-delivery.service';
 import { OutboundPolicy, outboundPolicy, outboundUrlProblem } from '../common/outbound-address';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { ResolvedOf } from '../credentials/credential-kinds';
+import {
+  CredentialSecrets,
+  CredentialUnavailableError,
+} from '../credentials/credential-secrets.service';
 import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { JobName } from '../queue/jobs';
 import { runAnsible } from './ansible-driver';
@@ -44,6 +49,7 @@ export class DriverExecutorService {
     @Inject(DriverRunsRepository) private readonly runs: DriverRunsRepository,
     @Inject(DriverResultsService) private readonly results: DriverResultsService,
     @Inject(JobEnqueueService) private readonly jobs: JobEnqueueService,
+    @Inject(CredentialSecrets) private readonly secrets: CredentialSecrets,
   ) {
     this.ansibleSlots = new Semaphore(config.ansibleMaxConcurrentRuns);
   }
@@ -76,9 +82,12 @@ export class DriverExecutorService {
       return { status: 'failed' };
     }
     const config = run.config;
+    const login = await this.credential(run, config.credential, 'ssh');
+    if (login === false) return { status: 'failed' };
     return this.ansibleSlots.run(async () => {
       if (!(await this.runs.markAttempt(run.id, null))) return { status: 'ended' };
       const outcome = await runAnsible({
+        login,
         runId: run.id,
         phase: run.phase,
         deployment: await this.deployment(run.deployment_id),
@@ -108,6 +117,9 @@ export class DriverExecutorService {
     if (run.config.driver !== 'http') throw new Error('not an http run');
     if (run.submitted_at !== null) return { status: 'submitted' };
     const config = run.config;
+    const signing = await this.credential(run, config.credential, 'http-secret');
+    if (signing === false) return { status: 'failed' };
+    const secret = signing?.secret;
     const deployment = await this.deployment(run.deployment_id);
     const nodes = await this.runs.nodesOf(run);
     const callbackUrl = `${callbackBase(this.config)}/driver-runs/${run.id}/results`;
@@ -124,7 +136,7 @@ export class DriverExecutorService {
         callbackToken: token,
         deadline: run.deadline,
       });
-      const headers = signedHeaders(run.id, body, config.secret, config.headers);
+      const headers = signedHeaders(run.id, body, secret, config.headers);
       const verdict = await sendOnce(config.url, body, headers, outboundPolicy(this.config));
       if (verdict.kind === 'accepted') {
         await this.runs.markSubmitted(run.id);
@@ -151,10 +163,33 @@ export class DriverExecutorService {
     if (!run || run.config.driver !== 'http' || !run.config.cancel_url) return { status: null };
     const policy = outboundPolicy(this.config);
     if (outboundUrlProblem(run.config.cancel_url, policy)) return { status: null };
+    const credential = run.config.credential;
+    const signing = credential
+      ? await this.secrets.resolve(credential, ['http-secret']).catch(() => undefined)
+      : undefined;
     const body = JSON.stringify({ run_id: run.id, status: run.status });
-    const headers = signedHeaders(run.id, body, run.config.secret, run.config.headers);
+    const headers = signedHeaders(run.id, body, signing?.secret, run.config.headers);
     const result = await postOnce(new URL(run.config.cancel_url), body, headers, policy);
     return { status: result.status };
+  }
+
+  /**
+   * The run's credential opened (undefined without one); a credential that cannot be used fails
+   * the run's nodes with why (its id and kind, never a secret), and answers false.
+   */
+  private async credential<K extends 'ssh' | 'http-secret'>(
+    run: DriverRunRow,
+    id: number | undefined,
+    kind: K,
+  ): Promise<ResolvedOf<K> | undefined | false> {
+    if (id === undefined) return undefined;
+    try {
+      return await this.secrets.resolve(id, [kind]);
+    } catch (error) {
+      if (!(error instanceof CredentialUnavailableError)) throw error;
+      await this.results.apply(run.id, [], { status: 'failed', message: error.message });
+      return false;
+    }
   }
 
   /** Times out runs past their deadline, and queues again runs whose send was lost. */

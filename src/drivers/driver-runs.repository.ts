@@ -168,7 +168,7 @@ export class DriverRunsRepository {
   /** The run's nodes as the driver needs them (never a secret: those are resolved apart). */
   async nodesOf(run: DriverRunRow): Promise<RunNode[]> {
     return this.dataSource.query(
-      `SELECT n.id, n.node_id, n.hostname, n.ip_address AS management_address, n.role
+      `SELECT n.id, n.node_id, n.hostname, n.ip_address AS management_address, n.role, n.vars
        FROM nodes n WHERE n.id = ANY($1::int[]) AND n.driver_run_id = $2 ORDER BY n.seq`,
       [run.node_ids, run.id],
     );

@@ -1,3 +1,4 @@
+import { replaceCredentialUse } from '../credentials/credential-use';
 import {
   Inject,
   Injectable,
@@ -17,6 +18,7 @@ import { DriverResultsService } from './driver-results.service';
 import { DriverRunRow, DriverRunsRepository, NodeResult } from './driver-runs.repository';
 import { tokenHash } from './http-driver';
 import {
+  credentialKinds,
   normalizeProvisioning,
   ProvisioningConfig,
   ProvisioningProblem,
@@ -86,6 +88,16 @@ export class DriverRunsService {
   /** Stores the provisioning of the deployment's nodes admitted from now on (in the change's transaction). */
   async set(q: Queryable, deploymentId: number, config: ProvisioningConfig): Promise<void> {
     await this.runs.setProvisioning(q, deploymentId, config);
+    // The credential of the driver, kept in use (a 422 for a missing one or of the wrong kind).
+    const credential = config.driver === 'simulator' ? undefined : config.credential;
+    await replaceCredentialUse(
+      q,
+      deploymentId,
+      'driver',
+      credential ?? null,
+      credentialKinds(config),
+      'provisioning.credential',
+    );
   }
 
   async view(q: Queryable, deploymentId: number): Promise<Record<string, unknown>> {

@@ -1,4 +1,9 @@
-import { normalizeProvisioning, ProvisioningProblem, provisioningView } from './provisioning';
+import {
+  credentialKinds,
+  normalizeProvisioning,
+  ProvisioningProblem,
+  provisioningView,
+} from './provisioning';
 
 const problem = (input: unknown) => {
   try {
@@ -65,9 +70,10 @@ describe('normalizeProvisioning', () => {
     );
     expect(problem({ driver: 'ansible', playbooks: { configure: 'c', x: 'y' } })).toMatch(/not x$/);
     expect(problem({ driver: 'http' })).toMatch(/^provisioning.url must be a string/);
-    expect(problem({ driver: 'http', url: 'u', secret: 'short' })).toMatch(
-      /^provisioning.secret must be/,
+    expect(problem({ driver: 'http', url: 'u', credential: 'signing' })).toBe(
+      'provisioning.credential must be the id of a credential',
     );
+    expect(problem({ driver: 'http', url: 'u', secret: 's'.repeat(20) })).toMatch(/: secret$/);
     expect(problem({ driver: 'http', url: 'u', headers: { 'webhook-id': 'x' } })).toMatch(
       /may not set "webhook-id"/,
     );
@@ -79,18 +85,20 @@ describe('normalizeProvisioning', () => {
     );
   });
 
-  it('never shows the secret', () => {
+  it('names its credential by id and holds no secret', () => {
     const config = normalizeProvisioning({
       driver: 'http',
       url: 'https://a.example',
-      secret: 's'.repeat(20),
+      credential: 7,
     });
     expect(provisioningView(config)).toEqual({
       driver: 'http',
       batch_size: 50,
       timeout_seconds: 1800,
       url: 'https://a.example',
-      has_secret: true,
+      credential: 7,
     });
+    expect(credentialKinds(config)).toEqual(['http-secret']);
+    expect(credentialKinds(normalizeProvisioning({ driver: 'simulator' }))).toEqual([]);
   });
 });

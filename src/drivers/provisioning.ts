@@ -36,7 +36,8 @@ export interface AnsibleConfig extends Common {
   driver: 'ansible';
   playbooks: { provision?: string; configure?: string };
   extra_vars?: Record<string, unknown>;
-  credential?: string;
+  /** An ssh credential's id (/credentials): the login Ansible uses on the nodes. */
+  credential?: number;
   forks?: number;
 }
 
@@ -45,9 +46,8 @@ export interface HttpConfig extends Common {
   url: string;
   cancel_url?: string;
   headers?: Record<string, string>;
-  credential?: string;
-  /** The signing secret (write-only: stored, never shown, never queued). */
-  secret?: string;
+  /** An http-secret credential's id (/credentials): the secret that signs the POSTs. */
+  credential?: number;
 }
 
 export type ProvisioningConfig = SimulatorConfig | AnsibleConfig | HttpConfig;
@@ -66,16 +66,7 @@ const FIELDS: Record<DriverName, string[]> = {
     'credential',
     'forks',
   ],
-  http: [
-    'driver',
-    'batch_size',
-    'timeout_seconds',
-    'url',
-    'cancel_url',
-    'headers',
-    'credential',
-    'secret',
-  ],
+  http: ['driver', 'batch_size', 'timeout_seconds', 'url', 'cancel_url', 'headers', 'credential'],
 };
 
 /** Headers netorch sets itself, which a deployment's `headers` may not replace. */
@@ -160,7 +151,7 @@ function ansibleFields(
     out.playbooks.provision = str(playbooks.provision, 'playbooks.provision', 1024);
   }
   if (input.extra_vars !== undefined) out.extra_vars = smallJson(input.extra_vars, 'extra_vars');
-  if (input.credential !== undefined) out.credential = str(input.credential, 'credential', 255);
+  if (input.credential !== undefined) out.credential = credentialId(input.credential);
   if (input.forks !== undefined) out.forks = intIn(input.forks, FORKS, 'forks');
   return out;
 }
@@ -168,13 +159,7 @@ function ansibleFields(
 function httpFields(input: Record<string, unknown>): Omit<HttpConfig, keyof Common | 'driver'> {
   const out: Omit<HttpConfig, keyof Common | 'driver'> = { url: str(input.url, 'url', 2048) };
   if (input.cancel_url !== undefined) out.cancel_url = str(input.cancel_url, 'cancel_url', 2048);
-  if (input.credential !== undefined) out.credential = str(input.credential, 'credential', 255);
-  if (input.secret !== undefined) {
-    if (typeof input.secret !== 'string' || input.secret.length < 16 || input.secret.length > 256) {
-      throw new ProvisioningProblem('provisioning.secret must be a string of 16 to 256 characters');
-    }
-    out.secret = input.secret;
-  }
+  if (input.credential !== undefined) out.credential = credentialId(input.credential);
   if (input.headers !== undefined) {
     const headers = smallJson(input.headers, 'headers');
     for (const [key, value] of Object.entries(headers)) {
@@ -190,11 +175,22 @@ function httpFields(input: Record<string, unknown>): Omit<HttpConfig, keyof Comm
   return out;
 }
 
-/** The provisioning as responses show it: the secret replaced by whether there is one. */
+/** A credential's id: a positive integer (its kind is checked against /credentials apart). */
+function credentialId(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
+    throw new ProvisioningProblem('provisioning.credential must be the id of a credential');
+  }
+  return value;
+}
+
+/** The credential kinds a driver takes, for the deployment's `driver` credential use. */
+export function credentialKinds(config: ProvisioningConfig): ('ssh' | 'http-secret')[] {
+  return config.driver === 'ansible' ? ['ssh'] : config.driver === 'http' ? ['http-secret'] : [];
+}
+
+/** The provisioning as responses show it (it holds no secret: credentials are named by id). */
 export function provisioningView(config: ProvisioningConfig | null): Record<string, unknown> {
   if (config === null)
     return normalizeProvisioning({ driver: 'simulator' }) as unknown as Record<string, unknown>;
-  if (config.driver !== 'http') return { ...config };
-  const { secret, ...shown } = config;
-  return { ...shown, has_secret: secret !== undefined };
+  return { ...config };
 }

@@ -154,6 +154,38 @@ describe('ansible driver (real ansible-playbook, connection local)', () => {
     ]);
   });
 
+  it("logs in with the deployment's ssh credential, which never leaves the run's private files", async () => {
+    const KEY = 'netorch-test-key-8c1f0b7e2d';
+    const credential = (
+      await service.http
+        .post('/credentials')
+        .send({ name: `${NAME}-${Date.now()}`, kind: 'ssh', username: 'netops', private_key: KEY })
+        .expect(201)
+    ).body.id;
+    const deployment = await createDeployment(service, {
+      name: NAME,
+      target_node_count: 1,
+      provisioning: {
+        driver: 'ansible',
+        playbooks: { configure: 'login.yml' },
+        extra_vars: { expected_user: 'netops' },
+        credential,
+      },
+    });
+    const [node] = await pollUntil(() => nodesOf(deployment.id), 'the node RUNNING or FAILED', {
+      until: (n) => n.every((x) => x.state === 'RUNNING' || x.state === 'FAILED'),
+      timeoutMs: 180_000,
+    });
+    expect(node.state).toBe('RUNNING');
+    const runs = (await service.http.get(`/deployments/${deployment.id}/driver-runs`).expect(200))
+      .body.items as { id: string }[];
+    for (const { id } of runs) {
+      const run = (await service.http.get(`/driver-runs/${id}`).expect(200)).text;
+      expect(run).not.toContain(KEY);
+    }
+    expect(service.logs()).not.toContain(KEY);
+  });
+
   it.each([
     ['../provision.yml', /inside ANSIBLE_PROJECT_DIR/],
     ['/etc/passwd', /inside ANSIBLE_PROJECT_DIR/],

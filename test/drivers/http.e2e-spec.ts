@@ -32,11 +32,19 @@ describe('http driver (a real local endpoint that checks signatures and calls ba
   let db: Pool;
   const endpoint = new ReceiverServer();
   const tokens: string[] = [];
+  /** The id of the http-secret credential that signs the runs. */
+  let signing: number;
 
   beforeAll(async () => {
     await endpoint.start();
     db = testPool();
     service = await startService();
+    signing = (
+      await service.http
+        .post('/credentials')
+        .send({ name: `${NAME}-${Date.now()}`, kind: 'http-secret', secret: SECRET })
+        .expect(201)
+    ).body.id;
   });
 
   afterAll(async () => {
@@ -76,7 +84,12 @@ describe('http driver (a real local endpoint that checks signatures and calls ba
     const deployment = await createDeployment(service, {
       name: NAME,
       target_node_count: 4,
-      provisioning: { driver: 'http', url: `${endpoint.url}/run`, secret: SECRET, batch_size: 2 },
+      provisioning: {
+        driver: 'http',
+        url: `${endpoint.url}/run`,
+        credential: signing,
+        batch_size: 2,
+      },
     });
     const sent = await pollUntil(() => runs('/run'), 'two provision runs', {
       until: (r) => r.length >= 2,
@@ -182,18 +195,39 @@ describe('http driver (a real local endpoint that checks signatures and calls ba
     expect(deploymentView.finished_at).not.toBeNull();
   });
 
+  it('takes only an http-secret credential, and keeps it in use', async () => {
+    const ssh = (
+      await service.http
+        .post('/credentials')
+        .send({ name: `${NAME}-ssh-${Date.now()}`, kind: 'ssh', username: 'u', password: 'pw' })
+        .expect(201)
+    ).body.id;
+    const refused = await service.http
+      .post('/deployments')
+      .send({
+        name: NAME,
+        target_node_count: 1,
+        provisioning: { driver: 'http', url: `${endpoint.url}/run`, credential: ssh },
+      })
+      .expect(422);
+    expect(refused.body.detail).toMatch(/provisioning.credential: credential \d+ is of kind ssh/);
+    await service.http.delete(`/credentials/${ssh}`).expect(204);
+    const inUse = await service.http.delete(`/credentials/${signing}`).expect(409);
+    expect(inUse.body.detail).toMatch(/in use/);
+  });
+
   it('fails a run on a 4xx answer and retries a 503', async () => {
     endpoint.plan('/reject', [400]);
     endpoint.plan('/flaky', [503]);
     const rejected = await createDeployment(service, {
       name: NAME,
       target_node_count: 1,
-      provisioning: { driver: 'http', url: `${endpoint.url}/reject`, secret: SECRET },
+      provisioning: { driver: 'http', url: `${endpoint.url}/reject`, credential: signing },
     });
     await createDeployment(service, {
       name: NAME,
       target_node_count: 1,
-      provisioning: { driver: 'http', url: `${endpoint.url}/flaky`, secret: SECRET },
+      provisioning: { driver: 'http', url: `${endpoint.url}/flaky`, credential: signing },
     });
     await pollUntil(
       async () => (await states(rejected.id))['node-001'] === 'FAILED',
@@ -221,7 +255,7 @@ describe('http driver (a real local endpoint that checks signatures and calls ba
       provisioning: {
         driver: 'http',
         url: `${endpoint.url}/silent`,
-        secret: SECRET,
+        credential: signing,
         timeout_seconds: 10,
       },
     });
