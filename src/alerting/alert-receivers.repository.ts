@@ -63,9 +63,27 @@ export class AlertReceiversRepository {
     return rows[0];
   }
 
+  /** A page of receivers by id, and how many there are in all. */
+  @GenerateSql({ params: [0, 100] })
+  async listReceivers(
+    skip: number,
+    limit: number,
+  ): Promise<{ rows: ReceiverRow[]; total: number }> {
+    const rows: (ReceiverRow & { total: number })[] = await this.dataSource.query(
+      `SELECT *, count(*) OVER ()::int AS total FROM alert_receivers ORDER BY id
+       OFFSET $1 LIMIT $2`,
+      [skip, limit],
+    );
+    return { rows, total: rows[0]?.total ?? (await this.countReceivers()) };
+  }
+
+  /** How many receivers there are (for MAX_RECEIVERS). */
   @GenerateSql({ params: [] })
-  async listReceivers(): Promise<ReceiverRow[]> {
-    return this.dataSource.query(`SELECT * FROM alert_receivers ORDER BY id`);
+  async countReceivers(): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM alert_receivers`,
+    );
+    return row.n;
   }
 
   @GenerateSql({ params: [3] })

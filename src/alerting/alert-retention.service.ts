@@ -5,6 +5,7 @@ import { FeatureConfig } from '../config/config-slices';
 import { InjectConfig } from '../config/config.module';
 import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertOutboxRepository } from './alert-outbox.repository';
+import { AlertSilencesRepository } from './alert-silences.repository';
 import { AlertsRepository } from './alerts.repository';
 import { ALERT_PRUNE_EVERY_MS } from './alerting.constants';
 
@@ -17,12 +18,13 @@ export interface AlertPrune {
   alerts: number;
   deliveries: number;
   attempts: number;
+  silences: number;
 }
 
 /**
  * Retention of alerting's history, the alert retention job: resolved alerts that ended, and
  * delivery records (attempts, and deliveries no longer pending) made, more than
- * ALERT_RETENTION_DAYS ago are deleted set-based, in statements of ALERT_PRUNE_BATCH rows.
+ * ALERT_RETENTION_DAYS ago, and silences that ended as long ago, are deleted set-based, in statements of ALERT_PRUNE_BATCH rows.
  * Whichever worker's job finds the last prune ALERT_PRUNE_EVERY_MS old does it.
  */
 @Injectable()
@@ -33,6 +35,7 @@ export class AlertRetentionService {
     private readonly outbox: AlertOutboxRepository,
     private readonly alerts: AlertsRepository,
     private readonly deliveries: AlertDeliveriesRepository,
+    private readonly silences: AlertSilencesRepository,
   ) {}
 
   /** Prunes when a prune is due; null when not (or retention is off). */
@@ -42,6 +45,7 @@ export class AlertRetentionService {
     const cutoff = new Date(Date.now() - this.config.alertRetentionDays * DAY_MS);
     const alerts = await this.alerts.pruneResolved(cutoff, ALERT_PRUNE_BATCH);
     const { deliveries, attempts } = await this.deliveries.prune(cutoff, ALERT_PRUNE_BATCH);
-    return { cutoff: cutoff.toISOString(), alerts, deliveries, attempts };
+    const silences = await this.silences.pruneEnded(cutoff, ALERT_PRUNE_BATCH);
+    return { cutoff: cutoff.toISOString(), alerts, deliveries, attempts, silences };
   }
 }

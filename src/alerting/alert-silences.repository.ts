@@ -1,3 +1,4 @@
+import { deleteInBatches } from './batched-delete';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -78,6 +79,21 @@ export class AlertSilencesRepository {
       `SELECT * FROM alert_silences WHERE ($1::int IS NULL OR deployment_id = $1) ORDER BY id`,
       [deploymentId ?? null],
     );
+  }
+
+  /** How many silences have not ended (for MAX_ACTIVE_SILENCES). */
+  @GenerateSql({ params: [] })
+  async countActiveSilences(): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM alert_silences WHERE ends_at > now()`,
+    );
+    return row.n;
+  }
+
+  /** Deletes the silences that ended before `cutoff`, `batch` rows a statement; how many. */
+  @GenerateSql({ params: [new Date('2025-05-25T00:00:00Z'), 5000] })
+  async pruneEnded(cutoff: Date, batch: number): Promise<number> {
+    return deleteInBatches(this.dataSource, 'alert_silences', `ends_at < $1`, cutoff, batch);
   }
 
   @GenerateSql({ params: [5] })

@@ -1,10 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-responses';
 import { Audit, AuditContext } from '../common/audit-context';
 import { Caller, CallerKey } from '../common/caller-key.decorator';
 import { ApiIdempotencyKey } from '../common/idempotency.decorator';
 import { DeploymentIdParam } from '../common/id-param.dto';
+import { PageQuery, TOTAL_COUNT_HEADER } from '../common/page.dto';
 import { AlertingService } from './alerting.service';
 import {
   AlertRuleParams,
@@ -49,12 +62,23 @@ export class ReceiversController {
   @Get()
   @ApiOperation({
     summary: 'List receivers',
-    description: 'An `ro` key sees each URL with its path and query replaced by `…`',
+    description:
+      'By id, `skip`/`limit` (default all, at most 1000); X-Total-Count says how many there are. An `ro` key sees each URL with its path and query replaced by `…`',
   })
-  @ApiResponse({ status: 200, type: [ReceiverResponse] })
   @ApiStandardErrors()
-  async list(@Caller() caller: CallerKey): Promise<ReceiverResponse[]> {
-    return (await this.alerting.listReceivers()).map((r) => ReceiverResponse.from(r, caller));
+  @ApiResponse({
+    status: 200,
+    type: [ReceiverResponse],
+    headers: { 'X-Total-Count': { description: 'receivers in all', schema: { type: 'integer' } } },
+  })
+  async list(
+    @Query() q: PageQuery,
+    @Caller() caller: CallerKey,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReceiverResponse[]> {
+    const { rows, total } = await this.alerting.listReceivers(q.skip, q.limit);
+    void reply.header(TOTAL_COUNT_HEADER, String(total));
+    return rows.map((r) => ReceiverResponse.from(r, caller));
   }
 
   @Get(':id')

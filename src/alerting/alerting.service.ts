@@ -16,6 +16,7 @@ import { CreateAlertRuleDto, UpdateAlertRuleDto } from './dto/alert-rule.dto';
 import { CreateReceiverDto } from './dto/receiver.dto';
 import { CreateSilenceDto } from './dto/silence.dto';
 import { outboundPolicy, outboundUrlCheck } from '../common/outbound-address';
+import { assertBelowQuota } from '../common/quota';
 import { parseIsoDate } from '../common/iso-date';
 import { RECEIVER_SECRET_CONTEXT } from '../secrets/receiver-secrets';
 import { SecretBox } from '../secrets/secret-box';
@@ -54,6 +55,8 @@ export class AlertingService {
   // ---- receivers
 
   async createReceiver(dto: CreateReceiverDto): Promise<ReceiverRow> {
+    const count = await this.receivers.countReceivers();
+    assertBelowQuota(count, this.config.maxReceivers, 'MAX_RECEIVERS', 'receivers');
     const problem = await outboundUrlCheck(dto.url, outboundPolicy(this.config));
     if (problem) throw new UnprocessableEntityException(problem);
     return this.receivers.insertReceiver({
@@ -65,8 +68,8 @@ export class AlertingService {
     });
   }
 
-  listReceivers(): Promise<ReceiverRow[]> {
-    return this.receivers.listReceivers();
+  listReceivers(skip: number, limit: number) {
+    return this.receivers.listReceivers(skip, limit);
   }
 
   async receiver(id: number): Promise<ReceiverRow> {
@@ -115,6 +118,12 @@ export class AlertingService {
   async createRule(deploymentId: number, dto: CreateAlertRuleDto): Promise<RuleRow> {
     refuseNulls(dto);
     await this.assertDeployment(deploymentId);
+    assertBelowQuota(
+      (await this.rules.listRules(deploymentId)).length,
+      this.config.maxAlertRulesPerDeployment,
+      'MAX_ALERT_RULES_PER_DEPLOYMENT',
+      `alert rules of deployment ${deploymentId}`,
+    );
     const { receiver_ids, ...fields } = dto;
     const id = await this.dataSource.transaction(async (m) => {
       const ruleId = await this.rules.insertRule(m, deploymentId, {
@@ -198,6 +207,13 @@ export class AlertingService {
       throw new UnprocessableEntityException('ends_at must be in the future');
     }
     await this.assertDeployment(dto.deployment_id);
+    const active = await this.silences.countActiveSilences();
+    assertBelowQuota(
+      active,
+      this.config.maxActiveSilences,
+      'MAX_ACTIVE_SILENCES',
+      'active silences',
+    );
     return this.silences.insertSilence({
       deployment_id: dto.deployment_id,
       node_id: dto.node_id ?? null,

@@ -172,6 +172,14 @@ export const CONFIG_VARIABLES = {
     parse: matching(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -'),
     description: 'BullMQ key prefix',
   }),
+  maxDeployments: variable({
+    env: 'MAX_DEPLOYMENTS',
+    group: 'Deployments',
+    default: 10_000,
+    parse: integer(1, 10_000_000),
+    description:
+      'deployments there may be; beyond, `POST /deployments` is 422 naming this variable',
+  }),
   maxNodesPerDeployment: variable({
     env: 'MAX_NODES_PER_DEPLOYMENT',
     group: 'Deployments',
@@ -286,6 +294,28 @@ export const CONFIG_VARIABLES = {
     shownDefault: '(empty = any)',
     parse: (raw) => hostPatterns(raw),
     description: 'the older name of `OUTBOUND_ALLOWED_HOSTS`, read when that one is unset',
+  }),
+  maxReceivers: variable({
+    env: 'MAX_RECEIVERS',
+    group: 'Alerting',
+    default: 200,
+    parse: integer(1, 1_000_000),
+    description: 'receivers there may be; beyond, `POST /receivers` is 422 naming this variable',
+  }),
+  maxAlertRulesPerDeployment: variable({
+    env: 'MAX_ALERT_RULES_PER_DEPLOYMENT',
+    group: 'Alerting',
+    default: 100,
+    parse: integer(1, 1_000_000),
+    description: 'alert rules one deployment may have; beyond, 422 naming this variable',
+  }),
+  maxActiveSilences: variable({
+    env: 'MAX_ACTIVE_SILENCES',
+    group: 'Alerting',
+    default: 1000,
+    parse: integer(1, 1_000_000),
+    description:
+      'silences not yet ended there may be; beyond, `POST /silences` is 422 naming this variable. Ended silences are deleted with the alert retention',
   }),
   receiverMaxInFlight: variable({
     env: 'RECEIVER_MAX_IN_FLIGHT',

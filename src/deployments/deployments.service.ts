@@ -1,3 +1,4 @@
+import { assertBelowQuota } from '../common/quota';
 import {
   ConflictException,
   Inject,
@@ -76,6 +77,12 @@ export class DeploymentsService {
           : `target_node_count (${dto.target_node_count}) and topology (${describeShape(shape)} = ${total} nodes) differ; leave target_node_count out or make them equal`,
       );
     }
+    assertBelowQuota(
+      await this.deployments.countDeployments(),
+      this.config.maxDeployments,
+      'MAX_DEPLOYMENTS',
+      'deployments',
+    );
     if (total > this.config.maxNodesPerDeployment) {
       throw new UnprocessableEntityException(
         inventory

@@ -130,6 +130,15 @@ const ROLE_COUNT_COLUMN: Record<NodeRole, string> = {
 export class DeploymentsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** How many deployments there are (for MAX_DEPLOYMENTS). */
+  @GenerateSql({ params: [] })
+  async countDeployments(): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM deployments`,
+    );
+    return row.n;
+  }
+
   /** Writes a new deployment; the row as stored, with its id, version and times. */
   @GenerateSql({
     params: [
