@@ -580,7 +580,7 @@ export interface paths {
     };
     /**
      * List receivers
-     * @description An `ro` key sees each URL with its path and query replaced by `…`
+     * @description By id, `skip`/`limit` (default all, at most 1000); X-Total-Count says how many there are. An `ro` key sees each URL with its path and query replaced by `…`
      */
     get: operations['ReceiversController_list'];
     put?: never;
@@ -5521,7 +5521,12 @@ export interface operations {
   };
   ReceiversController_list: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description How many to skip */
+        skip?: components['schemas']['Object'];
+        /** @description How many to return (the total is in the X-Total-Count header) */
+        limit?: components['schemas']['Object'];
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -5530,6 +5535,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          /** @description receivers in all */
+          'X-Total-Count'?: number;
           [name: string]: unknown;
         };
         content: {

@@ -142,8 +142,8 @@ async function main() {
         );
         // Every leaf and border leaf linked to every spine, as a create writes them.
         await db.query(
-          `INSERT INTO links (deployment_id, a_node_id, a_port, b_node_id, b_port)
-           SELECT $1, s.id, l.seq - $2, l.id, 48 + s.seq
+          `INSERT INTO links (deployment_id, a_node_id, a_port, a_interface, b_node_id, b_port, b_interface)
+           SELECT $1, s.id, l.seq - $2, 'Ethernet1/' || (l.seq - $2), l.id, 48 + s.seq, 'Ethernet1/' || (48 + s.seq)
            FROM nodes s JOIN nodes l ON l.deployment_id = s.deployment_id AND l.role <> 'spine'
            WHERE s.deployment_id = $1 AND s.role = 'spine'
            ORDER BY l.seq, s.seq`,

@@ -43,6 +43,12 @@ describe('secondsLeft', () => {
 });
 
 describe('Allowance', () => {
+  it('asks for one token first, then twice as many each time, up to the slice', () => {
+    const a = new Allowance();
+    expect([1, 2, 3, 4, 5, 6].map(() => a.nextAsk(10))).toEqual([1, 2, 4, 8, 10, 10]);
+    expect(new Allowance().nextAsk(1)).toBe(1);
+  });
+
   it('spends the leased tokens, then is spent when Redis grants less than asked', () => {
     const a = new Allowance().at(0);
     a.add(0, 3, 60_000, 3, 5);

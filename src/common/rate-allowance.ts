@@ -8,8 +8,9 @@
  * Exactness: Redis never grants more than `max` in a window across all replicas (a replica that
  * pushes the total past `max` keeps only what was left), so a client is never let through over
  * its limit. The price is the other way: tokens a replica leased but did not spend before the
- * window ends are lost, at most one slice per replica per window. With R replicas a client busy on
- * all of them may be refused up to R slices early; with one replica, never.
+ * window ends are lost, at most one lease per replica per window (a slice at most, and never more
+ * than the replica used before: see nextAsk). With R replicas a client busy on all of them may be
+ * refused up to R slices early; with one replica, never.
  */
 
 /**
@@ -51,6 +52,20 @@ export class Allowance {
   endsAt = 0;
   /** A lease in flight; requests that find no token wait for it instead of asking again. */
   lease: Promise<void> | undefined;
+  /** What the next lease asks for: 1 at first, doubling up to the slice (see nextAsk). */
+  private ask = 1;
+
+  /**
+   * The size of the next lease. A client's first lease on this replica asks for one token and
+   * each later one for twice as many, up to the slice: a replica that serves a client only a
+   * few requests (a short-lived process, a quiet client) never holds back more than it used,
+   * and a busy one reaches the full slice after a few round trips.
+   */
+  nextAsk(slice: number): number {
+    const asked = Math.min(this.ask, slice);
+    this.ask = Math.min(this.ask * 2, slice);
+    return asked;
+  }
 
   /** Starts over once the window has ended: what was left of it is gone with it. */
   at(now: number): this {

@@ -119,19 +119,14 @@ export function registerRateLimits(
   type Held = { limit: Limit; allowance: Allowance };
   const lease = (client: string, needy: Held[]): Promise<void> => {
     const keys = needy.map(({ limit }) => limit.key(client));
-    const args = needy.flatMap(({ limit }) => [limit.slice, limit.lengthMs]);
+    const asks = needy.map(({ limit, allowance }) => allowance.nextAsk(limit.slice));
+    const args = needy.flatMap(({ limit }, i) => [asks[i], limit.lengthMs]);
     const done = redis
       .netorchRateLease(keys.length, ...keys, ...args)
       .then((answer) => {
         const now = Date.now();
         needy.forEach(({ limit, allowance }, i) =>
-          allowance.add(
-            now,
-            Number(answer[2 * i]),
-            Number(answer[2 * i + 1]),
-            limit.slice,
-            limit.max,
-          ),
+          allowance.add(now, Number(answer[2 * i]), Number(answer[2 * i + 1]), asks[i], limit.max),
         );
       })
       .finally(() => needy.forEach(({ allowance }) => (allowance.lease = undefined)));

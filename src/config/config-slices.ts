@@ -11,7 +11,7 @@ export const CONFIG_SLICES = {
   queue: ['redisUrl', 'queuePrefix', 'telemetryIntervalMs', 'alertEvalIntervalMs'],
   observability: ['role', 'host', 'metricsPort'],
   idempotency: ['idempotencyLeaseSeconds'],
-  deployments: ['maxNodesPerDeployment'],
+  deployments: ['maxNodesPerDeployment', 'maxDeployments'],
   nodes: ['maxNodesPerDeployment'],
   rollouts: ['gateTelemetryGraceMs'],
   events: ['maxEventStreams', 'maxEventStreamsPerKey'],
@@ -21,6 +21,9 @@ export const CONFIG_SLICES = {
     'alertExternalUrl',
     'outboundAllowedHosts',
     'production',
+    'maxReceivers',
+    'maxAlertRulesPerDeployment',
+    'maxActiveSilences',
   ],
   metrics: ['role'],
 } as const satisfies Record<string, readonly (keyof AppConfig)[]>;

@@ -41,6 +41,7 @@ describe('POST /deployments', () => {
       description: 'hall A',
       target_node_count: 12,
       max_parallel: null,
+      telemetry: { source: 'simulator', interval_seconds: null },
       created_at: expect.stringMatching(ISO_Z),
       updated_at: expect.stringMatching(ISO_Z),
     });
@@ -238,6 +239,7 @@ describe('GET /deployments/{id}/nodes', () => {
         'role',
         'state',
         'state_changed_at',
+        'telemetry_status',
         'updated_at',
         'vars',
       ].sort(),

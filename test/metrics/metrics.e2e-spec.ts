@@ -78,7 +78,17 @@ describe('GET /metrics', () => {
     // Flagged nodes: one series per deployment status, the firing alerts' distinct nodes of
     // deployments that exist, summed.
     expect(types.get('netorch_alert_flagged_nodes')).toBe('gauge');
-    const statuses = ['empty', 'pending', 'in_progress', 'running', 'degraded', 'failed'];
+    const statuses = [
+      'empty',
+      'pending',
+      'in_progress',
+      'paused',
+      'halted',
+      'aborted',
+      'running',
+      'degraded',
+      'failed',
+    ];
     expect(
       samples
         .filter((x) => x.name === 'netorch_alert_flagged_nodes')
