@@ -64,6 +64,12 @@ export interface StaleDelivery {
   job_id: string;
 }
 
+/** Where a sweep of stale deliveries stopped. */
+export interface StaleCursor {
+  created_at: Date;
+  id: string;
+}
+
 const DELIVERY_ID = '0b7f5c2e-8d1a-4f3b-9c6e-2a4d8e1f7b90';
 
 /** Owns the notifications (alert_deliveries) and every attempt to send them (alert_delivery_attempts). */
@@ -229,21 +235,34 @@ export class AlertDeliveriesRepository {
   /** Puts a delivery of the receiver back to pending for one more send; false if none. */
   @GenerateSql({ params: [3, DELIVERY_ID, `${DELIVERY_ID}-r1`] })
   async markForRedelivery(receiverId: number, id: string, jobId: string): Promise<boolean> {
+    // Inside a WITH: a bare UPDATE ... RETURNING is answered as [rows, count] by the driver.
     const rows: unknown[] = await this.dataSource.query(
-      `UPDATE alert_deliveries SET status = 'pending', job_id = $3
-       WHERE id = $1 AND receiver_id = $2 RETURNING id`,
+      `WITH changed AS (
+         UPDATE alert_deliveries SET status = 'pending', job_id = $3
+         WHERE id = $1 AND receiver_id = $2 RETURNING id)
+       SELECT id FROM changed`,
       [id, receiverId, jobId],
     );
     return rows.length > 0;
   }
 
-  /** Pending deliveries created before `before`, whose job may never have been added. */
-  @GenerateSql({ params: [new Date('2025-06-01T09:59:00Z'), 500] })
-  async stalePending(before: Date, limit: number): Promise<StaleDelivery[]> {
+  /**
+   * Pending deliveries created before `before`, whose job may never have been added: `limit` of
+   * them in (created_at, id) order after `after`, so that successive sweeps go through a backlog
+   * larger than one sweep instead of looking at its oldest rows every time.
+   */
+  @GenerateSql({ params: [new Date('2025-06-01T09:59:00Z'), 500, null] })
+  async stalePending(
+    before: Date,
+    limit: number,
+    after: StaleCursor | null,
+  ): Promise<(StaleDelivery & StaleCursor)[]> {
     return this.dataSource.query(
-      `SELECT id, attempts, COALESCE(job_id, id::text) AS job_id FROM alert_deliveries
-       WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2`,
-      [before, limit],
+      `SELECT id, attempts, COALESCE(job_id, id::text) AS job_id, created_at FROM alert_deliveries
+       WHERE status = 'pending' AND created_at < $1
+         AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
+       ORDER BY created_at, id LIMIT $2`,
+      [before, limit, after?.created_at ?? null, after?.id ?? null],
     );
   }
 

@@ -7,12 +7,12 @@ import { JobEnqueueService } from '../queue/job-enqueue.service';
 import { JOB_QUEUE, JobName } from '../queue/jobs';
 import { EventsRepository } from '../store/events.repository';
 import { Queryable } from '../store/queryable';
-import { AlertDeliveriesRepository, NewDelivery } from './alert-deliveries.repository';
+import { AlertDeliveriesRepository, NewDelivery, StaleCursor } from './alert-deliveries.repository';
 import { ReceiverRow } from './alert-receivers.repository';
 import { RuleRow } from './alert-rules.repository';
 import { AlertSilencesRepository } from './alert-silences.repository';
 import { alertFingerprint, AlertStep, AlertTiming } from './alert-state';
-import { STALE_DELIVERY_MS } from './alerting.constants';
+import { STALE_DELIVERY_MS, STALE_SWEEP_BATCH } from './alerting.constants';
 import { AlertRow, AlertsRepository, AlertTouch, AlertWrite } from './alerts.repository';
 import { alertmanagerAlert, NotifiedAlert, webhookBody } from './notification-body';
 import { receiverTakesAlert } from './receiver-events';
@@ -81,6 +81,8 @@ interface Notice {
 @Injectable()
 export class AlertNotifier {
   private readonly logger = new Logger(AlertNotifier.name);
+  /** Where this process's last sweep of stale deliveries stopped (null: from the oldest). */
+  private staleCursor: StaleCursor | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -302,8 +304,11 @@ export class AlertNotifier {
   async requeueStale(): Promise<number> {
     const stale = await this.deliveryLog.stalePending(
       new Date(Date.now() - STALE_DELIVERY_MS),
-      500,
+      STALE_SWEEP_BATCH,
+      this.staleCursor,
     );
+    // The next sweep goes on after this one; past the end it starts again from the oldest.
+    this.staleCursor = stale.length === STALE_SWEEP_BATCH ? stale[stale.length - 1] : null;
     const queue = this.jobs.queue(JOB_QUEUE[JobName.DELIVER_NOTIFICATION]);
     let requeued = 0;
     for (const d of stale) {

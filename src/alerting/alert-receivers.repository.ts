@@ -97,8 +97,9 @@ export class AlertReceiversRepository {
 
   @GenerateSql({ params: [3] })
   async deleteReceiver(id: number): Promise<boolean> {
+    // Inside a WITH: a bare DELETE ... RETURNING is answered as [rows, count] by the driver.
     const rows: unknown[] = await this.dataSource.query(
-      `DELETE FROM alert_receivers WHERE id = $1 RETURNING id`,
+      `WITH gone AS (DELETE FROM alert_receivers WHERE id = $1 RETURNING id) SELECT id FROM gone`,
       [id],
     );
     return rows.length > 0;

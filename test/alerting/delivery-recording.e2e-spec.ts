@@ -177,3 +177,19 @@ describe('recording what receivers answer', () => {
     expect(raw.on('/down').filter((s) => s.delivery === delivery)).toHaveLength(sentBefore);
   }, 200_000);
 });
+
+describe('what is not there', () => {
+  it('answers 404 for a deleted receiver and for a delivery it does not have', async () => {
+    const receiver = (
+      await svc.http
+        .post('/receivers')
+        .send({ name: `gone-${Date.now()}`, type: 'webhook', url: `${raw.url}/gone` })
+        .expect(201)
+    ).body.id as number;
+    await svc.http
+      .post(`/receivers/${receiver}/deliveries/0b7f5c2e-8d1a-4f3b-9c6e-2a4d8e1f7b90/redeliver`)
+      .expect(404);
+    await svc.http.delete(`/receivers/${receiver}`).expect(204);
+    await svc.http.delete(`/receivers/${receiver}`).expect(404);
+  });
+});
