@@ -23,7 +23,7 @@ export interface PlannedTransition {
   attempt: number;
   /** Length of the step the node enters; null when it enters a terminal state. */
   durationMs: number | null;
-  /** Set when the node is (re)provisioned. */
+  /** The address a node entering PROVISIONING gets when it has none yet (it keeps one it has). */
   ipAddress: string | null;
   reason: string;
   dueAtMs: number;
