@@ -1,10 +1,12 @@
 import { ConfigError } from './config-error';
 import { ConfigVariable, InvalidValue, ValueOf } from './config-variable';
-import { BaseConfig, CONFIG_DEPENDENT_VARIABLES, CONFIG_VARIABLES } from './config-variables';
+import { CONFIG_DEPENDENT_VARIABLES } from './config-dependent-variables';
+import { BaseConfig, CONFIG_VARIABLES } from './config-variables';
 
 export { ConfigError } from './config-error';
 export type { ApiKey, ApiKeyScope } from './api-keys';
-export { APP_ROLES, LOG_LEVELS, defaultBurst } from './config-variables';
+export { defaultBurst } from './config-dependent-variables';
+export { APP_ROLES, LOG_LEVELS } from './config-variables';
 export type { AppRole, LogLevel } from './config-variables';
 
 type Rows = typeof CONFIG_VARIABLES & typeof CONFIG_DEPENDENT_VARIABLES;

@@ -1,6 +1,7 @@
 import { loadConfig } from './app-config';
 import { CONFIG_SLICES, ConfigFeature, configSlice, configSliceProviders } from './config-slices';
-import { CONFIG_DEPENDENT_VARIABLES, CONFIG_VARIABLES } from './config-variables';
+import { CONFIG_DEPENDENT_VARIABLES } from './config-dependent-variables';
+import { CONFIG_VARIABLES } from './config-variables';
 
 describe('configuration slices', () => {
   const config = loadConfig({ MAX_NODES_PER_DEPLOYMENT: '77', MAX_EVENT_STREAMS: '9' });

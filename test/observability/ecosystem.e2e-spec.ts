@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { CONFIG_DEPENDENT_VARIABLES, CONFIG_VARIABLES } from '../../src/config/config-variables';
+import { CONFIG_DEPENDENT_VARIABLES } from '../../src/config/config-dependent-variables';
+import { CONFIG_VARIABLES } from '../../src/config/config-variables';
 import { deleteQueuePrefix } from '../support/queues';
 import { freePort, Service, startService } from '../support/service';
 import {
