@@ -49,6 +49,9 @@ class Blackhole {
 
 let svc: Service;
 let db: Pool;
+/** What this suite made in the run's shared database, removed again at its end. */
+const receivers: number[] = [];
+const deployments: number[] = [];
 const hole = new Blackhole();
 const healthy = new ReceiverServer();
 
@@ -60,6 +63,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Its receivers (their thousands of pending deliveries with them) and its deployments (their
+  // alerts with them), so no later suite's service inherits them.
+  for (const id of receivers) await svc?.http.delete(`/receivers/${id}`);
+  for (const id of deployments) await svc?.http.delete(`/deployments/${id}`);
   await svc?.stop();
   await db?.end();
   await hole.stop();
@@ -68,7 +75,9 @@ afterAll(async () => {
 });
 
 async function receiver(body: Record<string, unknown>): Promise<number> {
-  return (await svc.http.post('/receivers').send(body).expect(201)).body.id;
+  const id = (await svc.http.post('/receivers').send(body).expect(201)).body.id as number;
+  receivers.push(id);
+  return id;
 }
 
 const count = async (sql: string, params: unknown[]) =>
@@ -92,6 +101,7 @@ describe('a receiver that never answers', () => {
         .send({ name: `blackhole-${Date.now()}`, target_node_count: NODES })
         .expect(201)
     ).body.id as number;
+    deployments.push(fabric);
     const { rows: nodes } = await db.query<{ id: number }>(
       'SELECT id FROM nodes WHERE deployment_id = $1 ORDER BY id',
       [fabric],
@@ -148,6 +158,7 @@ describe('a receiver that never answers', () => {
         })
         .expect(201)
     ).body.id as number;
+    deployments.push(rollout);
 
     // Watch the rule's evaluated_at for ten intervals: the longest gap between two evaluations.
     const watchStart = Date.now();
