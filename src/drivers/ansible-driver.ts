@@ -144,6 +144,8 @@ function execute(input: AnsibleRunInput, args: string[], dir: string): Promise<A
         ANSIBLE_LOCAL_TEMP: join(dir, 'tmp'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own, so a stop reaches the forks Ansible runs its tasks in.
+      detached: true,
     });
     const stdout: Buffer[] = [];
     const tail = new Tail(OUTPUT_TAIL_BYTES);
@@ -156,7 +158,13 @@ function execute(input: AnsibleRunInput, args: string[], dir: string): Promise<A
     const stop = (why: 'timeout' | 'cancelled') => {
       if (stopped) return;
       stopped = why;
-      child.kill('SIGTERM');
+      // The whole group: a fork still in a task would otherwise keep running, and keep the
+      // output pipes (and so the run) open, until the task ends.
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
     };
     const timer = setTimeout(() => stop('timeout'), Math.max(0, input.deadlineMs - Date.now()));
     const poll = setInterval(() => {
@@ -165,7 +173,10 @@ function execute(input: AnsibleRunInput, args: string[], dir: string): Promise<A
         () => undefined,
       );
     }, 1000);
+    let finished = false;
     const finish = (code: number | null, spawnError?: Error) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       clearInterval(poll);
       const parsed = parseAnsibleOutput(Buffer.concat(stdout).toString('utf8'));
@@ -186,5 +197,10 @@ function execute(input: AnsibleRunInput, args: string[], dir: string): Promise<A
     };
     child.on('error', (error) => finish(null, error));
     child.on('close', (code) => finish(code));
+    // A stopped run ends when ansible-playbook exits, even if something it started still holds
+    // its output open.
+    child.on('exit', (code) => {
+      if (stopped) setTimeout(() => finish(code), 2000).unref();
+    });
   });
 }
