@@ -1,12 +1,11 @@
 import { ApiKey, parseApiKeys } from './api-keys';
-import { ConfigVariable, integer, matching, url, URL_WITH_CREDENTIALS } from './config-variable';
-import { BaseConfig, hostPatterns, REDIS_URL } from './config-variables';
+import { ConfigVariable, integer, url, URL_WITH_CREDENTIALS } from './config-variable';
+import { BaseConfig, baseUrl, hostPatterns, REDIS_URL } from './config-variables';
 
 /** Identity, so a dependent row's types are inferred against BaseConfig. */
 const dependent = <T>(row: ConfigVariable<T, BaseConfig>) => row;
 
 const rateLimitBurstCheck = integer(0, 10_000_000);
-const alertUrlCheck = matching(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
 
 /** The default burst: a 30th of the minute's allowance (twice its average rate), at least 10. */
 export function defaultBurst(perMinute: number): number {
@@ -57,7 +56,7 @@ export const CONFIG_DEPENDENT_VARIABLES = {
     env: 'ALERT_EXTERNAL_URL',
     group: 'Alerting',
     shownDefault: '`http://HOST:PORT`',
-    parse: (raw) => alertUrlCheck(raw).replace(/\/+$/, ''),
+    parse: (raw) => baseUrl(raw),
     fallback: (basis) => `http://${basis.host}:${basis.port}`,
     description: "netorch's address as notifications name it (`externalURL`, `generatorURL`)",
   }),

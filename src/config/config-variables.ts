@@ -414,13 +414,16 @@ export const CONFIG_VARIABLES = {
     env: 'PUBLIC_URL',
     group: 'Drivers',
     shownDefault: '`ALERT_EXTERNAL_URL`, else `http://HOST:PORT`',
-    parse: (raw) => publicUrlCheck(raw).replace(/\/+$/, ''),
+    parse: (raw) => baseUrl(raw),
     description:
       "netorch's address as an automation endpoint reaches it: the `http` driver's `callback_url` is built on it",
   }),
 };
 
-const publicUrlCheck = matching(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
+const httpUrlCheck = matching(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
+
+/** An http(s) URL that other paths are appended to: checked, trailing slashes dropped. */
+export const baseUrl = (raw: string): string => httpUrlCheck(raw).replace(/\/+$/, '');
 
 /** The configuration as far as the independent variables make it. */
 export type BaseConfig = {
